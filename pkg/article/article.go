@@ -1,0 +1,106 @@
+// Package article defines the article parley passes between its stages and
+// serves through its API (DESIGN A3), with the rules that make its id stable:
+// the canonical URL with tracking parameters removed.
+package article
+
+import (
+	"time"
+)
+
+// Article is the extracted, enriched article. The same JSON travels on
+// parley.articles.<language>, comes out of `parley extract` and the API.
+// A field a stage does not fill is left empty, never invented.
+type Article struct {
+	ID          string     `json:"id"`
+	URL         string     `json:"url"`
+	FeedURL     string     `json:"feed_url,omitempty"`
+	Source      string     `json:"source,omitempty"`
+	Title       string     `json:"title"`
+	Body        string     `json:"body"`
+	Summary     string     `json:"summary,omitempty"`
+	Authors     []string   `json:"authors,omitempty"`
+	PublishedAt *time.Time `json:"published_at,omitempty"`
+	UpdatedAt   *time.Time `json:"updated_at,omitempty"`
+	FetchedAt   *time.Time `json:"fetched_at,omitempty"`
+	Language    string     `json:"language,omitempty"`
+	Image       string     `json:"image,omitempty"`
+	Categories  []string   `json:"categories,omitempty"`
+	Entities    Entities   `json:"entities"`
+	Quotes      []Quote    `json:"quotes,omitempty"`
+	Topics      []string   `json:"topics,omitempty"`
+	StoryID     string     `json:"story_id,omitempty"`
+
+	// Extraction notes that are not part of the A3 contract but help users
+	// see why a body is empty ("no article found: index page").
+	EmptyReason string `json:"empty_reason,omitempty"`
+	// Dateline is the place named in a dateline such as "KYIV, Jan 24 (Reuters) -".
+	Dateline string `json:"dateline,omitempty"`
+	// Version counts how often the page under this URL changed; the previous
+	// version is kept by the index (see the enrichment issue).
+	Version int `json:"version,omitempty"`
+}
+
+// Entities are the people, organisations, places and countries an article
+// mentions, with canonical names and Wikidata ids where known.
+type Entities struct {
+	People        []Entity `json:"people"`
+	Organizations []Entity `json:"organizations"`
+	Places        []Entity `json:"places"`
+	Countries     []string `json:"countries"` // ISO 3166-1 alpha-2
+}
+
+// Entity is one resolved name.
+type Entity struct {
+	Name string `json:"name"`
+	ID   string `json:"id,omitempty"` // Wikidata QID
+}
+
+// Quote is a direct quotation and who said it.
+type Quote struct {
+	Speaker   string `json:"speaker,omitempty"`
+	SpeakerID string `json:"speaker_id,omitempty"`
+	Text      string `json:"text"`
+}
+
+// Summary is the short form of an article carried in alerts (DESIGN A5).
+type Summary struct {
+	ID          string     `json:"id"`
+	URL         string     `json:"url"`
+	Title       string     `json:"title"`
+	Source      string     `json:"source,omitempty"`
+	PublishedAt *time.Time `json:"published_at,omitempty"`
+	Snippet     string     `json:"snippet,omitempty"`
+}
+
+// Summarize returns the alert summary of a.
+func (a *Article) Summarize() Summary {
+	snippet := a.Summary
+	if snippet == "" {
+		snippet = a.Body
+	}
+	return Summary{
+		ID:          a.ID,
+		URL:         a.URL,
+		Title:       a.Title,
+		Source:      a.Source,
+		PublishedAt: a.PublishedAt,
+		Snippet:     Snippet(snippet, 280),
+	}
+}
+
+// Snippet cuts text to at most n runes at a word boundary, adding an ellipsis
+// when it cut.
+func Snippet(text string, n int) string {
+	r := []rune(text)
+	if len(r) <= n {
+		return text
+	}
+	cut := n
+	for i := n; i > n/2; i-- {
+		if r[i] == ' ' || r[i] == '\n' {
+			cut = i
+			break
+		}
+	}
+	return string(r[:cut]) + "…"
+}

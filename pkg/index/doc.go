@@ -1,0 +1,131 @@
+package index
+
+import (
+	"strings"
+	"time"
+
+	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/query"
+)
+
+// Document is what every backend indexes for one article: the article's
+// searchable fields flattened, plus the whole article as JSON for lookups.
+// Field names here are the index field names on every backend.
+type Document struct {
+	ID            string     `json:"id"`
+	URL           string     `json:"url"`
+	FeedURL       string     `json:"feed_url,omitempty"`
+	Source        string     `json:"source,omitempty"`
+	Title         string     `json:"title,omitempty"`
+	Summary       string     `json:"summary,omitempty"`
+	Body          string     `json:"body,omitempty"`
+	Authors       []string   `json:"authors,omitempty"`
+	PublishedAt   *time.Time `json:"published_at,omitempty"`
+	UpdatedAt     *time.Time `json:"updated_at,omitempty"`
+	FetchedAt     *time.Time `json:"fetched_at,omitempty"`
+	Language      string     `json:"language,omitempty"`
+	Categories    []string   `json:"categories,omitempty"`
+	Countries     []string   `json:"countries,omitempty"`     // keyword, upper case ISO 3166-1 alpha-2
+	People        []string   `json:"people,omitempty"`        // text, canonical names
+	Organizations []string   `json:"organizations,omitempty"` // text, canonical names
+	Places        []string   `json:"places,omitempty"`        // text, canonical names
+	Entities      []string   `json:"entities,omitempty"`      // keyword, Wikidata QIDs of every resolved entity
+	Topics        []string   `json:"topics,omitempty"`        // keyword, lower case
+	StoryID       string     `json:"story_id,omitempty"`      // keyword
+	Quotes        []string   `json:"quotes,omitempty"`        // text of quotations
+	Speakers      []string   `json:"speakers,omitempty"`      // text, quote speakers
+}
+
+// Index field names, shared by the backends and the query translators.
+const (
+	DocTitle       = "title"
+	DocSummary     = "summary"
+	DocBody        = "body"
+	DocSource      = "source"
+	DocLanguage    = "language"
+	DocCountries   = "countries"
+	DocPeople      = "people"
+	DocEntities    = "entities"
+	DocTopics      = "topics"
+	DocStoryID     = "story_id"
+	DocPublishedAt = "published_at"
+)
+
+// TextFields are the fields a bare word or phrase searches.
+var TextFields = []string{DocTitle, DocSummary, DocBody}
+
+// FieldFor maps a query field to the index field it searches, and whether
+// that index field is a keyword (whole value) rather than analysed text.
+// FieldText maps to TextFields and returns "".
+func FieldFor(f query.Field) (name string, keyword bool) {
+	switch f {
+	case query.FieldTitle:
+		return DocTitle, false
+	case query.FieldSource:
+		return DocSource, false
+	case query.FieldLanguage:
+		return DocLanguage, true
+	case query.FieldCountry:
+		return DocCountries, true
+	case query.FieldPerson:
+		return DocPeople, false
+	case query.FieldTopic:
+		return DocTopics, true
+	case query.FieldStory:
+		return DocStoryID, true
+	case query.FieldEntity:
+		return DocEntities, true
+	case query.FieldPublished:
+		return DocPublishedAt, true
+	}
+	return "", false
+}
+
+// NormalizeKeyword puts a keyword value in the form it is indexed in, so
+// `country:ae`, `language:EN` and `topic:Diplomacy` match.
+func NormalizeKeyword(field, value string) string {
+	v := strings.TrimSpace(value)
+	switch field {
+	case DocCountries, DocEntities:
+		return strings.ToUpper(v)
+	case DocStoryID:
+		return v
+	default:
+		return strings.ToLower(v)
+	}
+}
+
+// NewDocument flattens an article into its index document.
+func NewDocument(a *article.Article) Document {
+	d := Document{
+		ID: a.ID, URL: a.URL, FeedURL: a.FeedURL, Source: a.Source,
+		Title: a.Title, Summary: a.Summary, Body: a.Body, Authors: a.Authors,
+		PublishedAt: a.PublishedAt, UpdatedAt: a.UpdatedAt, FetchedAt: a.FetchedAt,
+		Language: NormalizeKeyword(DocLanguage, a.Language), Categories: a.Categories,
+		StoryID: a.StoryID,
+	}
+	for _, c := range a.Entities.Countries {
+		d.Countries = append(d.Countries, NormalizeKeyword(DocCountries, c))
+	}
+	for _, t := range a.Topics {
+		d.Topics = append(d.Topics, NormalizeKeyword(DocTopics, t))
+	}
+	addEntities := func(names *[]string, es []article.Entity) {
+		for _, e := range es {
+			*names = append(*names, e.Name)
+			if e.ID != "" {
+				d.Entities = append(d.Entities, NormalizeKeyword(DocEntities, e.ID))
+			}
+		}
+	}
+	addEntities(&d.People, a.Entities.People)
+	addEntities(&d.Organizations, a.Entities.Organizations)
+	addEntities(&d.Places, a.Entities.Places)
+	for _, q := range a.Quotes {
+		d.Quotes = append(d.Quotes, q.Text)
+		if q.Speaker != "" {
+			d.Speakers = append(d.Speakers, q.Speaker)
+		}
+	}
+	return d
+}

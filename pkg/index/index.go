@@ -1,0 +1,60 @@
+// Package index holds what the search backends share: the request and
+// result of a search, the not-found error, and the fields every backend
+// indexes. The backends live in index/embedded (Bleve) and index/elastic.
+package index
+
+import (
+	"errors"
+	"time"
+
+	"github.com/parley-news/parley/pkg/query"
+)
+
+// ErrNotFound is returned when an article id is unknown.
+var ErrNotFound = errors.New("article not found")
+
+// Request is one search.
+type Request struct {
+	Query query.Node
+	From  int
+	Size  int
+	// Facets asks for counts of the top values of these facets (FacetSource,
+	// FacetLanguage, FacetCountry, FacetPerson, FacetTopic).
+	Facets []string
+	// CollapseStories returns one hit per story_id.
+	CollapseStories bool
+}
+
+// Facet names.
+const (
+	FacetSource   = "source"
+	FacetLanguage = "language"
+	FacetCountry  = "country"
+	FacetPerson   = "person"
+	FacetTopic    = "topic"
+)
+
+// Result is a page of hits.
+type Result struct {
+	Total  int                     `json:"total"`
+	Hits   []Hit                   `json:"hits"`
+	Facets map[string][]FacetCount `json:"facets"`
+}
+
+// Hit is one search result (DESIGN A2).
+type Hit struct {
+	ID          string     `json:"id"`
+	URL         string     `json:"url"`
+	Title       string     `json:"title"`
+	Source      string     `json:"source"`
+	PublishedAt *time.Time `json:"published_at,omitempty"`
+	Language    string     `json:"language"`
+	Snippet     string     `json:"snippet"`
+	StoryID     string     `json:"story_id,omitempty"`
+}
+
+// FacetCount is one value of a facet and how many hits have it.
+type FacetCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}

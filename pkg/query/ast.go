@@ -1,0 +1,68 @@
+// Package query is parley's query language (DESIGN A4): words, "phrases",
+// AND / OR / NOT, parentheses, field:value and date ranges. It parses a
+// user's string into an AST that every backend translates the same way
+// (Bleve, Elasticsearch, and the in-memory matcher used by alerts), so one
+// query means one thing everywhere. The user's string is never passed to a
+// backend's own query parser.
+package query
+
+import "time"
+
+// Node is one node of a parsed query.
+type Node interface{ node() }
+
+// Field names a searchable field of the query language.
+type Field string
+
+// The fields of DESIGN A4. FieldText is a bare word or phrase: it searches
+// title, summary and body. FieldEntity is produced by Expand, never typed by
+// users: it matches the Wikidata id of an entity the enricher resolved.
+const (
+	FieldText     Field = ""
+	FieldTitle    Field = "title"
+	FieldSource   Field = "source"
+	FieldLanguage Field = "language"
+	FieldCountry  Field = "country"
+	FieldPerson   Field = "person"
+	FieldTopic    Field = "topic"
+	FieldStory    Field = "story"
+	FieldEntity   Field = "entity"
+	FieldPublished Field = "published_at"
+)
+
+// Term matches a word (Phrase false) or an exact sequence of words (Phrase
+// true) in a field. Text fields compare analysed tokens (Unicode word
+// segmentation, lower case); keyword fields (language, country, topic,
+// entity, story) compare the whole value, case-insensitively.
+type Term struct {
+	Field  Field
+	Value  string
+	Phrase bool
+}
+
+// And matches when every child matches.
+type And struct{ Children []Node }
+
+// Or matches when any child matches.
+type Or struct{ Children []Node }
+
+// Not matches when its child does not. A query made only of NOT clauses
+// matches every document the child does not.
+type Not struct{ Child Node }
+
+// Range matches a date field between From and To, both inclusive; a zero
+// bound is open.
+type Range struct {
+	Field    Field
+	From, To time.Time
+}
+
+// All matches every document (`*` or an empty query).
+type All struct{}
+
+func (Term) node()  {}
+func (And) node()   {}
+func (Or) node()    {}
+func (Not) node()   {}
+func (Range) node() {}
+func (All) node()   {}

@@ -1,0 +1,7 @@
+module github.com/parley-news/parley/services/parley
+
+go 1.26
+
+require github.com/parley-news/parley/pkg v0.0.0
+
+replace github.com/parley-news/parley/pkg => ../../pkg
