@@ -1,0 +1,65 @@
+# parley — build, test and benchmark every module of the workspace.
+SHELL := /bin/bash
+MODULES := pkg services/parley services/fetcher services/parser services/indexer
+GO ?= go
+FUZZTIME ?= 10s
+BIN := bin
+
+.PHONY: all build run test test-unit vet fuzz bench bench-extract bench-es bench-enrich bench-alerts es-up es-down clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	cd services/parley && $(GO) build -o ../../$(BIN)/parley .
+	cd services/fetcher && $(GO) build -o ../../$(BIN)/parley-fetcher .
+	cd services/parser && $(GO) build -o ../../$(BIN)/parley-parser .
+	cd services/indexer && $(GO) build -o ../../$(BIN)/parley-indexer .
+
+# run starts parley with the default feed list of real diplomatic sources.
+run: build
+	./$(BIN)/parley run --feeds deploy/feeds.txt
+
+vet:
+	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
+
+# test is the project's test command (README, .ci/run): vet, the race-enabled
+# tests of every module against an in-process nats-server and, when it can be
+# started, a real Elasticsearch (make es-up), then a short run of each fuzz target.
+test: vet
+	@url=$$(bash scripts/es.sh up 2>&1 | tee /dev/stderr | tail -n 1); \
+	case "$$url" in http*) export PARLEY_TEST_ES_URL=$$url ;; \
+	*) echo "Elasticsearch could not be started: its integration tests will skip (see above)";; esac; \
+	for m in $(MODULES); do (cd $$m && $(GO) test -race -count=1 -timeout 30m ./...) || exit 1; done
+	$(MAKE) fuzz
+
+fuzz:
+	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./feed/
+	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME) ./extract/
+	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./query/
+
+# bench: end-to-end ingest throughput (local origin -> searchable) and peak memory.
+bench:
+	cd pkg && $(GO) test -run '^$$' -bench '^BenchmarkIngest' -benchtime 1x -timeout 30m ./app/
+
+bench-extract:
+	cd pkg && $(GO) run ./extract/cmd/extractbench
+
+bench-es:
+	@url=$$(bash scripts/es.sh up | tail -n 1); \
+	cd pkg && PARLEY_TEST_ES_URL=$$url $(GO) test -run '^$$' -bench '^BenchmarkBulk' -benchtime 1x -timeout 30m ./index/elastic/
+
+bench-enrich:
+	cd pkg && $(GO) test -run '^$$' -bench . -benchmem ./enrich/...
+
+bench-alerts:
+	cd pkg && $(GO) test -run '^$$' -bench '^BenchmarkAlerts' -benchtime 1x -timeout 30m ./alert/
+
+es-up:
+	@bash scripts/es.sh up
+
+es-down:
+	@bash scripts/es.sh down
+
+clean:
+	rm -rf $(BIN)
