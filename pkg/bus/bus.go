@@ -1,0 +1,266 @@
+// Package bus is parley's message bus: the NATS JetStream streams that carry
+// pages and articles between the stages, the key-value buckets that hold
+// shared state (the feed set, feed state, seen items, story signatures), the
+// object store for pages too large for a message, and an embedded
+// nats-server for single-machine runs.
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Subjects (DESIGN A5).
+const (
+	SubjectRaw      = "parley.raw"      // .<source>
+	SubjectArticles = "parley.articles" // .<language>
+	SubjectIndexed  = "parley.indexed"  // .<language>
+	SubjectAlerts   = "parley.alerts"   // .<rule>
+	SubjectEntities = "parley.entities" // .country.<CC> / .person.<slug>
+	SubjectDLQ      = "parley.dlq"      // .<stage>
+)
+
+// Stream names.
+const (
+	StreamRaw      = "PARLEY_RAW"
+	StreamArticles = "PARLEY_ARTICLES"
+	StreamIndexed  = "PARLEY_INDEXED"
+	StreamAlerts   = "PARLEY_ALERTS"
+	StreamDLQ      = "PARLEY_DLQ"
+)
+
+// Config is how to reach NATS and how long streams keep messages.
+type Config struct {
+	// URL of the NATS server(s), comma separated. Empty when the caller
+	// passes an in-process connection to New.
+	URL string
+	// Credentials: a creds file, an nkey seed file, or user/password, or a token.
+	CredsFile string
+	NKeyFile  string
+	User      string
+	Password  string
+	Token     string
+	// TLS: CA certificate to trust, and a client certificate/key for mutual TLS.
+	CAFile   string
+	CertFile string
+	KeyFile  string
+
+	// RawMaxAge is how long fetched pages are kept for re-parsing (parley replay parse).
+	RawMaxAge time.Duration
+	// ArticlesMaxAge is how long extracted articles are kept for re-indexing.
+	ArticlesMaxAge time.Duration
+	// AlertsMaxAge is how long alerts are kept for `parley watch --all`.
+	AlertsMaxAge time.Duration
+	// DuplicateWindow is how long JetStream remembers message ids, so a
+	// republish after a crash is dropped.
+	DuplicateWindow time.Duration
+	// Replicas of every stream and bucket (1 on one machine, 3 on a cluster).
+	Replicas int
+	// ConnectWait bounds how long New keeps retrying an unreachable server.
+	ConnectWait time.Duration
+}
+
+// Defaults fills zero settings.
+func (c *Config) Defaults() {
+	if c.RawMaxAge == 0 {
+		c.RawMaxAge = 7 * 24 * time.Hour
+	}
+	if c.ArticlesMaxAge == 0 {
+		c.ArticlesMaxAge = 30 * 24 * time.Hour
+	}
+	if c.AlertsMaxAge == 0 {
+		c.AlertsMaxAge = 7 * 24 * time.Hour
+	}
+	if c.DuplicateWindow == 0 {
+		c.DuplicateWindow = time.Hour
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.ConnectWait == 0 {
+		c.ConnectWait = 30 * time.Second
+	}
+}
+
+// Validate names the first bad setting.
+func (c *Config) Validate() error {
+	switch {
+	case c.RawMaxAge < time.Minute:
+		return fmt.Errorf("raw retention %s: must be at least 1m", c.RawMaxAge)
+	case c.ArticlesMaxAge < time.Minute:
+		return fmt.Errorf("articles retention %s: must be at least 1m", c.ArticlesMaxAge)
+	case c.DuplicateWindow < time.Second || c.DuplicateWindow > c.RawMaxAge:
+		return fmt.Errorf("duplicate window %s: must be between 1s and the raw retention", c.DuplicateWindow)
+	case c.Replicas < 1 || c.Replicas > 5:
+		return fmt.Errorf("replicas %d: must be 1 to 5", c.Replicas)
+	case (c.CertFile == "") != (c.KeyFile == ""):
+		return errors.New("nats tls: a client certificate needs both a cert file and a key file")
+	}
+	return nil
+}
+
+// Bus is a connection to NATS with JetStream and parley's streams and buckets.
+type Bus struct {
+	cfg    Config
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	log    *slog.Logger
+	ownsNC bool
+
+	feeds     jetstream.KeyValue
+	feedState jetstream.KeyValue
+	seen      jetstream.KeyValue
+	stories   jetstream.KeyValue
+	rules     jetstream.KeyValue
+	pages     jetstream.ObjectStore
+}
+
+// Connect dials cfg.URL, retrying with backoff for up to cfg.ConnectWait,
+// then sets up the streams and buckets.
+func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.URL == "" {
+		return nil, errors.New("nats url: empty (set --nats-url or run the embedded server)")
+	}
+	opts := []nats.Option{
+		nats.Name("parley"),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }),
+	}
+	switch {
+	case cfg.CredsFile != "":
+		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
+	case cfg.NKeyFile != "":
+		o, err := nats.NkeyOptionFromSeed(cfg.NKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("nats nkey %s: %w", cfg.NKeyFile, err)
+		}
+		opts = append(opts, o)
+	case cfg.User != "":
+		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password))
+	case cfg.Token != "":
+		opts = append(opts, nats.Token(cfg.Token))
+	}
+	if cfg.CAFile != "" {
+		opts = append(opts, nats.RootCAs(cfg.CAFile))
+	}
+	if cfg.CertFile != "" {
+		opts = append(opts, nats.ClientCert(cfg.CertFile, cfg.KeyFile))
+	}
+	deadline := time.Now().Add(cfg.ConnectWait)
+	wait := 250 * time.Millisecond
+	for {
+		nc, err := nats.Connect(cfg.URL, opts...)
+		if err == nil {
+			b, err := New(ctx, nc, cfg, log)
+			if err != nil {
+				nc.Close()
+				return nil, err
+			}
+			b.ownsNC = true
+			return b, nil
+		}
+		if errors.Is(err, nats.ErrAuthorization) || time.Now().After(deadline) {
+			return nil, fmt.Errorf("connect to nats %s: %w", redact(cfg.URL), err)
+		}
+		log.Warn("nats not reachable yet, retrying", "url", redact(cfg.URL), "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("connect to nats %s: %w", redact(cfg.URL), ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Second)
+	}
+}
+
+// New sets up parley's streams and buckets over an existing connection. The
+// caller keeps ownership of nc.
+func New(ctx context.Context, nc *nats.Conn, cfg Config, log *slog.Logger) (*Bus, error) {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	b := &Bus{cfg: cfg, nc: nc, js: js, log: log}
+	if err := b.setup(ctx); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Conn is the underlying NATS connection.
+func (b *Bus) Conn() *nats.Conn { return b.nc }
+
+// JetStream is the JetStream context.
+func (b *Bus) JetStream() jetstream.JetStream { return b.js }
+
+// Config returns the settings the bus runs with.
+func (b *Bus) Config() Config { return b.cfg }
+
+// Ping checks that the server answers, for /healthz.
+func (b *Bus) Ping(ctx context.Context) error {
+	if !b.nc.IsConnected() {
+		return fmt.Errorf("nats: %s", b.nc.Status())
+	}
+	if _, err := b.js.AccountInfo(ctx); err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	return nil
+}
+
+// Close drains the connection if the bus opened it.
+func (b *Bus) Close() error {
+	if b.ownsNC {
+		return b.nc.Drain()
+	}
+	return nil
+}
+
+// Token makes s safe as one subject token: lower case, letters, digits, '-'
+// and '_' only ('.' and spaces become '_'), never empty.
+func Token(s string) string {
+	var sb strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
+			sb.WriteRune(r)
+		case r > 127 && r != 0xFFFD:
+			sb.WriteRune(r)
+		default:
+			sb.WriteByte('_')
+		}
+	}
+	t := strings.Trim(sb.String(), "_")
+	if t == "" {
+		return "unknown"
+	}
+	return t
+}
+
+func redact(u string) string {
+	if i := strings.Index(u, "@"); i >= 0 {
+		if j := strings.Index(u, "://"); j >= 0 && j < i {
+			return u[:j+3] + "REDACTED" + u[i:]
+		}
+	}
+	return u
+}

@@ -1,0 +1,192 @@
+package bus
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parley-news/parley/pkg/feed"
+)
+
+// newTestBus starts an in-process nats-server with JetStream in a temp dir.
+func newTestBus(t *testing.T) *Bus {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	srv, err := StartEmbedded(EmbeddedConfig{StoreDir: t.TempDir(), MaxPayload: 1 << 20}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	nc, err := srv.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := New(ctx, nc, Config{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestRawRoundTrip(t *testing.T) {
+	b := newTestBus(t)
+	ctx := context.Background()
+	// An incompressible 3 MiB page does not fit a 1 MiB message: it must
+	// travel by object store reference and come back byte for byte.
+	big := make([]byte, 3<<20)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range big {
+		big[i] = byte(rng.IntN(256))
+	}
+	small := []byte("<html><body><p>hello</p></body></html>")
+	tests := []struct {
+		name    string
+		page    []byte
+		wantRef bool
+	}{
+		{"inline", small, false},
+		{"object store", big, true},
+	}
+	cons, err := b.Consumer(ctx, ConsumerConfig{Stream: StreamRaw, Durable: "test", Filter: SubjectRaw + ".>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		r := &Raw{FeedURL: "https://example.org/feed", Source: "Example News", Item: feed.Item{GUID: tt.name, Link: "https://example.org/a"}, FetchedAt: time.Now()}
+		r.SetPage(tt.page)
+		if err := b.PublishRaw(ctx, r, "id-"+tt.name); err != nil {
+			t.Fatalf("%s: publish: %v", tt.name, err)
+		}
+		// The same message id again is dropped by JetStream.
+		if err := b.PublishRaw(ctx, r, "id-"+tt.name); err != nil {
+			t.Fatalf("%s: republish: %v", tt.name, err)
+		}
+		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []jetstream.Msg
+		for m := range batch.Messages() {
+			got = append(got, m)
+		}
+		if len(got) != 1 {
+			t.Fatalf("%s: got %d messages", tt.name, len(got))
+		}
+		if got[0].Subject() != "parley.raw.example_news" {
+			t.Errorf("subject %q", got[0].Subject())
+		}
+		dr, err := DecodeRaw(got[0].Data())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (dr.PageRef != "") != tt.wantRef {
+			t.Errorf("%s: page ref %q, want ref %v", tt.name, dr.PageRef, tt.wantRef)
+		}
+		page, err := b.Page(ctx, dr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(page, tt.page) {
+			t.Errorf("%s: page differs after round trip (%d vs %d bytes)", tt.name, len(page), len(tt.page))
+		}
+		_ = got[0].Ack()
+		info, _ := b.js.Stream(ctx, StreamRaw)
+		si, _ := info.Info(ctx)
+		if si.State.Msgs != uint64(i+1) {
+			t.Errorf("stream holds %d messages, want %d (duplicate not dropped)", si.State.Msgs, i+1)
+		}
+	}
+}
+
+func TestFeedSet(t *testing.T) {
+	b := newTestBus(t)
+	ctx := context.Background()
+	created, err := b.AddFeed(ctx, FeedEntry{URL: "https://a.example/rss"})
+	if err != nil || !created {
+		t.Fatalf("add: %v %v", created, err)
+	}
+	if created, _ := b.AddFeed(ctx, FeedEntry{URL: "https://a.example/rss"}); created {
+		t.Error("second add reported created")
+	}
+	if _, err := b.AddFeed(ctx, FeedEntry{URL: "https://b.example/atom"}); err != nil {
+		t.Fatal(err)
+	}
+	feeds, err := b.Feeds(ctx)
+	if err != nil || len(feeds) != 2 {
+		t.Fatalf("feeds %v %v", feeds, err)
+	}
+	if err := b.PutFeedState(ctx, FeedState{URL: "https://a.example/rss", Status: FeedFailing, LastError: "http 410"}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := b.FeedState(ctx, "https://a.example/rss")
+	if st.Status != FeedFailing || st.LastError != "http 410" {
+		t.Errorf("state %+v", st)
+	}
+	if err := b.RemoveFeed(ctx, "https://a.example/rss"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RemoveFeed(ctx, "https://a.example/rss"); !errors.Is(err, ErrUnknownFeed) {
+		t.Errorf("remove unknown: %v", err)
+	}
+	st, _ = b.FeedState(ctx, "https://a.example/rss")
+	if st.Status != FeedNew {
+		t.Errorf("state after remove %+v", st)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch, err := b.WatchFeeds(wctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := <-ch
+	if first.Entry == nil || first.Entry.URL != "https://b.example/atom" {
+		t.Errorf("watch first %+v", first)
+	}
+}
+
+func TestDeadLetter(t *testing.T) {
+	b := newTestBus(t)
+	ctx := context.Background()
+	if err := b.Publish(ctx, SubjectRaw+".x", []byte("poison"), "p1"); err != nil {
+		t.Fatal(err)
+	}
+	cons, err := b.Consumer(ctx, ConsumerConfig{Stream: StreamRaw, Durable: "parser", Filter: SubjectRaw + ".>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.DeadLetter(ctx, "parser", m, errors.New("extract: not html")); err != nil {
+		t.Fatal(err)
+	}
+	dl, err := b.js.Stream(ctx, StreamDLQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := dl.GetLastMsgForSubject(ctx, SubjectDLQ+".parser")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(raw.Data) != "poison" || raw.Header.Get(HeaderError) != "extract: not html" || raw.Header.Get(HeaderSubject) != "parley.raw.x" {
+		t.Errorf("dead letter %q %v", raw.Data, raw.Header)
+	}
+}
+
+func TestToken(t *testing.T) {
+	for in, want := range map[string]string{"Reuters World": "reuters_world", "www.mid.ru": "www_mid_ru", "": "unknown", "a>b*c": "a_b_c"} {
+		if got := Token(in); got != want {
+			t.Errorf("Token(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

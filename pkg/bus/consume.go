@@ -1,0 +1,70 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ConsumerConfig is a durable pull consumer of one stage.
+type ConsumerConfig struct {
+	Stream  string
+	Durable string
+	Filter  string // subject filter, e.g. "parley.raw.>"
+	// AckWait is how long a delivered message may stay unacknowledged
+	// before it is delivered again.
+	AckWait time.Duration
+	// MaxDeliver is how many deliveries a message gets before the stage
+	// dead-letters it.
+	MaxDeliver int
+	// MaxAckPending bounds messages in flight.
+	MaxAckPending int
+}
+
+// Backoff is the redelivery delay after the n-th failed delivery (n from 1).
+func Backoff(n uint64) time.Duration {
+	d := time.Second << min(n-1, 8)
+	return min(d, 2*time.Minute)
+}
+
+// Consumer creates (or updates) a durable pull consumer.
+func (b *Bus) Consumer(ctx context.Context, cfg ConsumerConfig) (jetstream.Consumer, error) {
+	if cfg.AckWait == 0 {
+		cfg.AckWait = time.Minute
+	}
+	if cfg.MaxDeliver == 0 {
+		cfg.MaxDeliver = 5
+	}
+	if cfg.MaxAckPending == 0 {
+		cfg.MaxAckPending = 1024
+	}
+	c, err := b.js.CreateOrUpdateConsumer(ctx, cfg.Stream, jetstream.ConsumerConfig{
+		Durable:       cfg.Durable,
+		FilterSubject: cfg.Filter,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       cfg.AckWait,
+		MaxDeliver:    cfg.MaxDeliver,
+		MaxAckPending: cfg.MaxAckPending,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create consumer %s on %s: %w", cfg.Durable, cfg.Stream, err)
+	}
+	return c, nil
+}
+
+// Pending is how many messages a durable consumer has yet to deliver or
+// see acknowledged: the stage's lag, for /metrics.
+func (b *Bus) Pending(ctx context.Context, stream, durable string) (pending uint64, ackPending int, err error) {
+	c, err := b.js.Consumer(ctx, stream, durable)
+	if err != nil {
+		return 0, 0, fmt.Errorf("consumer %s: %w", durable, err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("consumer %s info: %w", durable, err)
+	}
+	return info.NumPending, info.NumAckPending, nil
+}

@@ -1,0 +1,213 @@
+package bus
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// FeedEntry is one feed of the feed set.
+type FeedEntry struct {
+	URL     string    `json:"url"`
+	Title   string    `json:"title,omitempty"`
+	AddedAt time.Time `json:"added_at"`
+}
+
+// Feed status values.
+const (
+	FeedNew     = "new"     // not polled yet
+	FeedOK      = "ok"      // last poll succeeded
+	FeedFailing = "failing" // last poll failed; LastError says why
+	FeedBlocked = "blocked" // refused by the SSRF guard
+)
+
+// FeedState is what the fetcher knows of a feed, shown by GET /api/feeds.
+type FeedState struct {
+	URL          string     `json:"url"`
+	Title        string     `json:"title,omitempty"`
+	Status       string     `json:"status"`
+	LastFetch    *time.Time `json:"last_fetch,omitempty"`
+	LastSuccess  *time.Time `json:"last_success,omitempty"`
+	LastError    string     `json:"last_error,omitempty"`
+	Items        int        `json:"items"` // items published from this feed, in all
+	ErrorCount   int        `json:"error_count,omitempty"`
+	NextPoll     *time.Time `json:"next_poll,omitempty"`
+	ETag         string     `json:"etag,omitempty"`
+	LastModified string     `json:"last_modified,omitempty"`
+	Unchanged    int        `json:"unchanged,omitempty"` // polls in a row without new items
+}
+
+// FeedKey is the bucket key of a feed URL.
+func FeedKey(url string) string {
+	sum := sha256.Sum256([]byte(url))
+	return hex.EncodeToString(sum[:12])
+}
+
+// AddFeed adds f to the feed set. It reports false when the feed was
+// already there.
+func (b *Bus) AddFeed(ctx context.Context, f FeedEntry) (bool, error) {
+	if f.AddedAt.IsZero() {
+		f.AddedAt = time.Now().UTC()
+	}
+	data, err := json.Marshal(f)
+	if err != nil {
+		return false, fmt.Errorf("encode feed %s: %w", f.URL, err)
+	}
+	if _, err := b.feeds.Create(ctx, FeedKey(f.URL), data); err != nil {
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			return false, nil
+		}
+		return false, fmt.Errorf("add feed %s: %w", f.URL, err)
+	}
+	return true, nil
+}
+
+// ErrUnknownFeed is returned when removing a feed that is not in the set.
+var ErrUnknownFeed = errors.New("feed is not in the feed set")
+
+// RemoveFeed removes a feed and its state.
+func (b *Bus) RemoveFeed(ctx context.Context, url string) error {
+	key := FeedKey(url)
+	if _, err := b.feeds.Get(ctx, key); err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return fmt.Errorf("remove feed %s: %w", url, ErrUnknownFeed)
+		}
+		return fmt.Errorf("remove feed %s: %w", url, err)
+	}
+	if err := b.feeds.Delete(ctx, key); err != nil {
+		return fmt.Errorf("remove feed %s: %w", url, err)
+	}
+	if err := b.feedState.Delete(ctx, key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("remove feed state %s: %w", url, err)
+	}
+	return nil
+}
+
+// Feeds lists the feed set, sorted by URL.
+func (b *Bus) Feeds(ctx context.Context) ([]FeedEntry, error) {
+	lister, err := b.feeds.ListKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list feeds: %w", err)
+	}
+	var out []FeedEntry
+	for key := range lister.Keys() {
+		e, err := b.feeds.Get(ctx, key)
+		if err != nil {
+			if errors.Is(err, jetstream.ErrKeyNotFound) {
+				continue
+			}
+			return nil, fmt.Errorf("get feed %s: %w", key, err)
+		}
+		var f FeedEntry
+		if err := json.Unmarshal(e.Value(), &f); err != nil {
+			return nil, fmt.Errorf("decode feed %s: %w", key, err)
+		}
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].URL < out[j].URL })
+	return out, nil
+}
+
+// FeedChange is an addition (Entry set) or removal (Entry nil) in the feed set.
+type FeedChange struct {
+	Key   string
+	Entry *FeedEntry
+}
+
+// WatchFeeds streams the current feed set, then every change, until ctx
+// ends. The channel is closed when the watch stops.
+func (b *Bus) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
+	w, err := b.feeds.WatchAll(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("watch feeds: %w", err)
+	}
+	out := make(chan FeedChange)
+	go func() {
+		defer close(out)
+		defer func() { _ = w.Stop() }()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+				if e == nil { // end of the initial values
+					continue
+				}
+				ch := FeedChange{Key: e.Key()}
+				if e.Operation() == jetstream.KeyValuePut {
+					var f FeedEntry
+					if err := json.Unmarshal(e.Value(), &f); err != nil {
+						b.log.Error("bad feed entry in bucket", "key", e.Key(), "err", err)
+						continue
+					}
+					ch.Entry = &f
+				}
+				select {
+				case out <- ch:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
+// FeedState returns the state of a feed; a feed never polled has status "new".
+func (b *Bus) FeedState(ctx context.Context, url string) (FeedState, error) {
+	e, err := b.feedState.Get(ctx, FeedKey(url))
+	if err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return FeedState{URL: url, Status: FeedNew}, nil
+		}
+		return FeedState{}, fmt.Errorf("feed state %s: %w", url, err)
+	}
+	var s FeedState
+	if err := json.Unmarshal(e.Value(), &s); err != nil {
+		return FeedState{}, fmt.Errorf("decode feed state %s: %w", url, err)
+	}
+	return s, nil
+}
+
+// PutFeedState records the state of a feed.
+func (b *Bus) PutFeedState(ctx context.Context, s FeedState) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("encode feed state %s: %w", s.URL, err)
+	}
+	if _, err := b.feedState.Put(ctx, FeedKey(s.URL), data); err != nil {
+		return fmt.Errorf("put feed state %s: %w", s.URL, err)
+	}
+	return nil
+}
+
+// SeenVersion returns the version under which an item was published, and
+// whether it was.
+func (b *Bus) SeenVersion(ctx context.Context, feedURL, itemKey string) (string, bool, error) {
+	e, err := b.seen.Get(ctx, FeedKey(feedURL)+"."+itemKey)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return "", false, nil
+		}
+		return "", false, fmt.Errorf("seen %s: %w", itemKey, err)
+	}
+	return string(e.Value()), true, nil
+}
+
+// MarkSeen records that an item was published under version.
+func (b *Bus) MarkSeen(ctx context.Context, feedURL, itemKey, version string) error {
+	if _, err := b.seen.Put(ctx, FeedKey(feedURL)+"."+itemKey, []byte(version)); err != nil {
+		return fmt.Errorf("mark seen %s: %w", itemKey, err)
+	}
+	return nil
+}

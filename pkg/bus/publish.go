@@ -1,0 +1,121 @@
+package bus
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parley-news/parley/pkg/article"
+)
+
+// Header names parley sets on its messages.
+const (
+	HeaderArticleID   = "Parley-Article-Id"
+	HeaderError       = "Parley-Error"
+	HeaderSubject     = "Parley-Original-Subject"
+	HeaderStage       = "Parley-Stage"
+	HeaderDeliveries  = "Parley-Deliveries"
+	HeaderFailedAt    = "Parley-Failed-At"
+	HeaderContentHash = "Parley-Content-Hash"
+)
+
+// ContentHash is a short hash of what an article says, so that a changed
+// page under the same URL is a new message while a redelivery is not.
+func ContentHash(a *article.Article) string {
+	h := sha256.New()
+	for _, s := range []string{a.URL, a.Title, a.Body, a.Summary, a.StoryID} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// LanguageToken is the subject token for a language ("und" when unknown).
+func LanguageToken(lang string) string {
+	if lang == "" {
+		return "und"
+	}
+	return Token(lang)
+}
+
+// PublishArticle publishes an extracted article on parley.articles.<language>.
+func (b *Bus) PublishArticle(ctx context.Context, a *article.Article) error {
+	return b.publishArticle(ctx, SubjectArticles, a)
+}
+
+// PublishIndexed publishes an article the index confirmed on parley.indexed.<language>.
+func (b *Bus) PublishIndexed(ctx context.Context, a *article.Article) error {
+	return b.publishArticle(ctx, SubjectIndexed, a)
+}
+
+func (b *Bus) publishArticle(ctx context.Context, prefix string, a *article.Article) error {
+	data, err := json.Marshal(a)
+	if err != nil {
+		return fmt.Errorf("encode article %s: %w", a.ID, err)
+	}
+	hash := ContentHash(a)
+	subject := prefix + "." + LanguageToken(a.Language)
+	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
+	msg.Header.Set(HeaderArticleID, a.ID)
+	msg.Header.Set(HeaderContentHash, hash)
+	if _, err := b.js.PublishMsg(ctx, msg, jetstream.WithMsgID(a.ID+"-"+hash)); err != nil {
+		return fmt.Errorf("publish %s: %w", subject, err)
+	}
+	return nil
+}
+
+// Publish publishes data on subject with a message id, for stages that
+// emit their own payloads (alerts).
+func (b *Bus) Publish(ctx context.Context, subject string, data []byte, msgID string) error {
+	opts := []jetstream.PublishOpt{}
+	if msgID != "" {
+		opts = append(opts, jetstream.WithMsgID(msgID))
+	}
+	if _, err := b.js.Publish(ctx, subject, data, opts...); err != nil {
+		return fmt.Errorf("publish %s: %w", subject, err)
+	}
+	return nil
+}
+
+// DeadLetter publishes msg on parley.dlq.<stage> with the error and the
+// original subject in headers, then terminates msg so it is not delivered
+// again. The dead letter is published before the term: a crash in between
+// redelivers the message, and the dead letter's id drops the second copy.
+func (b *Bus) DeadLetter(ctx context.Context, stage string, msg jetstream.Msg, cause error) error {
+	md, _ := msg.Metadata()
+	out := &nats.Msg{Subject: SubjectDLQ + "." + Token(stage), Data: msg.Data(), Header: nats.Header{}}
+	for k, v := range msg.Headers() {
+		if k != jetstream.MsgIDHeader {
+			out.Header[k] = v
+		}
+	}
+	out.Header.Set(HeaderError, cause.Error())
+	out.Header.Set(HeaderSubject, msg.Subject())
+	out.Header.Set(HeaderStage, stage)
+	out.Header.Set(HeaderFailedAt, time.Now().UTC().Format(time.RFC3339))
+	id := stage + "-" + msg.Subject()
+	if md != nil {
+		out.Header.Set(HeaderDeliveries, fmt.Sprint(md.NumDelivered))
+		id = fmt.Sprintf("%s-%s-%d", stage, md.Stream, md.Sequence.Stream)
+	}
+	if _, err := b.js.PublishMsg(ctx, out, jetstream.WithMsgID(id)); err != nil {
+		return fmt.Errorf("dead-letter %s: %w", msg.Subject(), err)
+	}
+	if err := msg.TermWithReason(truncate(cause.Error(), 200)); err != nil {
+		return fmt.Errorf("terminate %s: %w", msg.Subject(), err)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

@@ -1,0 +1,112 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// KV buckets and the object store.
+const (
+	BucketFeeds     = "parley_feeds"      // the feed set: what to poll
+	BucketFeedState = "parley_feed_state" // per feed: status, errors, validators
+	BucketSeen      = "parley_seen"       // items already published, per feed
+	BucketStories   = "parley_stories"    // story signatures for near-duplicate detection
+	BucketRules     = "parley_rules"      // saved searches for alerts
+	StorePages      = "parley_pages"      // pages too large for one message
+)
+
+// seenTTL bounds how long an item is remembered as published. An item still
+// in its feed after this long is fetched again; the index keeps one document
+// per canonical URL, so that costs a fetch, never a duplicate.
+const seenTTL = 90 * 24 * time.Hour
+
+func (b *Bus) setup(ctx context.Context) error {
+	streams := []jetstream.StreamConfig{
+		{
+			Name: StreamRaw, Subjects: []string{SubjectRaw + ".>"},
+			Description: "fetched feed items with their pages, kept for re-parsing",
+			MaxAge:      b.cfg.RawMaxAge, Duplicates: b.cfg.DuplicateWindow,
+			Compression: jetstream.S2Compression,
+		},
+		{
+			Name: StreamArticles, Subjects: []string{SubjectArticles + ".>"},
+			Description: "extracted, enriched articles, kept for re-indexing",
+			MaxAge:      b.cfg.ArticlesMaxAge, Duplicates: b.cfg.DuplicateWindow,
+			Compression: jetstream.S2Compression,
+		},
+		{
+			Name: StreamIndexed, Subjects: []string{SubjectIndexed + ".>"},
+			Description: "articles the index confirmed, for the alerter",
+			MaxAge:      b.cfg.ArticlesMaxAge, Duplicates: b.cfg.DuplicateWindow,
+			Compression: jetstream.S2Compression,
+		},
+		{
+			Name: StreamAlerts, Subjects: []string{SubjectAlerts + ".>", SubjectEntities + ".>"},
+			Description: "alerts per saved search and per entity, replayable by subscribers",
+			MaxAge:      b.cfg.AlertsMaxAge, Duplicates: b.cfg.DuplicateWindow,
+		},
+		{
+			Name: StreamDLQ, Subjects: []string{SubjectDLQ + ".>"},
+			Description: "messages a stage gave up on, with the error",
+			MaxAge:      b.cfg.RawMaxAge, Duplicates: b.cfg.DuplicateWindow,
+		},
+	}
+	for _, sc := range streams {
+		sc.Storage = jetstream.FileStorage
+		sc.Replicas = b.cfg.Replicas
+		sc.Retention = jetstream.LimitsPolicy
+		if _, err := b.js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("create stream %s: %w", sc.Name, err)
+		}
+	}
+	kvs := []struct {
+		dst  *jetstream.KeyValue
+		conf jetstream.KeyValueConfig
+	}{
+		{&b.feeds, jetstream.KeyValueConfig{Bucket: BucketFeeds, Description: "feeds to poll", History: 5}},
+		{&b.feedState, jetstream.KeyValueConfig{Bucket: BucketFeedState, Description: "feed state"}},
+		{&b.seen, jetstream.KeyValueConfig{Bucket: BucketSeen, Description: "published items", TTL: seenTTL}},
+		{&b.stories, jetstream.KeyValueConfig{Bucket: BucketStories, Description: "story signatures", TTL: b.cfg.ArticlesMaxAge}},
+		{&b.rules, jetstream.KeyValueConfig{Bucket: BucketRules, Description: "alert rules", History: 10}},
+	}
+	for _, kv := range kvs {
+		kv.conf.Storage = jetstream.FileStorage
+		kv.conf.Replicas = b.cfg.Replicas
+		h, err := b.js.CreateOrUpdateKeyValue(ctx, kv.conf)
+		if err != nil {
+			return fmt.Errorf("create bucket %s: %w", kv.conf.Bucket, err)
+		}
+		*kv.dst = h
+	}
+	pages, err := b.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket: StorePages, Description: "pages too large for a message",
+		TTL: b.cfg.RawMaxAge, Storage: jetstream.FileStorage, Replicas: b.cfg.Replicas,
+		Compression: true,
+	})
+	if err != nil {
+		return fmt.Errorf("create object store %s: %w", StorePages, err)
+	}
+	b.pages = pages
+	return nil
+}
+
+// KV returns a bucket by name, for stages that keep their own state
+// (stories, rules).
+func (b *Bus) KV(name string) jetstream.KeyValue {
+	switch name {
+	case BucketFeeds:
+		return b.feeds
+	case BucketFeedState:
+		return b.feedState
+	case BucketSeen:
+		return b.seen
+	case BucketStories:
+		return b.stories
+	case BucketRules:
+		return b.rules
+	}
+	return nil
+}
