@@ -1,0 +1,258 @@
+// Package indexer is the indexing stage: it pulls extracted articles from
+// parley.articles.>, writes them to the search index in batches, publishes
+// each confirmed article on parley.indexed.<language>, and only then
+// acknowledges it. A redelivered article replaces its own document (ids come
+// from the canonical URL), so nothing is indexed twice.
+package indexer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/index"
+)
+
+// Backend is the search index the indexer writes to. Index returns one
+// error per article, nil once that article is durable in the index.
+type Backend interface {
+	Index(ctx context.Context, arts []*article.Article) []error
+}
+
+// Config of the indexing stage.
+type Config struct {
+	// Durable is the JetStream consumer name; every indexer replica of one
+	// index shares it.
+	Durable string
+	// BatchSize is the most articles written in one batch.
+	BatchSize int
+	// MaxWait is how long a batch waits to fill.
+	MaxWait time.Duration
+	// Workers pull and write batches concurrently.
+	Workers int
+	// MaxDeliver is how many times an article is tried before it is dead-lettered.
+	MaxDeliver int
+	// ShutdownTimeout bounds the final flush on shutdown.
+	ShutdownTimeout time.Duration
+}
+
+// Defaults fills zero settings.
+func (c *Config) Defaults() {
+	if c.Durable == "" {
+		c.Durable = "indexer"
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 256
+	}
+	if c.MaxWait == 0 {
+		c.MaxWait = 200 * time.Millisecond
+	}
+	if c.Workers == 0 {
+		c.Workers = 2
+	}
+	if c.MaxDeliver == 0 {
+		c.MaxDeliver = 8
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 20 * time.Second
+	}
+}
+
+// Validate names the first bad setting.
+func (c *Config) Validate() error {
+	switch {
+	case c.BatchSize < 1 || c.BatchSize > 10000:
+		return fmt.Errorf("indexer batch size %d: must be 1 to 10000", c.BatchSize)
+	case c.Workers < 1 || c.Workers > 64:
+		return fmt.Errorf("indexer workers %d: must be 1 to 64", c.Workers)
+	case c.MaxDeliver < 1:
+		return fmt.Errorf("indexer max deliver %d: must be at least 1", c.MaxDeliver)
+	case c.MaxWait <= 0:
+		return fmt.Errorf("indexer max wait %s: must be positive", c.MaxWait)
+	}
+	return nil
+}
+
+// Indexer is the indexing stage.
+type Indexer struct {
+	cfg     Config
+	bus     *bus.Bus
+	backend Backend
+	log     *slog.Logger
+
+	docs     *prometheus.CounterVec
+	batchDur prometheus.Histogram
+	latency  prometheus.Histogram
+}
+
+// New builds the stage; metrics are registered on reg.
+func New(cfg Config, b *bus.Bus, backend Backend, reg prometheus.Registerer, log *slog.Logger) (*Indexer, error) {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	ix := &Indexer{
+		cfg: cfg, bus: b, backend: backend, log: log.With("stage", "indexer"),
+		docs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_indexer_articles_total", Help: "Articles handled by the indexer, by outcome (indexed, retried, dead_lettered).",
+		}, []string{"outcome"}),
+		batchDur: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "parley_indexer_batch_seconds", Help: "Time to write one batch to the index.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
+		}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "parley_indexer_fetch_to_indexed_seconds", Help: "Time from fetching an article's page to the index confirming it.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
+		}),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{ix.docs, ix.batchDur, ix.latency} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("register indexer metrics: %w", err)
+			}
+		}
+	}
+	return ix, nil
+}
+
+// Run consumes until ctx ends, then finishes the batches in flight under
+// cfg.ShutdownTimeout.
+func (ix *Indexer) Run(ctx context.Context) error {
+	cons, err := ix.bus.Consumer(ctx, bus.ConsumerConfig{
+		Stream: bus.StreamArticles, Durable: ix.cfg.Durable, Filter: bus.SubjectArticles + ".>",
+		MaxDeliver: ix.cfg.MaxDeliver + 1, AckWait: 2 * time.Minute,
+	})
+	if err != nil {
+		return err
+	}
+	ix.log.Info("indexer running", "durable", ix.cfg.Durable, "workers", ix.cfg.Workers, "batch", ix.cfg.BatchSize)
+	var wg sync.WaitGroup
+	for range ix.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ix.loop(ctx, cons)
+		}()
+	}
+	wg.Wait()
+	ix.log.Info("indexer stopped")
+	return nil
+}
+
+func (ix *Indexer) loop(ctx context.Context, cons jetstream.Consumer) {
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(ix.cfg.BatchSize, jetstream.FetchMaxWait(ix.cfg.MaxWait))
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			ix.log.Warn("fetch articles", "err", err)
+			sleep(ctx, time.Second)
+			continue
+		}
+		var msgs []jetstream.Msg
+		for m := range batch.Messages() {
+			msgs = append(msgs, m)
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil {
+			ix.log.Warn("fetch articles", "err", err)
+		}
+		if len(msgs) == 0 {
+			continue
+		}
+		// The batch was delivered: finish it even when shutdown begins, so
+		// its acks are not left to AckWait.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ix.cfg.ShutdownTimeout)
+		ix.handle(fctx, msgs)
+		cancel()
+	}
+}
+
+func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
+	arts := make([]*article.Article, 0, len(msgs))
+	kept := make([]jetstream.Msg, 0, len(msgs))
+	for _, m := range msgs {
+		var a article.Article
+		if err := json.Unmarshal(m.Data(), &a); err != nil {
+			ix.fail(ctx, m, fmt.Errorf("decode article: %w", err), true)
+			continue
+		}
+		if a.ID == "" {
+			ix.fail(ctx, m, errors.New("article without id"), true)
+			continue
+		}
+		arts = append(arts, &a)
+		kept = append(kept, m)
+	}
+	if len(arts) == 0 {
+		return
+	}
+	start := time.Now()
+	errs := ix.backend.Index(ctx, arts)
+	ix.batchDur.Observe(time.Since(start).Seconds())
+	if len(errs) != len(arts) {
+		err := fmt.Errorf("index backend returned %d results for %d articles", len(errs), len(arts))
+		for _, m := range kept {
+			ix.fail(ctx, m, err, false)
+		}
+		return
+	}
+	for i, m := range kept {
+		if errs[i] != nil {
+			ix.fail(ctx, m, fmt.Errorf("index article %s: %w", arts[i].ID, errs[i]), index.IsPermanent(errs[i]))
+			continue
+		}
+		if err := ix.bus.PublishIndexed(ctx, arts[i]); err != nil {
+			ix.fail(ctx, m, err, false)
+			continue
+		}
+		if err := m.Ack(); err != nil {
+			ix.log.Warn("ack article", "id", arts[i].ID, "err", err)
+		}
+		ix.docs.WithLabelValues("indexed").Inc()
+		if arts[i].FetchedAt != nil {
+			ix.latency.Observe(time.Since(*arts[i].FetchedAt).Seconds())
+		}
+	}
+}
+
+// fail retries m later, or dead-letters it when the error is permanent or
+// its deliveries are used up.
+func (ix *Indexer) fail(ctx context.Context, m jetstream.Msg, err error, permanent bool) {
+	md, _ := m.Metadata()
+	var n uint64 = 1
+	if md != nil {
+		n = md.NumDelivered
+	}
+	if permanent || n >= uint64(ix.cfg.MaxDeliver) {
+		ix.log.Error("dead-lettering article", "subject", m.Subject(), "deliveries", n, "err", err)
+		if dlErr := ix.bus.DeadLetter(ctx, "indexer", m, err); dlErr != nil {
+			ix.log.Error("dead-letter failed; message will be redelivered", "err", dlErr)
+			_ = m.NakWithDelay(bus.Backoff(n))
+			return
+		}
+		ix.docs.WithLabelValues("dead_lettered").Inc()
+		return
+	}
+	ix.log.Warn("article not indexed, retrying", "subject", m.Subject(), "deliveries", n, "err", err)
+	_ = m.NakWithDelay(bus.Backoff(n))
+	ix.docs.WithLabelValues("retried").Inc()
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
