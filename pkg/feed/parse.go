@@ -1,0 +1,401 @@
+package feed
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+	ext "github.com/mmcdole/gofeed/extensions"
+)
+
+var (
+	// ErrNotAFeed: the document is not RSS, Atom or JSON Feed (an HTML page,
+	// other JSON, an empty body). When the document is an HTML page that
+	// advertises feeds, the error is a *NotAFeedError listing them.
+	ErrNotAFeed = errors.New("not a feed")
+	// ErrMalformed: the document looks like a feed but cannot be read, even
+	// after the lenient recovery pass.
+	ErrMalformed = errors.New("malformed feed")
+)
+
+// NotAFeedError is returned for an HTML page where a feed was expected. It
+// wraps ErrNotAFeed and carries the feed URLs the page advertises.
+type NotAFeedError struct {
+	URL        string   // the URL that was fetched, if known
+	Discovered []string // absolute feed URLs from <link rel="alternate">
+}
+
+func (e *NotAFeedError) Error() string {
+	where := ""
+	if e.URL != "" {
+		where = " at " + e.URL
+	}
+	if len(e.Discovered) == 0 {
+		return fmt.Sprintf("not a feed: an HTML page%s, and it links no feed", where)
+	}
+	return fmt.Sprintf("not a feed: an HTML page%s; it links the feed(s) %s", where, strings.Join(e.Discovered, ", "))
+}
+
+func (e *NotAFeedError) Unwrap() error { return ErrNotAFeed }
+
+// Parse decodes a feed document (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed)
+// in any encoding. contentType is the HTTP Content-Type, if any; feedURL is
+// where the document came from, used to resolve relative links.
+func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
+	doc, _, err := toUTF8(body, contentType)
+	if err != nil {
+		return nil, fmt.Errorf("parse feed %s: %w", feedURL, err)
+	}
+	doc = stripControl(doc)
+	if len(bytes.TrimSpace(doc)) == 0 {
+		return nil, fmt.Errorf("parse feed %s: %w: empty document", feedURL, ErrNotAFeed)
+	}
+
+	var gf *gofeed.Feed
+	switch {
+	case doc[0] == '{' || doc[0] == '[':
+		gf, err = parseJSON(doc)
+	default:
+		gf, err = parseXML(doc, feedURL)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("parse feed %s: %w", feedURL, err)
+	}
+	return convert(gf, feedURL), nil
+}
+
+func parseJSON(doc []byte) (*gofeed.Feed, error) {
+	var probe struct {
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(doc, &probe); err != nil {
+		return nil, fmt.Errorf("%w: invalid JSON: %v", ErrMalformed, err)
+	}
+	if !strings.HasPrefix(probe.Version, "https://jsonfeed.org/version/") &&
+		!strings.HasPrefix(probe.Version, "http://jsonfeed.org/version/") {
+		return nil, fmt.Errorf("%w: JSON without a JSON Feed version (%q)", ErrNotAFeed, probe.Version)
+	}
+	gf, err := gofeed.NewParser().Parse(bytes.NewReader(doc))
+	if err != nil {
+		return nil, fmt.Errorf("%w: JSON Feed: %v", ErrMalformed, err)
+	}
+	return gf, nil
+}
+
+func parseXML(doc []byte, feedURL string) (*gofeed.Feed, error) {
+	switch gofeed.DetectFeedType(bytes.NewReader(doc)) {
+	case gofeed.FeedTypeRSS, gofeed.FeedTypeAtom:
+	default:
+		if looksLikeHTML(doc) {
+			return nil, &NotAFeedError{URL: feedURL, Discovered: Discover(doc, feedURL)}
+		}
+		if gf, ok := parseCDF(doc); ok {
+			return gf, nil
+		}
+		if fixed := repairXML(doc); fixed != nil {
+			if t := gofeed.DetectFeedType(bytes.NewReader(fixed)); t == gofeed.FeedTypeRSS || t == gofeed.FeedTypeAtom {
+				return parseXML(fixed, feedURL)
+			}
+		}
+		return nil, fmt.Errorf("%w: no RSS, RDF, Atom or JSON Feed root element", ErrNotAFeed)
+	}
+	gf, err := gofeed.NewParser().Parse(bytes.NewReader(doc))
+	if err == nil {
+		return gf, nil
+	}
+	if fixed := repairXML(doc); fixed != nil {
+		if gf, err2 := gofeed.NewParser().Parse(bytes.NewReader(fixed)); err2 == nil {
+			return gf, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+}
+
+var htmlStart = regexp.MustCompile(`(?is)^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])`)
+
+func looksLikeHTML(doc []byte) bool {
+	head := doc[:min(len(doc), 4096)]
+	if htmlStart.Match(head) {
+		return true
+	}
+	// An XML declaration followed by an XHTML root.
+	return bytes.HasPrefix(head, declPrefix) && bytes.Contains(bytes.ToLower(head), []byte("<html"))
+}
+
+// bareAmp matches '&' not starting an entity or character reference.
+var bareAmp = regexp.MustCompile(`&([^A-Za-z#]|#[^0-9xX]|#[xX][^0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]{0,31}[^A-Za-z0-9;]|$)`)
+
+// repairXML is the lenient recovery pass: it escapes bare ampersands and
+// drops a truncated tail so that an encoding/xml reader in non-strict mode
+// can get through documents real servers emit. It returns nil when it
+// changed nothing.
+func repairXML(doc []byte) []byte {
+	fixed := bareAmp.ReplaceAllFunc(doc, func(m []byte) []byte {
+		return append([]byte("&amp;"), m[1:]...)
+	})
+	fixed = closeTruncated(fixed)
+	if bytes.Equal(fixed, doc) {
+		return nil
+	}
+	return fixed
+}
+
+// closeTruncated cuts a document cut off mid-item after its last complete
+// item or entry and closes the root, so the complete items survive.
+func closeTruncated(doc []byte) []byte {
+	lower := bytes.ToLower(doc)
+	for _, root := range []struct{ end, itemEnd, close string }{
+		{"</rss>", "</item>", "</channel></rss>"},
+		{"</rdf:rdf>", "</item>", "</rdf:RDF>"},
+		{"</feed>", "</entry>", "</feed>"},
+	} {
+		if bytes.Contains(lower, []byte(root.end)) {
+			continue
+		}
+		var rootOpen string
+		switch root.end {
+		case "</rss>":
+			rootOpen = "<rss"
+		case "</rdf:rdf>":
+			rootOpen = "<rdf:rdf"
+		default:
+			rootOpen = "<feed"
+		}
+		if !bytes.Contains(lower, []byte(rootOpen)) {
+			continue
+		}
+		i := bytes.LastIndex(lower, []byte(root.itemEnd))
+		if i < 0 {
+			continue
+		}
+		out := append([]byte{}, doc[:i+len(root.itemEnd)]...)
+		if root.end == "</rss>" && !bytes.Contains(lower, []byte("<channel")) {
+			return append(out, "</rss>"...)
+		}
+		return append(out, root.close...)
+	}
+	return doc
+}
+
+// convert maps gofeed's universal feed into parley's Feed.
+func convert(gf *gofeed.Feed, feedURL string) *Feed {
+	base, _ := url.Parse(feedURL)
+	if base != nil && !base.IsAbs() {
+		base = nil
+	}
+	f := &Feed{
+		Title:    strings.TrimSpace(gf.Title),
+		Language: strings.TrimSpace(gf.Language),
+		Items:    make([]Item, 0, len(gf.Items)),
+	}
+	f.Link = absolute(base, gf.Link)
+	if f.Link == "" {
+		for _, l := range gf.Links {
+			if f.Link = absolute(base, l); f.Link != "" {
+				break
+			}
+		}
+	}
+	if f.Language == "" && gf.DublinCoreExt != nil && len(gf.DublinCoreExt.Language) > 0 {
+		f.Language = strings.TrimSpace(gf.DublinCoreExt.Language[0])
+	}
+	// Relative item links resolve against the feed's own link (itself
+	// resolved against where the feed came from), else the feed URL.
+	itemBase := base
+	if fl, err := url.Parse(f.Link); err == nil && fl.IsAbs() {
+		itemBase = fl
+	}
+	for _, gi := range gf.Items {
+		if gi == nil {
+			continue
+		}
+		f.Items = append(f.Items, convertItem(gi, itemBase, f.Language))
+	}
+	return f
+}
+
+func convertItem(gi *gofeed.Item, base *url.URL, lang string) Item {
+	it := Item{
+		GUID:     strings.TrimSpace(gi.GUID),
+		Title:    strings.TrimSpace(gi.Title),
+		Summary:  gi.Description,
+		Content:  gi.Content,
+		Language: lang,
+	}
+	it.Link = absolute(base, gi.Link)
+	if it.Link == "" {
+		for _, l := range gi.Links {
+			if it.Link = absolute(base, l); it.Link != "" {
+				break
+			}
+		}
+	}
+	if it.Link == "" && isHTTPURL(it.GUID) {
+		it.Link = it.GUID
+	}
+	it.Published = utc(gi.PublishedParsed)
+	it.Updated = utc(gi.UpdatedParsed)
+	if it.Published == nil {
+		it.Published = extDate(gi.Extensions, "issued", "created", "date")
+	}
+	if it.Updated == nil {
+		it.Updated = extDate(gi.Extensions, "modified", "updated")
+	}
+
+	seen := map[string]bool{}
+	addAuthor := func(s string) {
+		s = strings.TrimSpace(s)
+		if s != "" && !seen[s] {
+			seen[s] = true
+			it.Authors = append(it.Authors, s)
+		}
+	}
+	for _, p := range gi.Authors {
+		if p == nil {
+			continue
+		}
+		if p.Name != "" {
+			addAuthor(p.Name)
+		} else {
+			addAuthor(p.Email)
+		}
+	}
+	if gi.DublinCoreExt != nil {
+		for _, c := range gi.DublinCoreExt.Creator {
+			addAuthor(c)
+		}
+	}
+	cats := map[string]bool{}
+	for _, c := range gi.Categories {
+		c = strings.TrimSpace(c)
+		if c != "" && !cats[c] {
+			cats[c] = true
+			it.Categories = append(it.Categories, c)
+		}
+	}
+	it.Image = absolute(base, itemImage(gi))
+	return it
+}
+
+// itemImage picks the item's picture: its own image, an image enclosure,
+// then media:content / media:thumbnail (also inside media:group).
+func itemImage(gi *gofeed.Item) string {
+	if gi.Image != nil && gi.Image.URL != "" {
+		return gi.Image.URL
+	}
+	for _, e := range gi.Enclosures {
+		if e != nil && e.URL != "" && (strings.HasPrefix(strings.ToLower(e.Type), "image/") || hasImageExt(e.URL)) {
+			return e.URL
+		}
+	}
+	media := gi.Extensions["media"]
+	if media == nil {
+		return ""
+	}
+	var search func(m map[string][]ext.Extension) string
+	search = func(m map[string][]ext.Extension) string {
+		for _, c := range m["content"] {
+			u := c.Attrs["url"]
+			medium, typ := strings.ToLower(c.Attrs["medium"]), strings.ToLower(c.Attrs["type"])
+			if u != "" && (medium == "image" || strings.HasPrefix(typ, "image/") || (medium == "" && typ == "" && hasImageExt(u))) {
+				return u
+			}
+		}
+		for _, c := range m["thumbnail"] {
+			if u := c.Attrs["url"]; u != "" {
+				return u
+			}
+		}
+		for _, g := range m["group"] {
+			if u := search(g.Children); u != "" {
+				return u
+			}
+		}
+		return ""
+	}
+	return search(media)
+}
+
+func hasImageExt(u string) bool {
+	p := strings.ToLower(u)
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	for _, e := range []string{".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"} {
+		if strings.HasSuffix(p, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// extDate reads Dublin Core / DCMI terms dates gofeed leaves unparsed
+// (dcterms:issued, dcterms:modified ...).
+func extDate(exts ext.Extensions, names ...string) *time.Time {
+	for _, prefix := range []string{"dcterms", "dc"} {
+		m := exts[prefix]
+		if m == nil {
+			continue
+		}
+		for _, n := range names {
+			for _, e := range m[n] {
+				if t, ok := parseDate(e.Value); ok {
+					return &t
+				}
+			}
+		}
+	}
+	return nil
+}
+
+var dateLayouts = []string{
+	time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05", "2006-01-02T15:04Z07:00",
+	time.RFC1123Z, time.RFC1123, "Mon, 2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05 MST",
+	"2006-01-02 15:04:05", "2006-01-02",
+}
+
+func parseDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// absolute resolves ref against base; it returns "" for an empty ref and
+// ref itself (trimmed) when it cannot be resolved.
+func absolute(base *url.URL, ref string) string {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return ""
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	if u.IsAbs() || base == nil {
+		return u.String()
+	}
+	return base.ResolveReference(u).String()
+}
