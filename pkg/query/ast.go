@@ -18,15 +18,15 @@ type Field string
 // title, summary and body. FieldEntity is produced by Expand, never typed by
 // users: it matches the Wikidata id of an entity the enricher resolved.
 const (
-	FieldText     Field = ""
-	FieldTitle    Field = "title"
-	FieldSource   Field = "source"
-	FieldLanguage Field = "language"
-	FieldCountry  Field = "country"
-	FieldPerson   Field = "person"
-	FieldTopic    Field = "topic"
-	FieldStory    Field = "story"
-	FieldEntity   Field = "entity"
+	FieldText      Field = ""
+	FieldTitle     Field = "title"
+	FieldSource    Field = "source"
+	FieldLanguage  Field = "language"
+	FieldCountry   Field = "country"
+	FieldPerson    Field = "person"
+	FieldTopic     Field = "topic"
+	FieldStory     Field = "story"
+	FieldEntity    Field = "entity"
 	FieldPublished Field = "published_at"
 )
 

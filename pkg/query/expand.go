@@ -1,0 +1,147 @@
+package query
+
+import (
+	"strings"
+)
+
+// Resolver maps a name in any known spelling (any case) to the entity it
+// stands for. kind is "person", "organization", "place" or "country"; id is
+// a Wikidata QID, or for kind "country" the ISO 3166-1 alpha-2 code.
+type Resolver interface {
+	Lookup(name string) (kind, id string, ok bool)
+}
+
+// Entity kinds a Resolver returns.
+const (
+	KindPerson       = "person"
+	KindOrganization = "organization"
+	KindPlace        = "place"
+	KindCountry      = "country"
+)
+
+// maxNameWords is the longest run of adjacent bare words Expand tries as one
+// name ("Democratic Republic of the Congo").
+const maxNameWords = 5
+
+// Expand rewrites n so that a name matches every spelling of the entity it
+// stands for (DESIGN A4), using the Wikidata ids the enricher stored:
+//
+//   - a bare word or phrase that resolves becomes Or(term, entity:QID), or
+//     for a country Or(term, country:ISO2);
+//   - adjacent bare words are tried as one name first, longest run first, so
+//     unquoted Vladimir Putin becomes Or(Vladimir AND Putin, entity:Q7747);
+//   - person:X resolving to a person becomes Or(person:X, entity:QID);
+//   - country:X becomes country:ISO2 when X resolves to a country (Ukraine,
+//     UAE, UK) or else, when X has two letters, its upper case; country:X
+//     naming a place becomes entity:QID.
+//
+// A nil Resolver returns n unchanged.
+func Expand(n Node, r Resolver) Node {
+	if r == nil {
+		return n
+	}
+	return expand(n, r)
+}
+
+func expand(n Node, r Resolver) Node {
+	switch n := n.(type) {
+	case Term:
+		return expandTerm(n, r)
+	case Not:
+		return Not{Child: expand(n.Child, r)}
+	case Or:
+		out := make([]Node, len(n.Children))
+		for i, c := range n.Children {
+			out[i] = expand(c, r)
+		}
+		return Or{Children: out}
+	case And:
+		return And{Children: expandAnd(n.Children, r)}
+	}
+	return n
+}
+
+func bareWord(n Node) (Term, bool) {
+	t, ok := n.(Term)
+	return t, ok && t.Field == FieldText && !t.Phrase
+}
+
+func expandAnd(children []Node, r Resolver) []Node {
+	out := make([]Node, 0, len(children))
+	for i := 0; i < len(children); {
+		run := 0
+		for i+run < len(children) && run < maxNameWords {
+			if _, ok := bareWord(children[i+run]); !ok {
+				break
+			}
+			run++
+		}
+		matched := false
+		for l := run; l >= 2; l-- {
+			words := make([]string, l)
+			for k := 0; k < l; k++ {
+				t, _ := bareWord(children[i+k])
+				words[k] = t.Value
+			}
+			kind, id, ok := r.Lookup(strings.Join(words, " "))
+			if !ok || id == "" {
+				continue
+			}
+			group := And{Children: append([]Node(nil), children[i:i+l]...)}
+			out = append(out, Or{Children: []Node{group, entityTerm(kind, id)}})
+			i += l
+			matched = true
+			break
+		}
+		if !matched {
+			out = append(out, expand(children[i], r))
+			i++
+		}
+	}
+	return out
+}
+
+func entityTerm(kind, id string) Term {
+	if kind == KindCountry {
+		return Term{Field: FieldCountry, Value: strings.ToUpper(id)}
+	}
+	return Term{Field: FieldEntity, Value: strings.ToUpper(id)}
+}
+
+func expandTerm(t Term, r Resolver) Node {
+	switch t.Field {
+	case FieldText:
+		if kind, id, ok := r.Lookup(t.Value); ok && id != "" {
+			return Or{Children: []Node{t, entityTerm(kind, id)}}
+		}
+	case FieldPerson:
+		if kind, id, ok := r.Lookup(t.Value); ok && id != "" && kind == KindPerson {
+			return Or{Children: []Node{t, entityTerm(kind, id)}}
+		}
+	case FieldCountry:
+		kind, id, ok := r.Lookup(t.Value)
+		switch {
+		case ok && id != "" && kind == KindCountry:
+			return entityTerm(kind, id)
+		case isTwoLetters(t.Value):
+			return Term{Field: FieldCountry, Value: strings.ToUpper(t.Value)}
+		case ok && id != "" && kind == KindPlace:
+			return entityTerm(kind, id)
+		}
+	}
+	return t
+}
+
+func isTwoLetters(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) != 2 {
+		return false
+	}
+	for i := 0; i < 2; i++ {
+		c := s[i] | 0x20
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,452 @@
+package query
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// SyntaxError is a query the parser cannot read. Pos counts characters
+// (runes) from the start of the query, starting at 0.
+type SyntaxError struct {
+	Pos int
+	Msg string
+}
+
+func (e *SyntaxError) Error() string { return e.Msg }
+
+func errorf(pos int, format string, args ...any) *SyntaxError {
+	return &SyntaxError{Pos: pos, Msg: fmt.Sprintf(format, args...) + fmt.Sprintf(" at %d", pos)}
+}
+
+// userFields are the fields users may type, by name. "story" and "entity"
+// are accepted too (Format writes entity terms after Expand) but not
+// advertised in error messages.
+var userFields = map[string]Field{
+	"title":        FieldTitle,
+	"source":       FieldSource,
+	"language":     FieldLanguage,
+	"country":      FieldCountry,
+	"person":       FieldPerson,
+	"topic":        FieldTopic,
+	"story":        FieldStory,
+	"entity":       FieldEntity,
+	"published_at": FieldPublished,
+}
+
+const fieldList = "title, source, language, country, person, topic or published_at"
+
+type itemKind int
+
+const (
+	itemEOF itemKind = iota
+	itemTerm
+	itemRange
+	itemAll
+	itemAnd
+	itemOr
+	itemNot
+	itemMinus
+	itemLParen
+	itemRParen
+)
+
+type item struct {
+	kind itemKind
+	pos  int
+	node Node // itemTerm, itemRange
+}
+
+// Parse reads a query of the language of DESIGN A4:
+//
+//	Putin Zelensky                 both words (implicit AND)
+//	"Abu Dhabi" OR Riyadh          a phrase, or a word
+//	NOT Trump, -Trump              without a word
+//	(talks OR summit) AND Kyiv     grouping; NOT binds tighter than AND, AND than OR
+//	title:ceasefire source:"Kyiv Independent" language:en country:UA person:Zelensky topic:diplomacy
+//	published_at:[2026-01-01 TO 2026-02-01]   dates (YYYY-MM-DD or RFC 3339, * for open); the To day counts to its end
+//
+// Keywords are upper case: "and", "or" and "not" are ordinary words. A word
+// with nothing searchable in it (a lone dash, punctuation) is ignored. "*",
+// an empty or a blank query returns All. Errors are *SyntaxError.
+func Parse(s string) (Node, error) {
+	items, err := lex(s)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{items: items}
+	if p.peek().kind == itemEOF {
+		return All{}, nil
+	}
+	n, err := p.parseOr()
+	if err != nil {
+		return nil, err
+	}
+	if it := p.peek(); it.kind != itemEOF {
+		if it.kind == itemRParen {
+			return nil, errorf(it.pos, "unbalanced parenthesis")
+		}
+		return nil, errorf(it.pos, "unexpected %s", describe(it))
+	}
+	return n, nil
+}
+
+type parser struct {
+	items []item
+	i     int
+}
+
+func (p *parser) peek() item { return p.items[p.i] }
+func (p *parser) next() item {
+	it := p.items[p.i]
+	if it.kind != itemEOF {
+		p.i++
+	}
+	return it
+}
+
+func startsOperand(k itemKind) bool {
+	switch k {
+	case itemTerm, itemRange, itemAll, itemNot, itemMinus, itemLParen:
+		return true
+	}
+	return false
+}
+
+func describe(it item) string {
+	switch it.kind {
+	case itemEOF:
+		return "end of query"
+	case itemAnd:
+		return "AND"
+	case itemOr:
+		return "OR"
+	case itemNot:
+		return "NOT"
+	case itemRParen:
+		return "\")\""
+	case itemLParen:
+		return "\"(\""
+	}
+	return "term"
+}
+
+// operand parses what follows an operator, with an error naming the
+// operator when nothing searchable follows it.
+func (p *parser) operandAfter(op item, name string) (Node, error) {
+	if it := p.peek(); !startsOperand(it.kind) {
+		if it.kind == itemRParen && !p.open() {
+			return nil, errorf(it.pos, "unbalanced parenthesis")
+		}
+		return nil, errorf(op.pos, "%s needs a term after it", name)
+	}
+	return p.parseUnary()
+}
+
+// open reports whether a parenthesis is open before the current item.
+func (p *parser) open() bool {
+	depth := 0
+	for _, it := range p.items[:p.i] {
+		switch it.kind {
+		case itemLParen:
+			depth++
+		case itemRParen:
+			depth--
+		}
+	}
+	return depth > 0
+}
+
+func (p *parser) parseOr() (Node, error) {
+	first, err := p.parseAnd()
+	if err != nil {
+		return nil, err
+	}
+	children := []Node{first}
+	for p.peek().kind == itemOr {
+		op := p.next()
+		if !startsOperand(p.peek().kind) {
+			return p.operandAfter(op, "OR")
+		}
+		n, err := p.parseAnd()
+		if err != nil {
+			return nil, err
+		}
+		children = append(children, n)
+	}
+	if len(children) == 1 {
+		return first, nil
+	}
+	return Or{Children: children}, nil
+}
+
+func (p *parser) parseAnd() (Node, error) {
+	first, err := p.parseUnary()
+	if err != nil {
+		return nil, err
+	}
+	children := []Node{first}
+	for {
+		it := p.peek()
+		var n Node
+		switch {
+		case it.kind == itemAnd:
+			op := p.next()
+			n, err = p.operandAfter(op, "AND")
+		case startsOperand(it.kind):
+			n, err = p.parseUnary()
+		default:
+			if len(children) == 1 {
+				return first, nil
+			}
+			return And{Children: children}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		children = append(children, n)
+	}
+}
+
+func (p *parser) parseUnary() (Node, error) {
+	it := p.next()
+	switch it.kind {
+	case itemTerm, itemRange:
+		return it.node, nil
+	case itemAll:
+		return All{}, nil
+	case itemNot, itemMinus:
+		name := "NOT"
+		if it.kind == itemMinus {
+			name = "-"
+		}
+		n, err := p.operandAfter(it, name)
+		if err != nil {
+			return nil, err
+		}
+		return Not{Child: n}, nil
+	case itemLParen:
+		if p.peek().kind == itemRParen {
+			return nil, errorf(it.pos, "empty parentheses")
+		}
+		n, err := p.parseOr()
+		if err != nil {
+			return nil, err
+		}
+		if p.peek().kind != itemRParen {
+			return nil, errorf(it.pos, "unbalanced parenthesis")
+		}
+		p.next()
+		return n, nil
+	case itemRParen:
+		return nil, errorf(it.pos, "unbalanced parenthesis")
+	case itemAnd, itemOr:
+		return nil, errorf(it.pos, "%s needs a term before it", describe(it))
+	}
+	return nil, errorf(it.pos, "unexpected end of query")
+}
+
+// lex splits a query into items. Field values, phrases and date ranges are
+// read here, so the parser only sees terms, operators and parentheses.
+func lex(s string) ([]item, error) {
+	rs := []rune(s)
+	var items []item
+	i := 0
+	for i < len(rs) {
+		c := rs[i]
+		switch {
+		case unicode.IsSpace(c):
+			i++
+		case c == '(':
+			items = append(items, item{kind: itemLParen, pos: i})
+			i++
+		case c == ')':
+			items = append(items, item{kind: itemRParen, pos: i})
+			i++
+		case c == '"':
+			v, end, err := lexPhrase(rs, i)
+			if err != nil {
+				return nil, err
+			}
+			if len(terms(v)) > 0 {
+				items = append(items, item{kind: itemTerm, pos: i, node: Term{Value: v, Phrase: true}})
+			}
+			i = end
+		case c == '-' && i+1 < len(rs) && minusOperand(rs[i+1]):
+			items = append(items, item{kind: itemMinus, pos: i})
+			i++
+		default:
+			it, end, err := lexWord(rs, i)
+			if err != nil {
+				return nil, err
+			}
+			if it.kind != itemEOF {
+				items = append(items, it)
+			}
+			i = end
+		}
+	}
+	return append(items, item{kind: itemEOF, pos: len(rs)}), nil
+}
+
+// minusOperand reports whether a '-' before r negates (-word, -"phrase",
+// -(group)) rather than being part of a word such as "-" or "--".
+func minusOperand(r rune) bool {
+	return r == '(' || r == '"' || unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+func wordRune(r rune) bool {
+	return !unicode.IsSpace(r) && r != '(' && r != ')' && r != '"'
+}
+
+// lexPhrase reads a quoted phrase starting at rs[i] == '"'. Inside, \" is a
+// quote and \\ a backslash; any other backslash is literal.
+func lexPhrase(rs []rune, i int) (string, int, error) {
+	var b strings.Builder
+	for j := i + 1; j < len(rs); j++ {
+		switch rs[j] {
+		case '\\':
+			if j+1 < len(rs) && (rs[j+1] == '"' || rs[j+1] == '\\') {
+				j++
+			}
+			b.WriteRune(rs[j])
+		case '"':
+			return b.String(), j + 1, nil
+		default:
+			b.WriteRune(rs[j])
+		}
+	}
+	return "", 0, errorf(i, "unclosed quote")
+}
+
+// lexWord reads a word, a keyword, "*" or a field:value starting at rs[i].
+// It returns an itemEOF item for a bare word with nothing searchable in it.
+func lexWord(rs []rune, i int) (item, int, error) {
+	// A field name is ASCII letters and '_' followed by ':'.
+	k := i
+	for k < len(rs) && (rs[k] == '_' || (rs[k] < unicode.MaxASCII && unicode.IsLetter(rs[k]))) {
+		k++
+	}
+	if k > i && k < len(rs) && rs[k] == ':' {
+		return lexField(rs, i, k)
+	}
+	j := i
+	for j < len(rs) && wordRune(rs[j]) {
+		j++
+	}
+	w := string(rs[i:j])
+	switch w {
+	case "AND":
+		return item{kind: itemAnd, pos: i}, j, nil
+	case "OR":
+		return item{kind: itemOr, pos: i}, j, nil
+	case "NOT":
+		return item{kind: itemNot, pos: i}, j, nil
+	case "*":
+		return item{kind: itemAll, pos: i}, j, nil
+	}
+	if len(terms(w)) == 0 {
+		return item{kind: itemEOF}, j, nil
+	}
+	return item{kind: itemTerm, pos: i, node: Term{Value: w}}, j, nil
+}
+
+// lexField reads field:value where rs[i:k] is the field name and rs[k] ':'.
+func lexField(rs []rune, i, k int) (item, int, error) {
+	name := strings.ToLower(string(rs[i:k]))
+	f, ok := userFields[name]
+	if !ok {
+		return item{}, 0, &SyntaxError{Pos: i, Msg: fmt.Sprintf("unknown field %q at %d: use %s", name, i, fieldList)}
+	}
+	v := k + 1
+	if v < len(rs) && rs[v] == '"' {
+		val, end, err := lexPhrase(rs, v)
+		if err != nil {
+			return item{}, 0, err
+		}
+		if f == FieldPublished {
+			n, err := parseDay(val, v)
+			return item{kind: itemRange, pos: i, node: n}, end, err
+		}
+		return item{kind: itemTerm, pos: i, node: Term{Field: f, Value: val, Phrase: true}}, end, nil
+	}
+	if f == FieldPublished && v < len(rs) && rs[v] == '[' {
+		end := v + 1
+		for end < len(rs) && rs[end] != ']' {
+			end++
+		}
+		if end == len(rs) {
+			return item{}, 0, errorf(v, "unclosed [")
+		}
+		n, err := parseRange(string(rs[v+1:end]), v)
+		return item{kind: itemRange, pos: i, node: n}, end + 1, err
+	}
+	j := v
+	for j < len(rs) && wordRune(rs[j]) {
+		j++
+	}
+	if j == v {
+		return item{}, 0, errorf(i, "%s: needs a word or a \"phrase\"", name)
+	}
+	val := string(rs[v:j])
+	if f == FieldPublished {
+		n, err := parseDay(val, v)
+		return item{kind: itemRange, pos: i, node: n}, j, err
+	}
+	return item{kind: itemTerm, pos: i, node: Term{Field: f, Value: val}}, j, nil
+}
+
+const rangeHelp = "a date range looks like published_at:[2026-01-01 TO 2026-02-01]"
+
+// parseRange reads the inside of [From TO To].
+func parseRange(s string, pos int) (Range, error) {
+	parts := strings.Fields(s)
+	if len(parts) != 3 || !strings.EqualFold(parts[1], "TO") {
+		return Range{}, errorf(pos, "%s", rangeHelp)
+	}
+	from, err := parseDate(parts[0], false, pos)
+	if err != nil {
+		return Range{}, err
+	}
+	to, err := parseDate(parts[2], true, pos)
+	if err != nil {
+		return Range{}, err
+	}
+	if !from.IsZero() && !to.IsZero() && from.After(to) {
+		return Range{}, errorf(pos, "date range starts after it ends")
+	}
+	return Range{Field: FieldPublished, From: from, To: to}, nil
+}
+
+// parseDay reads published_at:DATE, the range of that one day (or instant).
+func parseDay(s string, pos int) (Range, error) {
+	from, err := parseDate(s, false, pos)
+	if err != nil {
+		return Range{}, err
+	}
+	to, err := parseDate(s, true, pos)
+	if err != nil {
+		return Range{}, err
+	}
+	return Range{Field: FieldPublished, From: from, To: to}, nil
+}
+
+// parseDate reads "*" (zero: open), YYYY-MM-DD (midnight UTC; with end, the
+// last nanosecond of that day) or RFC 3339 (the instant, in UTC).
+func parseDate(s string, end bool, pos int) (time.Time, error) {
+	if s == "*" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		if end {
+			t = t.AddDate(0, 0, 1).Add(-time.Nanosecond)
+		}
+		return t.UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, errorf(pos, "invalid date %q: use YYYY-MM-DD or RFC 3339 (2026-01-02T15:04:05Z) or *", s)
+	}
+	return t.UTC(), nil
+}

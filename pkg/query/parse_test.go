@@ -1,0 +1,209 @@
+package query
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func w(v string) Term            { return Term{Value: v} }
+func ph(v string) Term           { return Term{Value: v, Phrase: true} }
+func f(fl Field, v string) Term  { return Term{Field: fl, Value: v} }
+func fp(fl Field, v string) Term { return Term{Field: fl, Value: v, Phrase: true} }
+func and(c ...Node) And          { return And{Children: c} }
+func or(c ...Node) Or            { return Or{Children: c} }
+func not(c Node) Not             { return Not{Child: c} }
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+func endOfDay(s string) time.Time { return day(s).AddDate(0, 0, 1).Add(-time.Nanosecond) }
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Node
+	}{
+		{"", All{}},
+		{"   ", All{}},
+		{"*", All{}},
+		{"Putin", w("Putin")},
+		{"Putin Zelensky", and(w("Putin"), w("Zelensky"))},
+		{"Putin AND Zelensky", and(w("Putin"), w("Zelensky"))},
+		{"Putin and Zelensky", and(w("Putin"), w("and"), w("Zelensky"))},
+		{"Putin or Zelensky", and(w("Putin"), w("or"), w("Zelensky"))},
+		{"Putin OR Zelensky", or(w("Putin"), w("Zelensky"))},
+		{`"Abu Dhabi" talks`, and(ph("Abu Dhabi"), w("talks"))},
+		{"a OR b c", or(w("a"), and(w("b"), w("c")))},
+		{"a b OR c", or(and(w("a"), w("b")), w("c"))},
+		{"NOT a b", and(not(w("a")), w("b"))},
+		{"NOT a OR b", or(not(w("a")), w("b"))},
+		{"-Trump", not(w("Trump"))},
+		{`-"White House"`, not(ph("White House"))},
+		{"-(a OR b)", not(or(w("a"), w("b")))},
+		{"Putin - Zelensky", and(w("Putin"), w("Zelensky"))},
+		{"al-Sisi", w("al-Sisi")},
+		{"NOT NOT a", not(not(w("a")))},
+		{"(Putin AND Zelensky) AND (summit OR meeting)", and(and(w("Putin"), w("Zelensky")), or(w("summit"), w("meeting")))},
+		{"((a OR (b c)) NOT d)", and(or(w("a"), and(w("b"), w("c"))), not(w("d")))},
+		{"title:ceasefire", f(FieldTitle, "ceasefire")},
+		{`title:"peace talks"`, fp(FieldTitle, "peace talks")},
+		{`source:"Kyiv Independent"`, fp(FieldSource, "Kyiv Independent")},
+		{"Language:en country:ua", and(f(FieldLanguage, "en"), f(FieldCountry, "ua"))},
+		{"person:Zelensky topic:diplomacy story:abc:1", and(f(FieldPerson, "Zelensky"), f(FieldTopic, "diplomacy"), f(FieldStory, "abc:1"))},
+		{"entity:Q7747", f(FieldEntity, "Q7747")},
+		{"(country:UA)", f(FieldCountry, "UA")},
+		{"10:30", w("10:30")},
+		{`"say \"no\" \\ here"`, ph(`say "no" \ here`)},
+		{"published_at:[2026-01-01 TO 2026-02-01]", Range{Field: FieldPublished, From: day("2026-01-01"), To: endOfDay("2026-02-01")}},
+		{"published_at:[* TO 2026-02-01]", Range{Field: FieldPublished, To: endOfDay("2026-02-01")}},
+		{"published_at:[2026-01-01T10:00:00+02:00 TO *]", Range{Field: FieldPublished, From: time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)}},
+		{"published_at:2026-01-05", Range{Field: FieldPublished, From: day("2026-01-05"), To: endOfDay("2026-01-05")}},
+		{"a *", and(w("a"), All{})},
+		{"Зеленський", w("Зеленський")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := Parse(tt.in)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.in, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("Parse(%q) = %#v, want %#v", tt.in, got, tt.want)
+			}
+			back, err := Parse(Format(got))
+			if err != nil {
+				t.Fatalf("Parse(Format(%q) = %q): %v", tt.in, Format(got), err)
+			}
+			if !equal(back, got) {
+				t.Fatalf("round trip of %q through %q = %#v", tt.in, Format(got), back)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		in  string
+		pos int
+		msg string
+	}{
+		{"(Putin OR Zelensky", 0, "unbalanced parenthesis at 0"},
+		{"Putin OR Zelensky)", 17, "unbalanced parenthesis at 17"},
+		{"(a (b)", 0, "unbalanced parenthesis at 0"},
+		{"()", 0, "empty parentheses at 0"},
+		{"foo:bar", 0, `unknown field "foo" at 0: use title, source, language, country, person, topic or published_at`},
+		{"Putin AND", 6, "AND needs a term after it at 6"},
+		{"Putin OR", 6, "OR needs a term after it at 6"},
+		{"AND Putin", 0, "AND needs a term before it at 0"},
+		{"a OR OR b", 2, "OR needs a term after it at 2"},
+		{"NOT", 0, "NOT needs a term after it at 0"},
+		{`"Abu Dhabi`, 0, "unclosed quote at 0"},
+		{"title:", 0, `title: needs a word or a "phrase" at 0`},
+		{"published_at:[2026-01-01 TO", 13, "unclosed [ at 13"},
+		{"published_at:[2026-01-01 2026-02-01]", 13, "a date range looks like published_at:[2026-01-01 TO 2026-02-01] at 13"},
+		{"published_at:[2026-13-01 TO *]", 13, `invalid date "2026-13-01": use YYYY-MM-DD or RFC 3339 (2026-01-02T15:04:05Z) or * at 13`},
+		{"published_at:[2026-02-01 TO 2026-01-01]", 13, "date range starts after it ends at 13"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			_, err := Parse(tt.in)
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("Parse(%q) error = %v, want a *SyntaxError", tt.in, err)
+			}
+			if se.Pos != tt.pos || se.Error() != tt.msg {
+				t.Fatalf("Parse(%q) = {%d %q}, want {%d %q}", tt.in, se.Pos, se.Error(), tt.pos, tt.msg)
+			}
+		})
+	}
+}
+
+func TestFormat(t *testing.T) {
+	tests := []struct {
+		in   Node
+		want string
+	}{
+		{and(or(w("a"), w("b")), w("c")), "(a OR b) AND c"},
+		{or(and(w("a"), w("b")), w("c")), "a AND b OR c"},
+		{not(or(w("a"), w("b"))), "NOT (a OR b)"},
+		{or(w("Zelenskiy"), f(FieldEntity, "Q3874799")), "Zelenskiy OR entity:Q3874799"},
+		{fp(FieldTitle, `he said "no"`), `title:"he said \"no\""`},
+		{w("AND"), `"AND"`},
+		{Range{Field: FieldPublished, From: day("2026-01-01"), To: endOfDay("2026-02-01")}, "published_at:[2026-01-01 TO 2026-02-01]"},
+		{All{}, "*"},
+	}
+	for _, tt := range tests {
+		if got := Format(tt.in); got != tt.want {
+			t.Errorf("Format(%#v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// equal compares two parsed queries; times by instant.
+func equal(a, b Node) bool {
+	switch a := a.(type) {
+	case Range:
+		b, ok := b.(Range)
+		return ok && a.Field == b.Field && a.From.Equal(b.From) && a.To.Equal(b.To)
+	case And:
+		b, ok := b.(And)
+		return ok && equalList(a.Children, b.Children)
+	case Or:
+		b, ok := b.(Or)
+		return ok && equalList(a.Children, b.Children)
+	case Not:
+		b, ok := b.(Not)
+		return ok && equal(a.Child, b.Child)
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func equalList(a, b []Node) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"", "*", "Putin", `"Abu Dhabi" talks`, "(Putin AND Zelensky) AND (summit OR meeting)",
+		"-Trump NOT Biden", "title:ceasefire source:\"Kyiv Independent\" language:en",
+		"published_at:[2026-01-01 TO *]", "published_at:2026-01-05T10:00:00Z", "country:UA OR person:Зеленський",
+		`"say \"no\""`, "a OR (b -c)", "foo:bar", "((", "al-Sisi 10:30 --x",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := Parse(s)
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("Parse(%q) returned %T, want *SyntaxError", s, err)
+			}
+			if strings.TrimSpace(se.Msg) == "" {
+				t.Fatalf("Parse(%q): empty error message", s)
+			}
+			return
+		}
+		text := Format(n)
+		back, err := Parse(text)
+		if err != nil {
+			t.Fatalf("Parse(%q) ok, but Parse(Format = %q): %v", s, text, err)
+		}
+		if !equal(back, n) {
+			t.Fatalf("Parse(%q) = %#v; Format = %q parses to %#v", s, n, text, back)
+		}
+	})
+}
