@@ -1,0 +1,18 @@
+// Command parley-fetcher runs parley's fetcher stage alone, against an external NATS (the same as 'parley fetcher').
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/parley-news/parley/pkg/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, append([]string{"fetcher", }, os.Args[1:]...), cli.OSEnv())
+	stop()
+	os.Exit(code)
+}

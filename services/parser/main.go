@@ -1,0 +1,18 @@
+// Command parley-parser runs parley's parser stage alone, against an external NATS (the same as 'parley parser').
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/parley-news/parley/pkg/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, append([]string{"parser", }, os.Args[1:]...), cli.OSEnv())
+	stop()
+	os.Exit(code)
+}
