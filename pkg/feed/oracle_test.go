@@ -38,6 +38,7 @@ func TestOracle(t *testing.T) {
 		dateFiles, dateOK               int
 		errorsOn                        int
 		countMiss, linkMiss, dateMisses []string
+		errList                         []string
 	)
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
@@ -54,6 +55,7 @@ func TestOracle(t *testing.T) {
 		got, perr := parseNoPanic(t, o.File, body)
 		if perr != nil {
 			errorsOn++
+			errList = append(errList, fmt.Sprintf("%s (oracle items %d): %v", o.File, o.Items, perr))
 		}
 		if o.Items == 0 {
 			continue
@@ -113,6 +115,7 @@ func TestOracle(t *testing.T) {
 	t.Logf("count mismatches (%d):\n  %s", len(countMiss), strings.Join(countMiss, "\n  "))
 	t.Logf("link mismatches (%d):\n  %s", len(linkMiss), strings.Join(linkMiss, "\n  "))
 	if testing.Verbose() {
+		t.Logf("errors (%d):\n  %s", len(errList), strings.Join(errList, "\n  "))
 		t.Logf("date mismatches (%d):\n  %s", len(dateMisses), strings.Join(dateMisses, "\n  "))
 	}
 	if pct(countOK, withItems) < 99.5 {

@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	ext "github.com/mmcdole/gofeed/extensions"
+	"github.com/mmcdole/gofeed/rss"
 )
 
 var (
@@ -50,11 +52,11 @@ func (e *NotAFeedError) Unwrap() error { return ErrNotAFeed }
 func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 	doc, _, err := toUTF8(body, contentType)
 	if err != nil {
-		return nil, fmt.Errorf("parse feed %s: %w", feedURL, err)
+		return nil, fmt.Errorf("%s: %w", parseWhat(feedURL), err)
 	}
 	doc = stripControl(doc)
 	if len(bytes.TrimSpace(doc)) == 0 {
-		return nil, fmt.Errorf("parse feed %s: %w: empty document", feedURL, ErrNotAFeed)
+		return nil, fmt.Errorf("%s: %w: empty document", parseWhat(feedURL), ErrNotAFeed)
 	}
 
 	var gf *gofeed.Feed
@@ -65,7 +67,7 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 		gf, err = parseXML(doc, feedURL)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("parse feed %s: %w", feedURL, err)
+		return nil, fmt.Errorf("%s: %w", parseWhat(feedURL), err)
 	}
 	return convert(gf, feedURL), nil
 }
@@ -81,7 +83,7 @@ func parseJSON(doc []byte) (*gofeed.Feed, error) {
 		!strings.HasPrefix(probe.Version, "http://jsonfeed.org/version/") {
 		return nil, fmt.Errorf("%w: JSON without a JSON Feed version (%q)", ErrNotAFeed, probe.Version)
 	}
-	gf, err := gofeed.NewParser().Parse(bytes.NewReader(doc))
+	gf, err := newParser().Parse(bytes.NewReader(doc))
 	if err != nil {
 		return nil, fmt.Errorf("%w: JSON Feed: %v", ErrMalformed, err)
 	}
@@ -105,16 +107,64 @@ func parseXML(doc []byte, feedURL string) (*gofeed.Feed, error) {
 		}
 		return nil, fmt.Errorf("%w: no RSS, RDF, Atom or JSON Feed root element", ErrNotAFeed)
 	}
-	gf, err := gofeed.NewParser().Parse(bytes.NewReader(doc))
+	gf, err := newParser().Parse(bytes.NewReader(doc))
 	if err == nil {
+		if gf.FeedType == "atom" && len(gf.Items) == 0 && atomItem.Match(doc) {
+			// Some Atom producers write RSS's <item> for <entry>; lenient
+			// readers (feedparser among them) accept it.
+			if alt, err := newParser().Parse(bytes.NewReader(atomItem.ReplaceAll(doc, []byte("<${1}entry$2")))); err == nil {
+				return alt, nil
+			}
+		}
 		return gf, nil
 	}
 	if fixed := repairXML(doc); fixed != nil {
-		if gf, err2 := gofeed.NewParser().Parse(bytes.NewReader(fixed)); err2 == nil {
+		// A repaired document that yields no item is more likely a broken
+		// download than an empty feed: report the original error then.
+		if gf, err2 := newParser().Parse(bytes.NewReader(fixed)); err2 == nil && len(gf.Items) > 0 {
 			return gf, nil
 		}
 	}
 	return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+}
+
+var atomItem = regexp.MustCompile(`<(/?)item([\s>/])`)
+
+// newParser returns a gofeed parser whose RSS translation also records
+// whether each item's guid is a permalink (gofeed's universal item drops
+// isPermaLink), so that a guid marked isPermaLink="false" is never used as
+// the item's link.
+func newParser() *gofeed.Parser {
+	p := gofeed.NewParser()
+	p.RSSTranslator = permalinkTranslator{}
+	return p
+}
+
+const customGUIDNotPermalink = "parley_guid_not_permalink"
+
+type permalinkTranslator struct{ gofeed.DefaultRSSTranslator }
+
+func (t permalinkTranslator) Translate(feed any) (*gofeed.Feed, error) {
+	gf, err := t.DefaultRSSTranslator.Translate(feed)
+	if err != nil {
+		return nil, err
+	}
+	rf, ok := feed.(*rss.Feed)
+	if !ok || len(rf.Items) != len(gf.Items) {
+		return gf, nil
+	}
+	for i, ri := range rf.Items {
+		if ri == nil || ri.GUID == nil || gf.Items[i] == nil {
+			continue
+		}
+		if strings.EqualFold(strings.TrimSpace(ri.GUID.IsPermalink), "false") {
+			if gf.Items[i].Custom == nil {
+				gf.Items[i].Custom = map[string]string{}
+			}
+			gf.Items[i].Custom[customGUIDNotPermalink] = "true"
+		}
+	}
+	return gf, nil
 }
 
 var htmlStart = regexp.MustCompile(`(?is)^\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])`)
@@ -139,48 +189,62 @@ func repairXML(doc []byte) []byte {
 	fixed := bareAmp.ReplaceAllFunc(doc, func(m []byte) []byte {
 		return append([]byte("&amp;"), m[1:]...)
 	})
-	fixed = closeTruncated(fixed)
+	fixed = closeOpen(fixed)
 	if bytes.Equal(fixed, doc) {
 		return nil
 	}
 	return fixed
 }
 
-// closeTruncated cuts a document cut off mid-item after its last complete
-// item or entry and closes the root, so the complete items survive.
-func closeTruncated(doc []byte) []byte {
-	lower := bytes.ToLower(doc)
-	for _, root := range []struct{ end, itemEnd, close string }{
-		{"</rss>", "</item>", "</channel></rss>"},
-		{"</rdf:rdf>", "</item>", "</rdf:RDF>"},
-		{"</feed>", "</entry>", "</feed>"},
-	} {
-		if bytes.Contains(lower, []byte(root.end)) {
-			continue
+// closeOpen repairs a truncated or unbalanced document: it reads tokens
+// leniently up to the first error, cuts the document there and closes the
+// elements still open, so everything before the damage survives (the last,
+// partial item included, as feedparser's loose parser keeps it).
+func closeOpen(doc []byte) []byte {
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	d.Strict = false
+	d.AutoClose = nil
+	d.Entity = xml.HTMLEntity
+	var stack []xml.Name
+	good := int64(0)
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			break
 		}
-		var rootOpen string
-		switch root.end {
-		case "</rss>":
-			rootOpen = "<rss"
-		case "</rdf:rdf>":
-			rootOpen = "<rdf:rdf"
-		default:
-			rootOpen = "<feed"
+		switch t := tok.(type) {
+		case xml.StartElement:
+			stack = append(stack, t.Name)
+		case xml.EndElement:
+			// Pop to the matching start tag; an unmatched end tag is ignored.
+			for i := len(stack) - 1; i >= 0; i-- {
+				if strings.EqualFold(stack[i].Local, t.Name.Local) && stack[i].Space == t.Name.Space {
+					stack = stack[:i]
+					break
+				}
+			}
 		}
-		if !bytes.Contains(lower, []byte(rootOpen)) {
-			continue
+		good = d.InputOffset()
+		if len(stack) == 0 && good > 0 {
+			if _, ok := tok.(xml.EndElement); ok {
+				return doc // the root closed: nothing was truncated
+			}
 		}
-		i := bytes.LastIndex(lower, []byte(root.itemEnd))
-		if i < 0 {
-			continue
-		}
-		out := append([]byte{}, doc[:i+len(root.itemEnd)]...)
-		if root.end == "</rss>" && !bytes.Contains(lower, []byte("<channel")) {
-			return append(out, "</rss>"...)
-		}
-		return append(out, root.close...)
 	}
-	return doc
+	if len(stack) == 0 {
+		return doc
+	}
+	out := append([]byte{}, doc[:good]...)
+	for i := len(stack) - 1; i >= 0; i-- {
+		out = append(out, "</"...)
+		if stack[i].Space != "" {
+			out = append(out, stack[i].Space...)
+			out = append(out, ':')
+		}
+		out = append(out, stack[i].Local...)
+		out = append(out, '>')
+	}
+	return out
 }
 
 // convert maps gofeed's universal feed into parley's Feed.
@@ -236,7 +300,7 @@ func convertItem(gi *gofeed.Item, base *url.URL, lang string) Item {
 			}
 		}
 	}
-	if it.Link == "" && isHTTPURL(it.GUID) {
+	if it.Link == "" && isHTTPURL(it.GUID) && gi.Custom[customGUIDNotPermalink] == "" {
 		it.Link = it.GUID
 	}
 	it.Published = utc(gi.PublishedParsed)
@@ -395,7 +459,14 @@ func absolute(base *url.URL, ref string) string {
 		return ref
 	}
 	if u.IsAbs() || base == nil {
-		return u.String()
+		return ref
 	}
 	return base.ResolveReference(u).String()
+}
+
+func parseWhat(feedURL string) string {
+	if feedURL == "" {
+		return "parse feed"
+	}
+	return "parse feed " + feedURL
 }
