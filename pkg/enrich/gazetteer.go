@@ -1,0 +1,380 @@
+package enrich
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:generate go run ./internal/gencountries -o data/country_names.json
+
+//go:embed data/*.yaml data/*.json
+var dataFS embed.FS
+
+// Entity kinds returned by Lookup.
+const (
+	KindPerson       = "person"
+	KindOrganization = "organization"
+	KindPlace        = "place"
+	KindCountry      = "country"
+)
+
+// Entry is one entity of the gazetteer.
+type Entry struct {
+	Kind string
+	// Name is the canonical name (for countries the English short name).
+	Name string
+	// ID is the Wikidata QID (empty where unknown); for countries the ISO
+	// 3166-1 alpha-2 code.
+	ID string
+	// Country is the ISO code of the entity's country: a person's
+	// nationality, a state body's or a place's state.
+	Country string
+	// Seat is set on places that stand for their state ("the Kremlin",
+	// "Washington"): a mention counts as a mention of Country.
+	Seat bool
+	// Role is a person's office as known when the data was written.
+	Role string
+
+	amb *ambiguity
+}
+
+// ambiguity says what evidence a name needs when it is also something else.
+type ambiguity struct {
+	Local   bool     `yaml:"local"`
+	For     []string `yaml:"for"`
+	Against []string `yaml:"against"`
+}
+
+// alias is one spelling of an entry, split into normalised words.
+type alias struct {
+	entry   int32 // -1 for a blocked phrase
+	keys    []string
+	caps    []capClass // required capitalisation per word (capNone: any)
+	lang    string     // only in articles of this language; "" for any
+	blocked bool
+}
+
+// Gazetteer resolves names of people, organisations, places and countries
+// in any of their known spellings. It is immutable after NewGazetteer and
+// safe for concurrent use.
+type Gazetteer struct {
+	fold    *folder
+	entries []Entry
+	aliases []alias
+	// byFirst maps an alias's first word key to its aliases, longest first.
+	byFirst map[string][]int32
+	// exact maps the joined keys of an alias to its entry, for Lookup.
+	exact     map[string]int32
+	countries map[string]int32 // ISO code -> entry
+}
+
+type personRec struct {
+	Name    string   `yaml:"name"`
+	ID      string   `yaml:"id"`
+	Country string   `yaml:"country"`
+	Role    string   `yaml:"role"`
+	Seat    string   `yaml:"seat"`
+	Aliases []string `yaml:"aliases"`
+}
+
+type countryRec struct {
+	Aliases   []string            `yaml:"aliases"`
+	Adj       map[string][]string `yaml:"adj"`
+	Ambiguous *ambiguity          `yaml:"ambiguous"`
+}
+
+type countriesFile struct {
+	Countries map[string]countryRec `yaml:"countries"`
+	Blocked   []string              `yaml:"blocked"`
+}
+
+type cldrCountry struct {
+	Code  string              `json:"code"`
+	Names map[string][]string `json:"names"`
+}
+
+// NewGazetteer loads the gazetteer embedded in the package (data/).
+func NewGazetteer() (*Gazetteer, error) {
+	g := &Gazetteer{
+		fold:      newFolder(),
+		byFirst:   map[string][]int32{},
+		exact:     map[string]int32{},
+		countries: map[string]int32{},
+	}
+	if err := g.loadCountries(); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct{ file, kind string }{
+		{"data/people.yaml", KindPerson},
+		{"data/organizations.yaml", KindOrganization},
+		{"data/places.yaml", KindPlace},
+	} {
+		if err := g.loadEntities(f.file, f.kind); err != nil {
+			return nil, err
+		}
+	}
+	for k, list := range g.byFirst {
+		slices.SortStableFunc(list, func(a, b int32) int {
+			return len(g.aliases[b].keys) - len(g.aliases[a].keys)
+		})
+		g.byFirst[k] = list
+	}
+	return g, nil
+}
+
+func (g *Gazetteer) loadCountries() error {
+	b, err := dataFS.ReadFile("data/country_names.json")
+	if err != nil {
+		return fmt.Errorf("read country names: %w", err)
+	}
+	var cldr []cldrCountry
+	if err := json.Unmarshal(b, &cldr); err != nil {
+		return fmt.Errorf("decode country names: %w", err)
+	}
+	b, err = dataFS.ReadFile("data/countries.yaml")
+	if err != nil {
+		return fmt.Errorf("read countries: %w", err)
+	}
+	var extra countriesFile
+	if err := yaml.Unmarshal(b, &extra); err != nil {
+		return fmt.Errorf("decode countries.yaml: %w", err)
+	}
+	for _, c := range cldr {
+		if len(c.Names["en"]) == 0 {
+			return fmt.Errorf("country %s has no English name", c.Code)
+		}
+		x := extra.Countries[c.Code]
+		idx := int32(len(g.entries))
+		g.entries = append(g.entries, Entry{Kind: KindCountry, Name: c.Names["en"][0], ID: c.Code, Country: c.Code, amb: x.Ambiguous})
+		g.countries[c.Code] = idx
+		for _, l := range []string{"en", "ru", "uk", "fr", "de", "es", "ar"} {
+			for _, n := range c.Names[l] {
+				g.addAlias(idx, n, "")
+			}
+		}
+		for _, n := range x.Aliases {
+			g.addAlias(idx, n, "")
+		}
+		for l, adjs := range x.Adj {
+			for _, a := range adjs {
+				for _, form := range adjectiveForms(l, a) {
+					lang := ""
+					if (l == "fr" || l == "de" || l == "es") && startsLower(form) {
+						lang = l
+					}
+					g.addAlias(idx, form, lang)
+				}
+			}
+		}
+	}
+	for code := range extra.Countries {
+		if _, ok := g.countries[code]; !ok {
+			return fmt.Errorf("countries.yaml: unknown country code %s", code)
+		}
+	}
+	for _, p := range extra.Blocked {
+		g.addBlocked(p)
+	}
+	return nil
+}
+
+func (g *Gazetteer) loadEntities(file, kind string) error {
+	b, err := dataFS.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", file, err)
+	}
+	var recs []personRec
+	if err := yaml.Unmarshal(b, &recs); err != nil {
+		return fmt.Errorf("decode %s: %w", file, err)
+	}
+	for _, r := range recs {
+		if r.Name == "" {
+			return fmt.Errorf("%s: entry without a name", file)
+		}
+		e := Entry{Kind: kind, Name: r.Name, ID: r.ID, Country: r.Country, Role: r.Role}
+		if r.Seat != "" {
+			e.Country, e.Seat = r.Seat, true
+		}
+		for _, c := range []string{e.Country} {
+			if _, ok := g.countries[c]; c != "" && !ok {
+				return fmt.Errorf("%s: %s: unknown country %s", file, r.Name, c)
+			}
+		}
+		idx := int32(len(g.entries))
+		g.entries = append(g.entries, e)
+		g.addAlias(idx, r.Name, "")
+		for _, a := range r.Aliases {
+			g.addAlias(idx, a, "")
+		}
+	}
+	return nil
+}
+
+func startsLower(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsLower(r)
+}
+
+// adjectiveForms returns the forms of an adjective or demonym that its
+// language inflects and the matcher does not stem: gender and number in
+// French, German and Spanish, the plural in English. Russian and Ukrainian
+// forms are reached by stemming; Arabic forms are listed in the data.
+func adjectiveForms(lang, a string) []string {
+	forms := []string{a}
+	if strings.ContainsRune(a, ' ') {
+		return forms
+	}
+	add := func(s ...string) { forms = append(forms, s...) }
+	switch lang {
+	case "en":
+		if strings.HasSuffix(a, "an") || strings.HasSuffix(a, "i") {
+			add(a + "s")
+		}
+	case "fr":
+		switch {
+		case strings.HasSuffix(a, "ien"):
+			add(a+"ne", a+"s", a+"nes")
+		case strings.HasSuffix(a, "ain") || strings.HasSuffix(a, "ais") || strings.HasSuffix(a, "ois") || strings.HasSuffix(a, "and") || strings.HasSuffix(a, "in"):
+			if strings.HasSuffix(a, "s") {
+				add(a+"e", a+"es")
+			} else {
+				add(a+"e", a+"s", a+"es")
+			}
+		case strings.HasSuffix(a, "e"):
+			add(a + "s")
+		case strings.HasSuffix(a, "c"):
+			add(a+"s", a+"que", a+"ques")
+		default:
+			add(a+"e", a+"s", a+"es")
+		}
+	case "de":
+		if startsLower(a) {
+			add(a+"e", a+"en", a+"er", a+"es", a+"em")
+		}
+	case "es":
+		switch {
+		case strings.HasSuffix(a, "o"):
+			s := strings.TrimSuffix(a, "o")
+			add(s+"a", s+"os", s+"as")
+		case strings.HasSuffix(a, "és"):
+			s := strings.TrimSuffix(a, "és")
+			add(s+"esa", s+"eses", s+"esas")
+		case strings.HasSuffix(a, "án"):
+			s := strings.TrimSuffix(a, "án")
+			add(s+"ana", s+"anes", s+"anas")
+		case strings.HasSuffix(a, "e"):
+			add(a + "s")
+		case strings.HasSuffix(a, "í"):
+			add(a+"es", a+"s")
+		}
+	}
+	return forms
+}
+
+// split tokenises a name of the data into keys and capitalisation rules.
+func (g *Gazetteer) split(name string) ([]string, []capClass) {
+	toks := g.tokenize(name, nil)
+	keys := make([]string, len(toks))
+	caps := make([]capClass, len(toks))
+	for i, t := range toks {
+		keys[i] = t.key
+		switch t.caps {
+		case capAll:
+			caps[i] = capAll
+		case capInit:
+			caps[i] = capInit
+		}
+	}
+	return keys, caps
+}
+
+func (g *Gazetteer) addAlias(entry int32, name, lang string) {
+	keys, caps := g.split(name)
+	if len(keys) == 0 {
+		return
+	}
+	joined := strings.Join(keys, " ")
+	if _, dup := g.exact[joined]; !dup {
+		g.exact[joined] = entry
+	}
+	// The same words with the same rules for the same entry add nothing.
+	for _, ai := range g.byFirst[keys[0]] {
+		a := g.aliases[ai]
+		if a.entry == entry && slices.Equal(a.keys, keys) && slices.Equal(a.caps, caps) && a.lang == lang {
+			return
+		}
+	}
+	g.aliases = append(g.aliases, alias{entry: entry, keys: keys, caps: caps, lang: lang})
+	g.byFirst[keys[0]] = append(g.byFirst[keys[0]], int32(len(g.aliases)-1))
+}
+
+func (g *Gazetteer) addBlocked(name string) {
+	keys, caps := g.split(name)
+	if len(keys) == 0 {
+		return
+	}
+	g.aliases = append(g.aliases, alias{entry: -1, keys: keys, caps: caps, blocked: true})
+	g.byFirst[keys[0]] = append(g.byFirst[keys[0]], int32(len(g.aliases)-1))
+}
+
+// Lookup resolves a name in any known spelling (case-insensitive, any
+// script, Russian and Ukrainian inflected forms) to the kind of entity
+// ("person", "organization", "place", "country") and its id: the Wikidata
+// QID, or for a country its ISO 3166-1 alpha-2 code. A known entity whose
+// QID is not in the data is returned with ok true and an empty id; use
+// Resolve for its canonical name. Lookup implements query.Resolver.
+func (g *Gazetteer) Lookup(name string) (kind, id string, ok bool) {
+	e, ok := g.Resolve(name)
+	if !ok {
+		return "", "", false
+	}
+	return e.Kind, e.ID, true
+}
+
+// Resolve is Lookup returning the whole entry (canonical name, country).
+func (g *Gazetteer) Resolve(name string) (Entry, bool) {
+	keys, _ := g.split(name)
+	if len(keys) == 0 {
+		return Entry{}, false
+	}
+	if len(keys) > 1 && keys[0] == "the" {
+		if i, ok := g.exact[strings.Join(keys[1:], " ")]; ok {
+			return g.entries[i], true
+		}
+	}
+	i, ok := g.exact[strings.Join(keys, " ")]
+	if !ok {
+		return Entry{}, false
+	}
+	return g.entries[i], true
+}
+
+// Country returns the English name of the country with ISO 3166-1 alpha-2
+// code (case-insensitive).
+func (g *Gazetteer) Country(code string) (name string, ok bool) {
+	i, ok := g.countries[strings.ToUpper(code)]
+	if !ok {
+		return "", false
+	}
+	return g.entries[i].Name, true
+}
+
+// Stats counts the gazetteer's entries by kind and its aliases (spellings
+// after splitting, before Cyrillic stemming reaches inflected forms).
+func (g *Gazetteer) Stats() map[string]int {
+	s := map[string]int{"aliases": len(g.aliases)}
+	for _, e := range g.entries {
+		s[e.Kind]++
+		if e.ID != "" && e.Kind != KindCountry {
+			s[e.Kind+"_with_qid"]++
+		}
+	}
+	return s
+}

@@ -1,0 +1,215 @@
+package enrich
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// token is one word of a text: a run of letters and digits. Apostrophes,
+// hyphens and dots split words, so "Zelenskiy's" is "Zelenskiy" "s" and
+// "U.S." is "U" "S"; names in the gazetteer are split the same way.
+type token struct {
+	start, end int    // byte offsets in the text
+	key        string // normalised: lower case, Latin accents folded, Cyrillic stemmed
+	lower      string // lower case, folded, not stemmed
+	caps       capClass
+	script     script
+	// sentStart is set on the first word of a sentence (capitalisation
+	// there says nothing about a name).
+	sentStart bool
+	// sent is the index of the sentence holding the word.
+	sent int
+}
+
+type capClass uint8
+
+const (
+	capNone  capClass = iota // no letter case (digits, Arabic)
+	capLower                 // starts with a lower-case letter
+	capInit                  // starts with an upper-case letter
+	capAll                   // two or more letters, all upper case
+)
+
+type script uint8
+
+const (
+	scriptOther script = iota
+	scriptLatin
+	scriptCyrillic
+	scriptArabic
+)
+
+// folder maps Latin letters with diacritics to their base letter and
+// normalises a few characters whose variants news text mixes.
+type folder struct {
+	latin [0x250]rune
+}
+
+func newFolder() *folder {
+	f := &folder{}
+	for r := rune(0); r < 0x250; r++ {
+		f.latin[r] = r
+		if r < 0xC0 {
+			continue
+		}
+		d := norm.NFD.String(string(r))
+		if b, _ := utf8.DecodeRuneInString(d); b < 0x80 && b != utf8.RuneError {
+			f.latin[r] = b
+		}
+	}
+	for from, to := range map[rune]rune{'ø': 'o', 'Ø': 'O', 'ł': 'l', 'Ł': 'L', 'đ': 'd', 'Đ': 'D', 'ı': 'i', 'æ': 'a', 'œ': 'o', 'ß': 's'} {
+		f.latin[from] = to
+	}
+	return f
+}
+
+func (f *folder) foldRune(r rune) rune {
+	switch {
+	case r < 0x250:
+		return f.latin[r]
+	case r == 'ё':
+		return 'е'
+	case r == 'Ё':
+		return 'Е'
+	case r == 'أ' || r == 'إ' || r == 'آ':
+		return 'ا'
+	case r == 'ى':
+		return 'ي'
+	}
+	return r
+}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+// tokenize splits text into words and marks sentence starts. Sentences end
+// at . ! ? or a blank line, but not after a single capital letter ("U.S.")
+// or a common abbreviation.
+func (g *Gazetteer) tokenize(text string, toks []token) []token {
+	toks = toks[:0]
+	sent := 0
+	newSent := true
+	var sb strings.Builder
+	i := 0
+	for i < len(text) {
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if !isWordRune(r) {
+			if r == '.' || r == '!' || r == '?' || r == '\n' {
+				if r != '.' || !g.abbrevBefore(text, i, toks) {
+					if !newSent {
+						sent++
+					}
+					newSent = true
+				}
+			}
+			i += n
+			continue
+		}
+		start := i
+		sb.Reset()
+		upper, lowerN, letters := 0, 0, 0
+		first := r
+		sc := scriptOther
+		for i < len(text) {
+			r, n = utf8.DecodeRuneInString(text[i:])
+			if !isWordRune(r) {
+				break
+			}
+			if r == 'ـ' { // Arabic tatweel
+				i += n
+				continue
+			}
+			if unicode.IsLetter(r) {
+				letters++
+				if unicode.IsUpper(r) {
+					upper++
+				} else if unicode.IsLower(r) {
+					lowerN++
+				}
+				if sc == scriptOther {
+					switch {
+					case r < 0x250:
+						sc = scriptLatin
+					case unicode.Is(unicode.Cyrillic, r):
+						sc = scriptCyrillic
+					case unicode.Is(unicode.Arabic, r):
+						sc = scriptArabic
+					}
+				}
+			}
+			if unicode.Is(unicode.Mn, r) {
+				i += n
+				continue
+			}
+			sb.WriteRune(g.fold.foldRune(unicode.ToLower(r)))
+			i += n
+		}
+		t := token{start: start, end: i, lower: sb.String(), script: sc, sent: sent, sentStart: newSent}
+		switch {
+		case upper == 0 && lowerN == 0:
+			t.caps = capNone
+		case upper >= 2 && lowerN == 0:
+			t.caps = capAll
+		case unicode.IsUpper(first):
+			t.caps = capInit
+		default:
+			t.caps = capLower
+		}
+		t.key = t.lower
+		if sc == scriptCyrillic && t.caps != capAll {
+			t.key = stemCyrillic(t.lower)
+		}
+		toks = append(toks, t)
+		newSent = false
+	}
+	return toks
+}
+
+// abbrevBefore reports whether the dot at text[i] ends an abbreviation
+// rather than a sentence: a single letter (U.S., J.D.) or a title.
+func (g *Gazetteer) abbrevBefore(text string, i int, toks []token) bool {
+	if len(toks) == 0 {
+		return false
+	}
+	last := toks[len(toks)-1]
+	if last.end != i {
+		return false
+	}
+	if utf8.RuneCountInString(last.lower) == 1 && last.caps != capLower {
+		return true
+	}
+	switch last.lower {
+	case "mr", "mrs", "ms", "dr", "gen", "gov", "sen", "rep", "st", "lt", "col", "sgt", "prof", "jr", "sr", "vs", "no", "mt", "ft", "capt", "adm":
+		return true
+	}
+	return false
+}
+
+// cyrEndings are Russian and Ukrainian case and gender endings, longest
+// first. Stripping them maps the inflected forms of a name to one stem:
+// Зеленский, Зеленского, Зеленским -> зеленск; Лавров, Лаврова,
+// Лавровым -> лавр; Україна, України, Україною -> україн.
+var cyrEndingsList = []string{
+	"овыми", "евыми",
+	"ового", "евого", "овому", "евому", "овыми",
+	"овым", "евым", "овой", "евой", "овою", "евою", "ових", "овых", "овим", "евим",
+	"ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "ией", "иям", "иях", "ією", "ова", "ову", "ове", "ева", "еву", "еве", "ові", "еві",
+	"ой", "ей", "ий", "ый", "ая", "яя", "ое", "ее", "ую", "юю", "ые", "ие", "ых", "их", "ым", "им", "ом", "ем", "ам", "ям", "ах", "ях", "ия", "ии", "ию", "ья", "ью", "ов", "ев", "ою", "ею", "ів", "ій", "ої", "ія", "ії", "ію", "ім", "ою", "ої", "ці",
+	"а", "я", "о", "е", "у", "ю", "ы", "и", "і", "ї", "ь", "й", "є",
+}
+
+// stemCyrillic strips the longest known ending that leaves a stem of at
+// least three letters. It is a matching key, not a linguistic stem.
+func stemCyrillic(w string) string {
+	n := utf8.RuneCountInString(w)
+	for _, e := range cyrEndingsList {
+		if strings.HasSuffix(w, e) && n-utf8.RuneCountInString(e) >= 3 {
+			return w[:len(w)-len(e)]
+		}
+	}
+	return w
+}
