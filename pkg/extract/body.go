@@ -1,0 +1,190 @@
+package extract
+
+import (
+	"context"
+	"net/url"
+	"strings"
+
+	readability "codeberg.org/readeck/go-readability/v2"
+	"github.com/PuerkitoBio/goquery"
+	trafilatura "github.com/markusmobius/go-trafilatura"
+	"golang.org/x/net/html"
+)
+
+// mainText returns the article body (paragraphs separated by a blank line)
+// or "" and the reason there is none.
+func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.Document, base *url.URL, rule *compiledRule, m *meta) (string, string) {
+	if rule != nil && len(rule.body) > 0 {
+		var paras []string
+		for _, sel := range rule.body {
+			doc.FindMatcher(sel).Each(func(_ int, s *goquery.Selection) {
+				for _, n := range s.Nodes {
+					paras = append(paras, paragraphs(n)...)
+				}
+			})
+		}
+		if body := strings.Join(paras, "\n\n"); len([]rune(body)) >= e.cfg.MinBodyChars {
+			return body, ""
+		}
+		e.log.Debug("site rule body selectors found too little text; using the generic method", "host", rule.host)
+	}
+	paras, density := e.generic(ctx, root, base)
+	body := strings.Join(paras, "\n\n")
+	if reason := classifyEmpty(doc, m, paras, density, e.cfg.MinBodyChars); reason != "" {
+		return "", reason
+	}
+	return body, ""
+}
+
+// generic returns the paragraphs of the main text and their link density
+// (the share of their characters inside links).
+func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL) ([]string, float64) {
+	res, err := trafilatura.ExtractDocument(root, trafilatura.Options{
+		OriginalURL:     base,
+		ExcludeComments: true,
+		HtmlDateMode:    trafilatura.Disabled,
+	})
+	var paras []string
+	var density float64
+	if err == nil && res != nil {
+		paras = paragraphs(res.ContentNode)
+		density = linkDensity(res.ContentNode)
+	}
+	if textLen(paras) >= e.cfg.MinBodyChars || ctx.Err() != nil {
+		return paras, density
+	}
+	p := readability.NewParser()
+	art, err := p.ParseDocument(root, base)
+	if err == nil && art.Node != nil {
+		if rp := paragraphs(art.Node); textLen(rp) > textLen(paras) {
+			paras, density = rp, linkDensity(art.Node)
+		}
+	}
+	return paras, density
+}
+
+// linkDensity is the share of n's text that sits inside <a> elements.
+func linkDensity(n *html.Node) float64 {
+	var total, linked int
+	var walk func(*html.Node, bool)
+	walk = func(n *html.Node, inLink bool) {
+		if n.Type == html.TextNode {
+			c := len(strings.TrimSpace(n.Data))
+			total += c
+			if inLink {
+				linked += c
+			}
+			return
+		}
+		if n.Type == html.ElementNode && n.Data == "a" {
+			inLink = true
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, inLink)
+		}
+	}
+	if n != nil {
+		walk(n, false)
+	}
+	if total == 0 {
+		return 0
+	}
+	return float64(linked) / float64(total)
+}
+
+func textLen(paras []string) int {
+	n := 0
+	for _, p := range paras {
+		n += len([]rune(p))
+	}
+	return n
+}
+
+// classifyEmpty says why a page has no article body, or "" when it has one.
+func classifyEmpty(doc *goquery.Document, m *meta, paras []string, density float64, minChars int) string {
+	n := textLen(paras)
+	video := strings.HasPrefix(m.ogType, "video") || (m.ld.types["VideoObject"] && !m.ld.hasArticle)
+	if video && n < 3*minChars {
+		return ReasonVideoPage
+	}
+	index := m.ld.types["CollectionPage"] || m.ld.types["ItemList"] || (m.ogType == "website" && !m.ld.hasArticle)
+	if n < minChars || proseChars(doc.Nodes[0]) < minChars {
+		if index || teaserCount(doc) >= 10 {
+			return ReasonIndexPage
+		}
+		return ReasonNoText
+	}
+	if !m.ld.hasArticle && (density > 0.6 || (index && n < 4*minChars)) && teaserCount(doc) >= 10 {
+		return ReasonIndexPage
+	}
+	return ""
+}
+
+// teaserCount counts links that look like article teasers: headline-length
+// anchor text.
+func teaserCount(doc *goquery.Document) int {
+	n := 0
+	doc.Find("a[href]").Each(func(_ int, s *goquery.Selection) {
+		w := len(strings.Fields(s.Text()))
+		if w >= 4 && w <= 25 {
+			n++
+		}
+	})
+	return n
+}
+
+// proseChars counts the characters of running text on the page: text
+// directly inside a block (not inside a link, a list of links, navigation
+// or a footer), in blocks of at least 40 characters. An index page is all
+// headlines in links and has next to none.
+func proseChars(root *html.Node) int {
+	total := 0
+	var visit func(n *html.Node)
+	visit = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			switch n.Data {
+			case "a", "nav", "header", "footer", "script", "style", "noscript", "template", "select", "button", "aside", "form":
+				return
+			}
+		}
+		own := 0
+		var inline func(c *html.Node)
+		inline = func(c *html.Node) {
+			for ; c != nil; c = c.NextSibling {
+				switch {
+				case c.Type == html.TextNode:
+					own += len(strings.TrimSpace(c.Data))
+				case c.Type == html.ElementNode && !blockTags[c.Data] && c.Data != "a" && !skipTags[c.Data]:
+					inline(c.FirstChild)
+				}
+			}
+		}
+		inline(n.FirstChild)
+		if own >= 40 {
+			total += own
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode && (blockTags[c.Data] || c.Data == "a" || skipTags[c.Data]) {
+				visit(c)
+			} else if c.Type == html.ElementNode {
+				visitBlocksBelow(c, visit)
+			}
+		}
+	}
+	visit(root)
+	return total
+}
+
+// visitBlocksBelow calls visit for the block elements inside an inline one.
+func visitBlocksBelow(n *html.Node, visit func(*html.Node)) {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if blockTags[c.Data] {
+			visit(c)
+		} else {
+			visitBlocksBelow(c, visit)
+		}
+	}
+}

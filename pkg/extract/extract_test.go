@@ -1,0 +1,342 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/internal/sharedtest"
+)
+
+func newTestExtractor(t testing.TB, cfg Config) *Extractor {
+	t.Helper()
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatalf("new extractor: %v", err)
+	}
+	return e
+}
+
+func extractFile(t testing.TB, e *Extractor, name, pageURL string, h Hints) *article.Article {
+	t.Helper()
+	page, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := e.Extract(context.Background(), page, pageURL, h)
+	if err != nil {
+		t.Fatalf("extract %s: %v", name, err)
+	}
+	return a
+}
+
+func ts(s string) *time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	t = t.UTC()
+	return &t
+}
+
+func eqTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b) && a.Location() == time.UTC
+}
+
+func TestBodyKeepsArticleDropsBoilerplate(t *testing.T) {
+	e := newTestExtractor(t, Config{})
+	a := extractFile(t, e, "news.html", "https://www.example.com/world/2026/01/24/ministers-meet?utm_source=rss&id=7", Hints{})
+	keep := []string{
+		"Foreign ministers from the two countries met for six hours",
+		"Officials on both sides described the meeting as businesslike.",
+		"a proposal to restore a hotline between the general staffs.",
+		"“The tone is better than the substance,”",
+	}
+	for _, k := range keep {
+		if !strings.Contains(a.Body, k) {
+			t.Errorf("body lacks %q\nbody:\n%s", k, a.Body)
+		}
+	}
+	drop := []string{"Most read", "Celebrity chef", "Storm warning", "Related stories", "Timeline: two years",
+		"Privacy policy", "All rights reserved", "Business", "Sport"}
+	for _, d := range drop {
+		if strings.Contains(a.Body, d) {
+			t.Errorf("body keeps boilerplate %q\nbody:\n%s", d, a.Body)
+		}
+	}
+	if !strings.Contains(a.Body, "spring.\n\nOfficials") {
+		t.Errorf("paragraphs are not separated by one blank line:\n%s", a.Body)
+	}
+	if a.EmptyReason != "" {
+		t.Errorf("EmptyReason = %q", a.EmptyReason)
+	}
+}
+
+func TestMetadata(t *testing.T) {
+	e := newTestExtractor(t, Config{})
+	tests := []struct {
+		name, file, url string
+		hints           Hints
+		title           string
+		authors         []string
+		published       *time.Time
+		updated         *time.Time
+		image           string
+		canonical       string
+		language        string
+		source          string
+		dateline        string
+	}{
+		{
+			name: "json-ld graph and open graph", file: "news.html",
+			url:       "https://www.example.com/world/2026/01/24/ministers-meet?utm_source=rss&id=7",
+			title:     "Ministers meet for first talks since border closure",
+			authors:   []string{"Olena Kovalenko"},
+			published: ts("2026-01-24T07:30:00Z"), updated: ts("2026-01-24T10:00:00Z"),
+			image:     "https://www.example.com/images/ministers.jpg",
+			canonical: "https://www.example.com/world/2026/01/24/ministers-meet",
+			language:  "en", source: "Example News", dateline: "Kyiv",
+		},
+		{
+			name: "feed hints come first for dates and authors", file: "news.html",
+			url:       "https://www.example.com/world/2026/01/24/ministers-meet",
+			hints:     Hints{Published: ts("2026-01-24T06:00:00Z"), Updated: ts("2026-01-25T06:00:00Z"), Authors: []string{"By Feed Author"}, Source: "Feed Name"},
+			title:     "Ministers meet for first talks since border closure",
+			authors:   []string{"Feed Author"},
+			published: ts("2026-01-24T06:00:00Z"), updated: ts("2026-01-25T06:00:00Z"),
+			image:     "https://www.example.com/images/ministers.jpg",
+			canonical: "https://www.example.com/world/2026/01/24/ministers-meet",
+			language:  "en", source: "Example News", dateline: "Kyiv",
+		},
+		{
+			name: "meta tags only", file: "meta.html",
+			url:       "https://news.example.org/grain-corridor?utm_medium=x",
+			title:     "Grain corridor reopens",
+			authors:   []string{"Jane Doe", "John Smith"},
+			published: ts("2026-02-03T08:15:00Z"), updated: ts("2026-02-03T09:45:00Z"),
+			image:     "https://img.example.org/grain.jpg",
+			canonical: "https://news.example.org/grain-corridor",
+			language:  "en",
+		},
+		{
+			name: "time elements and rel=author byline", file: "time.html",
+			url:       "https://post.example.net/hotline",
+			title:     "Hotline restored between general staffs",
+			authors:   []string{"Amir Haddad"},
+			published: ts("2026-03-05T12:00:00Z"), updated: ts("2026-03-06T09:00:00Z"),
+			canonical: "https://post.example.net/hotline",
+			language:  "en", source: "Example Post",
+		},
+		{
+			name: "dateline gives place and date, h1 gives title", file: "dateline.html",
+			url:       "https://example.com/prisoners",
+			title:     "Prisoner exchange agreed",
+			published: ts("2026-02-01T00:00:00Z"),
+			canonical: "https://example.com/prisoners",
+			language:  "en", dateline: "Abu Dhabi",
+		},
+		{
+			name: "date from the url, detected language replaces a wrong declaration", file: "urldate.html",
+			url:       "https://example.com/news/2025/11/03/crossings-reopen",
+			title:     "Crossings to reopen for trucks",
+			published: ts("2025-11-03T00:00:00Z"),
+			canonical: "https://example.com/news/2025/11/03/crossings-reopen",
+			language:  "en",
+		},
+		{
+			name: "feed title, image and source are the last fallbacks", file: "dateline.html",
+			url:       "https://example.com/prisoners",
+			hints:     Hints{Image: "/img/feed.jpg", Source: "Feed Name", Language: "en"},
+			title:     "Prisoner exchange agreed",
+			published: ts("2026-02-01T00:00:00Z"),
+			image:     "https://example.com/img/feed.jpg",
+			canonical: "https://example.com/prisoners",
+			language:  "en", source: "Feed Name", dateline: "Abu Dhabi",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := extractFile(t, e, tt.file, tt.url, tt.hints)
+			if a.Title != tt.title {
+				t.Errorf("Title = %q, want %q", a.Title, tt.title)
+			}
+			if strings.Join(a.Authors, "; ") != strings.Join(tt.authors, "; ") {
+				t.Errorf("Authors = %q, want %q", a.Authors, tt.authors)
+			}
+			if !eqTime(a.PublishedAt, tt.published) {
+				t.Errorf("PublishedAt = %v, want %v", a.PublishedAt, tt.published)
+			}
+			if !eqTime(a.UpdatedAt, tt.updated) {
+				t.Errorf("UpdatedAt = %v, want %v", a.UpdatedAt, tt.updated)
+			}
+			if a.Image != tt.image {
+				t.Errorf("Image = %q, want %q", a.Image, tt.image)
+			}
+			if a.URL != tt.canonical {
+				t.Errorf("URL = %q, want %q", a.URL, tt.canonical)
+			}
+			if a.ID != article.ID(tt.canonical) {
+				t.Errorf("ID = %q, want the id of %q", a.ID, tt.canonical)
+			}
+			if a.Language != tt.language {
+				t.Errorf("Language = %q, want %q", a.Language, tt.language)
+			}
+			if a.Source != tt.source {
+				t.Errorf("Source = %q, want %q", a.Source, tt.source)
+			}
+			if a.Dateline != tt.dateline {
+				t.Errorf("Dateline = %q, want %q", a.Dateline, tt.dateline)
+			}
+			if a.Body == "" {
+				t.Errorf("empty body: %s", a.EmptyReason)
+			}
+		})
+	}
+}
+
+func TestNoArticle(t *testing.T) {
+	e := newTestExtractor(t, Config{})
+	tests := []struct{ file, reason string }{
+		{"index.html", ReasonIndexPage},
+		{"video.html", ReasonVideoPage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			a := extractFile(t, e, tt.file, "https://example.com/"+tt.file, Hints{})
+			if a.Body != "" {
+				t.Errorf("Body = %q, want empty", a.Body)
+			}
+			if a.EmptyReason != tt.reason {
+				t.Errorf("EmptyReason = %q, want %q", a.EmptyReason, tt.reason)
+			}
+			if a.Title == "" || a.ID == "" {
+				t.Errorf("metadata missing: title %q id %q", a.Title, a.ID)
+			}
+		})
+	}
+}
+
+func TestEntitiesAndSpacesNormalised(t *testing.T) {
+	e := newTestExtractor(t, Config{MinBodyChars: 50})
+	a := extractFile(t, e, "entities.html", "https://example.com/cafe", Hints{})
+	for _, want := range []string{
+		`The minister said the "café talks" were & remain useful—for now.`,
+		"Second paragraph with extra white space and a softhyphen,",
+	} {
+		if !strings.Contains(a.Body, want) {
+			t.Errorf("body lacks %q:\n%q", want, a.Body)
+		}
+	}
+	if strings.ContainsAny(a.Body, "\u00a0\u00ad") || strings.Contains(a.Body, "&nbsp;") || strings.Contains(a.Body, "  ") {
+		t.Errorf("body keeps raw spaces or entities: %q", a.Body)
+	}
+	if a.Title != "Café talks" && a.Title != "Entities" {
+		t.Errorf("Title = %q", a.Title)
+	}
+}
+
+func TestNotHTML(t *testing.T) {
+	e := newTestExtractor(t, Config{})
+	for _, in := range [][]byte{nil, []byte("   "), []byte("%PDF-1.7\n\x00\x01binary"), []byte("\x89PNG\r\n\x1a\n\x00\x00")} {
+		if _, err := e.Extract(context.Background(), in, "https://example.com/x", Hints{}); !errors.Is(err, ErrNotHTML) {
+			t.Errorf("Extract(%q) error = %v, want ErrNotHTML", in, err)
+		}
+	}
+}
+
+func TestSiteRules(t *testing.T) {
+	e := newTestExtractor(t, Config{MinBodyChars: 20, SiteRules: []SiteRule{{
+		Host:   "example.com",
+		Body:   []string{".related-links li"},
+		Remove: []string{".related-links h3"},
+		Title:  ".most-read h2",
+		Author: ".byline",
+		Date:   "time.updated",
+	}}})
+	a := extractFile(t, e, "time.html", "https://www.example.com/x", Hints{})
+	if a.Body != "Border closure hits grain exporters hard\n\nTimeline: two years of failed negotiations" {
+		t.Errorf("Body = %q", a.Body)
+	}
+	if a.Title != "Most read" {
+		t.Errorf("Title = %q", a.Title)
+	}
+	if !eqTime(a.PublishedAt, ts("2026-03-06T09:00:00Z")) {
+		t.Errorf("PublishedAt = %v", a.PublishedAt)
+	}
+	if strings.Join(a.Authors, ";") != "Amir Haddad" {
+		t.Errorf("Authors = %q", a.Authors)
+	}
+	// Another host is untouched by the rule.
+	b := extractFile(t, e, "time.html", "https://other.org/x", Hints{})
+	if strings.Contains(b.Body, "Border closure") {
+		t.Errorf("rule applied to another host: %q", b.Body)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		ok   bool
+	}{
+		{"zero", Config{}, true},
+		{"negative min", Config{MinBodyChars: -1}, false},
+		{"empty host", Config{SiteRules: []SiteRule{{Body: []string{"p"}}}}, false},
+		{"bad selector", Config{SiteRules: []SiteRule{{Host: "a.com", Body: []string{"p[["}}}}, false},
+	}
+	for _, tt := range tests {
+		if _, err := New(tt.cfg); (err == nil) != tt.ok {
+			t.Errorf("%s: New error = %v, want ok=%v", tt.name, err, tt.ok)
+		}
+	}
+}
+
+func TestSeedArticle(t *testing.T) {
+	dir := sharedtest.Dir(t, "seeds")
+	raw, err := os.ReadFile(filepath.Join(dir, "abu-dhabi-talks.txt"))
+	if err != nil {
+		t.Skipf("seed article: %v", err)
+	}
+	var paras []string
+	for _, l := range strings.Split(string(raw), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			paras = append(paras, l)
+		}
+	}
+	tmpl, err := os.ReadFile(filepath.Join("testdata", "seed-template.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, p := range paras {
+		b.WriteString("<p>" + htmlEscape(p) + "</p>\n")
+	}
+	page := strings.Replace(string(tmpl), "{{BODY}}", b.String(), 1)
+	a, err := newTestExtractor(t, Config{}).Extract(context.Background(), []byte(page), "https://news.example.com/2026/02/02/abu-dhabi-talks", Hints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paras {
+		if !strings.Contains(a.Body, p) {
+			t.Errorf("body lacks paragraph %q", p)
+		}
+	}
+	if strings.Contains(a.Body, "Most read") || strings.Contains(a.Body, "Subscribe") {
+		t.Errorf("body keeps boilerplate:\n%s", a.Body)
+	}
+	if a.Language != "en" || a.Title != "US says progress needed before Putin-Zelenskiy meeting" {
+		t.Errorf("language %q title %q", a.Language, a.Title)
+	}
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}

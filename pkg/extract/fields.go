@@ -1,0 +1,501 @@
+package extract
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/abadojack/whatlanggo"
+	"golang.org/x/net/html"
+)
+
+// titleSeparators split "Headline | Site" style titles.
+var titleSeparators = []string{" | ", " - ", " — ", " – ", " :: ", " · ", " » ", " // ", " • "}
+
+// pickTitle: site rule, og:title, JSON-LD headline, <title>, twitter:title,
+// first <h1>, the feed's title; the site's name is cut from either end.
+func pickTitle(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base *url.URL) string {
+	if rule != nil && rule.title != nil {
+		if t := cleanText(doc.FindMatcher(rule.title).First().Text()); t != "" {
+			return t
+		}
+	}
+	h1 := cleanText(doc.Find("h1").First().Text())
+	sites := []string{m.siteName, m.ld.publisher, h.Source, hostLabel(base)}
+	for _, t := range []string{m.ogTitle, m.ld.headline, m.title, m.twTitle, h1, cleanText(h.Title)} {
+		if t = stripSiteSuffix(t, h1, sites...); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// hostLabel is the distinctive label of a host: "example" for www.example.co.uk.
+func hostLabel(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	k := siteKey(u.Hostname())
+	if i := strings.Index(k, "."); i > 0 {
+		return k[:i]
+	}
+	return k
+}
+
+// stripSiteSuffix cuts the site's name from "Headline | Site" or
+// "Site - Headline". A part is the site's name when it matches one of
+// sites, or when the rest equals the page's h1, or when it is a short tail
+// after a longer headline.
+func stripSiteSuffix(t, h1 string, sites ...string) string {
+	t = strings.TrimSpace(t)
+	if t == "" {
+		return ""
+	}
+	isSite := func(part string) bool {
+		p := normName(part)
+		if p == "" {
+			return false
+		}
+		for _, s := range sites {
+			if s := normName(s); s != "" && (p == s || strings.Contains(p, s) || strings.Contains(s, p)) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, sep := range titleSeparators {
+		i := strings.LastIndex(t, sep)
+		if i <= 0 {
+			continue
+		}
+		head, tail := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+len(sep):])
+		if isSite(tail) || (h1 != "" && normName(head) == normName(h1)) ||
+			(len(strings.Fields(tail)) <= 4 && len(strings.Fields(head)) >= 3 && len(head) > 2*len(tail)) {
+			return stripSiteSuffix(head, h1, sites...)
+		}
+		j := strings.Index(t, sep)
+		if isSite(strings.TrimSpace(t[:j])) || (h1 != "" && normName(t[j+len(sep):]) == normName(h1)) {
+			return strings.TrimSpace(t[j+len(sep):])
+		}
+	}
+	return t
+}
+
+func normName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// stripTags turns a feed summary that may hold HTML into text.
+func stripTags(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		return s
+	}
+	nodes, err := html.ParseFragment(strings.NewReader(s), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: 0})
+	if err != nil {
+		return s
+	}
+	var parts []string
+	for _, n := range nodes {
+		if t := nodeText(n); t != "" {
+			parts = append(parts, t)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// pickImage: og:image, JSON-LD image, twitter:image, image_src, the feed's image.
+func pickImage(m *meta, h Hints, base *url.URL) string {
+	cands := append(append(append(append([]string{}, m.ogImages...), m.ld.images...), m.otherImages...), h.Image)
+	for _, c := range cands {
+		if u := resolve(base, c); u != "" {
+			return u
+		}
+	}
+	return ""
+}
+
+// pickCategories: feed categories, article:section, JSON-LD articleSection.
+func pickCategories(m *meta, h Hints) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(vals []string) {
+		for _, v := range vals {
+			v = cleanText(v)
+			k := strings.ToLower(v)
+			if v == "" || seen[k] || len(v) > 80 {
+				continue
+			}
+			seen[k] = true
+			out = append(out, v)
+		}
+	}
+	add(h.Categories)
+	add(m.sections)
+	add(m.ld.sections)
+	add(m.tags)
+	return out
+}
+
+// pickLanguage: the declared language (html lang, og:locale,
+// content-language, JSON-LD inLanguage, the feed's) checked against
+// detection on the text; a confident detection on enough text wins.
+func pickLanguage(m *meta, h Hints, body, extra string) string {
+	declared := ""
+	for _, c := range []string{m.htmlLang, m.ogLocale, m.contentLang, m.ld.language, h.Language} {
+		if l := isoLang(c); l != "" {
+			declared = l
+			break
+		}
+	}
+	text := body
+	if len([]rune(text)) < 200 {
+		text = strings.TrimSpace(extra + " " + body)
+	}
+	if len([]rune(text)) < 40 {
+		return declared
+	}
+	if len(text) > 4000 {
+		text = text[:4000]
+	}
+	info := whatlanggo.Detect(text)
+	detected := info.Lang.Iso6391()
+	if detected == "" || detected == declared {
+		return firstNonEmpty(declared, detected)
+	}
+	long := len([]rune(body)) >= 200
+	if declared == "" {
+		if info.IsReliable() || long {
+			return detected
+		}
+		return ""
+	}
+	if long && info.IsReliable() && info.Confidence >= 0.5 {
+		return detected
+	}
+	return declared
+}
+
+// isoLang reduces "en-US", "en_GB", "eng" or "English" to ISO 639-1.
+func isoLang(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return ""
+	}
+	if i := strings.IndexAny(s, "-_,; "); i > 0 {
+		s = s[:i]
+	}
+	if len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z' {
+		return s
+	}
+	if len(s) == 3 {
+		for l := range whatlanggo.Langs {
+			if l.Iso6393() == s {
+				return l.Iso6391()
+			}
+		}
+	}
+	for l := range whatlanggo.Langs {
+		if strings.ToLower(l.String()) == s {
+			return l.Iso6391()
+		}
+	}
+	return ""
+}
+
+// ---- dates ----
+
+var dateLayouts = []string{
+	time.RFC3339Nano, time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05.000Z0700",
+	"2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 -0700 MST", "2006-01-02 15:04:05", "2006-01-02 15:04",
+	"2006-01-02", "2006/01/02 15:04:05", "2006/01/02", "20060102", "20060102150405",
+	time.RFC1123Z, time.RFC1123, time.RFC850, time.ANSIC, "Mon, 2 Jan 2006 15:04:05 -0700",
+	"Mon, 2 Jan 2006 15:04:05 MST", "January 2, 2006 15:04 MST", "January 2, 2006 3:04 PM MST",
+	"January 2, 2006 3:04 PM", "January 2, 2006", "Jan 2, 2006 3:04 PM", "Jan 2, 2006", "Jan. 2, 2006",
+	"2 January 2006 15:04", "2 January 2006", "2 Jan 2006 15:04", "2 Jan 2006", "02.01.2006 15:04", "02.01.2006",
+	"Monday, January 2, 2006", "Monday, 2 January 2006", "Mon Jan 2 15:04:05 MST 2006",
+}
+
+// parseDate reads the many date spellings pages use; dates without a zone
+// are taken as UTC. The result is always UTC.
+func parseDate(s string) *time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 80 {
+		return nil
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && len(s) >= 10 && len(s) <= 13 {
+		var t time.Time
+		if len(s) == 13 {
+			t = time.UnixMilli(n)
+		} else {
+			t = time.Unix(n, 0)
+		}
+		return validDate(t)
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return validDate(t)
+		}
+	}
+	// "2024-01-24T10:00:00+0000 extra" and similar: try the leading ISO part.
+	if m := isoPrefix.FindString(s); m != "" && m != s {
+		return parseDate(m)
+	}
+	return nil
+}
+
+var isoPrefix = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?`)
+
+func validDate(t time.Time) *time.Time {
+	if t.Year() < 1990 || t.Year() > 2200 {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func firstDate(vals ...string) *time.Time {
+	for _, v := range vals {
+		if t := parseDate(v); t != nil {
+			return t
+		}
+	}
+	return nil
+}
+
+var urlDate = []*regexp.Regexp{
+	regexp.MustCompile(`/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[^0-9]|$)`),
+	regexp.MustCompile(`[/_-]((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)`),
+}
+
+// dateFromURL finds /2024/01/24/, /2024-01-24- or -20240124- in a URL path.
+func dateFromURL(raw string) *time.Time {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	for _, re := range urlDate {
+		if m := re.FindStringSubmatch(u.Path); m != nil {
+			y, _ := strconv.Atoi(m[1])
+			mo, _ := strconv.Atoi(m[2])
+			d, _ := strconv.Atoi(m[3])
+			t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+			if t.Day() != d {
+				continue
+			}
+			return validDate(t)
+		}
+	}
+	return nil
+}
+
+// timeElement returns the datetime of the page's <time> elements: one
+// marked as published (or updated when updated is true), else for
+// published the first <time datetime> inside the article.
+func timeElement(doc *goquery.Document, updated bool) *time.Time {
+	var found *time.Time
+	marker := regexp.MustCompile(`(?i)publish|posted|created|pubdate`)
+	if updated {
+		marker = regexp.MustCompile(`(?i)updat|modif|revis`)
+	}
+	doc.Find("time, [itemprop=datePublished], [itemprop=dateModified]").EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		desc := s.AttrOr("itemprop", "") + " " + s.AttrOr("class", "") + " " + s.Parent().AttrOr("class", "")
+		if _, ok := s.Attr("pubdate"); ok && !updated {
+			desc += " pubdate"
+		}
+		if !marker.MatchString(desc) {
+			return true
+		}
+		if t := parseDate(firstNonEmpty(s.AttrOr("datetime", ""), s.AttrOr("content", ""), s.Text())); t != nil {
+			found = t
+			return false
+		}
+		return true
+	})
+	if found != nil || updated {
+		return found
+	}
+	doc.Find("article time[datetime], main time[datetime], time[datetime]").EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		if t := parseDate(s.AttrOr("datetime", "")); t != nil {
+			found = t
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// pickDates returns published, updated and the dateline place.
+func pickDates(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, body, canonURL, pageURL string) (*time.Time, *time.Time, string) {
+	var pub, upd *time.Time
+	if h.Published != nil && !h.Published.IsZero() {
+		t := h.Published.UTC()
+		pub = &t
+	}
+	if h.Updated != nil && !h.Updated.IsZero() {
+		t := h.Updated.UTC()
+		upd = &t
+	}
+	if pub == nil && rule != nil && rule.date != nil {
+		s := doc.FindMatcher(rule.date).First()
+		pub = firstDate(s.AttrOr("datetime", ""), s.AttrOr("content", ""), s.Text())
+	}
+	if pub == nil {
+		pub = firstDate(m.ld.published)
+	}
+	if pub == nil {
+		pub = firstDate(m.published...)
+	}
+	if pub == nil {
+		pub = timeElement(doc, false)
+	}
+	place, dlDate := parseDateline(body, refYear(canonURL, pageURL))
+	if pub == nil {
+		pub = dlDate
+	}
+	if pub == nil {
+		pub = dateFromURL(canonURL)
+	}
+	if pub == nil {
+		pub = dateFromURL(pageURL)
+	}
+	if upd == nil {
+		upd = firstDate(m.ld.modified)
+	}
+	if upd == nil {
+		upd = firstDate(m.modified...)
+	}
+	if upd == nil {
+		upd = timeElement(doc, true)
+	}
+	if upd != nil && pub != nil && upd.Before(*pub) {
+		upd = nil
+	}
+	return pub, upd, place
+}
+
+// refYear is the year a dateline without one belongs to: the URL's year if
+// it has one, else the current year.
+func refYear(urls ...string) int {
+	for _, u := range urls {
+		if t := dateFromURL(u); t != nil {
+			return t.Year()
+		}
+	}
+	return 0
+}
+
+// ---- dateline ----
+
+var (
+	monthNames = `(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)`
+	// KYIV, Jan 24 (Reuters) -   WASHINGTON (AP) —   ABU DHABI, United Arab Emirates, Feb. 1 (AFP) –   LONDON —
+	datelineRe = regexp.MustCompile(`^\s*([A-Z][A-Z'’.\-]+(?:[ /][A-Z][A-Z'’.\-]+){0,3})((?:,\s*[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+){0,3})?)` +
+		`(?:,?\s*(` + monthNames + `)\.?\s+(\d{1,2})(?:,\s*(\d{4}))?)?` +
+		`\s*(\((?:[A-Za-z][\w .&-]{0,30})\))?\s*(?:[-–—]{1,2}|:)\s`)
+)
+
+// parseDateline finds the place (and the date, when given) in an opening
+// such as "KYIV, Jan 24 (Reuters) -". A bare place needs a dash after a
+// wire name or an all-capitals place to count.
+func parseDateline(body string, year int) (string, *time.Time) {
+	// The dateline opens one of the first paragraphs (a heading or a
+	// byline may come before it).
+	var m []string
+	var firstPara string
+	for i, p := range strings.SplitN(body, "\n", 5) {
+		if i == 4 {
+			break
+		}
+		if len(p) > 400 {
+			p = p[:400]
+		}
+		if m = datelineRe.FindStringSubmatch(p); m != nil {
+			firstPara = p
+			break
+		}
+	}
+	if m == nil {
+		return "", nil
+	}
+	place := m[1]
+	if len([]rune(place)) < 3 || !isAllCaps(place) {
+		return "", nil
+	}
+	if m[3] == "" && m[6] == "" && !strings.ContainsAny(firstPara[len(m[0])-3:len(m[0])], "—–") {
+		// "WORD - " without date or agency is too often a heading.
+		return "", nil
+	}
+	placeName := titleCase(place)
+	var when *time.Time
+	if m[3] != "" {
+		mon := monthIndex(m[3])
+		day, _ := strconv.Atoi(m[4])
+		y := year
+		if m[5] != "" {
+			y, _ = strconv.Atoi(m[5])
+		}
+		if y == 0 {
+			now := time.Now().UTC()
+			y = now.Year()
+			if time.Date(y, mon, day, 0, 0, 0, 0, time.UTC).After(now.Add(48 * time.Hour)) {
+				y--
+			}
+		}
+		t := time.Date(y, mon, day, 0, 0, 0, 0, time.UTC)
+		if t.Day() == day {
+			when = validDate(t)
+		}
+	}
+	return placeName, when
+}
+
+func isAllCaps(s string) bool {
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			letters++
+			if !unicode.IsUpper(r) {
+				return false
+			}
+		}
+	}
+	return letters >= 2
+}
+
+func titleCase(s string) string {
+	words := strings.Fields(strings.ToLower(s))
+	for i, w := range words {
+		parts := strings.Split(w, "-")
+		for j, p := range parts {
+			r := []rune(p)
+			if len(r) > 0 {
+				r[0] = unicode.ToUpper(r[0])
+			}
+			parts[j] = string(r)
+		}
+		words[i] = strings.Join(parts, "-")
+	}
+	return strings.Join(words, " ")
+}
+
+func monthIndex(s string) time.Month {
+	s = strings.ToLower(s)[:3]
+	for m := time.January; m <= time.December; m++ {
+		if strings.ToLower(m.String())[:3] == s {
+			return m
+		}
+	}
+	return time.January
+}

@@ -1,0 +1,82 @@
+package extract
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func FuzzExtract(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.html"))
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b, "https://example.com/2026/01/24/story")
+		}
+	}
+	f.Add([]byte("<p>KYIV, Jan 24 (Reuters) - text</p>"), "")
+	f.Add([]byte(`<script type="application/ld+json">{"@graph":[{"@graph":[]}]}</script>`), "http://[::1]/")
+	e, err := New(Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, page []byte, pageURL string) {
+		a, err := e.Extract(context.Background(), page, pageURL, Hints{})
+		if err != nil {
+			return
+		}
+		if a.Body == "" && a.EmptyReason == "" {
+			t.Errorf("empty body without a reason")
+		}
+		if a.Body != "" && a.EmptyReason != "" {
+			t.Errorf("body with an empty reason %q", a.EmptyReason)
+		}
+	})
+}
+
+// TestLargePage checks that a generated page of a few MiB is extracted
+// (bounded work: one parse, linear passes); it asserts on the result only.
+func TestLargePage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large page")
+	}
+	var b strings.Builder
+	b.WriteString("<html><head><title>Big</title></head><body><article>")
+	para := "<p>" + strings.Repeat("Negotiators met again and talked about the grain corridor. ", 8) + "</p>\n"
+	for b.Len() < 3<<20 {
+		b.WriteString(para)
+		b.WriteString(`<div class="x"><a href="/l">link</a><span>deep <b>nested <i>inline</i></b></span></div>`)
+	}
+	b.WriteString("</article></body></html>")
+	a, err := newTestExtractor(t, Config{}).Extract(context.Background(), []byte(b.String()), "https://example.com/big", Hints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Body) < 1<<20 {
+		t.Errorf("body of %d bytes, want most of the page", len(a.Body))
+	}
+}
+
+func BenchmarkExtract(b *testing.B) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.html"))
+	var pages [][]byte
+	for _, name := range files {
+		p, err := os.ReadFile(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pages = append(pages, p)
+	}
+	e := newTestExtractor(b, Config{})
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := pages[i%len(pages)]
+		b.SetBytes(int64(len(p)))
+		if _, err := e.Extract(ctx, p, "https://example.com/2026/01/24/story", Hints{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

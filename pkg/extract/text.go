@@ -1,0 +1,145 @@
+package extract
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// blockTags start and end a paragraph of text. Trafilatura's internal tag
+// names (head, list, item, quote, row, lb) are included because its
+// output tree may still carry them.
+var blockTags = map[string]bool{
+	"p": true, "div": true, "section": true, "article": true, "main": true,
+	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"ul": true, "ol": true, "li": true, "dl": true, "dt": true, "dd": true,
+	"blockquote": true, "pre": true, "table": true, "thead": true, "tbody": true,
+	"tfoot": true, "tr": true, "caption": true, "figure": true, "figcaption": true,
+	"header": true, "footer": true, "aside": true, "nav": true, "form": true,
+	"address": true, "hr": true, "center": true, "details": true, "summary": true,
+	"fieldset": true, "legend": true, "body": true, "html": true,
+	"head": true, "list": true, "item": true, "quote": true, "row": true,
+	"option": true, "noscript": false,
+}
+
+// skipTags never contribute text.
+var skipTags = map[string]bool{
+	"script": true, "style": true, "template": true, "noscript": true,
+	"iframe": true, "svg": true, "math": true, "textarea": true, "select": true,
+	"button": true, "object": true, "embed": true, "canvas": true, "video": true,
+	"audio": true, "map": true, "title": true, "meta": true, "link": true,
+}
+
+// textWriter collects paragraphs: blocks are separated by a blank line,
+// <br> gives a line break inside a paragraph, runs of white space collapse.
+type textWriter struct {
+	paras []string
+	cur   strings.Builder
+	space bool // a space is pending before the next word
+}
+
+func (w *textWriter) word(s string) {
+	for _, r := range s {
+		switch {
+		case r == '\u00ad' || r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\ufeff':
+			// soft hyphen and zero-width characters vanish
+		case unicode.IsSpace(r) || r == '\u00a0':
+			w.space = true
+		default:
+			if w.space && w.cur.Len() > 0 {
+				last := w.cur.String()[w.cur.Len()-1]
+				if last != '\n' {
+					w.cur.WriteByte(' ')
+				}
+			}
+			w.space = false
+			w.cur.WriteRune(r)
+		}
+	}
+}
+
+func (w *textWriter) lineBreak() {
+	if w.cur.Len() > 0 {
+		s := w.cur.String()
+		if s[len(s)-1] != '\n' {
+			w.cur.WriteByte('\n')
+		}
+	}
+	w.space = false
+}
+
+func (w *textWriter) flush() {
+	s := strings.TrimSpace(w.cur.String())
+	if s != "" {
+		lines := strings.Split(s, "\n")
+		kept := lines[:0]
+		for _, l := range lines {
+			if l = strings.TrimSpace(l); l != "" {
+				kept = append(kept, l)
+			}
+		}
+		w.paras = append(w.paras, strings.Join(kept, "\n"))
+	}
+	w.cur.Reset()
+	w.space = false
+}
+
+func (w *textWriter) walk(n *html.Node) {
+	switch n.Type {
+	case html.TextNode:
+		w.word(n.Data)
+		return
+	case html.ElementNode:
+		if skipTags[n.Data] {
+			return
+		}
+		if n.DataAtom == atom.Br {
+			w.lineBreak()
+			return
+		}
+		if n.DataAtom == atom.Td || n.DataAtom == atom.Th || n.DataAtom == atom.Img {
+			w.space = true
+		}
+	case html.CommentNode, html.DoctypeNode:
+		return
+	}
+	block := n.Type == html.ElementNode && blockTags[n.Data]
+	if block {
+		w.flush()
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		w.walk(c)
+	}
+	if block {
+		w.flush()
+	} else if n.Type == html.ElementNode && (n.DataAtom == atom.Td || n.DataAtom == atom.Th) {
+		w.space = true
+	}
+}
+
+// paragraphs returns the text paragraphs under n.
+func paragraphs(n *html.Node) []string {
+	if n == nil {
+		return nil
+	}
+	var w textWriter
+	w.walk(n)
+	w.flush()
+	return w.paras
+}
+
+// nodeText is the text of n on one line, white space collapsed.
+func nodeText(n *html.Node) string {
+	return strings.Join(paragraphs(n), " ")
+}
+
+// cleanText collapses white space (including no-break spaces) in a short
+// string such as a title or a name.
+func cleanText(s string) string {
+	var w textWriter
+	w.word(s)
+	w.flush()
+	return strings.Join(w.paras, " ")
+}
