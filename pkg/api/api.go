@@ -1,0 +1,412 @@
+// Package api is parley's HTTP server (DESIGN A2): health, Prometheus
+// metrics, search, articles, the feed set, and the search page for people.
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/query"
+)
+
+//go:embed static
+var static embed.FS
+
+// Searcher is the index the API reads.
+type Searcher interface {
+	Search(ctx context.Context, req index.Request) (*index.Result, error)
+	Article(ctx context.Context, id string) (*article.Article, error)
+}
+
+// Feeds is the feed set and its state.
+type Feeds interface {
+	Feeds(ctx context.Context) ([]bus.FeedEntry, error)
+	FeedState(ctx context.Context, url string) (bus.FeedState, error)
+	AddFeed(ctx context.Context, f bus.FeedEntry) (bool, error)
+	RemoveFeed(ctx context.Context, url string) error
+}
+
+// Check is one named health check; nil error means healthy.
+type Check struct {
+	Name string
+	Func func(ctx context.Context) error
+}
+
+// Config of the HTTP server.
+type Config struct {
+	// Addr is the listen address; loopback by default.
+	Addr string
+	// Token, when set, is required as "Authorization: Bearer <token>" on
+	// the endpoints that change state.
+	Token string
+	// ShutdownTimeout bounds graceful shutdown.
+	ShutdownTimeout time.Duration
+}
+
+// Defaults fills zero settings.
+func (c *Config) Defaults() {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+}
+
+// Validate names the first bad setting.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("http address %q: %w (want host:port, e.g. 127.0.0.1:8080)", c.Addr, err)
+	}
+	return nil
+}
+
+// Server serves the API.
+type Server struct {
+	cfg      Config
+	search   Searcher
+	feeds    Feeds // may be nil (no feed management)
+	gatherer prometheus.Gatherer
+	log      *slog.Logger
+	mux      *http.ServeMux
+
+	mu     sync.Mutex
+	checks []Check
+	extra  map[string]http.Handler
+
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// New builds the server. feeds may be nil in deployments without a feed set.
+func New(cfg Config, s Searcher, f Feeds, reg prometheus.Registerer, gatherer prometheus.Gatherer, log *slog.Logger) (*Server, error) {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	srv := &Server{
+		cfg: cfg, search: s, feeds: f, gatherer: gatherer, log: log.With("component", "api"),
+		mux: http.NewServeMux(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_http_requests_total", Help: "HTTP requests by route and status code.",
+		}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "parley_http_request_seconds", Help: "HTTP request latency by route.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+		}, []string{"route"}),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{srv.requests, srv.duration} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("register api metrics: %w", err)
+			}
+		}
+	}
+	srv.route("GET /healthz", "healthz", srv.healthz)
+	srv.mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	srv.route("GET /api/search", "search", srv.searchHandler)
+	srv.route("GET /api/articles/{id}", "article", srv.articleHandler)
+	srv.route("GET /api/feeds", "feeds", srv.listFeeds)
+	srv.route("POST /api/feeds", "feeds_add", srv.auth(srv.addFeed))
+	srv.route("DELETE /api/feeds", "feeds_remove", srv.auth(srv.removeFeed))
+	srv.mux.Handle("GET /", http.FileServerFS(mustSub(static, "static")))
+	return srv, nil
+}
+
+// AddCheck adds a health check shown by /healthz.
+func (s *Server) AddCheck(c Check) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.checks = append(s.checks, c)
+}
+
+// Handle mounts another handler (rules, replay) on the server's mux.
+// Mutating methods go through the bearer-token check.
+func (s *Server) Handle(pattern, name string, h http.HandlerFunc, mutating bool) {
+	if mutating {
+		h = s.auth(h)
+	}
+	s.route(pattern, name, h)
+}
+
+// Handler is the whole API, for tests and for embedding.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Run serves until ctx ends, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	s.log.Info("http server listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	<-errc
+	return nil
+}
+
+// Listen opens the configured address.
+func (s *Server) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w (set --http to another address)", s.cfg.Addr, err)
+	}
+	return ln, nil
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) route(pattern, name string, h http.HandlerFunc) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		h(sw, r)
+		s.requests.WithLabelValues(name, strconv.Itoa(sw.code)).Inc()
+		s.duration.WithLabelValues(name).Observe(time.Since(start).Seconds())
+	})
+}
+
+func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Token != "" {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.Token)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="parley"`)
+				writeError(w, http.StatusUnauthorized, "this endpoint needs Authorization: Bearer <token> (the --api-token parley was started with)")
+				return
+			}
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	checks := append([]Check(nil), s.checks...)
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	res := map[string]string{}
+	ok := true
+	for _, c := range checks {
+		if err := c.Func(ctx); err != nil {
+			res[c.Name] = err.Error()
+			ok = false
+		} else {
+			res[c.Name] = "ok"
+		}
+	}
+	status := "ok"
+	code := http.StatusOK
+	if !ok {
+		status, code = "unavailable", http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, map[string]any{"status": status, "checks": res})
+}
+
+func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
+	if s.search == nil {
+		writeError(w, http.StatusNotImplemented, "this process runs a single stage and has no index to search; ask the api or run process")
+		return
+	}
+	q := r.URL.Query()
+	node, err := query.Parse(q.Get("q"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "query: "+err.Error())
+		return
+	}
+	size, err := intParam(q.Get("size"), 10, 0, 100)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "size: "+err.Error())
+		return
+	}
+	from, err := intParam(q.Get("from"), 0, 0, 10000)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "from: "+err.Error())
+		return
+	}
+	req := index.Request{
+		Query: node, Size: size, From: from,
+		Facets:          []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic},
+		CollapseStories: q.Get("collapse") == "story" || q.Get("collapse") == "true",
+	}
+	res, err := s.search.Search(r.Context(), req)
+	if err != nil {
+		s.log.Error("search", "q", q.Get("q"), "err", err)
+		writeError(w, http.StatusBadGateway, "search: "+err.Error())
+		return
+	}
+	if res.Hits == nil {
+		res.Hits = []index.Hit{}
+	}
+	if res.Facets == nil {
+		res.Facets = map[string][]index.FacetCount{}
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) articleHandler(w http.ResponseWriter, r *http.Request) {
+	if s.search == nil {
+		writeError(w, http.StatusNotImplemented, "this process runs a single stage and has no index; ask the api or run process")
+		return
+	}
+	id := r.PathValue("id")
+	a, err := s.search.Article(r.Context(), id)
+	if errors.Is(err, index.ErrNotFound) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no article with id %q", id))
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusBadGateway, "article: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) listFeeds(w http.ResponseWriter, r *http.Request) {
+	if s.feeds == nil {
+		writeError(w, http.StatusNotImplemented, "this server has no feed set (run parley api with --nats-url)")
+		return
+	}
+	entries, err := s.feeds.Feeds(r.Context())
+	if err != nil {
+		writeError(w, http.StatusBadGateway, err.Error())
+		return
+	}
+	out := make([]bus.FeedState, 0, len(entries))
+	for _, e := range entries {
+		st, err := s.feeds.FeedState(r.Context(), e.URL)
+		if err != nil {
+			writeError(w, http.StatusBadGateway, err.Error())
+			return
+		}
+		st.URL = e.URL
+		if st.Title == "" {
+			st.Title = e.Title
+		}
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].URL < out[j].URL })
+	writeJSON(w, http.StatusOK, map[string]any{"feeds": out})
+}
+
+func (s *Server) addFeed(w http.ResponseWriter, r *http.Request) {
+	if s.feeds == nil {
+		writeError(w, http.StatusNotImplemented, "this server has no feed set")
+		return
+	}
+	var body struct {
+		URL   string `json:"url"`
+		Title string `json:"title"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&body); err != nil {
+		writeError(w, http.StatusBadRequest, `body: want {"url": "https://..."}: `+err.Error())
+		return
+	}
+	u, err := article.CanonicalURL(body.URL)
+	if err != nil || body.URL == "" {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("url %q: want an absolute http or https URL", body.URL))
+		return
+	}
+	_ = u // the feed is kept as given: feeds are fetched as written, not canonicalised
+	created, err := s.feeds.AddFeed(r.Context(), bus.FeedEntry{URL: strings.TrimSpace(body.URL), Title: body.Title})
+	if err != nil {
+		writeError(w, http.StatusBadGateway, err.Error())
+		return
+	}
+	code := http.StatusCreated
+	if !created {
+		code = http.StatusOK
+	}
+	writeJSON(w, code, map[string]any{"url": strings.TrimSpace(body.URL), "created": created})
+}
+
+func (s *Server) removeFeed(w http.ResponseWriter, r *http.Request) {
+	if s.feeds == nil {
+		writeError(w, http.StatusNotImplemented, "this server has no feed set")
+		return
+	}
+	u := r.URL.Query().Get("url")
+	if u == "" {
+		writeError(w, http.StatusBadRequest, "url: missing (DELETE /api/feeds?url=...)")
+		return
+	}
+	if err := s.feeds.RemoveFeed(r.Context(), u); err != nil {
+		if errors.Is(err, bus.ErrUnknownFeed) {
+			writeError(w, http.StatusNotFound, err.Error())
+			return
+		}
+		writeError(w, http.StatusBadGateway, err.Error())
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func intParam(s string, def, lo, hi int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	if n < lo || n > hi {
+		return 0, fmt.Errorf("%d is out of range %d..%d", n, lo, hi)
+	}
+	return n, nil
+}
+
+// writeJSON writes v as JSON with the status code.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// writeError writes {"error": msg}.
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}

@@ -1,0 +1,139 @@
+package fetcher
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/bus/bustest"
+	"github.com/parley-news/parley/pkg/fetch"
+	"github.com/parley-news/parley/pkg/internal/origin"
+)
+
+func newFetcher(t *testing.T, b *bus.Bus, allowPrivate bool) *Fetcher {
+	t.Helper()
+	f, err := New(Config{PollInterval: time.Minute, Fetch: fetch.Config{AllowPrivate: allowPrivate, Timeout: 10 * time.Second}}, b, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestPollRefusesPrivateAddresses(t *testing.T) {
+	o, err := origin.Start(origin.Generated{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	b := bustest.New(t)
+	f := newFetcher(t, b, false)
+	st := f.Poll(context.Background(), o.URL+origin.FeedRSS, "")
+	if st.Status != bus.FeedBlocked {
+		t.Fatalf("status %q, want %q (error %q)", st.Status, bus.FeedBlocked, st.LastError)
+	}
+	if !strings.Contains(st.LastError, "127.0.0.1") || !strings.Contains(st.LastError, "allow-private-addresses") {
+		t.Errorf("error %q should name the address and the flag that permits it", st.LastError)
+	}
+	if n := o.TotalHits(); n != 0 {
+		t.Errorf("origin received %d requests, want none", n)
+	}
+	saved, _ := b.FeedState(context.Background(), o.URL+origin.FeedRSS)
+	if saved.Status != bus.FeedBlocked || saved.NextPoll == nil {
+		t.Errorf("saved state %+v", saved)
+	}
+}
+
+func TestPollPublishesNewItemsOnce(t *testing.T) {
+	o, err := origin.Start(origin.Generated{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	b := bustest.New(t)
+	f := newFetcher(t, b, true)
+	ctx := context.Background()
+	feedURL := o.URL + origin.FeedRSS
+
+	st := f.Poll(ctx, feedURL, "")
+	if st.Status != bus.FeedOK || st.Items != 3 || st.ETag == "" {
+		t.Fatalf("first poll state %+v", st)
+	}
+	if n := bustest.StreamMsgs(t, b, bus.StreamRaw); n != 3 {
+		t.Fatalf("raw stream holds %d, want 3", n)
+	}
+	// Re-poll: the origin answers 304 to the conditional GET.
+	st = f.Poll(ctx, feedURL, "")
+	if o.NotModified() != 1 || st.Status != bus.FeedOK || st.Items != 3 || st.Unchanged != 1 {
+		t.Fatalf("second poll: 304s %d, state %+v", o.NotModified(), st)
+	}
+	// Without validators (a server that ignores them), the items are seen
+	// already: nothing is published or fetched again.
+	st.ETag, st.LastModified = "", ""
+	if err := b.PutFeedState(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	st = f.Poll(ctx, feedURL, "")
+	if n := bustest.StreamMsgs(t, b, bus.StreamRaw); n != 3 || st.Items != 3 {
+		t.Fatalf("after a full re-poll the raw stream holds %d (items %d), want 3", n, st.Items)
+	}
+	if n := o.Hits("/articles/cup-final.html"); n != 1 {
+		t.Errorf("page fetched %d times, want 1", n)
+	}
+}
+
+func TestPollReportsFailures(t *testing.T) {
+	o, err := origin.Start(origin.Generated{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	b := bustest.New(t)
+	f := newFetcher(t, b, true)
+	tests := []struct {
+		path, want string
+	}{
+		{origin.FeedGone, "410"},
+		{origin.FeedNotFeed, "not a feed"},
+		{"/feeds/missing.xml", "404"},
+	}
+	for _, tt := range tests {
+		st := f.Poll(context.Background(), o.URL+tt.path, "")
+		if st.Status != bus.FeedFailing || !strings.Contains(strings.ToLower(st.LastError), tt.want) || st.ErrorCount != 1 {
+			t.Errorf("%s: state %+v, want failing with %q", tt.path, st, tt.want)
+		}
+		if st.NextPoll == nil || time.Until(*st.NextPoll) < 50*time.Second {
+			t.Errorf("%s: next poll %v should back off", tt.path, st.NextPoll)
+		}
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	f := &Fetcher{cfg: Config{PollInterval: 10 * time.Minute, MaxIntervalFactor: 4, MaxErrorBackoff: 6 * time.Hour}}
+	intervals := []struct {
+		unchanged int
+		want      time.Duration
+	}{
+		{0, 10 * time.Minute}, {1, 10 * time.Minute}, {2, 15 * time.Minute}, {3, 22*time.Minute + 30*time.Second}, {20, 40 * time.Minute},
+	}
+	for _, tt := range intervals {
+		if got := f.nextInterval(tt.unchanged); got != tt.want {
+			t.Errorf("nextInterval(%d) = %s, want %s", tt.unchanged, got, tt.want)
+		}
+	}
+	backoffs := []struct {
+		n          int
+		retryAfter time.Duration
+		want       time.Duration
+	}{
+		{1, 0, 10 * time.Minute}, {2, 0, 20 * time.Minute}, {3, 0, 40 * time.Minute}, {10, 0, 6 * time.Hour},
+		{1, time.Hour, time.Hour}, // Retry-After wins when longer
+	}
+	for _, tt := range backoffs {
+		if got := f.errorBackoff(tt.n, tt.retryAfter); got != tt.want {
+			t.Errorf("errorBackoff(%d, %s) = %s, want %s", tt.n, tt.retryAfter, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,283 @@
+package fetcher
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"mime"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/feed"
+	"github.com/parley-news/parley/pkg/fetch"
+)
+
+const feedAccept = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+const pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+// Poll downloads one feed, publishes its new and updated items, records
+// and returns the feed's state (with NextPoll set).
+func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) bus.FeedState {
+	log := f.log.With("feed", feedURL)
+	st, err := f.bus.FeedState(ctx, feedURL)
+	if err != nil {
+		log.Error("read feed state", "err", err)
+		st = bus.FeedState{URL: feedURL}
+	}
+	st.URL = feedURL
+	if title != "" {
+		st.Title = title
+	}
+	now := time.Now().UTC()
+	st.LastFetch = &now
+
+	select {
+	case f.feedSem <- struct{}{}:
+	case <-ctx.Done():
+		return st
+	}
+	start := time.Now()
+	resp, err := f.client.Get(ctx, feedURL, fetch.Options{
+		ETag: st.ETag, LastModified: st.LastModified, Limit: f.cfg.Fetch.MaxFeedBytes, Accept: feedAccept,
+	})
+	<-f.feedSem
+	f.m.pollDur.Observe(time.Since(start).Seconds())
+	if ctx.Err() != nil {
+		return st
+	}
+	if err != nil {
+		return f.failed(ctx, st, err)
+	}
+	if resp.NotModified {
+		f.m.polls.WithLabelValues("not_modified").Inc()
+		return f.succeeded(ctx, st, resp, 0)
+	}
+	doc, err := feed.Parse(resp.Body, resp.ContentType, resp.URL)
+	if err != nil {
+		return f.failed(ctx, st, fmt.Errorf("feed %s: %w", feedURL, err))
+	}
+	if st.Title == "" {
+		st.Title = strings.TrimSpace(doc.Title)
+	}
+	published, err := f.publishItems(ctx, feedURL, st.Title, doc)
+	if err != nil {
+		// Items that were published stay published; the rest are tried at
+		// the next poll because they were not marked seen.
+		st.Items += published
+		return f.failed(ctx, st, err)
+	}
+	if published > 0 {
+		f.m.polls.WithLabelValues("new_items").Inc()
+	} else {
+		f.m.polls.WithLabelValues("unchanged").Inc()
+	}
+	return f.succeeded(ctx, st, resp, published)
+}
+
+func (f *Fetcher) succeeded(ctx context.Context, st bus.FeedState, resp *fetch.Response, published int) bus.FeedState {
+	now := time.Now().UTC()
+	st.Status = bus.FeedOK
+	st.LastSuccess = &now
+	st.LastError = ""
+	st.ErrorCount = 0
+	if !resp.NotModified {
+		st.ETag, st.LastModified = resp.ETag, resp.LastModified
+	}
+	st.Items += published
+	if published > 0 {
+		st.Unchanged = 0
+	} else {
+		st.Unchanged++
+	}
+	next := now.Add(f.nextInterval(st.Unchanged))
+	st.NextPoll = &next
+	f.save(ctx, st)
+	return st
+}
+
+func (f *Fetcher) failed(ctx context.Context, st bus.FeedState, err error) bus.FeedState {
+	now := time.Now().UTC()
+	st.ErrorCount++
+	st.LastError = err.Error()
+	st.Status = bus.FeedFailing
+	outcome := "error"
+	var retryAfter time.Duration
+	var se *fetch.StatusError
+	if errors.As(err, &se) {
+		retryAfter = se.RetryAfter
+	}
+	if errors.Is(err, fetch.ErrBlockedAddress) {
+		st.Status = bus.FeedBlocked
+		outcome = "blocked"
+	}
+	f.m.polls.WithLabelValues(outcome).Inc()
+	next := now.Add(f.errorBackoff(st.ErrorCount, retryAfter))
+	st.NextPoll = &next
+	f.log.Warn("feed poll failed", "feed", st.URL, "status", st.Status, "errors_in_a_row", st.ErrorCount, "next_poll", next, "err", err)
+	f.save(ctx, st)
+	return st
+}
+
+func (f *Fetcher) save(ctx context.Context, st bus.FeedState) {
+	if err := f.bus.PutFeedState(context.WithoutCancel(ctx), st); err != nil {
+		f.log.Error("save feed state", "feed", st.URL, "err", err)
+	}
+}
+
+// itemVersion changes when the feed says an item was updated, so an updated
+// item is published again (and re-parsed) while an unchanged one is not.
+func itemVersion(it feed.Item) string {
+	if it.Updated != nil {
+		return it.Updated.UTC().Format(time.RFC3339)
+	}
+	return "1"
+}
+
+// publishItems publishes the feed's items that were not published before,
+// oldest first, fetching their pages a few at a time.
+func (f *Fetcher) publishItems(ctx context.Context, feedURL, title string, doc *feed.Feed) (int, error) {
+	source := title
+	if source == "" {
+		source = hostOf(feedURL)
+	}
+	type job struct {
+		item    feed.Item
+		key     string
+		version string
+		updated bool
+	}
+	var jobs []job
+	seenKeys := map[string]bool{}
+	items := slices.Clone(doc.Items)
+	slices.Reverse(items)
+	for _, it := range items {
+		if it.Link == "" {
+			// No link and no permalink guid: the item still becomes an
+			// article, under an address made from the feed and its key.
+			it.Link = syntheticLink(feedURL, bus.ItemKey(feedURL, it))
+		}
+		key := bus.ItemKey(feedURL, it)
+		if seenKeys[key] { // duplicate guid within one document
+			continue
+		}
+		seenKeys[key] = true
+		ver := itemVersion(it)
+		old, seen, err := f.bus.SeenVersion(ctx, feedURL, key)
+		if err != nil {
+			return 0, err
+		}
+		if seen && old == ver {
+			continue
+		}
+		jobs = append(jobs, job{item: it, key: key, version: ver, updated: seen})
+	}
+	if len(jobs) == 0 {
+		return 0, nil
+	}
+	var (
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		published int
+		firstErr  error
+	)
+	perFeed := make(chan struct{}, f.cfg.PagesPerFeed)
+	for _, j := range jobs {
+		select {
+		case perFeed <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return published, ctx.Err()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-perFeed }()
+			raw := f.fetchPage(ctx, feedURL, title, source, j.item)
+			msgID := j.key + "-" + shortHash(j.version)
+			if err := f.bus.PublishRaw(ctx, raw, msgID); err != nil {
+				f.m.items.WithLabelValues("publish_error").Inc()
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+				return
+			}
+			// Marked seen only after JetStream confirmed the page: a crash in
+			// between publishes it again, and the message id drops the copy.
+			if err := f.bus.MarkSeen(ctx, feedURL, j.key, j.version); err != nil {
+				f.log.Warn("mark item seen", "link", j.item.Link, "err", err)
+			}
+			outcome := "published"
+			if j.updated {
+				outcome = "updated"
+			}
+			f.m.items.WithLabelValues(outcome).Inc()
+			mu.Lock()
+			published++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return published, firstErr
+}
+
+// fetchPage downloads an item's page. A page that cannot be had (refused,
+// too large, not HTML, gone) is not fatal: the raw item carries the reason
+// and the parser builds the article from the feed's own content.
+func (f *Fetcher) fetchPage(ctx context.Context, feedURL, feedTitle, source string, it feed.Item) *bus.Raw {
+	raw := &bus.Raw{FeedURL: feedURL, FeedTitle: feedTitle, Source: source, Item: it, PageURL: it.Link}
+	defer func() { raw.FetchedAt = time.Now().UTC() }()
+	if strings.Contains(it.Link, "parley_item=") {
+		raw.PageError = "the feed item has no link"
+		return raw
+	}
+	select {
+	case f.pageSem <- struct{}{}:
+	case <-ctx.Done():
+		raw.PageError = ctx.Err().Error()
+		return raw
+	}
+	start := time.Now()
+	resp, err := f.client.Get(ctx, it.Link, fetch.Options{Limit: f.cfg.Fetch.MaxPageBytes, Accept: pageAccept})
+	<-f.pageSem
+	f.m.pageDur.Observe(time.Since(start).Seconds())
+	if err != nil {
+		raw.PageError = err.Error()
+		f.m.items.WithLabelValues("page_error").Inc()
+		f.log.Warn("page not fetched; using the feed's content", "url", it.Link, "err", err)
+		return raw
+	}
+	raw.PageURL = resp.URL
+	raw.StatusCode = resp.StatusCode
+	raw.ContentType = resp.ContentType
+	if mt, _, _ := mime.ParseMediaType(resp.ContentType); mt != "" && mt != "text/html" && mt != "application/xhtml+xml" && !strings.HasPrefix(mt, "text/") {
+		raw.PageError = fmt.Sprintf("not an HTML page (%s)", mt)
+		f.m.items.WithLabelValues("page_error").Inc()
+		return raw
+	}
+	raw.SetPage(resp.Body)
+	return raw
+}
+
+func syntheticLink(feedURL, key string) string {
+	u, err := url.Parse(feedURL)
+	if err != nil {
+		return feedURL
+	}
+	q := u.Query()
+	q.Set("parley_item", key)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:6])
+}

@@ -1,0 +1,289 @@
+// Package parser is the parsing stage: it pulls fetched pages from
+// parley.raw.>, extracts the article, enriches it, assigns its story, and
+// publishes it on parley.articles.<language> before acknowledging the page.
+// A page that fails every time is dead-lettered after MaxDeliver tries and
+// holds up nothing behind it.
+package parser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/extract"
+	"github.com/parley-news/parley/pkg/fetch"
+)
+
+// Extractor turns one UTF-8 page into an article.
+type Extractor interface {
+	Extract(ctx context.Context, page []byte, pageURL string, h extract.Hints) (*article.Article, error)
+}
+
+// Enricher fills entities, quotes and topics.
+type Enricher interface {
+	Enrich(a *article.Article)
+}
+
+// Stories assigns story ids to near-duplicate articles.
+type Stories interface {
+	Assign(ctx context.Context, a *article.Article) (string, error)
+}
+
+// Config of the parsing stage.
+type Config struct {
+	Durable    string
+	Workers    int
+	MaxDeliver int
+	// ShutdownTimeout bounds how long pages in flight may finish on shutdown.
+	ShutdownTimeout time.Duration
+}
+
+// Defaults fills zero settings.
+func (c *Config) Defaults() {
+	if c.Durable == "" {
+		c.Durable = "parser"
+	}
+	if c.Workers == 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.MaxDeliver == 0 {
+		c.MaxDeliver = 5
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 20 * time.Second
+	}
+}
+
+// Validate names the first bad setting.
+func (c *Config) Validate() error {
+	switch {
+	case c.Workers < 1 || c.Workers > 256:
+		return fmt.Errorf("parser workers %d: must be 1 to 256", c.Workers)
+	case c.MaxDeliver < 1:
+		return fmt.Errorf("parser max deliver %d: must be at least 1", c.MaxDeliver)
+	}
+	return nil
+}
+
+// Parser is the parsing stage.
+type Parser struct {
+	cfg      Config
+	bus      *bus.Bus
+	extract  Extractor
+	enrich   Enricher // may be nil
+	stories  Stories  // may be nil
+	log      *slog.Logger
+	pages    *prometheus.CounterVec
+	duration prometheus.Histogram
+}
+
+// New builds the stage; enrich and stories may be nil.
+func New(cfg Config, b *bus.Bus, ex Extractor, en Enricher, st Stories, reg prometheus.Registerer, log *slog.Logger) (*Parser, error) {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	p := &Parser{
+		cfg: cfg, bus: b, extract: ex, enrich: en, stories: st, log: log.With("stage", "parser"),
+		pages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_parser_pages_total", Help: "Pages handled by the parser, by outcome (published, empty, retried, dead_lettered).",
+		}, []string{"outcome"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "parley_parser_page_seconds", Help: "Time to extract and enrich one page.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+		}),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{p.pages, p.duration} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("register parser metrics: %w", err)
+			}
+		}
+	}
+	return p, nil
+}
+
+// Run consumes until ctx ends; pages in flight finish under ShutdownTimeout.
+func (p *Parser) Run(ctx context.Context) error {
+	cons, err := p.bus.Consumer(ctx, bus.ConsumerConfig{
+		Stream: bus.StreamRaw, Durable: p.cfg.Durable, Filter: bus.SubjectRaw + ".>",
+		MaxDeliver: p.cfg.MaxDeliver + 1, AckWait: time.Minute, MaxAckPending: p.cfg.Workers * 8,
+	})
+	if err != nil {
+		return err
+	}
+	iter, err := cons.Messages(jetstream.PullMaxMessages(p.cfg.Workers * 2))
+	if err != nil {
+		return fmt.Errorf("consume raw pages: %w", err)
+	}
+	msgs := make(chan jetstream.Msg)
+	var wg sync.WaitGroup
+	for range p.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range msgs {
+				hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.ShutdownTimeout+time.Minute)
+				p.handle(hctx, m)
+				cancel()
+			}
+		}()
+	}
+	go func() {
+		<-ctx.Done()
+		iter.Stop()
+	}()
+	p.log.Info("parser running", "durable", p.cfg.Durable, "workers", p.cfg.Workers)
+	for {
+		m, err := iter.Next()
+		if err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
+				break
+			}
+			p.log.Warn("next raw page", "err", err)
+			continue
+		}
+		msgs <- m
+	}
+	close(msgs)
+	wg.Wait()
+	p.log.Info("parser stopped")
+	return nil
+}
+
+func (p *Parser) handle(ctx context.Context, m jetstream.Msg) {
+	start := time.Now()
+	a, err := p.Parse(ctx, m.Data())
+	p.duration.Observe(time.Since(start).Seconds())
+	if err != nil {
+		p.fail(ctx, m, err)
+		return
+	}
+	if err := p.bus.PublishArticle(ctx, a); err != nil {
+		p.fail(ctx, m, err)
+		return
+	}
+	if err := m.Ack(); err != nil {
+		p.log.Warn("ack raw page", "subject", m.Subject(), "err", err)
+	}
+	if a.Body == "" {
+		p.pages.WithLabelValues("empty").Inc()
+		p.log.Info("no article body", "url", a.URL, "reason", a.EmptyReason)
+	}
+	p.pages.WithLabelValues("published").Inc()
+}
+
+// Parse turns one raw message into an enriched article.
+func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("extraction panicked: %v\n%s", r, debug.Stack())
+		}
+	}()
+	raw, err := bus.DecodeRaw(data)
+	if err != nil {
+		return nil, err
+	}
+	page, err := p.bus.Page(ctx, raw)
+	if err != nil && !errors.Is(err, bus.ErrPageGone) {
+		return nil, err
+	}
+	hints := extract.Hints{
+		Title: raw.Item.Title, Summary: raw.Item.Summary, Language: raw.Item.Language,
+		Authors: raw.Item.Authors, Categories: raw.Item.Categories,
+		Published: raw.Item.Published, Updated: raw.Item.Updated,
+		Image: raw.Item.Image, Source: raw.Source,
+	}
+	pageURL := raw.PageURL
+	if pageURL == "" {
+		pageURL = raw.Item.Link
+	}
+	var reason string
+	switch {
+	case page != nil:
+		utf8, _, derr := fetch.DecodeHTML(page, raw.ContentType)
+		if derr != nil {
+			return nil, fmt.Errorf("decode page %s: %w", pageURL, derr)
+		}
+		a, err = p.extract.Extract(ctx, utf8, pageURL, hints)
+		if err != nil {
+			return nil, fmt.Errorf("extract %s: %w", pageURL, err)
+		}
+	default:
+		// No page (refused, too large, not HTML, or expired from the object
+		// store): the feed's own content is the article.
+		reason = raw.PageError
+		if reason == "" {
+			reason = "page not available"
+		}
+		content := raw.Item.Content
+		if content == "" {
+			content = raw.Item.Summary
+		}
+		doc := "<html><head><title>" + html.EscapeString(raw.Item.Title) + "</title></head><body><article>" + content + "</article></body></html>"
+		a, err = p.extract.Extract(ctx, []byte(doc), pageURL, hints)
+		if err != nil {
+			return nil, fmt.Errorf("extract feed content of %s: %w", pageURL, err)
+		}
+	}
+	if a.URL == "" {
+		if a.URL, err = article.CanonicalURL(pageURL); err != nil {
+			return nil, fmt.Errorf("article url: %w", err)
+		}
+	}
+	if a.ID == "" {
+		a.ID = article.ID(a.URL)
+	}
+	a.FeedURL = raw.FeedURL
+	if a.Source == "" {
+		a.Source = raw.Source
+	}
+	fetched := raw.FetchedAt.UTC()
+	a.FetchedAt = &fetched
+	if a.Body == "" && a.EmptyReason == "" {
+		a.EmptyReason = reason
+	}
+	if p.enrich != nil {
+		p.enrich.Enrich(a)
+	}
+	if p.stories != nil {
+		id, err := p.stories.Assign(ctx, a)
+		if err != nil {
+			return nil, fmt.Errorf("assign story of %s: %w", a.URL, err)
+		}
+		a.StoryID = id
+	}
+	return a, nil
+}
+
+func (p *Parser) fail(ctx context.Context, m jetstream.Msg, err error) {
+	md, _ := m.Metadata()
+	var n uint64 = 1
+	if md != nil {
+		n = md.NumDelivered
+	}
+	if n >= uint64(p.cfg.MaxDeliver) {
+		p.log.Error("dead-lettering page", "subject", m.Subject(), "deliveries", n, "err", err)
+		if dlErr := p.bus.DeadLetter(ctx, "parser", m, err); dlErr != nil {
+			p.log.Error("dead-letter failed; page will be redelivered", "err", dlErr)
+			_ = m.NakWithDelay(bus.Backoff(n))
+			return
+		}
+		p.pages.WithLabelValues("dead_lettered").Inc()
+		return
+	}
+	p.log.Warn("page not parsed, retrying", "subject", m.Subject(), "deliveries", n, "err", err)
+	_ = m.NakWithDelay(bus.Backoff(n))
+	p.pages.WithLabelValues("retried").Inc()
+}
