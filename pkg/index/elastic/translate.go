@@ -1,0 +1,187 @@
+package elastic
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/query"
+)
+
+// Translate turns a parsed (and expanded) query into an Elasticsearch
+// query object. It builds only term-level and match queries from the
+// AST's values; no part of a user's string is ever given to
+// query_string or simple_query_string.
+func Translate(n query.Node) (map[string]any, error) {
+	if n == nil {
+		return matchAll(), nil
+	}
+	switch q := n.(type) {
+	case query.All, *query.All:
+		return matchAll(), nil
+	case query.Term:
+		return translateTerm(q)
+	case *query.Term:
+		return translateTerm(*q)
+	case query.And:
+		return translateAnd(q.Children)
+	case *query.And:
+		return translateAnd(q.Children)
+	case query.Or:
+		return translateOr(q.Children)
+	case *query.Or:
+		return translateOr(q.Children)
+	case query.Not:
+		return translateNot(q.Child)
+	case *query.Not:
+		return translateNot(q.Child)
+	case query.Range:
+		return translateRange(q)
+	case *query.Range:
+		return translateRange(*q)
+	}
+	return nil, fmt.Errorf("translate query: unknown node %T", n)
+}
+
+func matchAll() map[string]any { return map[string]any{"match_all": map[string]any{}} }
+
+func textQuery(field, value string, phrase bool) map[string]any {
+	if phrase {
+		return map[string]any{"match_phrase": map[string]any{field: map[string]any{"query": value}}}
+	}
+	return map[string]any{"match": map[string]any{field: map[string]any{"query": value, "operator": "and"}}}
+}
+
+func translateTerm(t query.Term) (map[string]any, error) {
+	if t.Field == query.FieldText {
+		should := make([]any, 0, len(index.TextFields))
+		for _, f := range index.TextFields {
+			should = append(should, textQuery(f, t.Value, t.Phrase))
+		}
+		return map[string]any{"bool": map[string]any{"should": should, "minimum_should_match": 1}}, nil
+	}
+	if t.Field == query.FieldPublished {
+		day, err := parseDate(t.Value)
+		if err != nil {
+			return nil, fmt.Errorf("translate query: published_at:%s: %w", t.Value, err)
+		}
+		to := day
+		if len(strings.TrimSpace(t.Value)) == len(time.DateOnly) {
+			to = day.AddDate(0, 0, 1).Add(-time.Nanosecond)
+		}
+		return translateRange(query.Range{Field: query.FieldPublished, From: day, To: to})
+	}
+	name, keyword := index.FieldFor(t.Field)
+	if name == "" {
+		return nil, fmt.Errorf("translate query: unknown field %q", t.Field)
+	}
+	if keyword {
+		return map[string]any{"term": map[string]any{name: map[string]any{"value": index.NormalizeKeyword(name, t.Value)}}}, nil
+	}
+	return textQuery(name, t.Value, t.Phrase), nil
+}
+
+func translateAnd(children []query.Node) (map[string]any, error) {
+	var must, mustNot []any
+	for _, c := range children {
+		if inner, ok := notChild(c); ok {
+			q, err := Translate(inner)
+			if err != nil {
+				return nil, err
+			}
+			mustNot = append(mustNot, q)
+			continue
+		}
+		q, err := Translate(c)
+		if err != nil {
+			return nil, err
+		}
+		must = append(must, q)
+	}
+	if len(must) == 0 {
+		must = []any{matchAll()}
+	}
+	b := map[string]any{"must": must}
+	if len(mustNot) > 0 {
+		b["must_not"] = mustNot
+	}
+	return map[string]any{"bool": b}, nil
+}
+
+func notChild(n query.Node) (query.Node, bool) {
+	switch q := n.(type) {
+	case query.Not:
+		return q.Child, true
+	case *query.Not:
+		return q.Child, true
+	}
+	return nil, false
+}
+
+func translateOr(children []query.Node) (map[string]any, error) {
+	if len(children) == 0 {
+		return map[string]any{"match_none": map[string]any{}}, nil
+	}
+	should := make([]any, 0, len(children))
+	for _, c := range children {
+		q, err := Translate(c)
+		if err != nil {
+			return nil, err
+		}
+		should = append(should, q)
+	}
+	return map[string]any{"bool": map[string]any{"should": should, "minimum_should_match": 1}}, nil
+}
+
+func translateNot(child query.Node) (map[string]any, error) {
+	q, err := Translate(child)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"bool": map[string]any{"must": []any{matchAll()}, "must_not": []any{q}}}, nil
+}
+
+// translateRange: both bounds inclusive, as the parser sets them
+// (published_at:[2026-01-01 TO 2026-02-01] ends at the last instant of
+// February 1).
+func translateRange(r query.Range) (map[string]any, error) {
+	name, _ := index.FieldFor(r.Field)
+	if r.Field == "" {
+		name = index.DocPublishedAt
+	}
+	if name != index.DocPublishedAt {
+		return nil, fmt.Errorf("translate query: range on %q: only published_at has dates", r.Field)
+	}
+	rng := map[string]any{"format": "strict_date_optional_time_nanos"}
+	if !r.From.IsZero() {
+		rng["gte"] = r.From.UTC().Format(time.RFC3339Nano)
+	}
+	if !r.To.IsZero() {
+		rng["lte"] = r.To.UTC().Format(time.RFC3339Nano)
+	}
+	if r.From.IsZero() && r.To.IsZero() {
+		return map[string]any{"exists": map[string]any{"field": name}}, nil
+	}
+	return map[string]any{"range": map[string]any{name: rng}}, nil
+}
+
+func parseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02", time.RFC3339, "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("want a date like 2026-01-31")
+}
+
+// isAll reports whether the query matches everything, so results sort by
+// date instead of relevance.
+func isAll(n query.Node) bool {
+	switch n.(type) {
+	case nil, query.All, *query.All:
+		return true
+	}
+	return false
+}
