@@ -1,0 +1,156 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/bus/bustest"
+	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/query"
+)
+
+// fixedIndex answers every search with the same hit and knows one article.
+// It stands in for a backend in tests of the HTTP layer only; the backends
+// have their own tests against real indexes.
+type fixedIndex struct{ lastReq index.Request }
+
+func (f *fixedIndex) Search(_ context.Context, req index.Request) (*index.Result, error) {
+	f.lastReq = req
+	if t, ok := req.Query.(query.Term); ok && t.Value == "explode" {
+		return nil, errors.New("index unreachable")
+	}
+	return &index.Result{Total: 1, Hits: []index.Hit{{ID: "a1", Title: "Talks in Abu Dhabi"}}}, nil
+}
+
+func (f *fixedIndex) Article(_ context.Context, id string) (*article.Article, error) {
+	if id == "a1" {
+		return &article.Article{ID: "a1", Title: "Talks in Abu Dhabi"}, nil
+	}
+	return nil, index.ErrNotFound
+}
+
+func newServer(t *testing.T, token string, checks ...Check) (*httptest.Server, *fixedIndex) {
+	t.Helper()
+	ix := &fixedIndex{}
+	reg := prometheus.NewRegistry()
+	s, err := New(Config{Addr: "127.0.0.1:0", Token: token}, ix, bustest.New(t), reg, reg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checks {
+		s.AddCheck(c)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	return ts, ix
+}
+
+func do(t *testing.T, method, url, body, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func TestSearchAndArticles(t *testing.T) {
+	ts, ix := newServer(t, "")
+	tests := []struct {
+		path      string
+		code      int
+		wantError string
+	}{
+		{"/api/search?q=Putin", 200, ""},
+		{"/api/search", 200, ""},
+		{"/api/search?q=" + "%28Putin+AND", 400, "query"},
+		{"/api/search?q=foo:bar", 400, "unknown field"},
+		{"/api/search?size=1000", 400, "size"},
+		{"/api/search?from=-1", 400, "from"},
+		{"/api/search?q=explode", 502, "index unreachable"},
+		{"/api/articles/a1", 200, ""},
+		{"/api/articles/zzz", 404, "zzz"},
+	}
+	for _, tt := range tests {
+		code, body := do(t, "GET", ts.URL+tt.path, "", "")
+		if code != tt.code {
+			t.Errorf("%s: status %d, want %d (%v)", tt.path, code, tt.code, body)
+			continue
+		}
+		if tt.wantError != "" {
+			if e, _ := body["error"].(string); !strings.Contains(e, tt.wantError) {
+				t.Errorf("%s: error %q does not mention %q", tt.path, e, tt.wantError)
+			}
+		}
+	}
+	do(t, "GET", ts.URL+"/api/search?q=*&collapse=story&size=5&from=10", "", "")
+	if _, ok := ix.lastReq.Query.(query.All); !ok || !ix.lastReq.CollapseStories || ix.lastReq.Size != 5 || ix.lastReq.From != 10 {
+		t.Errorf("request passed to the index: %+v", ix.lastReq)
+	}
+}
+
+func TestFeedsAPI(t *testing.T) {
+	ts, _ := newServer(t, "s3cret")
+	if code, _ := do(t, "POST", ts.URL+"/api/feeds", `{"url":"https://news.un.org/rss.xml"}`, ""); code != 401 {
+		t.Errorf("POST without token: %d, want 401", code)
+	}
+	if code, _ := do(t, "POST", ts.URL+"/api/feeds", `{"url":"https://news.un.org/rss.xml"}`, "wrong"); code != 401 {
+		t.Errorf("POST with a wrong token: %d, want 401", code)
+	}
+	tests := []struct {
+		body string
+		code int
+	}{
+		{`{"url":"https://news.un.org/rss.xml"}`, 201},
+		{`{"url":"https://news.un.org/rss.xml"}`, 200},
+		{`{"url":"not a url"}`, 400},
+		{`{"url":"file:///etc/passwd"}`, 400},
+		{`{nope`, 400},
+	}
+	for _, tt := range tests {
+		if code, body := do(t, "POST", ts.URL+"/api/feeds", tt.body, "s3cret"); code != tt.code {
+			t.Errorf("POST %s: %d, want %d (%v)", tt.body, code, tt.code, body)
+		}
+	}
+	code, body := do(t, "GET", ts.URL+"/api/feeds", "", "")
+	feeds, _ := body["feeds"].([]any)
+	if code != 200 || len(feeds) != 1 || feeds[0].(map[string]any)["status"] != "new" {
+		t.Errorf("GET /api/feeds: %d %v", code, body)
+	}
+	if code, _ := do(t, "DELETE", ts.URL+"/api/feeds?url=https://news.un.org/rss.xml", "", "s3cret"); code != 204 {
+		t.Errorf("DELETE: %d", code)
+	}
+	if code, _ := do(t, "DELETE", ts.URL+"/api/feeds?url=https://news.un.org/rss.xml", "", "s3cret"); code != 404 {
+		t.Errorf("DELETE again: %d, want 404", code)
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	down := errors.New("elasticsearch unreachable at http://127.0.0.1:9200: connection refused")
+	ts, _ := newServer(t, "", Check{Name: "nats", Func: func(context.Context) error { return nil }}, Check{Name: "index", Func: func(context.Context) error { return down }})
+	code, body := do(t, "GET", ts.URL+"/healthz", "", "")
+	checks, _ := body["checks"].(map[string]any)
+	if code != 503 || checks["index"] != down.Error() || checks["nats"] != "ok" {
+		t.Errorf("healthz: %d %v", code, body)
+	}
+	ok, _ := newServer(t, "", Check{Name: "nats", Func: func(context.Context) error { return nil }})
+	if code, _ := do(t, "GET", ok.URL+"/healthz", "", ""); code != 200 {
+		t.Errorf("healthy: %d", code)
+	}
+}
