@@ -19,11 +19,11 @@ func parseCDF(doc []byte) (*gofeed.Feed, bool) {
 	d.Entity = xml.HTMLEntity
 
 	var (
-		gf       *gofeed.Feed
-		bases    []*url.URL // BASE / xml:base in scope, innermost last
-		item     *gofeed.Item
-		text     strings.Builder
-		inChan   int
+		gf     *gofeed.Feed
+		bases  []*url.URL // BASE / xml:base in scope, innermost last
+		item   *gofeed.Item
+		text   strings.Builder
+		inChan int
 	)
 	baseNow := func() *url.URL {
 		if len(bases) == 0 {
