@@ -31,6 +31,8 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 	paras, density := e.generic(ctx, root, base)
 	body := strings.Join(paras, "\n\n")
 	if reason := classifyEmpty(doc, m, paras, density, e.cfg.MinBodyChars); reason != "" {
+		e.log.Debug("no article body", "reason", reason, "chars", textLen(paras), "link_density", density,
+			"prose_chars", proseChars(root), "teasers", teaserCount(doc))
 		return "", reason
 	}
 	return body, ""
@@ -47,7 +49,7 @@ func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL)
 	var paras []string
 	var density float64
 	if err == nil && res != nil {
-		paras = paragraphs(res.ContentNode)
+		paras = looseParagraphs(res.ContentNode)
 		density = linkDensity(res.ContentNode)
 	}
 	if textLen(paras) >= e.cfg.MinBodyChars || ctx.Err() != nil {
@@ -135,7 +137,7 @@ func teaserCount(doc *goquery.Document) int {
 
 // proseChars counts the characters of running text on the page: text
 // directly inside a block (not inside a link, a list of links, navigation
-// or a footer), in blocks of at least 40 characters. An index page is all
+// or a footer; forms count, as ASP.NET pages wrap everything in one), in blocks of at least 40 characters. An index page is all
 // headlines in links and has next to none.
 func proseChars(root *html.Node) int {
 	total := 0
@@ -143,7 +145,7 @@ func proseChars(root *html.Node) int {
 	visit = func(n *html.Node) {
 		if n.Type == html.ElementNode {
 			switch n.Data {
-			case "a", "nav", "header", "footer", "script", "style", "noscript", "template", "select", "button", "aside", "form":
+			case "a", "nav", "footer", "script", "style", "noscript", "template", "select", "button":
 				return
 			}
 		}

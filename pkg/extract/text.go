@@ -24,6 +24,16 @@ var blockTags = map[string]bool{
 	"option": true, "noscript": false,
 }
 
+// inlineTags run on inside a word ("<b>W</b>ord"); any other element that
+// is not a block (td, cell, img, unknown tags) separates words with a space.
+var inlineTags = map[string]bool{
+	"a": true, "b": true, "i": true, "em": true, "strong": true, "span": true, "u": true, "s": true,
+	"sup": true, "sub": true, "small": true, "big": true, "font": true, "abbr": true, "acronym": true,
+	"mark": true, "code": true, "q": true, "cite": true, "del": true, "ins": true, "strike": true,
+	"tt": true, "kbd": true, "samp": true, "var": true, "dfn": true, "bdi": true, "bdo": true,
+	"hi": true, "ref": true, "nobr": true, "wbr": false, "time": true, "label": true, "data": true,
+}
+
 // skipTags never contribute text.
 var skipTags = map[string]bool{
 	"script": true, "style": true, "template": true, "noscript": true,
@@ -38,6 +48,10 @@ type textWriter struct {
 	paras []string
 	cur   strings.Builder
 	space bool // a space is pending before the next word
+	// spaceAll separates words at every element boundary: trafilatura's
+	// output tree has lost the white space around inline elements
+	// ("for<a>Larry</a>"), so there any tag is taken as a word break.
+	spaceAll bool
 }
 
 func (w *textWriter) word(s string) {
@@ -99,7 +113,7 @@ func (w *textWriter) walk(n *html.Node) {
 			w.lineBreak()
 			return
 		}
-		if n.DataAtom == atom.Td || n.DataAtom == atom.Th || n.DataAtom == atom.Img {
+		if w.spaceAll || (!blockTags[n.Data] && !inlineTags[n.Data]) {
 			w.space = true
 		}
 	case html.CommentNode, html.DoctypeNode:
@@ -114,17 +128,27 @@ func (w *textWriter) walk(n *html.Node) {
 	}
 	if block {
 		w.flush()
-	} else if n.Type == html.ElementNode && (n.DataAtom == atom.Td || n.DataAtom == atom.Th) {
+	} else if n.Type == html.ElementNode && (w.spaceAll || !inlineTags[n.Data]) {
 		w.space = true
 	}
 }
 
 // paragraphs returns the text paragraphs under n.
 func paragraphs(n *html.Node) []string {
+	return render(n, false)
+}
+
+// looseParagraphs is paragraphs for trees whose inline white space was
+// trimmed: every tag separates words.
+func looseParagraphs(n *html.Node) []string {
+	return render(n, true)
+}
+
+func render(n *html.Node, spaceAll bool) []string {
 	if n == nil {
 		return nil
 	}
-	var w textWriter
+	w := textWriter{spaceAll: spaceAll}
 	w.walk(n)
 	w.flush()
 	return w.paras

@@ -35,7 +35,11 @@ import (
 )
 
 func main() {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	level := slog.LevelWarn
+	if os.Getenv("EXTRACTBENCH_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if err := run(context.Background(), os.Args[1:], os.Stdout, logger); err != nil {
 		fmt.Fprintln(os.Stderr, "extractbench:", err)
 		os.Exit(1)
@@ -64,6 +68,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	outDir := fs.String("out", "", "directory for the predictions files (default: a temporary directory)")
 	only := fs.String("only", "", "comma-separated extractor names to run (default: all)")
 	ids := fs.String("ids", "", "file with page ids to run (one per line; default: all)")
+	show := fs.String("show", "", "print parley's article JSON for this page id and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,6 +80,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	pages, err := loadPages(dir, *ids)
 	if err != nil {
 		return err
+	}
+	if *show != "" {
+		return showPage(ctx, pages, *show, stdout, logger)
 	}
 	out := *outDir
 	if out == "" {
@@ -298,3 +306,23 @@ func runDistiller(_ context.Context, p page) string {
 }
 
 var _ = errors.New
+
+func showPage(ctx context.Context, pages []page, id string, stdout io.Writer, logger *slog.Logger) error {
+	ex, err := extract.New(extract.Config{Logger: logger})
+	if err != nil {
+		return err
+	}
+	for _, p := range pages {
+		if strings.HasPrefix(p.id, id) {
+			a, err := ex.Extract(ctx, p.html, p.url, extract.Hints{})
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false)
+			return enc.Encode(a)
+		}
+	}
+	return fmt.Errorf("no page %s", id)
+}
