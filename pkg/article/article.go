@@ -33,6 +33,10 @@ type Article struct {
 	// Extraction notes that are not part of the A3 contract but help users
 	// see why a body is empty ("no article found: index page").
 	EmptyReason string `json:"empty_reason,omitempty"`
+	// PageError says why the page could not be fetched (refused, too
+	// large, not HTML, a redirect loop, too slow); the body then comes from
+	// the feed item's own content.
+	PageError string `json:"page_error,omitempty"`
 	// Dateline is the place named in a dateline such as "KYIV, Jan 24 (Reuters) -".
 	Dateline string `json:"dateline,omitempty"`
 	// Version counts how often the page under this URL changed; the previous

@@ -211,3 +211,29 @@ func (b *Bus) MarkSeen(ctx context.Context, feedURL, itemKey, version string) er
 	}
 	return nil
 }
+
+// SeedFeeds adds the feeds of a --feeds file to the feed set, once: a feed
+// the user removed later through the API is not added again on restart,
+// while a URL newly written into the file is. It returns how many it added.
+func (b *Bus) SeedFeeds(ctx context.Context, entries []FeedEntry) (int, error) {
+	added := 0
+	for _, f := range entries {
+		marker := "seeded-" + FeedKey(f.URL)
+		if _, err := b.feedState.Get(ctx, marker); err == nil {
+			continue
+		} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+			return added, fmt.Errorf("seed feed %s: %w", f.URL, err)
+		}
+		created, err := b.AddFeed(ctx, f)
+		if err != nil {
+			return added, err
+		}
+		if created {
+			added++
+		}
+		if _, err := b.feedState.Put(ctx, marker, []byte(f.URL)); err != nil {
+			return added, fmt.Errorf("seed feed %s: %w", f.URL, err)
+		}
+	}
+	return added, nil
+}

@@ -77,10 +77,10 @@ func (c *Config) Validate() error {
 
 // Fetcher is the fetching stage.
 type Fetcher struct {
-	cfg    Config
-	bus    *bus.Bus
-	client *fetch.Client
-	log    *slog.Logger
+	cfg     Config
+	bus     *bus.Bus
+	client  *fetch.Client
+	log     *slog.Logger
 	feedSem chan struct{}
 	pageSem chan struct{}
 	m       metrics
@@ -98,11 +98,11 @@ type loop struct {
 }
 
 type metrics struct {
-	polls    *prometheus.CounterVec
-	items    *prometheus.CounterVec
-	pollDur  prometheus.Histogram
-	pageDur  prometheus.Histogram
-	feeds    *prometheus.GaugeVec
+	polls   *prometheus.CounterVec
+	items   *prometheus.CounterVec
+	pollDur prometheus.Histogram
+	pageDur prometheus.Histogram
+	feeds   *prometheus.GaugeVec
 }
 
 // New builds the stage; metrics are registered on reg.

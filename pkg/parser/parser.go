@@ -246,6 +246,7 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 		a.ID = article.ID(a.URL)
 	}
 	a.FeedURL = raw.FeedURL
+	a.PageError = raw.PageError
 	if a.Source == "" {
 		a.Source = raw.Source
 	}

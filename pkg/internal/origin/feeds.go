@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -125,4 +126,23 @@ func (o *Origin) serveGenerated(w http.ResponseWriter, r *http.Request) {
 	a := &Article{Slug: fmt.Sprintf("gen-%d-%d", i, j), Title: fmt.Sprintf("Generated story %d-%d", i, j), Author: "Staff Writer",
 		Published: "2026-01-01T00:00:00Z", Lang: "en", Paragraphs: paras}
 	o.servePage(w, a, fmt.Sprintf("%s/gen/%d/%d.html", o.URL, i, j))
+}
+
+// badFeed lists BadPages, each with a description that stands in for the
+// page when the page cannot be had.
+func (o *Origin) badFeed() []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="utf-8"?>` + "\n")
+	fmt.Fprintf(&b, "<rss version=\"2.0\"><channel><title>Troublesome Gazette</title><link>%s/</link>\n", o.URL)
+	paths := make([]string, 0, len(BadPages))
+	for p := range BadPages {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for i, p := range paths {
+		fmt.Fprintf(&b, "<item><title>%s</title><link>%s%s</link><pubDate>%s</pubDate><description>%s. The full text is on the ministry's site.</description></item>\n",
+			html.EscapeString(BadPages[p]), o.URL, p, time.Date(2026, 1, 10+i, 9, 0, 0, 0, time.UTC).Format(time.RFC1123Z), html.EscapeString(BadPages[p]))
+	}
+	b.WriteString("</channel></rss>\n")
+	return b.Bytes()
 }

@@ -72,7 +72,23 @@ const (
 	FeedLatin1  = "/feeds/ministere.xml"
 	FeedGone    = "/feeds/gone.xml"
 	FeedNotFeed = "/feeds/notafeed.html"
+	FeedBad     = "/feeds/bad-pages.rss" // items whose pages are PDF, 24 MiB, a redirect loop, too slow
+	FeedSlow    = "/feeds/slow.xml"      // answers only after SlowDelay
 )
+
+// SlowDelay is how long the slow feed and the slow page take to answer.
+// Tests run parley with a shorter --fetch-timeout; a client that gives up
+// ends the wait early.
+const SlowDelay = 4 * time.Second
+
+// BadPages are the items of FeedBad: each page fails to download in its
+// own way, and the article must still be made from the feed's description.
+var BadPages = map[string]string{
+	"/bad/report.pdf": "Annual report of the ministry on consular affairs",
+	"/bad/huge.html":  "Transcript of the marathon press conference",
+	"/bad/loop.html":  "Statement that redirects to itself",
+	"/bad/slow.html":  "Briefing served by a very slow server",
+}
 
 // Fixed lists which feed carries which articles. The Atom feed carries the
 // Abu Dhabi story again under a tracking URL: the same story by two URLs.
@@ -159,7 +175,7 @@ func (o *Origin) TotalHits() int {
 // FeedURLs lists the fixed feeds (including the failing ones) and the generated ones.
 func (o *Origin) FeedURLs() []string {
 	var out []string
-	for _, p := range []string{FeedRSS, FeedAtom, FeedRDF, FeedJSON, FeedLatin1, FeedGone, FeedNotFeed} {
+	for _, p := range []string{FeedRSS, FeedAtom, FeedRDF, FeedJSON, FeedLatin1, FeedGone, FeedNotFeed, FeedBad, FeedSlow} {
 		out = append(out, o.URL+p)
 	}
 	return append(out, o.GeneratedFeedURLs()...)
@@ -206,6 +222,34 @@ func (o *Origin) serve(w http.ResponseWriter, r *http.Request) {
 	case p == FeedNotFeed:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<!doctype html><html><head><title>Home</title><link rel="alternate" type="application/rss+xml" href="/feeds/world.rss"></head><body><h1>Welcome</h1></body></html>`)
+	case p == FeedBad:
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(o.badFeed())
+	case p == FeedSlow:
+		if !wait(r, SlowDelay) {
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(o.rss(nil, "Slow Ministry"))
+	case p == "/bad/report.pdf":
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Write([]byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n"))
+	case p == "/bad/huge.html":
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		chunk := []byte(strings.Repeat("<p>The press conference went on and on and on. </p>\n", 1024))
+		for written := 0; written < 24<<20; written += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	case p == "/bad/loop.html":
+		http.Redirect(w, r, "/bad/loop.html", http.StatusFound)
+	case p == "/bad/slow.html":
+		if !wait(r, SlowDelay) {
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<html><body><p>late</p></body></html>"))
 	case strings.HasPrefix(p, "/articles/") && strings.HasSuffix(p, ".html"):
 		slug := strings.TrimSuffix(strings.TrimPrefix(p, "/articles/"), ".html")
 		a := o.Articles[slug]
@@ -267,4 +311,17 @@ func (o *Origin) Conditional() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.cond
+}
+
+// wait sleeps d unless the client goes away first; it reports whether the
+// client is still there.
+func wait(r *http.Request, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
 }
