@@ -87,6 +87,11 @@ func toUTF8(body []byte, contentType string) ([]byte, string, error) {
 	if valid {
 		return fixDeclaration(body), "utf-8", nil
 	}
+	if mostlyUTF8(body) {
+		// UTF-8 with a few stray bytes (a bad copy-paste in one item) is
+		// still UTF-8; reading it all as windows-1252 would garble the rest.
+		return fixDeclaration(bytes.ToValidUTF8(body, []byte("\uFFFD"))), "utf-8", nil
+	}
 	out, err := charmap.Windows1252.NewDecoder().Bytes(body)
 	if err != nil {
 		return nil, "windows-1252", fmt.Errorf("decode windows-1252: %w", err)
@@ -239,4 +244,25 @@ func stripControl(b []byte) []byte {
 
 func isBadControl(r rune) bool {
 	return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF
+}
+
+// mostlyUTF8 reports whether invalid bytes are rare next to well-formed
+// multi-byte sequences. Real Latin-1 text almost never forms valid UTF-8
+// multi-byte sequences, so any number of them is strong evidence.
+func mostlyUTF8(b []byte) bool {
+	var multi, invalid int
+	for len(b) > 0 {
+		if b[0] < utf8.RuneSelf {
+			b = b[1:]
+			continue
+		}
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			invalid++
+		} else {
+			multi++
+		}
+		b = b[size:]
+	}
+	return multi > 0 && multi >= 4*invalid
 }

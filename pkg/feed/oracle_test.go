@@ -18,6 +18,7 @@ import (
 type oracleLine struct {
 	File      string    `json:"file"`
 	Items     int       `json:"items"`
+	Title     *string   `json:"title"`
 	Links     []*string `json:"links"`
 	Published []*string `json:"published"`
 }
@@ -39,6 +40,9 @@ func TestOracle(t *testing.T) {
 		errorsOn                        int
 		countMiss, linkMiss, dateMisses []string
 		errList                         []string
+		rwWithItems, rwCountOK          int
+		titleFiles, titleOK             int
+		titleMiss                       []string
 	)
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
@@ -57,10 +61,26 @@ func TestOracle(t *testing.T) {
 			errorsOn++
 			errList = append(errList, fmt.Sprintf("%s (oracle items %d): %v", o.File, o.Items, perr))
 		}
+		if o.Title != nil && strings.TrimSpace(*o.Title) != "" {
+			titleFiles++
+			if got != nil && strings.TrimSpace(got.Title) == strings.TrimSpace(*o.Title) {
+				titleOK++
+			} else {
+				have := "<error>"
+				if got != nil {
+					have = got.Title
+				}
+				titleMiss = append(titleMiss, fmt.Sprintf("%s: oracle %q, ours %q", o.File, *o.Title, have))
+			}
+		}
 		if o.Items == 0 {
 			continue
 		}
 		withItems++
+		realWorld := strings.HasPrefix(o.File, "real-world/")
+		if realWorld {
+			rwWithItems++
+		}
 		n := 0
 		if got != nil {
 			n = len(got.Items)
@@ -70,6 +90,9 @@ func TestOracle(t *testing.T) {
 			continue
 		}
 		countOK++
+		if realWorld {
+			rwCountOK++
+		}
 
 		linkFiles++
 		linksEqual := true
@@ -110,8 +133,13 @@ func TestOracle(t *testing.T) {
 	pct := func(a, b int) float64 { return 100 * float64(a) / float64(max(b, 1)) }
 	t.Logf("oracle: %d documents, %d returned an error", total, errorsOn)
 	t.Logf("item count agreement: %d/%d = %.2f%% (documents where the oracle has items)", countOK, withItems, pct(countOK, withItems))
+	t.Logf("item count agreement on real-world/: %d/%d = %.2f%%", rwCountOK, rwWithItems, pct(rwCountOK, rwWithItems))
 	t.Logf("link agreement: %d/%d = %.2f%% (documents with matching counts whose every link equals the oracle's)", linkOK, linkFiles, pct(linkOK, linkFiles))
 	t.Logf("date agreement: %d/%d = %.2f%% (published, else updated)", dateOK, dateFiles, pct(dateOK, dateFiles))
+	t.Logf("feed title agreement: %d/%d = %.2f%% (documents where the oracle has a title)", titleOK, titleFiles, pct(titleOK, titleFiles))
+	if testing.Verbose() {
+		t.Logf("title mismatches (%d):\n  %s", len(titleMiss), strings.Join(titleMiss, "\n  "))
+	}
 	t.Logf("count mismatches (%d):\n  %s", len(countMiss), strings.Join(countMiss, "\n  "))
 	t.Logf("link mismatches (%d):\n  %s", len(linkMiss), strings.Join(linkMiss, "\n  "))
 	if testing.Verbose() {

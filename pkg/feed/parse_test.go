@@ -302,6 +302,8 @@ func TestToUTF8(t *testing.T) {
 		{"utf-16be no bom", utf16be(`<?xml version="1.0" encoding="UTF-16"?><rss/>`), "", `<rss/>`, "utf-16be"},
 		{"declared latin-1", []byte("<?xml version='1.0' encoding='ISO-8859-1'?><t>caf\xe9</t>"), "", "café", "windows-1252"},
 		{"header beats declaration", []byte("<?xml version=\"1.0\" encoding=\"utf-8\"?><t>\xcf\xf0\xe8</t>"), "text/xml; charset=windows-1251", "При", "windows-1251"},
+		{"utf-8 with a stray byte", []byte("<?xml version=\"1.0\" encoding=\"utf-8\"?><t>Зеленський у Києві \xe9</t>"), "", "Зеленський у Києві \uFFFD", "utf-8"},
+		{"latin-1 declared utf-8", []byte("<?xml version=\"1.0\" encoding=\"utf-8\"?><t>Bras\xedlia \xe9 a capital</t>"), "", "Brasília é a capital", "windows-1252"},
 		{"unknown label", []byte("<?xml version=\"1.0\" encoding=\"x-klingon\"?><t>ok</t>"), "", "ok", "utf-8"},
 		{"utf-16 declared on ascii bytes", []byte("<?xml version=\"1.0\" encoding=\"utf-16\"?><t>ok</t>"), "", `encoding="utf-8"`, "utf-8"},
 	}
