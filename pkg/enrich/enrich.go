@@ -128,31 +128,43 @@ func (g *Gazetteer) disambiguate(text string, toks []token, ms []mention) []ment
 	return out
 }
 
-// classify decides the topics: "diplomacy" when the article names states
-// (two countries, or a country and a state actor, or two actors) and has
-// enough diplomatic vocabulary or event phrases, and is not a sports story;
-// then each event type it mentions.
+// classify decides the topics: "diplomacy" when the article involves two
+// states (countries named, or the countries of the people and state bodies
+// named) or a state and an international organisation, has enough
+// diplomatic vocabulary or event phrases, and is not a sports story; then
+// each event type it mentions.
 func (e *Enricher) classify(toks []token, ms []mention, titleEnd int, ents *article.Entities) []string {
 	s := e.topics.score(toks, titleEnd)
-	s.countries = len(ents.Countries)
-	seen := map[int32]bool{}
+	states := make(map[string]bool, 8)
+	for _, c := range ents.Countries {
+		states[c] = true
+	}
+	seen := make(map[int32]bool, len(ms))
 	for _, m := range ms {
-		en := &e.g.entries[m.entry]
 		if seen[m.entry] {
 			continue
 		}
 		seen[m.entry] = true
-		if en.Kind == KindPerson && en.Role != "" || en.Kind == KindOrganization {
-			s.actors++
+		en := &e.g.entries[m.entry]
+		switch {
+		case en.Kind == KindPerson && en.Country != "" && en.Role != "":
+			states[en.Country] = true
+		case en.Kind == KindOrganization && en.Country == "":
+			s.intl++
 		}
 	}
+	s.states = len(states)
+	s.words = len(toks)
 	return e.decide(s)
 }
 
 func (e *Enricher) decide(s topicScore) []string {
 	evidence := s.eventSum + s.diplomacy
-	states := s.countries >= 2 || s.countries >= 1 && s.actors >= 1 || s.actors >= 2
-	if !states || evidence < e.cfg.DiplomacyMinEvidence {
+	need := e.cfg.DiplomacyMinEvidence
+	if s.words < 60 && need > 2 {
+		need = 2 // a headline with a line of summary says less
+	}
+	if !(s.states >= 2 || s.states >= 1 && s.intl >= 1) || evidence < need || s.strong+s.diplomacy == 0 {
 		return nil
 	}
 	if s.sports >= 3 && s.sports*2 >= evidence {

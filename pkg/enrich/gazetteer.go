@@ -154,7 +154,7 @@ func (g *Gazetteer) loadCountries() error {
 		idx := int32(len(g.entries))
 		g.entries = append(g.entries, Entry{Kind: KindCountry, Name: c.Names["en"][0], ID: c.Code, Country: c.Code, amb: x.Ambiguous})
 		g.countries[c.Code] = idx
-		for _, l := range []string{"en", "ru", "uk", "fr", "de", "es", "ar"} {
+		for _, l := range []string{"en", "ru", "uk", "fr", "de", "es", "ar", "pt", "it", "ur"} {
 			for _, n := range c.Names[l] {
 				g.addAlias(idx, n, "")
 			}

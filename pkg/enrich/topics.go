@@ -3,6 +3,7 @@ package enrich
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -23,43 +24,50 @@ type topicsFile struct {
 
 // phraseSet matches phrases (already split into keys) against words.
 type phraseSet struct {
-	byFirst map[string][][]string
+	byFirst map[string][]phrase
+}
+
+type phrase struct {
+	keys []string
+	weak bool // marked "~" in the data
 }
 
 func (g *Gazetteer) newPhraseSet(phrases []string) phraseSet {
-	ps := phraseSet{byFirst: map[string][][]string{}}
+	ps := phraseSet{byFirst: map[string][]phrase{}}
 	for _, p := range phrases {
-		keys, _ := g.split(p)
+		weak := strings.HasPrefix(p, "~")
+		keys, _ := g.split(strings.TrimPrefix(p, "~"))
 		if len(keys) == 0 {
 			continue
 		}
-		ps.byFirst[keys[0]] = append(ps.byFirst[keys[0]], keys)
+		ps.byFirst[keys[0]] = append(ps.byFirst[keys[0]], phrase{keys: keys, weak: weak})
 	}
 	for k, l := range ps.byFirst {
-		slices.SortFunc(l, func(a, b []string) int { return len(b) - len(a) })
+		slices.SortStableFunc(l, func(a, b phrase) int { return len(b.keys) - len(a.keys) })
 		ps.byFirst[k] = l
 	}
 	return ps
 }
 
-// at returns the length in words of the longest phrase starting at toks[i].
-func (ps phraseSet) at(toks []token, i int) int {
+// at returns the length in words of the longest phrase starting at toks[i]
+// (0 if none) and whether it is weak.
+func (ps phraseSet) at(toks []token, i int) (int, bool) {
 	for _, p := range ps.byFirst[toks[i].key] {
-		if i+len(p) > len(toks) {
+		if i+len(p.keys) > len(toks) {
 			continue
 		}
 		ok := true
-		for j := 1; j < len(p); j++ {
-			if toks[i+j].key != p[j] {
+		for j := 1; j < len(p.keys); j++ {
+			if toks[i+j].key != p.keys[j] {
 				ok = false
 				break
 			}
 		}
 		if ok {
-			return len(p)
+			return len(p.keys), p.weak
 		}
 	}
-	return 0
+	return 0, false
 }
 
 // topicModel holds the vocabularies of the topic classifier.
@@ -92,10 +100,12 @@ func (g *Gazetteer) loadTopics() (*topicModel, error) {
 type topicScore struct {
 	events    [9]int // hits per event topic, title hits counted twice
 	eventSum  int
+	strong    int // event hits of phrases that are not weak
 	diplomacy int
 	sports    int
-	countries int // distinct countries named
-	actors    int // distinct state actors: people with a country or an organisation
+	states    int // distinct states involved
+	intl      int // distinct international organisations named
+	words     int
 }
 
 // score counts the vocabularies over toks; words before titleEnd are the
@@ -109,17 +119,20 @@ func (tm *topicModel) score(toks []token, titleEnd int) topicScore {
 		}
 		adv := 1
 		for k, ps := range tm.events {
-			if n := ps.at(toks, i); n > 0 {
+			if n, weak := ps.at(toks, i); n > 0 {
 				s.events[k] += w
 				s.eventSum += w
+				if !weak {
+					s.strong += w
+				}
 				adv = max(adv, n)
 			}
 		}
-		if n := tm.diplomacy.at(toks, i); n > 0 {
+		if n, _ := tm.diplomacy.at(toks, i); n > 0 {
 			s.diplomacy += w
 			adv = max(adv, n)
 		}
-		if n := tm.sports.at(toks, i); n > 0 {
+		if n, _ := tm.sports.at(toks, i); n > 0 {
 			s.sports += w
 			adv = max(adv, n)
 		}

@@ -26,7 +26,7 @@ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY
 SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ
 UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW XK`
 
-var langs = []string{"en", "ru", "uk", "fr", "de", "es", "ar"}
+var langs = []string{"en", "ru", "uk", "fr", "de", "es", "ar", "pt", "it", "ur"}
 
 type country struct {
 	Code  string              `json:"code"`
