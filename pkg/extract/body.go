@@ -40,29 +40,51 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 
 // generic returns the paragraphs of the main text and their link density
 // (the share of their characters inside links).
+//
+// Two extractors with different methods propose a text: trafilatura
+// (tree pruning with boilerplate rules) and readability (scoring of
+// containers). Their agreement decides: when readability's text is almost
+// entirely inside trafilatura's and trafilatura holds clearly more, the
+// surplus is the boilerplate trafilatura kept (teasers, captions, share
+// and subscription lines) and readability's text is taken; otherwise
+// trafilatura's, which is the more precise of the two on its own.
 func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL) ([]string, float64) {
 	res, err := trafilatura.ExtractDocument(root, trafilatura.Options{
 		OriginalURL:     base,
 		ExcludeComments: true,
 		HtmlDateMode:    trafilatura.Disabled,
 	})
-	var paras []string
-	var density float64
+	var tParas []string
+	var tDensity float64
 	if err == nil && res != nil {
-		paras = looseParagraphs(res.ContentNode)
-		density = linkDensity(res.ContentNode)
+		tParas = looseParagraphs(res.ContentNode)
+		tDensity = linkDensity(res.ContentNode)
 	}
-	if textLen(paras) >= e.cfg.MinBodyChars || ctx.Err() != nil {
-		return paras, density
+	if ctx.Err() != nil {
+		return tParas, tDensity
 	}
 	p := readability.NewParser()
 	art, err := p.ParseDocument(root, base)
-	if err == nil && art.Node != nil {
-		if rp := paragraphs(art.Node); textLen(rp) > textLen(paras) {
-			paras, density = rp, linkDensity(art.Node)
-		}
+	if err != nil || art.Node == nil {
+		return tParas, tDensity
 	}
-	return paras, density
+	rParas := paragraphs(art.Node)
+	rDensity := linkDensity(art.Node)
+	switch {
+	case len(rParas) == 0:
+		return tParas, tDensity
+	case len(tParas) == 0:
+		return rParas, rDensity
+	}
+	inT, inR := overlap(shingleSet(e.seed, tParas), shingleSet(e.seed, rParas))
+	if inR >= 0.95 && inT < 0.9 {
+		e.log.Debug("readability's text is the agreed core of trafilatura's", "in_t", inT, "in_r", inR)
+		return rParas, rDensity
+	}
+	if textLen(tParas) < e.cfg.MinBodyChars && textLen(rParas) > textLen(tParas) {
+		return rParas, rDensity
+	}
+	return tParas, tDensity
 }
 
 // linkDensity is the share of n's text that sits inside <a> elements.

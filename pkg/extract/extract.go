@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -130,6 +131,7 @@ type Extractor struct {
 	cfg   Config
 	log   *slog.Logger
 	rules []compiledRule
+	seed  maphash.Seed
 }
 
 // New returns an Extractor for cfg, after filling defaults and validating.
@@ -138,7 +140,7 @@ func New(cfg Config) (*Extractor, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Extractor{cfg: cfg, log: cfg.Logger}
+	e := &Extractor{cfg: cfg, log: cfg.Logger, seed: maphash.MakeSeed()}
 	for _, r := range cfg.SiteRules {
 		cr := compiledRule{host: strings.ToLower(strings.TrimPrefix(strings.TrimSpace(r.Host), "www."))}
 		for _, s := range r.Body {
