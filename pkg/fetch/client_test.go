@@ -8,11 +8,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -149,14 +152,23 @@ func TestContentEncoding(t *testing.T) {
 	fw, _ := flate.NewWriter(&raw, flate.DefaultCompression)
 	fw.Write(doc)
 	fw.Close()
-	// A bomb: 64 MiB of zeros in about 64 KiB.
-	bomb := gzipBytes(t, make([]byte, 64<<20))
-	// Random-ish text that compresses only a little, larger than the limit.
-	var big bytes.Buffer
-	for i := 0; big.Len() < 3<<20; i++ {
-		fmt.Fprintf(&big, "%x\n", uint64(i)*0x9E3779B97F4A7C15)
+	// A bomb: 64 MiB of zeros in 64 KiB.
+	bomb, err := os.ReadFile(filepath.Join("testdata", "bomb-64MiB-zeros.gz"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	bigGz := gzipBytes(t, big.Bytes())
+	// 1.5 MiB of 16-letter text: compresses about 2:1, so it is under the
+	// 1 MiB limit on the wire and over it once inflated.
+	rng := rand.New(rand.NewPCG(1, 2))
+	text := make([]byte, 3<<19)
+	for i := range text {
+		text[i] = "abcdefghijklmnop"[rng.IntN(16)]
+	}
+	var bigBuf bytes.Buffer
+	bw, _ := gzip.NewWriterLevel(&bigBuf, gzip.BestSpeed)
+	bw.Write(text)
+	bw.Close()
+	bigGz := bigBuf.Bytes()
 
 	tests := []struct {
 		name     string
@@ -193,6 +205,9 @@ func TestContentEncoding(t *testing.T) {
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+				}
+				if tt.wantErr == ErrTooLarge && errors.Is(err, ErrBomb) {
+					t.Errorf("a 2:1 body over the limit is not a bomb: %v", err)
 				}
 				if !strings.Contains(err.Error(), srv.URL) {
 					t.Errorf("error does not name the URL: %v", err)
