@@ -1,6 +1,7 @@
 package enrich
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -83,7 +84,8 @@ var pronouns = map[string]bool{"he": true, "she": true, "they": true, "он": tr
 // nonEnglishSpeech are speech verbs of the other languages parley reads
 // (Cyrillic ones stemmed like the tokens).
 var nonEnglishSpeech = map[string]bool{
-	"сказал": true, "заявил": true, "заяв": true, "отметил": true, "сказав": true, "заявив": true, "зазначив": true, "подчеркнул": true, "підкреслив": true,
+	"сказал": true, "заявил": true, "добавил": true, "написал": true, "отметил": true, "подчеркнул": true, "пояснил": true, "ответил": true, "сообщил": true, "признал": true,
+	"сказав": true, "заявив": true, "додав": true, "додал": true, "написав": true, "зазначив": true, "зазначил": true, "наголосив": true, "наголосил": true, "підкреслив": true, "підкреслил": true, "відповів": true, "повідомив": true, "повідомил": true,
 	"déclaré": true, "declare": true, "dit": true, "affirme": true, "sagte": true, "erklarte": true, "betonte": true, "dijo": true, "afirmo": true, "declaro": true, "قال": true,
 }
 
@@ -177,8 +179,8 @@ func (qc *quoteCtx) sentOf(off int) int {
 // pronoun and a speech verb, or nothing.
 func (qc *quoteCtx) continuation(s span) bool {
 	i := qc.firstTok(s.close)
-	if i >= len(qc.toks) || qc.toks[i].start-s.close > 3 {
-		return true
+	if i >= len(qc.toks) || qc.toks[i].start-s.close > 8 || qc.toks[i].sentStart {
+		return false
 	}
 	return pronouns[qc.toks[i].lower] || isSpeechVerb(&qc.toks[i])
 }
@@ -190,8 +192,11 @@ func (qc *quoteCtx) continuation(s span) bool {
 func (qc *quoteCtx) attribute(s span) (string, string) {
 	toks := qc.toks
 	// After the quote: up to eight words, in the quote's sentence.
+	// A new sentence after the quote ("... yet.” A senior diplomat said")
+	// is not its attribution.
 	a := qc.firstTok(s.close)
-	if a < len(toks) && toks[a].start-s.close <= 4 && !strings.ContainsAny(qc.text[s.close:toks[a].start], "\n") {
+	if a < len(toks) && toks[a].start-s.close <= 8 && !strings.ContainsAny(qc.text[s.close:toks[a].start], "\n.!?") &&
+		!(toks[a].sentStart && (toks[a].caps == capInit || toks[a].caps == capAll)) {
 		lim := min(a+10, len(toks))
 		for k := a; k < lim; k++ {
 			if k > a && toks[k].sent != toks[a].sent {
@@ -234,6 +239,16 @@ func (qc *quoteCtx) attribute(s span) (string, string) {
 		start := k - 1
 		for start >= 0 && toks[start].sent == sent && k-start <= 3 && (strings.HasSuffix(toks[start].lower, "ly") || toks[start].lower == "has" || toks[start].lower == "had" || toks[start].lower == "also" || toks[start].lower == "have" || toks[start].lower == "then" || qc.mentionAt[start] < 0 && toks[start].lower == "later") {
 			start--
+		}
+		// Skip a clause set off by commas between subject and verb: "A
+		// senior diplomat, speaking on condition of anonymity, said".
+		if start >= 0 && start+1 < len(toks) && strings.Contains(qc.text[toks[start].end:toks[start+1].start], ",") {
+			for j := start - 1; j >= 0 && start-j <= 12 && toks[j].sent == sent; j-- {
+				if strings.Contains(qc.text[toks[j].end:toks[j+1].start], ",") {
+					start = j
+					break
+				}
+			}
 		}
 		if start >= 0 && toks[start].sent == sent {
 			lo := start
@@ -328,25 +343,23 @@ func (qc *quoteCtx) role(lo, hi int) string {
 func (qc *quoteCtx) pronoun(at int) (string, string, bool) {
 	sent := qc.toks[at].sent
 	for _, target := range []int{sent, sent - 1} {
-		var found int32 = -1
-		n := 0
+		var found []int32 // distinct people named in the target sentence
 		for _, m := range qc.ms {
-			if m.from >= at && target == sent {
+			if target == sent && m.from >= at {
 				break
 			}
 			if qc.toks[m.from].sent != target || qc.g.entries[m.entry].Kind != KindPerson {
 				continue
 			}
-			if found != m.entry {
-				n++
-				found = m.entry
+			if !slices.Contains(found, m.entry) {
+				found = append(found, m.entry)
 			}
 		}
-		if n == 1 {
-			e := qc.g.entries[found]
+		if len(found) == 1 {
+			e := qc.g.entries[found[0]]
 			return e.Name, e.ID, true
 		}
-		if n > 1 {
+		if len(found) > 1 {
 			return "", "", false
 		}
 	}
