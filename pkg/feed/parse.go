@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/araddon/dateparse"
 	"github.com/mmcdole/gofeed"
 	ext "github.com/mmcdole/gofeed/extensions"
 	"github.com/mmcdole/gofeed/rss"
@@ -75,6 +76,9 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 func parseJSON(doc []byte) (*gofeed.Feed, error) {
 	var probe struct {
 		Version string `json:"version"`
+	}
+	if doc[0] == '[' {
+		return nil, fmt.Errorf("%w: a JSON array, not a JSON Feed", ErrNotAFeed)
 	}
 	if err := json.Unmarshal(doc, &probe); err != nil {
 		return nil, fmt.Errorf("%w: invalid JSON: %v", ErrMalformed, err)
@@ -303,13 +307,22 @@ func convertItem(gi *gofeed.Item, base *url.URL, lang string) Item {
 	if it.Link == "" && isHTTPURL(it.GUID) && gi.Custom[customGUIDNotPermalink] == "" {
 		it.Link = it.GUID
 	}
-	it.Published = utc(gi.PublishedParsed)
-	it.Updated = utc(gi.UpdatedParsed)
+	it.Published = itemDate(gi.PublishedParsed, gi.Published)
+	it.Updated = itemDate(gi.UpdatedParsed, gi.Updated)
 	if it.Published == nil {
 		it.Published = extDate(gi.Extensions, "issued", "created", "date")
 	}
 	if it.Updated == nil {
 		it.Updated = extDate(gi.Extensions, "modified", "updated")
+	}
+	if it.Published == nil && it.Updated == nil {
+		// Atom-style or ad-hoc date elements inside RSS items.
+		for _, k := range []string{"published", "updated", "modified", "date"} {
+			if t, ok := parseDate(gi.Custom[k]); ok {
+				it.Published = &t
+				break
+			}
+		}
 	}
 
 	seen := map[string]bool{}
@@ -358,10 +371,18 @@ func itemImage(gi *gofeed.Item) string {
 			return e.URL
 		}
 	}
-	media := gi.Extensions["media"]
-	if media == nil {
-		return ""
+	if media := gi.Extensions["media"]; media != nil {
+		if u := mediaImage(media); u != "" {
+			return u
+		}
 	}
+	if gi.ITunesExt != nil && gi.ITunesExt.Image != "" {
+		return gi.ITunesExt.Image
+	}
+	return ""
+}
+
+func mediaImage(media map[string][]ext.Extension) string {
 	var search func(m map[string][]ext.Extension) string
 	search = func(m map[string][]ext.Extension) string {
 		for _, c := range m["content"] {
@@ -422,16 +443,42 @@ var dateLayouts = []string{
 	time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05", "2006-01-02T15:04Z07:00",
 	time.RFC1123Z, time.RFC1123, "Mon, 2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05 MST",
 	"2006-01-02 15:04:05", "2006-01-02",
+	"Mon, Jan 2 2006 03:04:05 PM", "Mon, Jan 2 2006 15:04:05", "Mon, 2 Jan 2006 03:04:05 PM",
 }
 
+// parseDate reads the date formats gofeed leaves unparsed, with a few
+// fixed layouts first and dateparse's format guessing as the last resort
+// (e.g. "Sat, Dec 16 2023 02:02:33 PM", "2020/1/10 14:33:00"). Zone-less
+// dates are taken as UTC.
 func parseDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
 	for _, l := range dateLayouts {
 		if t, err := time.Parse(l, s); err == nil {
 			return t.UTC(), true
 		}
 	}
+	if t, ok := parseLocalizedRFC822(s); ok {
+		return t, true
+	}
+	if t, err := dateparse.ParseIn(s, time.UTC); err == nil && t.Year() > 1970 && t.Year() < 3000 {
+		return t.UTC(), true
+	}
 	return time.Time{}, false
+}
+
+// itemDate prefers gofeed's parse of a date and falls back to parseDate on
+// the raw text gofeed could not read.
+func itemDate(parsed *time.Time, raw string) *time.Time {
+	if t := utc(parsed); t != nil {
+		return t
+	}
+	if t, ok := parseDate(raw); ok {
+		return &t
+	}
+	return nil
 }
 
 func utc(t *time.Time) *time.Time {
