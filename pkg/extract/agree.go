@@ -11,17 +11,15 @@ import (
 type shingles map[uint64]int
 
 func shingleSet(seed maphash.Seed, paras []string) shingles {
-	var words []string
+	var ws []string
 	for _, p := range paras {
-		words = append(words, strings.FieldsFunc(p, func(r rune) bool {
-			return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || unicode.Is(unicode.Mn, r))
-		})...)
+		ws = append(ws, words(p)...)
 	}
 	out := shingles{}
-	if len(words) == 0 {
+	if len(ws) == 0 {
 		return out
 	}
-	n := len(words) - 3
+	n := len(ws) - 3
 	if n < 1 {
 		n = 1
 	}
@@ -29,8 +27,8 @@ func shingleSet(seed maphash.Seed, paras []string) shingles {
 	h.SetSeed(seed)
 	for i := 0; i < n; i++ {
 		h.Reset()
-		for j := i; j < i+4 && j < len(words); j++ {
-			h.WriteString(words[j])
+		for j := i; j < i+4 && j < len(ws); j++ {
+			h.WriteString(ws[j])
 			h.WriteByte(0)
 		}
 		out[h.Sum64()]++
@@ -62,4 +60,44 @@ func overlap(a, b shingles) (inA, inB float64) {
 		inB = float64(common) / float64(lb)
 	}
 	return inA, inB
+}
+
+// words splits text into the word tokens the comparison uses.
+func words(p string) []string {
+	return strings.FieldsFunc(p, func(r rune) bool {
+		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || unicode.Is(unicode.Mn, r))
+	})
+}
+
+// continuation returns the paragraphs of other that follow, in other's
+// order, the last of its paragraphs that base also holds, as long as they
+// are running prose (at least minWords words each): the end of an article
+// that base cut short. The first short paragraph ends the run, since
+// what follows an article's end is teasers and link lists.
+func continuation(seed maphash.Seed, base shingles, other []string, minWords int) []string {
+	last := -1
+	for i, p := range other {
+		ps := shingleSet(seed, []string{p})
+		held, total := 0, 0
+		for k, c := range ps {
+			total += c
+			if base[k] > 0 {
+				held += c
+			}
+		}
+		if total > 0 && 2*held > total {
+			last = i
+		}
+	}
+	if last < 0 {
+		return nil
+	}
+	var out []string
+	for _, p := range other[last+1:] {
+		if len(words(p)) < minWords {
+			break
+		}
+		out = append(out, p)
+	}
+	return out
 }

@@ -76,16 +76,27 @@ func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL)
 	case len(tParas) == 0:
 		return rParas, rDensity
 	}
-	inT, inR := overlap(shingleSet(e.seed, tParas), shingleSet(e.seed, rParas))
+	tSet := shingleSet(e.seed, tParas)
+	inT, inR := overlap(tSet, shingleSet(e.seed, rParas))
 	if inR >= 0.95 && inT < 0.9 {
 		e.log.Debug("readability's text is the agreed core of trafilatura's", "in_t", inT, "in_r", inR)
 		return rParas, rDensity
+	}
+	// Trafilatura sometimes stops early; readability's long paragraphs right
+	// after the shared text are the rest of the article.
+	if more := continuation(e.seed, tSet, rParas, continuationWords); len(more) > 0 {
+		e.log.Debug("article continued from readability", "paragraphs", len(more))
+		tParas = append(tParas, more...)
 	}
 	if textLen(tParas) < e.cfg.MinBodyChars && textLen(rParas) > textLen(tParas) {
 		return rParas, rDensity
 	}
 	return tParas, tDensity
 }
+
+// continuationWords is the shortest paragraph taken as running prose when
+// extending a text cut short.
+const continuationWords = 25
 
 // linkDensity is the share of n's text that sits inside <a> elements.
 func linkDensity(n *html.Node) float64 {

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -68,6 +69,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	outDir := fs.String("out", "", "directory for the predictions files (default: a temporary directory)")
 	only := fs.String("only", "", "comma-separated extractor names to run (default: all)")
 	ids := fs.String("ids", "", "file with page ids to run (one per line; default: all)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
 	show := fs.String("show", "", "print parley's article JSON for this page id and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -121,6 +123,17 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 
 	fmt.Fprintf(stdout, "extractbench: %d pages from %s, GOMAXPROCS=1 while timing\n", len(pages), dir)
 	results := make(map[string]score)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	prev := runtime.GOMAXPROCS(1)
 	for _, e := range selected {
 		preds := make(map[string]string, len(pages))
