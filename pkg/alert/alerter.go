@@ -1,0 +1,472 @@
+package alert
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/query"
+)
+
+// BucketAlerted remembers which (subject, story) pairs were alerted, so a
+// wire copy on a second outlet does not alert again after the JetStream
+// duplicate window has passed.
+const BucketAlerted = "parley_alerted"
+
+// Config of the alerter stage.
+type Config struct {
+	// Durable is the JetStream consumer name, shared by alerter replicas.
+	Durable string
+	// Workers handle indexed articles concurrently.
+	Workers int
+	// MaxDeliver is how many times an article is tried before it is
+	// dead-lettered.
+	MaxDeliver int
+	// AlertedTTL is how long a story is remembered as alerted per rule and
+	// entity (default 30 days).
+	AlertedTTL time.Duration
+	// NoEntities turns off the entity streams: by default every article is
+	// also published on parley.entities.country.<CC> and
+	// parley.entities.person.<slug>, once per story.
+	NoEntities bool
+	// ShutdownTimeout bounds finishing the articles in hand on shutdown.
+	ShutdownTimeout time.Duration
+
+	// WebhookSecret signs webhook bodies (X-Parley-Signature); empty sends
+	// them unsigned.
+	WebhookSecret string
+	// WebhookQueue is how many alerts may wait per rule's webhook before
+	// further ones are dropped (and counted).
+	WebhookQueue int
+	// WebhookAttempts bounds the tries of one delivery.
+	WebhookAttempts int
+	// WebhookBackoff is the wait before the first retry; it doubles.
+	WebhookBackoff time.Duration
+	// WebhookTimeout bounds one HTTP attempt.
+	WebhookTimeout time.Duration
+	// AllowPrivateWebhooks permits webhooks on loopback and private
+	// networks (--allow-private-addresses).
+	AllowPrivateWebhooks bool
+}
+
+// Defaults fills zero settings.
+func (c *Config) Defaults() {
+	if c.Durable == "" {
+		c.Durable = "alerter"
+	}
+	if c.Workers == 0 {
+		c.Workers = 4
+	}
+	if c.MaxDeliver == 0 {
+		c.MaxDeliver = 8
+	}
+	if c.AlertedTTL == 0 {
+		c.AlertedTTL = 30 * 24 * time.Hour
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 20 * time.Second
+	}
+	if c.WebhookQueue == 0 {
+		c.WebhookQueue = 256
+	}
+	if c.WebhookAttempts == 0 {
+		c.WebhookAttempts = 5
+	}
+	if c.WebhookBackoff == 0 {
+		c.WebhookBackoff = time.Second
+	}
+	if c.WebhookTimeout == 0 {
+		c.WebhookTimeout = 10 * time.Second
+	}
+}
+
+// Validate names the first bad setting.
+func (c *Config) Validate() error {
+	switch {
+	case c.Workers < 1 || c.Workers > 64:
+		return fmt.Errorf("alerter workers %d: must be 1 to 64", c.Workers)
+	case c.MaxDeliver < 1:
+		return fmt.Errorf("alerter max deliver %d: must be at least 1", c.MaxDeliver)
+	case c.AlertedTTL < time.Minute:
+		return fmt.Errorf("alerter alerted ttl %s: must be at least 1m", c.AlertedTTL)
+	case c.WebhookQueue < 1 || c.WebhookQueue > 1<<20:
+		return fmt.Errorf("alerter webhook queue %d: must be 1 to %d", c.WebhookQueue, 1<<20)
+	case c.WebhookAttempts < 1 || c.WebhookAttempts > 20:
+		return fmt.Errorf("alerter webhook attempts %d: must be 1 to 20", c.WebhookAttempts)
+	case c.WebhookBackoff <= 0 || c.WebhookBackoff > time.Hour:
+		return fmt.Errorf("alerter webhook backoff %s: must be positive and at most 1h", c.WebhookBackoff)
+	case c.WebhookTimeout <= 0:
+		return fmt.Errorf("alerter webhook timeout %s: must be positive", c.WebhookTimeout)
+	}
+	return nil
+}
+
+// Alerter is the alert stage: it matches every indexed article against the
+// rules and publishes the alerts, once per story.
+type Alerter struct {
+	cfg   Config
+	bus   *bus.Bus
+	log   *slog.Logger
+	rules *ruleSet
+	hooks *webhooks
+
+	alerted jetstream.KeyValue // set by Run before its workers start
+
+	articles *prometheus.CounterVec
+	alerts   *prometheus.CounterVec
+	matchDur prometheus.Histogram
+	latency  prometheus.Histogram
+	hookOut  *prometheus.CounterVec
+}
+
+// NewAlerter builds the stage with the config file's rules (a bad one is
+// an error naming it); rules stored in the parley_rules bucket are loaded
+// and followed by Run. resolver expands names to all their spellings and
+// may be nil. Metrics are registered on reg when it is not nil.
+func NewAlerter(cfg Config, b *bus.Bus, rules []RuleConfig, resolver query.Resolver, reg prometheus.Registerer, log *slog.Logger) (*Alerter, error) {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("stage", "alerter")
+	kv := b.KV(bus.BucketRules)
+	if kv == nil {
+		return nil, errors.New("alerter: the bus has no rules bucket")
+	}
+	rs, err := newRuleSet(rules, kv, resolver, log)
+	if err != nil {
+		return nil, err
+	}
+	a := &Alerter{
+		cfg: cfg, bus: b, log: log, rules: rs,
+		articles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_alerter_articles_total", Help: "Indexed articles handled by the alerter, by outcome (matched, unmatched, retried, dead_lettered).",
+		}, []string{"outcome"}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_alerter_alerts_total", Help: "Alerts published, by rule (entity streams as country:CC and person:slug).",
+		}, []string{"rule"}),
+		matchDur: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "parley_alerter_match_seconds", Help: "Time to find the rules matching one article.",
+			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 14),
+		}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "parley_alerter_index_to_alert_seconds", Help: "Time from an article's publish on parley.indexed to its alerts published.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+		}),
+		hookOut: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_alerter_webhook_total", Help: "Webhook deliveries by rule and outcome (delivered, retried, failed, dropped).",
+		}, []string{"rule", "outcome"}),
+	}
+	a.hooks = newWebhooks(cfg, a.hookOut, log)
+	if reg != nil {
+		rulesGauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "parley_alerter_rules", Help: "Rules the alerter matches.",
+		}, func() float64 { return float64(a.rules.current().Len()) })
+		alwaysGauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "parley_alerter_rules_unindexed", Help: "Rules with no required term (only NOT, ranges or *): tried on every article.",
+		}, func() float64 { return float64(a.rules.current().AlwaysTried()) })
+		for _, c := range []prometheus.Collector{a.articles, a.alerts, a.matchDur, a.latency, a.hookOut, rulesGauge, alwaysGauge} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("register alerter metrics: %w", err)
+			}
+		}
+	}
+	if cfg.WebhookSecret == "" {
+		for _, rc := range rules {
+			if rc.Webhook != "" {
+				log.Warn("webhooks will be sent unsigned: no webhook secret configured", "rule", rc.Name)
+				break
+			}
+		}
+	}
+	return a, nil
+}
+
+// Index is the current rule index.
+func (a *Alerter) Index() *Index { return a.rules.current() }
+
+// Run loads the stored rules, follows their changes, and consumes indexed
+// articles until ctx ends; it then finishes the articles in hand under
+// cfg.ShutdownTimeout and stops the webhook workers.
+func (a *Alerter) Run(ctx context.Context) error {
+	alerted, err := a.bus.JetStream().CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: BucketAlerted, Description: "stories already alerted, per rule and entity",
+		TTL: a.cfg.AlertedTTL, Storage: jetstream.FileStorage, Replicas: a.bus.Config().Replicas,
+	})
+	if err != nil {
+		return fmt.Errorf("create bucket %s: %w", BucketAlerted, err)
+	}
+	a.alerted = alerted
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+
+	ready := make(chan struct{})
+	watchErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		watchErr <- a.rules.watch(ctx, ready)
+	}()
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		return nil
+	}
+	select {
+	case err := <-watchErr:
+		if err != nil {
+			return err
+		}
+	default:
+	}
+
+	cons, err := a.bus.Consumer(ctx, bus.ConsumerConfig{
+		Stream: bus.StreamIndexed, Durable: a.cfg.Durable, Filter: bus.SubjectIndexed + ".>",
+		MaxDeliver: a.cfg.MaxDeliver + 1, AckWait: time.Minute,
+	})
+	if err != nil {
+		return err
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(4 * a.cfg.Workers))
+	if err != nil {
+		return fmt.Errorf("consume %s: %w", bus.StreamIndexed, err)
+	}
+	a.hooks.start(ctx)
+	defer a.hooks.stop()
+	a.log.Info("alerter running", "durable", a.cfg.Durable, "workers", a.cfg.Workers, "rules", a.rules.current().Len())
+
+	// The iterator is read by one goroutine and the messages handed to
+	// the workers; Stop on shutdown makes Next return.
+	msgs := make(chan jetstream.Msg)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		<-ctx.Done()
+		it.Stop()
+	}()
+	var workers sync.WaitGroup
+	for range a.cfg.Workers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for m := range msgs {
+				hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+				a.handle(hctx, m)
+				hcancel()
+			}
+		}()
+	}
+	var runErr error
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
+				break
+			}
+			a.log.Warn("next indexed article", "err", err)
+			continue
+		}
+		msgs <- m
+	}
+	close(msgs)
+	workers.Wait()
+	select {
+	case err := <-watchErr:
+		runErr = err
+	default:
+	}
+	a.log.Info("alerter stopped")
+	return runErr
+}
+
+// target is one publish an article causes.
+type target struct {
+	label   string // metrics label and payload "rule"
+	subject string
+	msgID   string
+	payload []byte
+	webhook string
+	rule    string // for webhooks
+}
+
+func (a *Alerter) handle(ctx context.Context, m jetstream.Msg) {
+	var art article.Article
+	if err := json.Unmarshal(m.Data(), &art); err != nil {
+		a.fail(ctx, m, fmt.Errorf("decode article: %w", err), true)
+		return
+	}
+	if art.ID == "" {
+		a.fail(ctx, m, errors.New("article without id"), true)
+		return
+	}
+	start := time.Now()
+	matched := a.rules.current().Match(&art)
+	a.matchDur.Observe(time.Since(start).Seconds())
+
+	targets, err := a.targets(&art, matched)
+	if err != nil {
+		a.fail(ctx, m, err, true)
+		return
+	}
+	published := 0
+	for _, t := range targets {
+		ok, err := a.publishOnce(ctx, storyOf(&art), t)
+		if err != nil {
+			a.fail(ctx, m, err, false)
+			return
+		}
+		if ok {
+			published++
+			a.alerts.WithLabelValues(t.label).Inc()
+			if t.webhook != "" {
+				a.hooks.enqueue(hookJob{rule: t.rule, url: t.webhook, id: t.msgID, body: t.payload})
+			}
+		}
+	}
+	if err := m.Ack(); err != nil {
+		a.log.Warn("ack indexed article", "id", art.ID, "err", err)
+	}
+	if len(matched) > 0 {
+		a.articles.WithLabelValues("matched").Inc()
+	} else {
+		a.articles.WithLabelValues("unmatched").Inc()
+	}
+	if published > 0 {
+		if md, err := m.Metadata(); err == nil {
+			a.latency.Observe(time.Since(md.Timestamp).Seconds())
+		}
+	}
+}
+
+func storyOf(a *article.Article) string {
+	if a.StoryID != "" {
+		return a.StoryID
+	}
+	return a.ID
+}
+
+// targets lists the alerts of art: one per matched rule, then one per
+// country and person it names.
+func (a *Alerter) targets(art *article.Article, matched []*Rule) ([]target, error) {
+	story := storyOf(art)
+	sum := art.Summarize()
+	var out []target
+	add := func(label, subject, q string, r *Rule) error {
+		payload, err := json.Marshal(Alert{Rule: label, Query: q, Article: sum})
+		if err != nil {
+			return fmt.Errorf("encode alert %s: %w", label, err)
+		}
+		t := target{label: label, subject: subject, msgID: label + "-" + story, payload: payload}
+		if r != nil {
+			t.webhook, t.rule = r.Webhook, r.Name
+		}
+		out = append(out, t)
+		return nil
+	}
+	for _, r := range matched {
+		if err := add(r.Name, Subject(r.Name), r.Query, r); err != nil {
+			return nil, err
+		}
+	}
+	if a.cfg.NoEntities {
+		return out, nil
+	}
+	seen := map[string]bool{}
+	for _, c := range art.Entities.Countries {
+		cc := strings.ToUpper(strings.TrimSpace(c))
+		if !isCountryCode(cc) || seen["c"+cc] {
+			continue
+		}
+		seen["c"+cc] = true
+		if err := add("country:"+cc, bus.SubjectEntities+".country."+cc, "", nil); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range art.Entities.People {
+		slug := PersonSlug(p.Name)
+		if slug == "" || seen["p"+slug] {
+			continue
+		}
+		seen["p"+slug] = true
+		if err := add("person:"+slug, bus.SubjectEntities+".person."+slug, "", nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func isCountryCode(s string) bool {
+	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+}
+
+// publishOnce publishes t unless its story was alerted on its subject
+// before. It publishes first and remembers second: a crash in between
+// redelivers the article, and the message id drops the second copy.
+// It reports whether this call published the alert.
+func (a *Alerter) publishOnce(ctx context.Context, story string, t target) (bool, error) {
+	key := alertedKey(t.subject, story)
+	if _, err := a.alerted.Get(ctx, key); err == nil {
+		return false, nil
+	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, fmt.Errorf("alerted %s: %w", t.label, err)
+	}
+	msg := &nats.Msg{Subject: t.subject, Data: t.payload, Header: nats.Header{}}
+	msg.Header.Set(bus.HeaderArticleID, story)
+	ack, err := a.bus.JetStream().PublishMsg(ctx, msg, jetstream.WithMsgID(t.msgID))
+	if err != nil {
+		return false, fmt.Errorf("publish %s: %w", t.subject, err)
+	}
+	if _, err := a.alerted.Create(ctx, key, []byte(t.msgID)); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+		return false, fmt.Errorf("remember alert %s: %w", t.msgID, err)
+	}
+	return !ack.Duplicate, nil
+}
+
+// alertedKey is a bucket key for any subject and story id (which may hold
+// characters keys cannot).
+func alertedKey(subject, story string) string {
+	h := sha256.Sum256([]byte(subject + "\x00" + story))
+	return hex.EncodeToString(h[:16])
+}
+
+// fail retries m later, or dead-letters it when the error is permanent or
+// its deliveries are used up.
+func (a *Alerter) fail(ctx context.Context, m jetstream.Msg, err error, permanent bool) {
+	md, _ := m.Metadata()
+	var n uint64 = 1
+	if md != nil {
+		n = md.NumDelivered
+	}
+	if permanent || n >= uint64(a.cfg.MaxDeliver) {
+		a.log.Error("dead-lettering indexed article", "subject", m.Subject(), "deliveries", n, "err", err)
+		if dlErr := a.bus.DeadLetter(ctx, "alerter", m, err); dlErr != nil {
+			a.log.Error("dead-letter failed; message will be redelivered", "err", dlErr)
+			_ = m.NakWithDelay(bus.Backoff(n))
+			return
+		}
+		a.articles.WithLabelValues("dead_lettered").Inc()
+		return
+	}
+	a.log.Warn("alerts not published, retrying", "subject", m.Subject(), "deliveries", n, "err", err)
+	_ = m.NakWithDelay(bus.Backoff(n))
+	a.articles.WithLabelValues("retried").Inc()
+}

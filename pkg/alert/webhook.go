@@ -1,0 +1,281 @@
+package alert
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Webhook request headers.
+const (
+	HeaderSignature = "X-Parley-Signature" // sha256=<hex HMAC-SHA256 of the body>
+	HeaderRule      = "X-Parley-Rule"
+	HeaderDelivery  = "X-Parley-Delivery" // the same id on every retry of one alert
+)
+
+// Sign is the X-Parley-Signature value of body under secret, for
+// receivers to compare (with hmac.Equal) against the header.
+func Sign(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+func validWebhook(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("webhook %q: %w", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("webhook %q: must be an http or https URL", raw)
+	}
+	return nil
+}
+
+// errBlockedAddress is a webhook whose host resolves to a loopback or
+// private-network address while Config.AllowPrivateWebhooks is off.
+var errBlockedAddress = errors.New("blocked address")
+
+func blockedAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	return !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsUnspecified() ||
+		a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsMulticast() ||
+		a == netip.AddrFrom4([4]byte{169, 254, 169, 254})
+}
+
+// hookJob is one alert to deliver.
+type hookJob struct {
+	rule, url, id string
+	body          []byte
+}
+
+// hookStatus is what GET /api/rules shows about a rule's webhook.
+type hookStatus struct {
+	Delivered   int64      `json:"delivered"`
+	Failed      int64      `json:"failed"`
+	Dropped     int64      `json:"dropped"`
+	LastError   string     `json:"last_error,omitempty"`
+	LastErrorAt *time.Time `json:"last_error_at,omitempty"`
+	LastOKAt    *time.Time `json:"last_delivered_at,omitempty"`
+}
+
+// webhooks delivers alerts with one worker per rule, each with a bounded
+// queue, so a slow or dead endpoint delays only its own rule's deliveries
+// and never matching or publishing: when its queue is full, alerts for it
+// are dropped and counted (they stay in the alerts stream for replay).
+type webhooks struct {
+	cfg    Config
+	client *http.Client
+	log    *slog.Logger
+	total  *prometheus.CounterVec
+
+	mu      sync.Mutex
+	ctx     context.Context // set by start; workers run until it ends
+	workers map[string]chan hookJob
+	status  map[string]*hookStatus
+	wg      sync.WaitGroup
+}
+
+func newWebhooks(cfg Config, total *prometheus.CounterVec, log *slog.Logger) *webhooks {
+	d := &net.Dialer{Timeout: 10 * time.Second}
+	if !cfg.AllowPrivateWebhooks {
+		d.Control = func(_, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil || blockedAddr(ap.Addr()) {
+				return fmt.Errorf("%w: %s is not a public address (allow private webhooks to permit it)", errBlockedAddress, address)
+			}
+			return nil
+		}
+	}
+	tr := &http.Transport{
+		DialContext:         d.DialContext,
+		TLSHandshakeTimeout: 10 * time.Second,
+		MaxIdleConnsPerHost: 2,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return &webhooks{
+		cfg: cfg, log: log, total: total,
+		client: &http.Client{
+			Transport: tr,
+			Timeout:   cfg.WebhookTimeout,
+			// A webhook answers; it does not send us elsewhere.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		workers: map[string]chan hookJob{},
+		status:  map[string]*hookStatus{},
+	}
+}
+
+// start lets workers run until ctx ends; stop waits for them.
+func (h *webhooks) start(ctx context.Context) {
+	h.mu.Lock()
+	h.ctx = ctx
+	h.mu.Unlock()
+}
+
+func (h *webhooks) stop() {
+	h.wg.Wait()
+	h.client.CloseIdleConnections()
+}
+
+// enqueue hands an alert to its rule's worker without waiting.
+func (h *webhooks) enqueue(j hookJob) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.ctx == nil || h.ctx.Err() != nil {
+		return
+	}
+	q, ok := h.workers[j.rule]
+	if !ok {
+		q = make(chan hookJob, h.cfg.WebhookQueue)
+		h.workers[j.rule] = q
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			h.work(h.ctx, q)
+		}()
+	}
+	select {
+	case q <- j:
+	default:
+		h.total.WithLabelValues(j.rule, "dropped").Inc()
+		st := h.statusLocked(j.rule)
+		st.Dropped++
+		now := time.Now().UTC()
+		st.LastError, st.LastErrorAt = fmt.Sprintf("queue full (%d alerts waiting): alert %s dropped", cap(q), j.id), &now
+		h.log.Warn("webhook queue full, alert dropped", "rule", j.rule, "alert", j.id)
+	}
+}
+
+func (h *webhooks) statusLocked(rule string) *hookStatus {
+	st, ok := h.status[rule]
+	if !ok {
+		st = &hookStatus{}
+		h.status[rule] = st
+	}
+	return st
+}
+
+// statusOf returns a copy of a rule's webhook status.
+func (h *webhooks) statusOf(rule string) (hookStatus, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st, ok := h.status[rule]
+	if !ok {
+		return hookStatus{}, false
+	}
+	return *st, true
+}
+
+func (h *webhooks) work(ctx context.Context, q chan hookJob) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case j := <-q:
+			h.deliver(ctx, j)
+		}
+	}
+}
+
+// deliver posts j, retrying with exponential back-off up to
+// WebhookAttempts; a 4xx other than 408 and 429 is not retried.
+func (h *webhooks) deliver(ctx context.Context, j hookJob) {
+	var err error
+	for attempt := 1; attempt <= h.cfg.WebhookAttempts; attempt++ {
+		var retry bool
+		retry, err = h.post(ctx, j)
+		if err == nil {
+			h.total.WithLabelValues(j.rule, "delivered").Inc()
+			h.mu.Lock()
+			st := h.statusLocked(j.rule)
+			st.Delivered++
+			now := time.Now().UTC()
+			st.LastOKAt = &now
+			h.mu.Unlock()
+			return
+		}
+		if !retry || attempt == h.cfg.WebhookAttempts || ctx.Err() != nil {
+			break
+		}
+		h.total.WithLabelValues(j.rule, "retried").Inc()
+		wait := h.cfg.WebhookBackoff << (attempt - 1)
+		h.log.Debug("webhook failed, retrying", "rule", j.rule, "attempt", attempt, "retry_in", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+	if ctx.Err() != nil {
+		return // shutting down: not the endpoint's failure
+	}
+	h.total.WithLabelValues(j.rule, "failed").Inc()
+	h.mu.Lock()
+	st := h.statusLocked(j.rule)
+	st.Failed++
+	now := time.Now().UTC()
+	st.LastError, st.LastErrorAt = err.Error(), &now
+	h.mu.Unlock()
+	h.log.Warn("webhook delivery failed", "rule", j.rule, "alert", j.id, "err", err)
+}
+
+func (h *webhooks) post(ctx context.Context, j hookJob) (retry bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.url, bytes.NewReader(j.body))
+	if err != nil {
+		return false, fmt.Errorf("webhook request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "parley-alerter")
+	req.Header.Set(HeaderRule, j.rule)
+	req.Header.Set(HeaderDelivery, j.id)
+	if h.cfg.WebhookSecret != "" {
+		req.Header.Set(HeaderSignature, Sign([]byte(h.cfg.WebhookSecret), j.body))
+	}
+	resp, err := h.client.Do(req)
+	if err != nil {
+		// *url.Error repeats the whole URL, secret path included.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return !errors.Is(err, errBlockedAddress), fmt.Errorf("post webhook %s: %w", redactURL(j.url), err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return false, nil
+	}
+	retry = resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode == http.StatusTooManyRequests
+	return retry, fmt.Errorf("post webhook %s: status %s", redactURL(j.url), resp.Status)
+}
+
+// redactURL shows a webhook's scheme and host only: the path of many
+// webhook URLs is itself the secret (Slack, Teams).
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(invalid url)"
+	}
+	if u.Path == "" || u.Path == "/" {
+		return u.Scheme + "://" + u.Host
+	}
+	return u.Scheme + "://" + u.Host + "/…"
+}
