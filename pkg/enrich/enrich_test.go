@@ -88,8 +88,8 @@ func TestEnrichArticles(t *testing.T) {
 		},
 		{
 			file: "chad_person.txt", lang: "en",
-			notCountries: []string{"TD"},
-			diplomacy:    false,
+			notCountries:  []string{"TD"},
+			diplomacy:     false,
 			quoteSpeakers: map[string]string{"excited to get": ""},
 		},
 		{

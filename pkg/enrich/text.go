@@ -83,23 +83,32 @@ func (f *folder) foldRune(r rune) rune {
 }
 
 func isWordRune(r rune) bool {
+	if r < 0x80 {
+		return isASCIIWord(byte(r))
+	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
 
 // tokenize splits text into words and marks sentence starts. Sentences end
-// at . ! ? or a blank line, but not after a single capital letter ("U.S.")
-// or a common abbreviation.
+// at . ! ? or a line break, but not after a single capital letter ("U.S.")
+// or a common abbreviation. ASCII text takes a fast path: a word already
+// in lower case is a substring of the text, not a copy.
 func (g *Gazetteer) tokenize(text string, toks []token) []token {
 	toks = toks[:0]
 	sent := 0
 	newSent := true
-	var sb strings.Builder
+	var buf []byte
 	i := 0
 	for i < len(text) {
-		r, n := utf8.DecodeRuneInString(text[i:])
-		if !isWordRune(r) {
-			if r == '.' || r == '!' || r == '?' || r == '\n' {
-				if r != '.' || !g.abbrevBefore(text, i, toks) {
+		c := text[i]
+		var r rune = rune(c)
+		n := 1
+		if c >= 0x80 {
+			r, n = utf8.DecodeRuneInString(text[i:])
+		}
+		if !(c < 0x80 && isASCIIWord(c) || c >= 0x80 && isWordRune(r)) {
+			if c == '.' || c == '!' || c == '?' || c == '\n' {
+				if c != '.' || !g.abbrevBefore(text, i, toks) {
 					if !newSent {
 						sent++
 					}
@@ -110,21 +119,34 @@ func (g *Gazetteer) tokenize(text string, toks []token) []token {
 			continue
 		}
 		start := i
-		sb.Reset()
-		upper, lowerN, letters := 0, 0, 0
-		first := r
+		upper, lowerN := 0, 0
+		plain := true // ASCII, no upper case: the key is the text itself
 		sc := scriptOther
 		for i < len(text) {
+			c = text[i]
+			if c < 0x80 {
+				if !isASCIIWord(c) {
+					break
+				}
+				switch {
+				case c >= 'A' && c <= 'Z':
+					upper++
+					plain = false
+				case c >= 'a' && c <= 'z':
+					lowerN++
+				}
+				if sc == scriptOther && (c|0x20) >= 'a' && (c|0x20) <= 'z' {
+					sc = scriptLatin
+				}
+				i++
+				continue
+			}
 			r, n = utf8.DecodeRuneInString(text[i:])
 			if !isWordRune(r) {
 				break
 			}
-			if r == 'ـ' { // Arabic tatweel
-				i += n
-				continue
-			}
+			plain = false
 			if unicode.IsLetter(r) {
-				letters++
 				if unicode.IsUpper(r) {
 					upper++
 				} else if unicode.IsLower(r) {
@@ -141,14 +163,16 @@ func (g *Gazetteer) tokenize(text string, toks []token) []token {
 					}
 				}
 			}
-			if unicode.Is(unicode.Mn, r) {
-				i += n
-				continue
-			}
-			sb.WriteRune(g.fold.foldRune(unicode.ToLower(r)))
 			i += n
 		}
-		t := token{start: start, end: i, lower: sb.String(), script: sc, sent: sent, sentStart: newSent}
+		t := token{start: start, end: i, script: sc, sent: sent, sentStart: newSent}
+		if plain {
+			t.lower = text[start:i]
+		} else {
+			buf = g.lowerFold(buf[:0], text[start:i])
+			t.lower = string(buf)
+		}
+		first, _ := utf8.DecodeRuneInString(text[start:])
 		switch {
 		case upper == 0 && lowerN == 0:
 			t.caps = capNone
@@ -167,6 +191,22 @@ func (g *Gazetteer) tokenize(text string, toks []token) []token {
 		newSent = false
 	}
 	return toks
+}
+
+func isASCIIWord(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// lowerFold appends w in lower case with accents folded, dropping
+// combining marks and the Arabic tatweel.
+func (g *Gazetteer) lowerFold(buf []byte, w string) []byte {
+	for _, r := range w {
+		if r == 'ـ' || r >= 0x300 && unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		buf = utf8.AppendRune(buf, g.fold.foldRune(unicode.ToLower(r)))
+	}
+	return buf
 }
 
 // abbrevBefore reports whether the dot at text[i] ends an abbreviation

@@ -22,59 +22,47 @@ type topicsFile struct {
 	Sports    []string            `yaml:"sports"`
 }
 
-// phraseSet matches phrases (already split into keys) against words.
+// Categories of topic phrases: the event topics (indexes of
+// eventTopicOrder), then the diplomacy and sports vocabularies.
+const (
+	catDiplomacy = 9
+	catSports    = 10
+	numCats      = 11
+)
+
+// phraseSet matches phrases (already split into keys) against words; all
+// vocabularies share one map so a word costs one lookup.
 type phraseSet struct {
 	byFirst map[string][]phrase
 }
 
 type phrase struct {
 	keys []string
+	cat  int
 	weak bool // marked "~" in the data
 }
 
-func (g *Gazetteer) newPhraseSet(phrases []string) phraseSet {
-	ps := phraseSet{byFirst: map[string][]phrase{}}
+func (g *Gazetteer) addPhrases(ps *phraseSet, cat int, phrases []string) {
 	for _, p := range phrases {
 		weak := strings.HasPrefix(p, "~")
 		keys, _ := g.split(strings.TrimPrefix(p, "~"))
 		if len(keys) == 0 {
 			continue
 		}
-		ps.byFirst[keys[0]] = append(ps.byFirst[keys[0]], phrase{keys: keys, weak: weak})
+		ps.byFirst[keys[0]] = append(ps.byFirst[keys[0]], phrase{keys: keys, cat: cat, weak: weak})
 	}
+}
+
+func (ps *phraseSet) sort() {
 	for k, l := range ps.byFirst {
 		slices.SortStableFunc(l, func(a, b phrase) int { return len(b.keys) - len(a.keys) })
 		ps.byFirst[k] = l
 	}
-	return ps
-}
-
-// at returns the length in words of the longest phrase starting at toks[i]
-// (0 if none) and whether it is weak.
-func (ps phraseSet) at(toks []token, i int) (int, bool) {
-	for _, p := range ps.byFirst[toks[i].key] {
-		if i+len(p.keys) > len(toks) {
-			continue
-		}
-		ok := true
-		for j := 1; j < len(p.keys); j++ {
-			if toks[i+j].key != p.keys[j] {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			return len(p.keys), p.weak
-		}
-	}
-	return 0, false
 }
 
 // topicModel holds the vocabularies of the topic classifier.
 type topicModel struct {
-	events    []phraseSet // parallel to eventTopicOrder
-	diplomacy phraseSet
-	sports    phraseSet
+	phrases phraseSet
 }
 
 func (g *Gazetteer) loadTopics() (*topicModel, error) {
@@ -86,13 +74,16 @@ func (g *Gazetteer) loadTopics() (*topicModel, error) {
 	if err := yaml.Unmarshal(b, &f); err != nil {
 		return nil, fmt.Errorf("decode topics.yaml: %w", err)
 	}
-	tm := &topicModel{diplomacy: g.newPhraseSet(f.Diplomacy), sports: g.newPhraseSet(f.Sports)}
-	for _, t := range eventTopicOrder {
+	tm := &topicModel{phrases: phraseSet{byFirst: map[string][]phrase{}}}
+	for k, t := range eventTopicOrder {
 		if len(f.Events[t]) == 0 {
 			return nil, fmt.Errorf("topics.yaml: no phrases for event %q", t)
 		}
-		tm.events = append(tm.events, g.newPhraseSet(f.Events[t]))
+		g.addPhrases(&tm.phrases, k, f.Events[t])
 	}
+	g.addPhrases(&tm.phrases, catDiplomacy, f.Diplomacy)
+	g.addPhrases(&tm.phrases, catSports, f.Sports)
+	tm.phrases.sort()
 	return tm, nil
 }
 
@@ -109,7 +100,8 @@ type topicScore struct {
 }
 
 // score counts the vocabularies over toks; words before titleEnd are the
-// title and count twice.
+// title and count twice. At each word the longest phrase of each
+// category counts once.
 func (tm *topicModel) score(toks []token, titleEnd int) topicScore {
 	var s topicScore
 	for i := 0; i < len(toks); {
@@ -118,25 +110,36 @@ func (tm *topicModel) score(toks []token, titleEnd int) topicScore {
 			w = 2
 		}
 		adv := 1
-		for k, ps := range tm.events {
-			if n, weak := ps.at(toks, i); n > 0 {
-				s.events[k] += w
+		var hit [numCats]bool
+		for _, p := range tm.phrases.byFirst[toks[i].key] {
+			if hit[p.cat] || i+len(p.keys) > len(toks) || !keysAt(toks, i, p.keys) {
+				continue
+			}
+			hit[p.cat] = true
+			adv = max(adv, len(p.keys))
+			switch p.cat {
+			case catDiplomacy:
+				s.diplomacy += w
+			case catSports:
+				s.sports += w
+			default:
+				s.events[p.cat] += w
 				s.eventSum += w
-				if !weak {
+				if !p.weak {
 					s.strong += w
 				}
-				adv = max(adv, n)
 			}
-		}
-		if n, _ := tm.diplomacy.at(toks, i); n > 0 {
-			s.diplomacy += w
-			adv = max(adv, n)
-		}
-		if n, _ := tm.sports.at(toks, i); n > 0 {
-			s.sports += w
-			adv = max(adv, n)
 		}
 		i += adv
 	}
 	return s
+}
+
+func keysAt(toks []token, i int, keys []string) bool {
+	for j := 1; j < len(keys); j++ {
+		if toks[i+j].key != keys[j] {
+			return false
+		}
+	}
+	return true
 }
