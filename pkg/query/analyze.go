@@ -49,11 +49,17 @@ func terms(text string) []string {
 	return out
 }
 
-// toLower lower-cases exactly like Bleve's to_lower token filter, including
-// its final-sigma rule, so that the matcher and the Bleve index agree byte
-// for byte. It copies b.
-func toLower(s []byte) []byte {
-	out := make([]byte, 0, len(s))
+// toLower lower-cases exactly like Bleve's to_lower token filter (v2.6.3,
+// toLowerDeferredCopy), on a copy of s, so that the matcher and the Bleve
+// index agree byte for byte. That includes its quirks: a final capital
+// sigma becomes ς, and when a rune's lower case is shorter in UTF-8 (İ,
+// the Kelvin and Ångström signs, Ω) the following unchanged bytes are not
+// shifted, so "İstanbul" indexes as "i\xb0stanbu". The query side analyses
+// the same way, so such a word still finds itself; it differs from
+// Elasticsearch, whose lower-casing is Java's.
+func toLower(in []byte) []byte {
+	s := append([]byte(nil), in...)
+	j := 0
 	for i := 0; i < len(s); {
 		wid := 1
 		r := rune(s[i])
@@ -62,20 +68,24 @@ func toLower(s []byte) []byte {
 		}
 		l := unicode.ToLower(r)
 		if l == r {
-			out = append(out, s[i:i+wid]...)
 			i += wid
+			j += wid
 			continue
 		}
 		if l == 'σ' && i+2 == len(s) {
 			l = 'ς'
 		}
-		if utf8.RuneLen(l) > wid {
-			// Bleve defers to bytes.ToLower for the rest of the token
-			// when a lower-case rune is wider than its upper case.
-			return append(out, bytes.ToLower(s[i:])...)
+		lwid := utf8.RuneLen(l)
+		if lwid > wid {
+			rest := bytes.ToLower(s[i:])
+			rv := make([]byte, j+len(rest))
+			copy(rv[:j], s[:j])
+			copy(rv[j:], rest)
+			return rv
 		}
-		out = utf8.AppendRune(out, l)
+		utf8.EncodeRune(s[j:], l)
 		i += wid
+		j += lwid
 	}
-	return out
+	return s[:j]
 }

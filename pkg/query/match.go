@@ -1,7 +1,6 @@
 package query
 
 import (
-	"math"
 	"strings"
 	"time"
 
@@ -73,11 +72,12 @@ func normalizeKeyword(f Field, v string) string {
 	return strings.ToLower(v)
 }
 
-// The dates a Bleve datetime field can hold (nanoseconds since 1970 in an
-// int64). A date outside is not indexed, so Match ignores it too.
+// The dates the Bleve index holds: its datetime fields are nanoseconds
+// since 1970 in an int64, and its range queries accept only this span. The
+// embedded index leaves a date outside it out, so Match ignores it too.
 var (
-	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, math.MaxInt64)
+	minTime = time.Date(1677, 12, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(2262, 4, 11, 11, 59, 59, 0, time.UTC)
 )
 
 func representable(t time.Time) bool { return !t.Before(minTime) && !t.After(maxTime) }

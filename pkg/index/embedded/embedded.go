@@ -1,0 +1,313 @@
+// Package embedded is parley's built-in search index (the default of
+// `parley run`): Bleve with the scorch engine, in a directory or in memory.
+// It indexes index.Document fields with an explicit mapping whose text
+// analysis is the one query.Analyze and Elasticsearch's standard analyzer
+// use, and translates the query AST itself, so a query means the same here
+// as on Elasticsearch and in the alerter's query.Match.
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	bleveindex "github.com/blevesearch/bleve_index_api"
+
+	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/query"
+)
+
+// Config configures the embedded index.
+type Config struct {
+	// Path is the index directory, created when missing; "" keeps the
+	// index in memory (tests, throwaway runs): nothing is durable then.
+	Path string
+	// Resolver expands names to every spelling of their entity
+	// (query.Expand). Nil searches the words as typed.
+	Resolver query.Resolver
+}
+
+// Validate reports a setting Open cannot use.
+func (c Config) Validate() error {
+	if c.Path == "" {
+		return nil
+	}
+	fi, err := os.Stat(c.Path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("index path %s: %w", c.Path, err)
+	case !fi.IsDir():
+		return fmt.Errorf("index path %s: not a directory", c.Path)
+	}
+	return nil
+}
+
+// Index is an open Bleve index. It is safe for concurrent use.
+type Index struct {
+	idx      bleve.Index
+	resolver query.Resolver
+	logger   *slog.Logger
+	path     string
+}
+
+// Open opens the index at cfg.Path, creating it when the directory is
+// missing or empty, and checks that it was built with this mapping.
+func Open(cfg Config, logger *slog.Logger) (*Index, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ix := &Index{resolver: cfg.Resolver, logger: logger, path: cfg.Path}
+	if cfg.Path == "" {
+		m, err := buildMapping()
+		if err != nil {
+			return nil, fmt.Errorf("build index mapping: %w", err)
+		}
+		idx, err := bleve.NewMemOnly(m)
+		if err != nil {
+			return nil, fmt.Errorf("create in-memory index: %w", err)
+		}
+		ix.idx = idx
+		if err := idx.SetInternal(internalMappingVersion, []byte(mappingVersion)); err != nil {
+			_ = idx.Close()
+			return nil, fmt.Errorf("record mapping version: %w", err)
+		}
+		logger.Info("embedded index in memory", "mapping_version", mappingVersion)
+		return ix, nil
+	}
+
+	// A batch returns only after scorch has persisted it (segment file and
+	// root bolt both fsynced) as long as unsafe_batch is false, which is
+	// the default for an index with a path; we set it explicitly so that
+	// Index's "nil error = durable" cannot be turned off by a default.
+	runtime := map[string]any{"unsafe_batch": false}
+	_, err := os.Stat(filepath.Join(cfg.Path, "index_meta.json"))
+	switch {
+	case err == nil:
+		idx, err := bleve.OpenUsing(cfg.Path, runtime)
+		if err != nil {
+			return nil, fmt.Errorf("open index %s: %w", cfg.Path, err)
+		}
+		ix.idx = idx
+		v, err := idx.GetInternal(internalMappingVersion)
+		if err != nil {
+			_ = idx.Close()
+			return nil, fmt.Errorf("read mapping version of %s: %w", cfg.Path, err)
+		}
+		if string(v) != mappingVersion {
+			_ = idx.Close()
+			return nil, fmt.Errorf("index %s has mapping version %q, this parley needs %q: move it away and refill it (parley replay)", cfg.Path, v, mappingVersion)
+		}
+	case errors.Is(err, os.ErrNotExist):
+		if err := removeIfEmpty(cfg.Path); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(filepath.Clean(cfg.Path)), 0o755); err != nil {
+			return nil, fmt.Errorf("create index parent directory: %w", err)
+		}
+		m, err := buildMapping()
+		if err != nil {
+			return nil, fmt.Errorf("build index mapping: %w", err)
+		}
+		idx, err := bleve.NewUsing(cfg.Path, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, runtime)
+		if err != nil {
+			return nil, fmt.Errorf("create index %s: %w", cfg.Path, err)
+		}
+		ix.idx = idx
+		if err := idx.SetInternal(internalMappingVersion, []byte(mappingVersion)); err != nil {
+			_ = idx.Close()
+			return nil, fmt.Errorf("record mapping version: %w", err)
+		}
+	default:
+		return nil, fmt.Errorf("open index %s: %w", cfg.Path, err)
+	}
+	n, _ := ix.idx.DocCount()
+	logger.Info("embedded index open", "path", cfg.Path, "docs", n, "mapping_version", mappingVersion)
+	return ix, nil
+}
+
+// removeIfEmpty removes dir when it exists and is empty, since Bleve
+// creates an index only where nothing exists yet.
+func removeIfEmpty(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read index directory %s: %w", dir, err)
+	}
+	if len(entries) > 0 {
+		return fmt.Errorf("index directory %s is not empty and holds no index", dir)
+	}
+	if err := os.Remove(dir); err != nil {
+		return fmt.Errorf("prepare index directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Close closes the index.
+func (ix *Index) Close() error {
+	if err := ix.idx.Close(); err != nil {
+		return fmt.Errorf("close index: %w", err)
+	}
+	return nil
+}
+
+// Index writes arts in one batch and returns one error per article, nil
+// meaning the article is durable (on disk, unless the index is in memory).
+// Re-indexing an id replaces the document. An article that can never be
+// indexed (no id) gets an index.Permanent error; a failed batch gives every
+// article of it the batch's error.
+func (ix *Index) Index(ctx context.Context, arts []*article.Article) []error {
+	errs := make([]error, len(arts))
+	if err := ctx.Err(); err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	b := ix.idx.NewBatch()
+	for i, a := range arts {
+		if a == nil || a.ID == "" {
+			errs[i] = index.Permanent(errors.New("index article: no id"))
+			continue
+		}
+		doc, err := bleveDocument(a)
+		if err != nil {
+			errs[i] = index.Permanent(fmt.Errorf("index article %s: %w", a.ID, err))
+			continue
+		}
+		if err := b.Index(a.ID, doc); err != nil {
+			errs[i] = index.Permanent(fmt.Errorf("index article %s: %w", a.ID, err))
+		}
+	}
+	if b.Size() == 0 {
+		return errs
+	}
+	if err := ix.idx.Batch(b); err != nil {
+		ix.logger.Warn("index batch failed", "articles", len(arts), "error", err)
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("index batch: %w", err)
+			}
+		}
+	}
+	return errs
+}
+
+// bleveDocument is what Bleve indexes for a: index.Document's fields under
+// their index names, keyword copies for facets, and the article JSON.
+// Empty values are left out, so that no query matches an empty keyword.
+func bleveDocument(a *article.Article) (map[string]any, error) {
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return nil, fmt.Errorf("encode article: %w", err)
+	}
+	d := index.NewDocument(a)
+	m := map[string]any{fieldArticle: string(raw)}
+	str := func(k, v string) {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	list := func(k string, vs []string) {
+		var out []string
+		for _, v := range vs {
+			if v != "" {
+				out = append(out, v)
+			}
+		}
+		if len(out) > 0 {
+			m[k] = out
+		}
+	}
+	str("id", d.ID)
+	str("url", d.URL)
+	str("feed_url", d.FeedURL)
+	str(index.DocSource, d.Source)
+	str(fieldSourceKW, d.Source)
+	str(index.DocTitle, d.Title)
+	str(index.DocSummary, d.Summary)
+	str(index.DocBody, d.Body)
+	str(index.DocLanguage, d.Language)
+	str(index.DocStoryID, d.StoryID)
+	list("authors", d.Authors)
+	list(index.DocCountries, d.Countries)
+	list(index.DocPeople, d.People)
+	list(fieldPeopleKW, d.People)
+	list("organizations", d.Organizations)
+	list("places", d.Places)
+	list(index.DocEntities, d.Entities)
+	list(index.DocTopics, d.Topics)
+	list("quotes", d.Quotes)
+	list("speakers", d.Speakers)
+	for k, t := range map[string]*time.Time{
+		index.DocPublishedAt: d.PublishedAt, "updated_at": d.UpdatedAt, "fetched_at": d.FetchedAt,
+	} {
+		// Bleve cannot hold dates outside int64 nanoseconds; such a date
+		// is left out (and query.Match ignores it the same way).
+		if t != nil && !t.Before(minTime) && !t.After(maxTime) {
+			m[k] = t.UTC()
+		}
+	}
+	return m, nil
+}
+
+// Article returns the article stored under id, or index.ErrNotFound.
+func (ix *Index) Article(ctx context.Context, id string) (*article.Article, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a, err := ix.load(id)
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (ix *Index) load(id string) (*article.Article, error) {
+	doc, err := ix.idx.Document(id)
+	if err != nil {
+		return nil, fmt.Errorf("load article %s: %w", id, err)
+	}
+	if doc == nil {
+		return nil, index.ErrNotFound
+	}
+	var raw []byte
+	doc.VisitFields(func(f bleveindex.Field) {
+		if f.Name() == fieldArticle {
+			raw = append([]byte(nil), f.Value()...)
+		}
+	})
+	if raw == nil {
+		return nil, fmt.Errorf("load article %s: no stored article", id)
+	}
+	var a article.Article
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, fmt.Errorf("decode article %s: %w", id, err)
+	}
+	return &a, nil
+}
+
+// Count returns the number of articles in the index.
+func (ix *Index) Count(ctx context.Context) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := ix.idx.DocCount()
+	if err != nil {
+		return 0, fmt.Errorf("count articles: %w", err)
+	}
+	return int(n), nil
+}

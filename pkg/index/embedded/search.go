@@ -1,0 +1,248 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+
+	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/query"
+)
+
+const (
+	defaultSize = 10
+	maxSize     = 100
+	facetSize   = 10
+	snippetLen  = 200
+	// collapseScanLimit bounds how many matching articles a collapsed
+	// search reads to group them by story (see Search).
+	collapseScanLimit = 5000
+	collapsePage      = 500
+)
+
+// facetFields maps the facet names of index.Request to index fields.
+var facetFields = map[string]string{
+	index.FacetSource:   fieldSourceKW,
+	index.FacetLanguage: index.DocLanguage,
+	index.FacetCountry:  index.DocCountries,
+	index.FacetPerson:   fieldPeopleKW,
+	index.FacetTopic:    index.DocTopics,
+}
+
+// Search runs req. The query is expanded with the configured Resolver, then
+// translated (see translate). Hits come by relevance, then newest first;
+// a query that matches everything (*) comes newest first. Size defaults to
+// 10 and is capped at 100.
+//
+// Facets count the top 10 values over all matching articles (not over
+// collapsed stories). With CollapseStories, hits are grouped by story_id in
+// Go, the best hit of each story kept: Search reads up to 5000 matching
+// articles (story ids only) to do so. Total is then the exact number of
+// stories when at most 5000 articles matched, and otherwise an upper bound:
+// the stories seen plus every article not read.
+func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, error) {
+	q := req.Query
+	if q == nil {
+		q = query.All{}
+	}
+	q = query.Expand(q, ix.resolver)
+	size := req.Size
+	if size <= 0 {
+		size = defaultSize
+	}
+	if size > maxSize {
+		size = maxSize
+	}
+	from := max(req.From, 0)
+
+	sort := []string{"-_score", "-" + index.DocPublishedAt, "_id"}
+	if _, all := q.(query.All); all {
+		sort = []string{"-" + index.DocPublishedAt, "_id"}
+	}
+	bq := translate(q)
+
+	newRequest := func(size, from int, fields []string) (*bleve.SearchRequest, error) {
+		sr := bleve.NewSearchRequestOptions(bq, size, from, false)
+		sr.SortBy(sort)
+		sr.Fields = fields
+		return sr, nil
+	}
+	sr, _ := newRequest(size, from, []string{fieldArticle})
+	if req.CollapseStories {
+		sr, _ = newRequest(collapsePage, 0, []string{index.DocStoryID})
+	}
+	for _, name := range req.Facets {
+		field, ok := facetFields[name]
+		if !ok {
+			return nil, fmt.Errorf("search: unknown facet %q", name)
+		}
+		sr.AddFacet(name, bleve.NewFacetRequest(field, facetSize))
+	}
+	res, err := ix.idx.SearchInContext(ctx, sr)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	out := &index.Result{Total: int(res.Total), Hits: []index.Hit{}, Facets: facets(res, req.Facets)}
+	want := snippetTerms(q)
+
+	if !req.CollapseStories {
+		for _, h := range res.Hits {
+			raw, _ := h.Fields[fieldArticle].(string)
+			var a article.Article
+			if err := json.Unmarshal([]byte(raw), &a); err != nil {
+				return nil, fmt.Errorf("search: decode article %s: %w", h.ID, err)
+			}
+			out.Hits = append(out.Hits, hit(&a, want))
+		}
+		return out, nil
+	}
+
+	ids, total, err := ix.collapse(ctx, res, newRequest)
+	if err != nil {
+		return nil, err
+	}
+	out.Total = total
+	if from < len(ids) {
+		ids = ids[from:min(from+size, len(ids))]
+	} else {
+		ids = nil
+	}
+	for _, id := range ids {
+		a, err := ix.load(id)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		out.Hits = append(out.Hits, hit(a, want))
+	}
+	return out, nil
+}
+
+// collapse reads matching hits, first page res, in order and keeps the
+// first of each story. It returns the kept ids and the Total to report.
+func (ix *Index) collapse(ctx context.Context, res *bleve.SearchResult, newRequest func(int, int, []string) (*bleve.SearchRequest, error)) ([]string, int, error) {
+	seen := map[string]bool{}
+	var ids []string
+	read := 0
+	for {
+		for _, h := range res.Hits {
+			story, _ := h.Fields[index.DocStoryID].(string)
+			key := "story:" + story
+			if story == "" {
+				key = "id:" + h.ID
+			}
+			if !seen[key] {
+				seen[key] = true
+				ids = append(ids, h.ID)
+			}
+		}
+		read += len(res.Hits)
+		if len(res.Hits) < collapsePage || read >= int(res.Total) {
+			return ids, len(ids), nil
+		}
+		if read >= collapseScanLimit {
+			ix.logger.Debug("collapsed search read its limit", "matches", res.Total, "read", read)
+			return ids, len(ids) + int(res.Total) - read, nil
+		}
+		sr, _ := newRequest(collapsePage, read, []string{index.DocStoryID})
+		var err error
+		res, err = ix.idx.SearchInContext(ctx, sr)
+		if err != nil {
+			return nil, 0, fmt.Errorf("search: collapse stories: %w", err)
+		}
+	}
+}
+
+func facets(res *bleve.SearchResult, names []string) map[string][]index.FacetCount {
+	if len(names) == 0 {
+		return nil
+	}
+	out := make(map[string][]index.FacetCount, len(names))
+	for _, name := range names {
+		counts := []index.FacetCount{}
+		if fr, ok := res.Facets[name]; ok && fr != nil {
+			for _, t := range fr.Terms.Terms() {
+				counts = append(counts, index.FacetCount{Value: t.Term, Count: t.Count})
+			}
+		}
+		out[name] = counts
+	}
+	return out
+}
+
+
+func hit(a *article.Article, want map[string]bool) index.Hit {
+	return index.Hit{
+		ID:          a.ID,
+		URL:         a.URL,
+		Title:       a.Title,
+		Source:      a.Source,
+		PublishedAt: a.PublishedAt,
+		Language:    a.Language,
+		Snippet:     snippet(a, want),
+		StoryID:     a.StoryID,
+	}
+}
+
+// snippetTerms returns the tokens of the bare words and phrases a query
+// asks for (not those under NOT), to centre snippets on them.
+func snippetTerms(n query.Node) map[string]bool {
+	want := map[string]bool{}
+	var walk func(query.Node)
+	walk = func(n query.Node) {
+		switch n := n.(type) {
+		case query.And:
+			for _, c := range n.Children {
+				walk(c)
+			}
+		case query.Or:
+			for _, c := range n.Children {
+				walk(c)
+			}
+		case query.Term:
+			if n.Field == query.FieldText {
+				for _, t := range query.Analyze(n.Value) {
+					want[t.Text] = true
+				}
+			}
+		}
+	}
+	walk(n)
+	return want
+}
+
+// snippet is plain text of about 200 characters: the body around the first
+// word the query asks for, or else the start of the summary or body.
+func snippet(a *article.Article, want map[string]bool) string {
+	if len(want) > 0 && a.Body != "" {
+		for _, t := range query.Analyze(a.Body) {
+			if !want[t.Text] {
+				continue
+			}
+			start := t.Start - snippetLen/3
+			if start <= 0 {
+				return article.Snippet(oneLine(a.Body), snippetLen)
+			}
+			// Start at a word boundary (or at least a rune boundary).
+			if sp := strings.IndexAny(a.Body[start:t.Start], " \n\t"); sp >= 0 {
+				start += sp + 1
+			}
+			for start < t.Start && !utf8.RuneStart(a.Body[start]) {
+				start++
+			}
+			return "…" + article.Snippet(oneLine(a.Body[start:]), snippetLen)
+		}
+	}
+	text := a.Summary
+	if text == "" {
+		text = a.Body
+	}
+	return article.Snippet(oneLine(text), snippetLen)
+}
+
+// oneLine folds paragraphs and runs of spaces into single spaces.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
