@@ -35,14 +35,11 @@ type NotAFeedError struct {
 }
 
 func (e *NotAFeedError) Error() string {
-	where := ""
-	if e.URL != "" {
-		where = " at " + e.URL
-	}
+	// Parse names e.URL in the message wrapping this error.
 	if len(e.Discovered) == 0 {
-		return fmt.Sprintf("not a feed: an HTML page%s, and it links no feed", where)
+		return "not a feed: an HTML page, and it links no feed"
 	}
-	return fmt.Sprintf("not a feed: an HTML page%s; it links the feed(s) %s", where, strings.Join(e.Discovered, ", "))
+	return "not a feed: an HTML page; it links the feed(s) " + strings.Join(e.Discovered, ", ")
 }
 
 func (e *NotAFeedError) Unwrap() error { return ErrNotAFeed }

@@ -225,6 +225,9 @@ func (cr *countingReader) Read(p []byte) (int, error) {
 // Content-Encoding, at most limit decoded bytes, refusing inflation beyond
 // MaxInflateRatio.
 func (c *Client) readBody(resp *http.Response, limit int64) ([]byte, error) {
+	if resp.ContentLength > limit {
+		return nil, fmt.Errorf("%w: Content-Length %d is over the %d-byte limit", ErrTooLarge, resp.ContentLength, limit)
+	}
 	wire := &countingReader{r: io.LimitReader(resp.Body, limit+1)}
 	encodings := contentEncodings(resp.Header.Get("Content-Encoding"))
 	if len(encodings) > 2 {

@@ -245,6 +245,15 @@ func TestBodyLimit(t *testing.T) {
 	if !strings.Contains(err.Error(), strconv.Itoa(DefaultMaxPageBytes)) || !strings.Contains(err.Error(), srv.URL+"/big") {
 		t.Errorf("error should name the limit and the URL: %v", err)
 	}
+	// A declared Content-Length over the limit is refused before reading.
+	sized := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(2<<20))
+		w.Write(make([]byte, 2<<20))
+	}))
+	defer sized.Close()
+	if _, err := c.Get(context.Background(), sized.URL, Options{Limit: 1 << 20}); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "1048576") {
+		t.Fatalf("Content-Length over the limit: err = %v", err)
+	}
 	// The same page under an explicit larger limit is fine.
 	resp, err := c.Get(context.Background(), srv.URL, Options{Limit: 25 << 20})
 	if err != nil || len(resp.Body) != 24<<20 {
