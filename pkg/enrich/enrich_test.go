@@ -221,6 +221,9 @@ func TestLookup(t *testing.T) {
 		{"Etats-Unis", KindCountry, "US"},
 		{"U.S.", KindCountry, "US"},
 		{"NATO", KindOrganization, "Q7184"},
+		{"WHO", KindOrganization, "Q7817"},
+		{"US", KindCountry, "US"},
+		{"eu", KindOrganization, "Q458"},
 		{"НАТО", KindOrganization, "Q7184"},
 		{"un security council", KindOrganization, "Q37470"},
 	}
@@ -230,7 +233,7 @@ func TestLookup(t *testing.T) {
 			t.Errorf("Lookup(%q) = %q, %q, %v; want %q, %q", tc.name, kind, id, ok, tc.kind, tc.id)
 		}
 	}
-	for _, name := range []string{"", "xyzzy", "the", "Peace"} {
+	for _, name := range []string{"", "xyzzy", "the", "Peace", "who", "us", "un"} {
 		if kind, id, ok := g.Lookup(name); ok {
 			t.Errorf("Lookup(%q) = %q, %q, true; want not found", name, kind, id)
 		}

@@ -340,6 +340,10 @@ func (g *Gazetteer) Lookup(name string) (kind, id string, ok bool) {
 
 // Resolve is Lookup returning the whole entry (canonical name, country).
 func (g *Gazetteer) Resolve(name string) (Entry, bool) {
+	// A lower-case common word is not the acronym it spells ("who", "us").
+	if w := strings.TrimSpace(name); acronymWords[w] {
+		return Entry{}, false
+	}
 	keys, _ := g.split(name)
 	if len(keys) == 0 {
 		return Entry{}, false
@@ -355,6 +359,9 @@ func (g *Gazetteer) Resolve(name string) (Entry, bool) {
 	}
 	return g.entries[i], true
 }
+
+// acronymWords are lower-case words that are also acronyms in the data.
+var acronymWords = map[string]bool{"us": true, "who": true, "un": true, "au": true, "ue": true, "cis": true, "sco": true, "rf": true}
 
 // Country returns the English name of the country with ISO 3166-1 alpha-2
 // code (case-insensitive).
