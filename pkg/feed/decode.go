@@ -142,6 +142,25 @@ func sniffUnicode(b []byte) (encoding.Encoding, string, int) {
 	case bytes.HasPrefix(b, []byte{0x3C, 0x00, 0x3F, 0x00}), bytes.HasPrefix(b, []byte{0x3C, 0x00}) && len(b) > 3 && b[2] != 0 && b[3] == 0:
 		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "utf-16le", 0
 	}
+	// UTF-16 without BOM after leading whitespace or a comment: ASCII
+	// markup leaves a NUL in every other byte, on one side only.
+	head := b[:min(len(b), 512)]
+	var even, odd int
+	for i, c := range head {
+		if c == 0 {
+			if i%2 == 0 {
+				even++
+			} else {
+				odd++
+			}
+		}
+	}
+	switch {
+	case len(head) >= 16 && odd >= len(head)/8 && even*8 <= odd:
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM), "utf-16le", 0
+	case len(head) >= 16 && even >= len(head)/8 && odd*8 <= even:
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), "utf-16be", 0
+	}
 	return nil, "", 0
 }
 

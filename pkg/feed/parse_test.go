@@ -301,6 +301,7 @@ func TestToUTF8(t *testing.T) {
 	}{
 		{"utf-32le bom", append([]byte{0xFF, 0xFE, 0, 0}, utf32le(`<?xml version="1.0" encoding="utf-32"?><rss/>`)...), "", `encoding="utf-8"`, "utf-32le"},
 		{"utf-16be no bom", utf16be(`<?xml version="1.0" encoding="UTF-16"?><rss/>`), "", `<rss/>`, "utf-16be"},
+		{"utf-16le no bom, leading newline", utf16le("\n\n<?xml version=\"1.0\" encoding=\"utf-16\"?><rss><channel><title>Київ</title></channel></rss>"), "", "<title>Київ</title>", "utf-16le"},
 		{"declared latin-1", []byte("<?xml version='1.0' encoding='ISO-8859-1'?><t>caf\xe9</t>"), "", "café", "windows-1252"},
 		{"header beats declaration", []byte("<?xml version=\"1.0\" encoding=\"utf-8\"?><t>\xcf\xf0\xe8</t>"), "text/xml; charset=windows-1251", "При", "windows-1251"},
 		{"utf-8 with a stray byte", []byte("<?xml version=\"1.0\" encoding=\"utf-8\"?><t>Зеленський у Києві \xe9</t>"), "", "Зеленський у Києві \uFFFD", "utf-8"},
@@ -328,6 +329,14 @@ func utf32le(s string) []byte {
 	var out []byte
 	for _, r := range s {
 		out = append(out, byte(r), byte(r>>8), byte(r>>16), byte(r>>24))
+	}
+	return out
+}
+
+func utf16le(s string) []byte {
+	var out []byte
+	for _, r := range s { // BMP only in these tests
+		out = append(out, byte(r), byte(r>>8))
 	}
 	return out
 }
