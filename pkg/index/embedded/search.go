@@ -66,15 +66,15 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 	}
 	bq := translate(q)
 
-	newRequest := func(size, from int, fields []string) (*bleve.SearchRequest, error) {
+	newRequest := func(size, from int, fields []string) *bleve.SearchRequest {
 		sr := bleve.NewSearchRequestOptions(bq, size, from, false)
 		sr.SortBy(sort)
 		sr.Fields = fields
-		return sr, nil
+		return sr
 	}
-	sr, _ := newRequest(size, from, []string{fieldArticle})
+	sr := newRequest(size, from, []string{fieldArticle})
 	if req.CollapseStories {
-		sr, _ = newRequest(collapsePage, 0, []string{index.DocStoryID})
+		sr = newRequest(collapsePage, 0, []string{index.DocStoryID})
 	}
 	for _, name := range req.Facets {
 		field, ok := facetFields[name]
@@ -124,7 +124,7 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 
 // collapse reads matching hits, first page res, in order and keeps the
 // first of each story. It returns the kept ids and the Total to report.
-func (ix *Index) collapse(ctx context.Context, res *bleve.SearchResult, newRequest func(int, int, []string) (*bleve.SearchRequest, error)) ([]string, int, error) {
+func (ix *Index) collapse(ctx context.Context, res *bleve.SearchResult, newRequest func(size, from int, fields []string) *bleve.SearchRequest) ([]string, int, error) {
 	seen := map[string]bool{}
 	var ids []string
 	read := 0
@@ -148,7 +148,7 @@ func (ix *Index) collapse(ctx context.Context, res *bleve.SearchResult, newReque
 			ix.logger.Debug("collapsed search read its limit", "matches", res.Total, "read", read)
 			return ids, len(ids) + int(res.Total) - read, nil
 		}
-		sr, _ := newRequest(collapsePage, read, []string{index.DocStoryID})
+		sr := newRequest(collapsePage, read, []string{index.DocStoryID})
 		var err error
 		res, err = ix.idx.SearchInContext(ctx, sr)
 		if err != nil {
@@ -173,7 +173,6 @@ func facets(res *bleve.SearchResult, names []string) map[string][]index.FacetCou
 	}
 	return out
 }
-
 
 func hit(a *article.Article, want map[string]bool) index.Hit {
 	return index.Hit{

@@ -1,0 +1,147 @@
+package query_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/query"
+)
+
+func TestMatch(t *testing.T) {
+	pub := time.Date(2026, 1, 24, 23, 30, 0, 0, time.UTC)
+	a := &article.Article{
+		ID: "a1", Source: "Kyiv Independent", Language: "EN", StoryID: "s-1",
+		Title:       "Zelensky meets Witkoff in Abu Dhabi",
+		Summary:     "Talks on a ceasefire continue.",
+		Body:        "ABU DHABI - Volodymyr Zelensky met U.S. envoy Steve Witkoff.\n\nThe al-Sisi government offered to host further rounds.",
+		PublishedAt: &pub,
+		Entities: article.Entities{
+			People:    []article.Entity{{Name: "Volodymyr Zelensky", ID: "q3874799"}, {Name: "Steve Witkoff"}},
+			Places:    []article.Entity{{Name: "Abu Dhabi", ID: "Q1519"}},
+			Countries: []string{"ua", "AE"},
+		},
+		Topics: []string{"Diplomacy"},
+	}
+	d := query.NewDocument(a)
+	tests := []struct {
+		q    string
+		want bool
+	}{
+		{"*", true},
+		{"zelensky WITKOFF", true},
+		{"ceasefire", true},
+		{"envoy", true},
+		{"Zelenskiy", false},
+		{`"Abu Dhabi"`, true},
+		{`"Dhabi Volodymyr"`, true}, // punctuation between tokens does not break a phrase
+		{`"Volodymyr Dhabi"`, false},
+		{`"Witkoff The"`, true}, // nor does a paragraph break, on every backend
+		{`"Witkoff the al"`, true},
+		{"al-Sisi", true},
+		{"Sisi-al", false},
+		{"U.S.", true},
+		{"US", false},
+		{"title:ceasefire", false},
+		{"title:witkoff", true},
+		{"source:kyiv", true},
+		{`source:"Kyiv Independent"`, true},
+		{"language:en", true},
+		{"country:UA", true},
+		{"country:ae", true},
+		{"country:RU", false},
+		{"person:witkoff", true},
+		{`person:"Zelensky Steve"`, false}, // two values, no phrase across them
+		{"topic:diplomacy", true},
+		{"story:s-1", true},
+		{"story:S-1", false},
+		{"entity:Q3874799", true},
+		{"NOT country:RU", true},
+		{"-envoy", false},
+		{"published_at:2026-01-24", true},
+		{"published_at:[2026-01-25 TO *]", false},
+		{"published_at:[* TO 2026-01-24T23:30:00Z]", true},
+		{"published_at:[* TO 2026-01-24T23:29:59Z]", false},
+		{"(ceasefire OR truce) AND NOT (Moscow OR Minsk)", true},
+	}
+	for _, tt := range tests {
+		n, err := query.Parse(tt.q)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tt.q, err)
+		}
+		if got := query.Match(n, d); got != tt.want {
+			t.Errorf("Match(%q) = %v, want %v", tt.q, got, tt.want)
+		}
+	}
+	if !query.Match(query.And{}, d) || query.Match(query.Or{}, d) {
+		t.Errorf("And{} must match, Or{} must not")
+	}
+	if query.Match(query.Range{Field: query.FieldPublished}, query.NewDocument(&article.Article{ID: "x"})) {
+		t.Errorf("an open range matched an undated article")
+	}
+}
+
+// TestDocumentAgreesWithIndex checks that query.NewDocument keeps the
+// keyword values index.NewDocument indexes (query cannot import index).
+func TestDocumentAgreesWithIndex(t *testing.T) {
+	a := &article.Article{
+		ID: "x", Language: " FR ", StoryID: "Story-9",
+		Entities: article.Entities{
+			People:        []article.Entity{{Name: "A", ID: "q1"}},
+			Organizations: []article.Entity{{Name: "B", ID: " Q2 "}},
+			Places:        []article.Entity{{Name: "C", ID: "Q3"}},
+			Countries:     []string{"fr", " De"},
+		},
+		Topics: []string{"Diplomacy ", "ECONOMY"},
+	}
+	d := query.NewDocument(a)
+	id := index.NewDocument(a)
+	check := func(f query.Field, values []string) {
+		for _, v := range values {
+			if !query.Match(query.Term{Field: f, Value: v}, d) {
+				t.Errorf("%s:%q indexed but not matched", f, v)
+			}
+		}
+	}
+	check(query.FieldLanguage, []string{id.Language})
+	check(query.FieldCountry, id.Countries)
+	check(query.FieldTopic, id.Topics)
+	check(query.FieldEntity, id.Entities)
+	check(query.FieldStory, []string{id.StoryID})
+	if !slices.Equal(index.TextFields, []string{index.DocTitle, index.DocSummary, index.DocBody}) {
+		t.Errorf("index.TextFields changed to %v: update query.Match", index.TextFields)
+	}
+	for _, f := range []query.Field{query.FieldTitle, query.FieldSource, query.FieldPerson} {
+		if _, kw := index.FieldFor(f); kw {
+			t.Errorf("%s became a keyword field: update query.Match", f)
+		}
+	}
+	for _, f := range []query.Field{query.FieldLanguage, query.FieldCountry, query.FieldTopic, query.FieldEntity, query.FieldStory} {
+		if _, kw := index.FieldFor(f); !kw {
+			t.Errorf("%s is no longer a keyword field: update query.Match", f)
+		}
+	}
+}
+
+func BenchmarkMatch(b *testing.B) {
+	a := &article.Article{ID: "a", Title: "Zelensky meets Witkoff in Abu Dhabi", Body: "ABU DHABI - Volodymyr Zelensky met U.S. envoy Steve Witkoff on Saturday for talks on a ceasefire."}
+	n, err := query.Parse(`(Putin AND Zelensky) AND (summit OR meeting OR "peace talks") -title:opinion country:UA`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := query.NewDocument(a)
+	b.ResetTimer()
+	for b.Loop() {
+		query.Match(n, d)
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	for b.Loop() {
+		if _, err := query.Parse(`(Putin AND Zelensky) AND (summit OR meeting OR "peace talks") -title:opinion published_at:[2026-01-01 TO *]`); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
