@@ -116,6 +116,9 @@ type Store interface {
 	Save(ctx context.Context, s Signature) error
 }
 
+// maxBucket is the most articles one LSH bucket holds.
+const maxBucket = 64
+
 // ErrNoID is returned for an article without an ID.
 var ErrNoID = errors.New("story: article has no id")
 
@@ -290,6 +293,9 @@ func (ix *Index) bestLocked(mh []uint32, bands []uint64) *entry {
 			seen[e] = true
 			if sim := Similarity(mh, e.sig.MinHash); sim >= bestSim && (best == nil || sim > bestSim || e.sig.Time.Before(best.sig.Time)) {
 				best, bestSim = e, sim
+				if sim >= 0.9 {
+					return best // a copy: no need to look further
+				}
 			}
 		}
 	}
@@ -317,7 +323,12 @@ func (ix *Index) insertLocked(s Signature) {
 	e := &entry{sig: s, bands: ix.bandKeys(s.MinHash)}
 	ix.byID[s.ArticleID] = e
 	for b, key := range e.bands {
-		ix.buckets[b][key] = append(ix.buckets[b][key], e)
+		// A full bucket holds enough copies of this story to find it; the
+		// cap keeps a story with thousands of copies from making every
+		// assignment and eviction slow.
+		if len(ix.buckets[b][key]) < maxBucket {
+			ix.buckets[b][key] = append(ix.buckets[b][key], e)
+		}
 	}
 	heap.Push(&ix.byTime, e)
 }

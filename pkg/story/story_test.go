@@ -2,6 +2,7 @@ package story
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
 
 func readText(t testing.TB, name string) string {
@@ -203,15 +205,47 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
+// benchBodies returns distinct article bodies: the extraction benchmark's
+// ground truth in ../shared when present, else the texts in testdata.
+func benchBodies(b *testing.B) []string {
+	var out []string
+	if dir, ok := sharedtest.Find("bench/extraction"); ok {
+		if raw, err := os.ReadFile(filepath.Join(dir, "ground-truth.json")); err == nil {
+			var gt map[string]struct {
+				ArticleBody string `json:"articleBody"`
+			}
+			if err := json.Unmarshal(raw, &gt); err != nil {
+				b.Fatal(err)
+			}
+			for _, v := range gt {
+				out = append(out, v.ArticleBody)
+			}
+		}
+	}
+	if len(out) == 0 {
+		for _, f := range []string{"wire.txt", "same_topic.txt", "other_story.txt"} {
+			out = append(out, readText(b, f))
+		}
+	}
+	return out
+}
+
+// BenchmarkAssign assigns articles that are copies (with one changed
+// word) of a corpus of distinct stories, so each story gathers copies as
+// the benchmark runs: assignments/s with the index growing to b.N.
 func BenchmarkAssign(b *testing.B) {
 	ctx := context.Background()
 	ix, _ := New(Config{}, nil)
-	body := readText(b, "wire.txt")
+	bodies := benchBodies(b)
 	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		a := &article.Article{ID: fmt.Sprint("b", i), Body: fmt.Sprint(i, " ", body)}
+	n := 0
+	for b.Loop() {
+		a := &article.Article{ID: fmt.Sprint("b", n), Body: fmt.Sprint(n, " ", bodies[n%len(bodies)])}
 		if _, err := ix.Assign(ctx, a); err != nil {
 			b.Fatal(err)
 		}
+		n++
 	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "articles/s")
+	b.ReportMetric(float64(ix.Len()), "signatures")
 }
