@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"html"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -76,6 +77,8 @@ func TestDiplomacyPrecisionRecall(t *testing.T) {
 	e := newTestEnricher(t)
 	feeds := map[string]*feed.Feed{}
 	var tp, fp, fn, tn int
+	type counts struct{ tp, fp, fn, tn int }
+	byLang := map[string]*counts{}
 	for _, l := range labels {
 		fd, ok := feeds[l.File]
 		if !ok {
@@ -99,6 +102,26 @@ func TestDiplomacyPrecisionRecall(t *testing.T) {
 		a := itemArticle(it, fd.Language)
 		e.Enrich(a)
 		got := slices.Contains(a.Topics, TopicDiplomacy)
+		lang, _, _ := strings.Cut(strings.ReplaceAll(strings.ToLower(a.Language), "_", "-"), "-")
+		if lang == "" {
+			lang = "undeclared"
+		}
+		lang += " " + l.File
+		c := byLang[lang]
+		if c == nil {
+			c = &counts{}
+			byLang[lang] = c
+		}
+		switch {
+		case got && l.Diplomacy:
+			c.tp++
+		case got:
+			c.fp++
+		case l.Diplomacy:
+			c.fn++
+		default:
+			c.tn++
+		}
 		switch {
 		case got && l.Diplomacy:
 			tp++
@@ -116,6 +139,10 @@ func TestDiplomacyPrecisionRecall(t *testing.T) {
 	recall := float64(tp) / float64(max(tp+fn, 1))
 	t.Logf("diplomacy over %d labelled items (%d positive): tp=%d fp=%d fn=%d tn=%d precision=%.3f recall=%.3f",
 		len(labels), tp+fn, tp, fp, fn, tn, precision, recall)
+	for _, lang := range slices.Sorted(maps.Keys(byLang)) {
+		c := byLang[lang]
+		t.Logf("  %s: tp=%d fp=%d fn=%d tn=%d", lang, c.tp, c.fp, c.fn, c.tn)
+	}
 	if precision < 0.8 {
 		t.Errorf("precision %.3f below the floor 0.8", precision)
 	}
