@@ -232,10 +232,11 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 	a.Source = firstNonEmpty(m.siteName, h.Source)
 
 	body, reason := e.mainText(ctx, root, doc, base, rule, m)
+	body = dropLeadingTitle(body, a.Title)
 	a.Body = body
 	a.EmptyReason = reason
 
-	a.Summary = firstNonEmpty(m.description, cleanText(stripTags(h.Summary)))
+	a.Summary = firstNonEmpty(cleanText(stripTags(m.description)), cleanText(stripTags(h.Summary)))
 	a.Authors = pickAuthors(m, h, rule, doc)
 	pub, upd, dl := pickDates(m, h, rule, doc, body, a.URL, pageURL)
 	a.PublishedAt, a.UpdatedAt = pub, upd

@@ -236,6 +236,14 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 		if err != nil {
 			return nil, fmt.Errorf("extract feed content of %s: %w", pageURL, err)
 		}
+		// The page's boilerplate heuristics do not apply to the feed's own
+		// text, which is short and all article: keep all of it.
+		if a.Body == "" {
+			a.Body = extract.FragmentText(content)
+			if a.Body != "" {
+				a.EmptyReason = ""
+			}
+		}
 	}
 	if a.URL == "" {
 		if a.URL, err = article.CanonicalURL(pageURL); err != nil {

@@ -79,7 +79,7 @@ const (
 // SlowDelay is how long the slow feed and the slow page take to answer.
 // Tests run parley with a shorter --fetch-timeout; a client that gives up
 // ends the wait early.
-const SlowDelay = 4 * time.Second
+const SlowDelay = 8 * time.Second
 
 // BadPages are the items of FeedBad: each page fails to download in its
 // own way, and the article must still be made from the feed's description.

@@ -1,0 +1,410 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/parley-news/parley/pkg/alert"
+	"github.com/parley-news/parley/pkg/api"
+	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/enrich"
+	"github.com/parley-news/parley/pkg/extract"
+	"github.com/parley-news/parley/pkg/feed"
+	"github.com/parley-news/parley/pkg/fetch"
+	"github.com/parley-news/parley/pkg/fetcher"
+	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/index/elastic"
+	"github.com/parley-news/parley/pkg/index/embedded"
+	"github.com/parley-news/parley/pkg/indexer"
+	"github.com/parley-news/parley/pkg/parser"
+	"github.com/parley-news/parley/pkg/story"
+)
+
+// Role is one part parley can run.
+type Role string
+
+// The roles.
+const (
+	RoleFetcher Role = "fetcher"
+	RoleParser  Role = "parser"
+	RoleIndexer Role = "indexer"
+	RoleAlerter Role = "alerter"
+	RoleAPI     Role = "api"
+)
+
+// AllRoles is what `parley run` runs.
+var AllRoles = []Role{RoleFetcher, RoleParser, RoleIndexer, RoleAlerter, RoleAPI}
+
+// Backend is a search index: the indexer writes it, the API reads it.
+type Backend interface {
+	indexer.Backend
+	api.Searcher
+	Count(ctx context.Context) (int, error)
+	Close() error
+}
+
+// App is a running set of roles.
+type App struct {
+	cfg   Config
+	roles map[Role]bool
+	log   *slog.Logger
+	reg   *prometheus.Registry
+
+	embedded *bus.Embedded
+	bus      *bus.Bus
+	backend  Backend
+	gaz      *enrich.Gazetteer
+	server   *api.Server
+	alerter  *alert.Alerter
+	httpAddr string
+
+	mu      sync.Mutex
+	running map[string]error // stage -> nil while running, its error once stopped
+	ready   chan struct{}    // closed once every stage is started; tests wait on it
+}
+
+// New prepares an App for roles; Run starts it.
+func New(cfg Config, roles []Role, log *slog.Logger) (*App, error) {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg, roles: map[Role]bool{}, log: log, reg: prometheus.NewRegistry(), running: map[string]error{}, ready: make(chan struct{})}
+	for _, r := range roles {
+		a.roles[r] = true
+	}
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return a, nil
+}
+
+// Ready is closed once every stage has started.
+func (a *App) Ready() <-chan struct{} { return a.ready }
+
+// HTTPAddr is the address the HTTP server listens on (after Ready).
+func (a *App) HTTPAddr() string { return a.httpAddr }
+
+// Bus is the app's message bus (after Ready).
+func (a *App) Bus() *bus.Bus { return a.bus }
+
+// Backend is the app's search index (after Ready), nil in roles without one.
+func (a *App) Backend() Backend { return a.backend }
+
+// NATSURL is where clients reach the NATS the app uses.
+func (a *App) NATSURL() string {
+	if a.embedded != nil {
+		return a.embedded.ClientURL()
+	}
+	return a.cfg.NATSURL
+}
+
+// Run starts the roles and blocks until ctx ends or a stage fails, then
+// shuts everything down in order: stages drain, the index flushes and
+// closes, the bus drains, the embedded server stops.
+func (a *App) Run(ctx context.Context) (err error) {
+	defer a.close()
+	if err := a.start(ctx); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	stage := func(name string, run func(context.Context) error) {
+		a.mu.Lock()
+		a.running[name] = nil
+		a.mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := run(ctx)
+			if err == nil && ctx.Err() == nil {
+				err = errors.New("stopped unexpectedly")
+			}
+			a.mu.Lock()
+			if err == nil {
+				err = errors.New("stopped")
+			}
+			a.running[name] = err
+			a.mu.Unlock()
+			if ctx.Err() == nil {
+				a.log.Error("stage failed; shutting down", "stage", name, "err", err)
+				cancel(fmt.Errorf("%s: %w", name, err))
+			}
+		}()
+	}
+	if err := a.startStages(ctx, stage); err != nil {
+		cancel(err)
+		wg.Wait()
+		return err
+	}
+	close(a.ready)
+	a.log.Info("parley is running", "roles", a.roleList(), "http", a.cfg.HTTP, "nats", a.NATSURL(), "index", a.indexName())
+	<-ctx.Done()
+	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(a.cfg.ShutdownTimeout + 5*time.Second):
+		a.log.Error("stages did not stop within the shutdown timeout")
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return nil
+}
+
+func (a *App) roleList() []Role {
+	var out []Role
+	for _, r := range AllRoles {
+		if a.roles[r] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (a *App) indexName() string {
+	switch {
+	case a.backend == nil:
+		return ""
+	case a.cfg.ESURL != "":
+		return "elasticsearch " + a.cfg.ESIndex
+	default:
+		return "embedded " + a.cfg.indexDir()
+	}
+}
+
+// start connects to NATS (or starts the embedded server) and opens the index.
+func (a *App) start(ctx context.Context) error {
+	bcfg := bus.Config{
+		URL: a.cfg.NATSURL, CredsFile: a.cfg.NATSCreds, NKeyFile: a.cfg.NATSNKey,
+		User: a.cfg.NATSUser, Password: a.cfg.NATSPass, Token: a.cfg.NATSToken,
+		CAFile: a.cfg.NATSCA, CertFile: a.cfg.NATSCert, KeyFile: a.cfg.NATSKey,
+		RawMaxAge: a.cfg.RawRetention, ArticlesMaxAge: a.cfg.ArticlesRetention,
+	}
+	needsBus := a.roles[RoleFetcher] || a.roles[RoleParser] || a.roles[RoleIndexer] || a.roles[RoleAlerter] || a.roles[RoleAPI]
+	if needsBus {
+		if a.cfg.NATSURL == "" {
+			if err := os.MkdirAll(a.cfg.natsDir(), 0o750); err != nil {
+				return fmt.Errorf("data directory: %w", err)
+			}
+			emb, err := bus.StartEmbedded(bus.EmbeddedConfig{StoreDir: a.cfg.natsDir(), Listen: a.cfg.NATSListen}, a.log)
+			if err != nil {
+				return err
+			}
+			a.embedded = emb
+			nc, err := emb.Connect()
+			if err != nil {
+				return err
+			}
+			b, err := bus.New(ctx, nc, bcfg, a.log)
+			if err != nil {
+				nc.Close()
+				return err
+			}
+			a.bus = b
+		} else {
+			b, err := bus.Connect(ctx, bcfg, a.log)
+			if err != nil {
+				return err
+			}
+			a.bus = b
+		}
+	}
+	gaz, err := enrich.NewGazetteer()
+	if err != nil {
+		return fmt.Errorf("gazetteer: %w", err)
+	}
+	a.gaz = gaz
+	if a.roles[RoleIndexer] || a.roles[RoleAPI] {
+		if err := a.openBackend(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *App) openBackend(ctx context.Context) error {
+	if len(a.cfg.ESURLs()) > 0 {
+		ix, err := elastic.Open(ctx, elastic.Config{
+			URLs: a.cfg.ESURLs(), APIKey: a.cfg.ESAPIKey, Username: a.cfg.ESUser, Password: a.cfg.ESPass,
+			CACertFile: a.cfg.ESCACert, Index: a.cfg.ESIndex, Resolver: a.gaz,
+		}, a.log)
+		if err != nil {
+			return fmt.Errorf("elasticsearch: %w", err)
+		}
+		a.backend = ix
+		return nil
+	}
+	ix, err := embedded.Open(embedded.Config{Path: a.cfg.indexDir(), Resolver: a.gaz}, a.log)
+	if err != nil {
+		return fmt.Errorf("embedded index %s: %w", a.cfg.indexDir(), err)
+	}
+	a.backend = ix
+	return nil
+}
+
+func (a *App) startStages(ctx context.Context, stage func(string, func(context.Context) error)) error {
+	if a.roles[RoleFetcher] {
+		if a.cfg.Feeds != "" {
+			if err := a.seedFeeds(ctx); err != nil {
+				return err
+			}
+		}
+		f, err := fetcher.New(fetcher.Config{
+			PollInterval: a.cfg.PollInterval,
+			Fetch:        fetch.Config{AllowPrivate: a.cfg.AllowPrivate, Timeout: a.cfg.FetchTimeout},
+		}, a.bus, a.reg, a.log)
+		if err != nil {
+			return err
+		}
+		stage("fetcher", f.Run)
+	}
+	if a.roles[RoleParser] {
+		ex, err := extract.New(extract.Config{})
+		if err != nil {
+			return fmt.Errorf("extractor: %w", err)
+		}
+		en, err := enrich.New(enrich.Config{}, a.gaz)
+		if err != nil {
+			return fmt.Errorf("enricher: %w", err)
+		}
+		st, err := story.New(story.Config{}, newStoryStore(a.bus))
+		if err != nil {
+			return fmt.Errorf("stories: %w", err)
+		}
+		p, err := parser.New(parser.Config{Workers: a.cfg.ParserWorkers, ShutdownTimeout: a.cfg.ShutdownTimeout}, a.bus, ex, en, st, a.reg, a.log)
+		if err != nil {
+			return err
+		}
+		stage("parser", p.Run)
+	}
+	if a.roles[RoleIndexer] {
+		ix, err := indexer.New(indexer.Config{BatchSize: a.cfg.IndexerBatch, ShutdownTimeout: a.cfg.ShutdownTimeout}, a.bus, a.backend, a.reg, a.log)
+		if err != nil {
+			return err
+		}
+		stage("indexer", ix.Run)
+	}
+	if a.roles[RoleAlerter] {
+		if err := a.startAlerter(ctx, stage); err != nil {
+			return err
+		}
+	}
+	if a.bus != nil {
+		a.reg.MustRegister(newLagCollector(a.bus, a.log))
+	}
+	// Every process serves /healthz and /metrics; the API role adds search
+	// and the feed set (a stage alone has no index to search).
+	{
+		var feeds api.Feeds
+		if a.bus != nil {
+			feeds = a.bus
+		}
+		var search api.Searcher
+		if a.roles[RoleAPI] {
+			search = a.backend
+		}
+		srv, err := api.New(api.Config{Addr: a.cfg.HTTP, Token: a.cfg.APIToken, ShutdownTimeout: a.cfg.ShutdownTimeout}, search, feeds, a.reg, a.reg, a.log)
+		if err != nil {
+			return err
+		}
+		a.server = srv
+		a.addChecks(srv)
+		a.mountRules()
+		ln, err := srv.Listen()
+		if err != nil {
+			return err
+		}
+		a.httpAddr = ln.Addr().String()
+		stage("http", func(ctx context.Context) error { return srv.Run(ctx, ln) })
+	}
+	return nil
+}
+
+func (a *App) addChecks(srv *api.Server) {
+	if a.bus != nil {
+		srv.AddCheck(api.Check{Name: "nats", Func: a.bus.Ping})
+	}
+	if a.backend != nil {
+		srv.AddCheck(api.Check{Name: "index", Func: func(ctx context.Context) error {
+			_, err := a.backend.Count(ctx)
+			return err
+		}})
+	}
+	srv.AddCheck(api.Check{Name: "stages", Func: func(context.Context) error {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		select {
+		case <-a.ready:
+		default:
+			return errors.New("starting")
+		}
+		for name, err := range a.running {
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		return nil
+	}})
+}
+
+// seedFeeds adds the --feeds list to the feed set.
+func (a *App) seedFeeds(ctx context.Context) error {
+	srcs, err := feed.ReadList(a.cfg.Feeds)
+	if err != nil {
+		return fmt.Errorf("--feeds %s: %w", a.cfg.Feeds, err)
+	}
+	entries := make([]bus.FeedEntry, 0, len(srcs))
+	for _, s := range srcs {
+		entries = append(entries, bus.FeedEntry{URL: s.URL, Title: s.Title})
+	}
+	added, err := a.bus.SeedFeeds(ctx, entries)
+	if err != nil {
+		return err
+	}
+	a.log.Info("feed list read", "file", a.cfg.Feeds, "feeds", len(entries), "new", added)
+	return nil
+}
+
+func (a *App) close() {
+	if a.backend != nil {
+		if err := a.backend.Close(); err != nil {
+			a.log.Error("close index", "err", err)
+		}
+	}
+	if a.bus != nil {
+		if err := a.bus.Close(); err != nil {
+			a.log.Error("close nats", "err", err)
+		}
+		a.bus.Conn().Close()
+	}
+	if a.embedded != nil {
+		a.embedded.Shutdown()
+	}
+}
+
+// Article is one article from the backend (for parley search and tests).
+func (a *App) Article(ctx context.Context, id string) (*article.Article, error) {
+	if a.backend == nil {
+		return nil, errors.New("no index in this role")
+	}
+	return a.backend.Article(ctx, id)
+}
+
+// Search runs a search on the backend.
+func (a *App) Search(ctx context.Context, req index.Request) (*index.Result, error) {
+	if a.backend == nil {
+		return nil, errors.New("no index in this role")
+	}
+	return a.backend.Search(ctx, req)
+}

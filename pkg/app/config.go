@@ -1,0 +1,176 @@
+// Package app wires parley's parts into the programs of DESIGN A1: `parley
+// run` (every stage with an embedded NATS and index), and each stage alone
+// for split deployments. Mains parse configuration and call Run.
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Rule is a saved search from the config file.
+type Rule struct {
+	Name  string `yaml:"name" json:"name"`
+	Query string `yaml:"query" json:"query"`
+	// Webhook, when set, receives each alert as an HTTP POST.
+	Webhook string `yaml:"webhook" json:"webhook,omitempty"`
+}
+
+// Config is every setting of every role. Flags, PARLEY_* environment
+// variables and the YAML config file all fill it (see package cli).
+type Config struct {
+	Feeds         string `flag:"feeds" help:"feed list: one URL per line (# comments), OPML (.opml) or YAML (.yaml)"`
+	Data          string `flag:"data" help:"directory for all state (JetStream store, embedded index, feed state)"`
+	HTTP          string `flag:"http" help:"HTTP listen address of the API and search page"`
+	WebhookSecret string `flag:"webhook-secret" help:"key of the HMAC-SHA256 signature (X-Parley-Signature) on rule webhooks" secret:"true"`
+	APIToken      string `flag:"api-token" help:"bearer token required by endpoints that change state (POST/DELETE /api/feeds, rules)" secret:"true"`
+	NATSURL       string `flag:"nats-url" help:"external NATS server URL (default: run an embedded one)"`
+	NATSListen    string `flag:"nats-listen" help:"where the embedded NATS accepts clients such as parley watch; empty for none"`
+	NATSCreds     string `flag:"nats-creds" help:"NATS credentials file"`
+	NATSNKey      string `flag:"nats-nkey" help:"NATS nkey seed file"`
+	NATSUser      string `flag:"nats-user" help:"NATS user"`
+	NATSPass      string `flag:"nats-password" help:"NATS password" secret:"true"`
+	NATSToken     string `flag:"nats-token" help:"NATS token" secret:"true"`
+	NATSCA        string `flag:"nats-ca" help:"CA certificate file to trust for NATS TLS"`
+	NATSCert      string `flag:"nats-cert" help:"client certificate file for NATS mutual TLS"`
+	NATSKey       string `flag:"nats-key" help:"client key file for NATS mutual TLS"`
+	ESURL         string `flag:"es-url" help:"Elasticsearch URL(s), comma separated (default: the embedded index under --data)"`
+	ESAPIKey      string `flag:"es-api-key" help:"Elasticsearch API key" secret:"true"`
+	ESUser        string `flag:"es-username" help:"Elasticsearch user"`
+	ESPass        string `flag:"es-password" help:"Elasticsearch password" secret:"true"`
+	ESCACert      string `flag:"es-ca-cert" help:"CA certificate file for Elasticsearch TLS"`
+	ESIndex       string `flag:"es-index" help:"Elasticsearch alias parley reads and writes"`
+
+	PollInterval      time.Duration `flag:"poll-interval" help:"default interval between polls of one feed"`
+	AllowPrivate      bool          `flag:"allow-private-addresses" help:"permit fetching loopback and private-network addresses (off: refused, SSRF guard)"`
+	FetchTimeout      time.Duration `flag:"fetch-timeout" help:"total time limit of one feed or page download"`
+	RawRetention      time.Duration `flag:"raw-retention" help:"how long fetched pages are kept for re-parsing"`
+	ArticlesRetention time.Duration `flag:"articles-retention" help:"how long extracted articles are kept for re-indexing"`
+	ParserWorkers     int           `flag:"parser-workers" help:"pages extracted at once (default: one per CPU)"`
+	IndexerBatch      int           `flag:"indexer-batch" help:"articles written to the index in one batch"`
+	ShutdownTimeout   time.Duration `flag:"shutdown-timeout" help:"how long shutdown may take to drain and flush"`
+	LogLevel          string        `flag:"log-level" help:"debug, info, warn or error"`
+	LogFormat         string        `flag:"log-format" help:"text or json"`
+
+	Rules []Rule `flag:"-"`
+}
+
+// Defaults fills zero settings.
+func (c *Config) Defaults() {
+	if c.Data == "" {
+		c.Data = "./parley-data"
+	}
+	if c.HTTP == "" {
+		c.HTTP = "127.0.0.1:8080"
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = 10 * time.Minute
+	}
+	if c.FetchTimeout == 0 {
+		c.FetchTimeout = 30 * time.Second
+	}
+	if c.RawRetention == 0 {
+		c.RawRetention = 7 * 24 * time.Hour
+	}
+	if c.ArticlesRetention == 0 {
+		c.ArticlesRetention = 30 * 24 * time.Hour
+	}
+	if c.IndexerBatch == 0 {
+		c.IndexerBatch = 256
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 20 * time.Second
+	}
+	if c.ESIndex == "" {
+		c.ESIndex = "parley-articles"
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+	}
+}
+
+// DefaultNATSListen is where the embedded NATS accepts clients unless told otherwise.
+const DefaultNATSListen = "127.0.0.1:4222"
+
+// Validate names the first bad setting.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.HTTP); err != nil {
+		return fmt.Errorf("--http %q: want host:port, e.g. 127.0.0.1:8080", c.HTTP)
+	}
+	if c.NATSListen != "" {
+		if _, _, err := net.SplitHostPort(c.NATSListen); err != nil {
+			return fmt.Errorf("--nats-listen %q: want host:port, e.g. 127.0.0.1:4222, or empty", c.NATSListen)
+		}
+	}
+	if c.NATSURL != "" {
+		for _, u := range strings.Split(c.NATSURL, ",") {
+			if pu, err := url.Parse(strings.TrimSpace(u)); err != nil || pu.Host == "" {
+				return fmt.Errorf("--nats-url %q: want e.g. nats://127.0.0.1:4222", u)
+			}
+		}
+	}
+	for _, u := range c.ESURLs() {
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			return fmt.Errorf("--es-url %q: want e.g. http://127.0.0.1:9200", u)
+		}
+	}
+	if c.PollInterval < time.Second {
+		return fmt.Errorf("--poll-interval %s: must be at least 1s", c.PollInterval)
+	}
+	if c.FetchTimeout < time.Second {
+		return fmt.Errorf("--fetch-timeout %s: must be at least 1s", c.FetchTimeout)
+	}
+	if c.ParserWorkers < 0 || c.ParserWorkers > 256 {
+		return fmt.Errorf("--parser-workers %d: must be 0 (one per CPU) to 256", c.ParserWorkers)
+	}
+	if c.IndexerBatch < 1 || c.IndexerBatch > 10000 {
+		return fmt.Errorf("--indexer-batch %d: must be 1 to 10000", c.IndexerBatch)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("--log-format %q: want text or json", c.LogFormat)
+	}
+	names := map[string]bool{}
+	for i, r := range c.Rules {
+		if r.Name == "" || r.Query == "" {
+			return fmt.Errorf("rules[%d]: a rule needs a name and a query", i)
+		}
+		if names[r.Name] {
+			return fmt.Errorf("rules[%d]: the name %q is used twice", i, r.Name)
+		}
+		names[r.Name] = true
+	}
+	if c.Data == "" {
+		return errors.New("--data: empty")
+	}
+	return nil
+}
+
+// ESURLs splits ESURL.
+func (c *Config) ESURLs() []string {
+	var out []string
+	for _, u := range strings.Split(c.ESURL, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func (c *Config) natsDir() string  { return filepath.Join(c.Data, "nats") }
+func (c *Config) indexDir() string { return filepath.Join(c.Data, "index") }

@@ -1,0 +1,55 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/story"
+)
+
+// storyStore keeps story signatures in the parley_stories KV bucket, so
+// story ids survive restarts and are shared by parser replicas started later.
+type storyStore struct{ kv jetstream.KeyValue }
+
+func newStoryStore(b *bus.Bus) storyStore { return storyStore{kv: b.KV(bus.BucketStories)} }
+
+// Load reads every signature with one watch over the bucket.
+func (s storyStore) Load(ctx context.Context) ([]story.Signature, error) {
+	w, err := s.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("watch %s: %w", bus.BucketStories, err)
+	}
+	defer func() { _ = w.Stop() }()
+	var out []story.Signature
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case e, ok := <-w.Updates():
+			if !ok || e == nil {
+				return out, nil
+			}
+			var sig story.Signature
+			if err := json.Unmarshal(e.Value(), &sig); err != nil {
+				continue // written by another version; the story starts afresh
+			}
+			out = append(out, sig)
+		}
+	}
+}
+
+// Save writes one signature under its article id.
+func (s storyStore) Save(ctx context.Context, sig story.Signature) error {
+	data, err := json.Marshal(sig)
+	if err != nil {
+		return fmt.Errorf("encode story signature: %w", err)
+	}
+	if _, err := s.kv.Put(ctx, sig.ArticleID, data); err != nil {
+		return fmt.Errorf("save story signature %s: %w", sig.ArticleID, err)
+	}
+	return nil
+}

@@ -1,0 +1,286 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/parley-news/parley/pkg/enrich"
+	"github.com/parley-news/parley/pkg/extract"
+	"github.com/parley-news/parley/pkg/feed"
+	"github.com/parley-news/parley/pkg/fetch"
+	"github.com/parley-news/parley/pkg/index"
+)
+
+const defaultAPI = "http://127.0.0.1:8080"
+
+func extractCmd(ctx context.Context, args []string, env Env) error {
+	fs := newFlagSet("extract", env, " FILE|-")
+	pageURL := fs.String("url", "", "the page's URL (for the canonical URL, id and relative links)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return fmt.Errorf("extract takes one FILE (or - for standard input): %w", errUsage)
+	}
+	var (
+		data []byte
+		err  error
+	)
+	if name := fs.Arg(0); name == "-" {
+		data, err = io.ReadAll(io.LimitReader(env.Stdin, 64<<20))
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return fmt.Errorf("read page: %w", err)
+	}
+	u := *pageURL
+	if u == "" {
+		u = "http://localhost/"
+	}
+	utf8, _, err := fetch.DecodeHTML(data, "")
+	if err != nil {
+		return fmt.Errorf("decode page: %w", err)
+	}
+	ex, err := extract.New(extract.Config{})
+	if err != nil {
+		return err
+	}
+	a, err := ex.Extract(ctx, utf8, u, extract.Hints{})
+	if err != nil {
+		return err
+	}
+	gaz, err := enrich.NewGazetteer()
+	if err != nil {
+		return err
+	}
+	en, err := enrich.New(enrich.Config{}, gaz)
+	if err != nil {
+		return err
+	}
+	en.Enrich(a)
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(a)
+}
+
+// apiClient talks to a running parley's HTTP API.
+type apiClient struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+func newAPIClient(base, token string) *apiClient {
+	return &apiClient{base: strings.TrimRight(base, "/"), token: token, http: &http.Client{Timeout: 30 * time.Second}}
+}
+
+func (c *apiClient) do(ctx context.Context, method, path string, body any, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return fmt.Errorf("api %s: %w", c.base, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w (is parley running? set --api)", method, c.base+path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error string `json:"error"`
+		}
+		_ = json.Unmarshal(data, &e)
+		if e.Error == "" {
+			e.Error = strings.TrimSpace(string(data))
+		}
+		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, e.Error)
+	}
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%s %s: decode answer: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+func searchCmd(ctx context.Context, args []string, env Env) error {
+	fs := newFlagSet("search", env, " QUERY")
+	asJSON := fs.Bool("json", false, "print the API's JSON answer")
+	apiURL := fs.String("api", envOr(env, "PARLEY_API", defaultAPI), "URL of a running parley (env PARLEY_API)")
+	size := fs.Int("size", 20, "how many results")
+	from := fs.Int("from", 0, "skip this many results")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	q := strings.Join(fs.Args(), " ")
+	if q == "" {
+		q = "*"
+	}
+	var res index.Result
+	path := fmt.Sprintf("/api/search?q=%s&size=%d&from=%d", url.QueryEscape(q), *size, *from)
+	if err := newAPIClient(*apiURL, "").do(ctx, http.MethodGet, path, nil, &res); err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(res)
+	}
+	fmt.Fprintf(env.Stdout, "%d articles\n", res.Total)
+	for _, h := range res.Hits {
+		date := ""
+		if h.PublishedAt != nil {
+			date = h.PublishedAt.UTC().Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(env.Stdout, "\n%s  %s  [%s]\n  %s\n  %s\n", date, h.Title, h.Source, h.URL, h.Snippet)
+	}
+	return nil
+}
+
+func envOr(env Env, key, def string) string {
+	if v := env.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func feedsCmd(ctx context.Context, args []string, env Env) error {
+	fs := newFlagSet("feeds", env, " list|add URL|remove URL|import FILE|export")
+	apiURL := fs.String("api", envOr(env, "PARLEY_API", defaultAPI), "URL of a running parley (env PARLEY_API)")
+	token := fs.String("token", env.Getenv("PARLEY_API_TOKEN"), "API token, when parley runs with --api-token (env PARLEY_API_TOKEN)")
+	// Flags may come after the verb: parley feeds add URL --api X.
+	var verb string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		verb, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if verb == "" && len(rest) > 0 {
+		verb, rest = rest[0], rest[1:]
+	}
+	c := newAPIClient(*apiURL, *token)
+	type feedState struct {
+		URL       string     `json:"url"`
+		Title     string     `json:"title"`
+		Status    string     `json:"status"`
+		LastFetch *time.Time `json:"last_fetch"`
+		LastError string     `json:"last_error"`
+		Items     int        `json:"items"`
+	}
+	list := func() ([]feedState, error) {
+		var res struct {
+			Feeds []feedState `json:"feeds"`
+		}
+		err := c.do(ctx, http.MethodGet, "/api/feeds", nil, &res)
+		return res.Feeds, err
+	}
+	switch verb {
+	case "list", "":
+		feeds, err := list()
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "STATUS\tITEMS\tLAST FETCH\tURL\tERROR")
+		for _, f := range feeds {
+			last := "-"
+			if f.LastFetch != nil {
+				last = f.LastFetch.UTC().Format("2006-01-02 15:04:05")
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", f.Status, f.Items, last, f.URL, f.LastError)
+		}
+		return tw.Flush()
+	case "add":
+		if len(rest) != 1 {
+			return fmt.Errorf("feeds add takes one URL: %w", errUsage)
+		}
+		var res struct {
+			Created bool `json:"created"`
+		}
+		if err := c.do(ctx, http.MethodPost, "/api/feeds", map[string]string{"url": rest[0]}, &res); err != nil {
+			return err
+		}
+		if res.Created {
+			fmt.Fprintln(env.Stdout, "added", rest[0])
+		} else {
+			fmt.Fprintln(env.Stdout, "already there:", rest[0])
+		}
+		return nil
+	case "remove":
+		if len(rest) != 1 {
+			return fmt.Errorf("feeds remove takes one URL: %w", errUsage)
+		}
+		if err := c.do(ctx, http.MethodDelete, "/api/feeds?url="+url.QueryEscape(rest[0]), nil, nil); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stdout, "removed", rest[0])
+		return nil
+	case "import":
+		if len(rest) != 1 {
+			return fmt.Errorf("feeds import takes one file (OPML, YAML or a URL list): %w", errUsage)
+		}
+		srcs, err := feed.ReadList(rest[0])
+		if err != nil {
+			return err
+		}
+		added := 0
+		var errs []error
+		for _, s := range srcs {
+			var res struct {
+				Created bool `json:"created"`
+			}
+			if err := c.do(ctx, http.MethodPost, "/api/feeds", map[string]string{"url": s.URL, "title": s.Title}, &res); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if res.Created {
+				added++
+			}
+		}
+		fmt.Fprintf(env.Stdout, "imported %d feeds (%d new, %d failed)\n", len(srcs), added, len(errs))
+		return errors.Join(errs...)
+	case "export":
+		feeds, err := list()
+		if err != nil {
+			return err
+		}
+		srcs := make([]feed.Source, 0, len(feeds))
+		for _, f := range feeds {
+			srcs = append(srcs, feed.Source{URL: f.URL, Title: f.Title})
+		}
+		return feed.WriteOPML(env.Stdout, "parley feeds", srcs)
+	}
+	return fmt.Errorf("unknown feeds command %q (list, add, remove, import, export): %w", verb, errUsage)
+}
