@@ -49,16 +49,23 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 // and subscription lines) and readability's text is taken; otherwise
 // trafilatura's, which is the more precise of the two on its own.
 func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL) ([]string, float64) {
-	res, err := trafilatura.ExtractDocument(root, trafilatura.Options{
-		OriginalURL:     base,
-		ExcludeComments: true,
-		HtmlDateMode:    trafilatura.Disabled,
-	})
 	var tParas []string
 	var tDensity float64
-	if err == nil && res != nil {
-		tParas = looseParagraphs(res.ContentNode)
-		tDensity = linkDensity(res.ContentNode)
+	// Trafilatura builds its text by repeated string concatenation, which
+	// grows with the square of the text; pages with far more text than
+	// any article (dumps, generated pages) go to readability alone.
+	if textBytes(root, maxTrafilaturaText) < maxTrafilaturaText {
+		res, err := trafilatura.ExtractDocument(root, trafilatura.Options{
+			OriginalURL:     base,
+			ExcludeComments: true,
+			HtmlDateMode:    trafilatura.Disabled,
+		})
+		if err == nil && res != nil {
+			tParas = looseParagraphs(res.ContentNode)
+			tDensity = linkDensity(res.ContentNode)
+		}
+	} else {
+		e.log.Debug("page text too large for trafilatura; readability only", "limit", maxTrafilaturaText)
 	}
 	if ctx.Err() != nil {
 		return tParas, tDensity
@@ -92,6 +99,26 @@ func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL)
 		return rParas, rDensity
 	}
 	return tParas, tDensity
+}
+
+// maxTrafilaturaText is the most page text handed to trafilatura.
+const maxTrafilaturaText = 256 << 10
+
+// textBytes counts the bytes of text under n, stopping at limit.
+func textBytes(n *html.Node, limit int) int {
+	total := 0
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil && total < limit; c = c.NextSibling {
+			if c.Type == html.TextNode {
+				total += len(c.Data)
+			} else if c.Type == html.ElementNode && c.Data != "script" && c.Data != "style" {
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return total
 }
 
 // continuationWords is the shortest paragraph taken as running prose when
