@@ -337,3 +337,39 @@ func TestConfigValidate(t *testing.T) {
 		t.Error("nil gazetteer accepted")
 	}
 }
+
+// TestShortCyrillicNames checks names whose stem is shorter than four
+// letters: they match their inflected forms, not words sharing the stem.
+func TestShortCyrillicNames(t *testing.T) {
+	g, err := NewGazetteer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, id string }{
+		{"Газа", "Q39760"}, {"Газы", "Q39760"}, {"Газе", "Q39760"},
+		{"Женева", "Q71"}, {"Женеве", "Q71"},
+		{"Росія", "RU"}, {"Росії", "RU"}, {"Росією", "RU"},
+		{"Рим", "Q220"}, {"Рима", "Q220"},
+		{"Индия", "IN"}, {"Индии", "IN"},
+		{"Перу", "PE"}, {"Мали", "ML"},
+	} {
+		if _, id, ok := g.Lookup(tc.name); !ok || id != tc.id {
+			t.Errorf("Lookup(%q) = %q, %v; want %q", tc.name, id, ok, tc.id)
+		}
+	}
+	for _, word := range []string{"Газ", "Жена", "Мало", "Мода", "Пера", "Мила"} {
+		if kind, id, ok := g.Lookup(word); ok {
+			t.Errorf("Lookup(%q) = %s %s: a common word taken for a name", word, kind, id)
+		}
+	}
+	// Того is Togo, and "of that": in text it is never taken for Togo.
+	e, err := New(Config{}, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &article.Article{Body: "Того же мнения придерживается Песков. Мало кто верит в перемирие.", Language: "ru"}
+	e.Enrich(a)
+	if len(a.Entities.Countries) != 0 {
+		t.Errorf("countries %v, want none", a.Entities.Countries)
+	}
+}

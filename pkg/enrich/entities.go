@@ -27,7 +27,9 @@ func (g *Gazetteer) match(toks []token, lang string, out []mention) []mention {
 		}
 		for _, ai := range cands {
 			a := &g.aliases[ai]
-			if len(a.keys) <= bestLen || i+len(a.keys) > len(toks) {
+			// At equal length a blocked phrase wins ("مالی" is "financial"
+			// before it is Mali).
+			if len(a.keys) < bestLen || len(a.keys) == bestLen && (!a.blocked || best >= 0 && g.aliases[best].blocked) || i+len(a.keys) > len(toks) {
 				continue
 			}
 			if a.lang != "" && a.lang != lang {

@@ -300,6 +300,19 @@ func (g *Gazetteer) addAlias(entry int32, name, lang string) {
 	if len(keys) == 0 {
 		return
 	}
+	// A one-word Cyrillic name whose stem is too short to match by stem
+	// matches its inflected forms instead.
+	if len(keys) == 1 && caps[0] != capAll {
+		if r, _ := utf8.DecodeRuneInString(keys[0]); unicode.Is(unicode.Cyrillic, r) && utf8.RuneCountInString(stemCyrillic(keys[0])) < 4 {
+			for _, f := range cyrForms(keys[0]) {
+				g.addKeys(entry, []string{f}, caps, lang)
+			}
+		}
+	}
+	g.addKeys(entry, keys, caps, lang)
+}
+
+func (g *Gazetteer) addKeys(entry int32, keys []string, caps []capClass, lang string) {
 	joined := strings.Join(keys, " ")
 	if _, dup := g.exact[joined]; !dup {
 		g.exact[joined] = entry

@@ -185,7 +185,7 @@ func (g *Gazetteer) tokenize(text string, toks []token) []token {
 		}
 		t.key = t.lower
 		if sc == scriptCyrillic && t.caps != capAll {
-			t.key = stemCyrillic(t.lower)
+			t.key = cyrKey(t.lower)
 		}
 		toks = append(toks, t)
 		newSent = false
@@ -240,6 +240,50 @@ var cyrEndingsList = []string{
 	"ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "ией", "иям", "иях", "ією", "ова", "ову", "ове", "ева", "еву", "еве", "ові", "еві",
 	"ой", "ей", "ий", "ый", "ая", "яя", "ое", "ее", "ую", "юю", "ые", "ие", "ых", "их", "ым", "им", "ом", "ем", "ам", "ям", "ах", "ях", "ия", "ии", "ию", "ья", "ью", "ов", "ев", "ою", "ею", "ів", "ій", "ої", "ія", "ії", "ію", "ім", "ою", "ої", "ці",
 	"а", "я", "о", "е", "у", "ю", "ы", "и", "і", "ї", "ь", "й", "є",
+}
+
+// cyrKey is the matching key of a lower-case Cyrillic word: its stem, or
+// the word itself when the stem would be shorter than four letters (short
+// stems are shared by too many words: Газа and газ, Мали and мало). Names
+// with short stems get their inflected forms from cyrForms instead.
+func cyrKey(w string) string {
+	if s := stemCyrillic(w); utf8.RuneCountInString(s) >= 4 {
+		return s
+	}
+	return w
+}
+
+// cyrForms returns the inflected forms of a short Russian or Ukrainian
+// noun given in the nominative, by its declension class; indeclinable
+// names (Перу, Того, Баку) have none.
+func cyrForms(w string) []string {
+	cut := func(suffix string, endings ...string) []string {
+		base := strings.TrimSuffix(w, suffix)
+		out := make([]string, len(endings))
+		for i, e := range endings {
+			out[i] = base + e
+		}
+		return out
+	}
+	switch {
+	case strings.HasSuffix(w, "ия"):
+		return cut("ия", "ии", "ию", "ией")
+	case strings.HasSuffix(w, "ія"):
+		return cut("ія", "ії", "ію", "ією")
+	case strings.HasSuffix(w, "а"):
+		return cut("а", "ы", "и", "е", "у", "ой", "ою", "і")
+	case strings.HasSuffix(w, "я"):
+		return cut("я", "и", "е", "ю", "ей", "ею", "і", "ї")
+	case strings.HasSuffix(w, "й"):
+		return cut("й", "я", "ю", "ем", "е", "ї", "єм")
+	case strings.HasSuffix(w, "ь"):
+		return cut("ь", "и", "ю", "ью", "я", "ем", "і")
+	}
+	r, _ := utf8.DecodeLastRuneInString(w)
+	if strings.ContainsRune("оеиуюіыэ", r) {
+		return nil
+	}
+	return cut("", "а", "у", "ом", "е", "ым", "і", "ові", "ем")
 }
 
 // stemCyrillic strips the longest known ending that leaves a stem of at
