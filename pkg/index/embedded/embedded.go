@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	bleveindex "github.com/blevesearch/bleve_index_api"
 
 	"github.com/parley-news/parley/pkg/article"
@@ -74,7 +75,10 @@ func Open(cfg Config, logger *slog.Logger) (*Index, error) {
 		if err != nil {
 			return nil, fmt.Errorf("build index mapping: %w", err)
 		}
-		idx, err := bleve.NewMemOnly(m)
+		// Not bleve.NewMemOnly, which is the older upsidedown engine on a
+		// treap (slow, and another engine than on disk): scorch without a
+		// path keeps its segments in memory.
+		idx, err := bleve.NewUsing("", m, scorch.Name, bleve.Config.DefaultKVStore, nil)
 		if err != nil {
 			return nil, fmt.Errorf("create in-memory index: %w", err)
 		}
@@ -120,7 +124,7 @@ func Open(cfg Config, logger *slog.Logger) (*Index, error) {
 		if err != nil {
 			return nil, fmt.Errorf("build index mapping: %w", err)
 		}
-		idx, err := bleve.NewUsing(cfg.Path, m, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, runtime)
+		idx, err := bleve.NewUsing(cfg.Path, m, scorch.Name, bleve.Config.DefaultKVStore, runtime)
 		if err != nil {
 			return nil, fmt.Errorf("create index %s: %w", cfg.Path, err)
 		}

@@ -84,7 +84,7 @@ func buildMapping() (*mapping.IndexMappingImpl, error) {
 	}
 	story := bleve.NewKeywordFieldMapping()
 	story.Analyzer = keyword.Name
-	story.Store = true // read back when collapsing stories
+	story.Store = false
 	story.IncludeInAll = false
 	story.IncludeTermVectors = false
 	dm.AddFieldMappingsAt(index.DocStoryID, story)

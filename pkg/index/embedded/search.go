@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/index"
@@ -42,7 +43,7 @@ var facetFields = map[string]string{
 // Facets count the top 10 values over all matching articles (not over
 // collapsed stories). With CollapseStories, hits are grouped by story_id in
 // Go, the best hit of each story kept: Search reads up to 5000 matching
-// articles (story ids only) to do so. Total is then the exact number of
+// articles (their story ids, from doc values) to do so. Total is then the exact number of
 // stories when at most 5000 articles matched, and otherwise an upper bound:
 // the stories seen plus every article not read.
 func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, error) {
@@ -60,21 +61,19 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 	}
 	from := max(req.From, 0)
 
-	sort := []string{"-_score", "-" + index.DocPublishedAt, "_id"}
-	if _, all := q.(query.All); all {
-		sort = []string{"-" + index.DocPublishedAt, "_id"}
-	}
+	_, all := q.(query.All)
+	order := sortOrder(all)
 	bq := translate(q)
 
 	newRequest := func(size, from int, fields []string) *bleve.SearchRequest {
 		sr := bleve.NewSearchRequestOptions(bq, size, from, false)
-		sr.SortBy(sort)
+		sr.SortByCustom(order)
 		sr.Fields = fields
 		return sr
 	}
 	sr := newRequest(size, from, []string{fieldArticle})
 	if req.CollapseStories {
-		sr = newRequest(collapsePage, 0, []string{index.DocStoryID})
+		sr = newRequest(collapsePage, 0, nil)
 	}
 	for _, name := range req.Facets {
 		field, ok := facetFields[name]
@@ -130,7 +129,7 @@ func (ix *Index) collapse(ctx context.Context, res *bleve.SearchResult, newReque
 	read := 0
 	for {
 		for _, h := range res.Hits {
-			story, _ := h.Fields[index.DocStoryID].(string)
+			story := storyOf(h)
 			key := "story:" + story
 			if story == "" {
 				key = "id:" + h.ID
@@ -148,13 +147,42 @@ func (ix *Index) collapse(ctx context.Context, res *bleve.SearchResult, newReque
 			ix.logger.Debug("collapsed search read its limit", "matches", res.Total, "read", read)
 			return ids, len(ids) + int(res.Total) - read, nil
 		}
-		sr := newRequest(collapsePage, read, []string{index.DocStoryID})
+		sr := newRequest(collapsePage, read, nil)
 		var err error
 		res, err = ix.idx.SearchInContext(ctx, sr)
 		if err != nil {
 			return nil, 0, fmt.Errorf("search: collapse stories: %w", err)
 		}
 	}
+}
+
+// sortOrder is relevance, then newest first (all: newest first only), then
+// id for a stable order. It ends with story_id, which cannot change the
+// order (ids are unique) but puts each hit's story id, read from doc
+// values, in its sort values: collapsing reads it there instead of loading
+// stored fields.
+func sortOrder(all bool) bsearch.SortOrder {
+	var order bsearch.SortOrder
+	if !all {
+		order = append(order, &bsearch.SortScore{Desc: true})
+	}
+	return append(order,
+		&bsearch.SortField{Field: index.DocPublishedAt, Desc: true, Type: bsearch.SortFieldAsDate, Missing: bsearch.SortFieldMissingLast},
+		&bsearch.SortDocID{},
+		&bsearch.SortField{Field: index.DocStoryID, Type: bsearch.SortFieldAsString, Missing: bsearch.SortFieldMissingLast},
+	)
+}
+
+// storyOf returns the story_id of a hit from its last sort value.
+func storyOf(h *bsearch.DocumentMatch) string {
+	if len(h.Sort) == 0 {
+		return ""
+	}
+	v := h.Sort[len(h.Sort)-1]
+	if v == bsearch.HighTerm || v == bsearch.LowTerm {
+		return ""
+	}
+	return v
 }
 
 func facets(res *bleve.SearchResult, names []string) map[string][]index.FacetCount {
