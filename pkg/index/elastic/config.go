@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/parley-news/parley/pkg/query"
 )
 
 // DefaultAlias is the alias parley reads and writes through.
@@ -61,7 +63,7 @@ type Config struct {
 	// Resolver expands person and place names to their known spellings and
 	// entity ids before translation (query.Expand); nil leaves queries as
 	// parsed.
-	Resolver Resolver
+	Resolver query.Resolver
 }
 
 // Defaults fills zero settings.

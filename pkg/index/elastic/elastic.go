@@ -149,9 +149,6 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Index, error) 
 	if err := ix.install(ctx); err != nil {
 		return nil, err
 	}
-	if cfg.Resolver != nil && !expandAvailable {
-		logger.Warn("name expansion is not available yet: queries match the names as typed")
-	}
 	ix.start()
 	logger.Info("elasticsearch index ready", "index", ix.name, "mapping_version", MappingVersion,
 		"workers", cfg.Workers, "flush_bytes", cfg.FlushBytes)

@@ -46,18 +46,20 @@ func Translate(n query.Node) (map[string]any, error) {
 
 func matchAll() map[string]any { return map[string]any{"match_all": map[string]any{}} }
 
-func textQuery(field, value string, phrase bool) map[string]any {
-	if phrase {
-		return map[string]any{"match_phrase": map[string]any{field: map[string]any{"query": value}}}
-	}
-	return map[string]any{"match": map[string]any{field: map[string]any{"query": value, "operator": "and"}}}
+// textQuery matches value as a run of consecutive tokens within one value
+// of field, whether or not the user quoted it: a word the analyser splits
+// (al-Sisi) stays together, as in query.Match and the embedded backend.
+// match_phrase analyses value with the field's (standard) analyzer, the
+// analysis query.Analyze mirrors.
+func textQuery(field, value string) map[string]any {
+	return map[string]any{"match_phrase": map[string]any{field: map[string]any{"query": value}}}
 }
 
 func translateTerm(t query.Term) (map[string]any, error) {
 	if t.Field == query.FieldText {
 		should := make([]any, 0, len(index.TextFields))
 		for _, f := range index.TextFields {
-			should = append(should, textQuery(f, t.Value, t.Phrase))
+			should = append(should, textQuery(f, t.Value))
 		}
 		return map[string]any{"bool": map[string]any{"should": should, "minimum_should_match": 1}}, nil
 	}
@@ -79,7 +81,7 @@ func translateTerm(t query.Term) (map[string]any, error) {
 	if keyword {
 		return map[string]any{"term": map[string]any{name: map[string]any{"value": index.NormalizeKeyword(name, t.Value)}}}, nil
 	}
-	return textQuery(name, t.Value, t.Phrase), nil
+	return textQuery(name, t.Value), nil
 }
 
 func translateAnd(children []query.Node) (map[string]any, error) {

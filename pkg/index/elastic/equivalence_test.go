@@ -1,0 +1,120 @@
+package elastic
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/index/embedded"
+	"github.com/parley-news/parley/pkg/query"
+)
+
+// names is a small resolver over the fixtures' entities: every spelling
+// of a name maps to its Wikidata id.
+type names map[string][2]string
+
+func (n names) Lookup(name string) (kind, id string, ok bool) {
+	v, ok := n[strings.ToLower(strings.TrimSpace(name))]
+	return v[0], v[1], ok
+}
+
+var testNames = names{
+	"zelensky":            {query.KindPerson, "Q3881298"},
+	"zelenskiy":           {query.KindPerson, "Q3881298"},
+	"zelenskyy":           {query.KindPerson, "Q3881298"},
+	"volodymyr zelenskyy": {query.KindPerson, "Q3881298"},
+	"зеленський":          {query.KindPerson, "Q3881298"},
+	"putin":               {query.KindPerson, "Q7747"},
+	"vladimir putin":      {query.KindPerson, "Q7747"},
+	"kyiv":                {query.KindPlace, "Q1899"},
+	"kiev":                {query.KindPlace, "Q1899"},
+	"ukraine":             {query.KindCountry, "UA"},
+	"uae":                 {query.KindCountry, "AE"},
+}
+
+// TestSameResultsAsEmbedded indexes the fixtures into the embedded (Bleve)
+// index and into Elasticsearch and checks that every query finds the same
+// articles, totals and facet counts on both.
+func TestSameResultsAsEmbedded(t *testing.T) {
+	es := openTest(t, func(c *Config) { c.Resolver = testNames })
+	emb, err := embedded.Open(embedded.Config{Resolver: testNames}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Close()
+	arts := fixtures(t)
+	mustIndex(t, es, arts)
+	for i, err := range emb.Index(context.Background(), arts) {
+		if err != nil {
+			t.Fatalf("embedded index %s: %v", arts[i].ID, err)
+		}
+	}
+
+	queries := []string{
+		"zelensky", "Зеленський", "person:zelensky", "kiev", "country:ukraine", "country:uae",
+		"vladimir putin", "putin AND NOT zelensky", `"Volodymyr Zelenskiy"`,
+		"al-sisi", "russia-ukraine", "u.s.", "kyiv's", "NOT (talks OR summit)",
+		"story:s-abudhabi", "entity:q7747",
+	}
+	for _, c := range searchCases {
+		queries = append(queries, c.q)
+	}
+	facets := []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic}
+	for _, qs := range queries {
+		for _, collapse := range []bool{false, true} {
+			q, err := query.Parse(qs)
+			if err != nil {
+				t.Fatalf("parse %q: %v", qs, err)
+			}
+			req := index.Request{Query: q, Size: 50, Facets: facets, CollapseStories: collapse}
+			a, err := es.Search(context.Background(), req)
+			if err != nil {
+				t.Fatalf("elasticsearch %q: %v", qs, err)
+			}
+			b, err := emb.Search(context.Background(), req)
+			if err != nil {
+				t.Fatalf("embedded %q: %v", qs, err)
+			}
+			if collapse {
+				// Which article stands for a story may differ with
+				// scoring; the stories must not.
+				if sa, sb := stories(a), stories(b); !slices.Equal(sa, sb) || a.Total != b.Total {
+					t.Errorf("%q collapsed: elasticsearch %d %v, embedded %d %v", qs, a.Total, sa, b.Total, sb)
+				}
+				continue
+			}
+			if ia, ib := ids(a), ids(b); !slices.Equal(ia, ib) || a.Total != b.Total {
+				t.Errorf("%q: elasticsearch %d %v, embedded %d %v", qs, a.Total, ia, b.Total, ib)
+			}
+			for _, f := range facets {
+				if !sameFacet(a.Facets[f], b.Facets[f]) {
+					t.Errorf("%q facet %s: elasticsearch %v, embedded %v", qs, f, a.Facets[f], b.Facets[f])
+				}
+			}
+		}
+	}
+}
+
+func stories(r *index.Result) []string {
+	var out []string
+	for _, h := range r.Hits {
+		s := h.StoryID
+		if s == "" {
+			s = "article:" + h.ID
+		}
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// sameFacet compares facet counts as sets: ties may come in any order.
+func sameFacet(a, b []index.FacetCount) bool {
+	key := func(f index.FacetCount) string { return f.Value }
+	sa, sb := slices.Clone(a), slices.Clone(b)
+	slices.SortFunc(sa, func(x, y index.FacetCount) int { return strings.Compare(key(x), key(y)) })
+	slices.SortFunc(sb, func(x, y index.FacetCount) int { return strings.Compare(key(x), key(y)) })
+	return slices.Equal(sa, sb)
+}
