@@ -1,0 +1,101 @@
+package embedded
+
+import (
+	"math/rand"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/query"
+)
+
+// TestRandomQueriesAgree builds random queries from the test articles'
+// own words, phrases, keywords and dates and checks that query.Match and
+// Search find the same articles for each.
+func TestRandomQueriesAgree(t *testing.T) {
+	r := testResolver()
+	ix := openTest(t, Config{Resolver: r})
+	arts := testArticles()
+	fill(t, ix, arts)
+	docs := make([]*query.Document, len(arts))
+	var words []string
+	for i, a := range arts {
+		docs[i] = query.NewDocument(a)
+		for _, tok := range query.Analyze(a.Title + " " + a.Body + " " + a.Source) {
+			words = append(words, tok.Text)
+		}
+	}
+	words = append(words, "Zelenskiy", "Kiev", "UAE", "Ukraine", "Vladimir", "Putin", "nothing", "al-Sisi", "U.S.")
+	keywords := map[query.Field][]string{
+		query.FieldLanguage: {"en", "uk", "FR", "de"},
+		query.FieldCountry:  {"UA", "ru", "AE", "Ukraine", "UAE", "EG", "xx"},
+		query.FieldTopic:    {"diplomacy", "economy", "middle-east", "sport"},
+		query.FieldStory:    {"s1", "s3", "s7", "none"},
+		query.FieldEntity:   {qZelensky, qKyiv, "Q85", "Q1"},
+	}
+	rnd := rand.New(rand.NewSource(7))
+	pick := func(s []string) string { return s[rnd.Intn(len(s))] }
+	day := func() time.Time {
+		return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rnd.Intn(500*24)) * time.Hour)
+	}
+	var gen func(depth int) query.Node
+	gen = func(depth int) query.Node {
+		k := rnd.Intn(10)
+		if depth > 2 {
+			k = rnd.Intn(5)
+		}
+		switch k {
+		case 0, 1:
+			return query.Term{Value: pick(words)}
+		case 2:
+			i := rnd.Intn(len(words) - 2)
+			return query.Term{Value: words[i] + " " + words[i+1], Phrase: true}
+		case 3:
+			fields := []query.Field{query.FieldLanguage, query.FieldCountry, query.FieldTopic, query.FieldStory, query.FieldEntity}
+			f := fields[rnd.Intn(len(fields))]
+			return query.Term{Field: f, Value: pick(keywords[f])}
+		case 4:
+			fields := []query.Field{query.FieldTitle, query.FieldSource, query.FieldPerson}
+			return query.Term{Field: fields[rnd.Intn(3)], Value: pick(words)}
+		case 5:
+			from, to := day(), day()
+			if from.After(to) {
+				from, to = to, from
+			}
+			if rnd.Intn(3) == 0 {
+				from = time.Time{}
+			}
+			return query.Range{Field: query.FieldPublished, From: from, To: to}
+		case 6:
+			return query.Not{Child: gen(depth + 1)}
+		case 7, 8:
+			return query.And{Children: []query.Node{gen(depth + 1), gen(depth + 1)}}
+		default:
+			return query.Or{Children: []query.Node{gen(depth + 1), gen(depth + 1), gen(depth + 1)}}
+		}
+	}
+	partial := 0
+	for range 400 {
+		n := gen(0)
+		res := search(t, ix, index.Request{Query: n, Size: 100})
+		var matched []string
+		expanded := query.Expand(n, r)
+		for i, d := range docs {
+			if query.Match(expanded, d) {
+				matched = append(matched, arts[i].ID)
+			}
+		}
+		if got := sorted(ids(res.Hits)); !slices.Equal(got, sorted(matched)) {
+			t.Errorf("%s: Search = %v, Match = %v", query.Format(n), got, matched)
+		}
+		if len(matched) > 0 && len(matched) < len(arts) {
+			partial++
+		}
+	}
+	// The comparison says little if most queries match all or nothing.
+	if partial < 100 {
+		t.Errorf("only %d of 400 random queries matched some but not all articles", partial)
+	}
+	t.Logf("%d of 400 random queries matched some but not all articles", partial)
+}
