@@ -95,7 +95,12 @@ func Parse(s string) (Node, error) {
 type parser struct {
 	items []item
 	i     int
+	depth int // open parentheses and NOTs around the current item
 }
+
+// maxDepth bounds nesting, so that a hostile query cannot make the parser,
+// the matcher or a backend recurse without end.
+const maxDepth = 100
 
 func (p *parser) peek() item { return p.items[p.i] }
 func (p *parser) next() item {
@@ -211,6 +216,13 @@ func (p *parser) parseAnd() (Node, error) {
 
 func (p *parser) parseUnary() (Node, error) {
 	it := p.next()
+	if it.kind == itemNot || it.kind == itemMinus || it.kind == itemLParen {
+		if p.depth >= maxDepth {
+			return nil, errorf(it.pos, "query nested too deeply (more than %d levels)", maxDepth)
+		}
+		p.depth++
+		defer func() { p.depth-- }()
+	}
 	switch it.kind {
 	case itemTerm, itemRange:
 		return it.node, nil

@@ -109,6 +109,8 @@ func TestParseErrors(t *testing.T) {
 		{"published_at:[2026-01-01 2026-02-01]", 13, "a date range looks like published_at:[2026-01-01 TO 2026-02-01] at 13"},
 		{"published_at:[2026-13-01 TO *]", 13, `invalid date "2026-13-01": use YYYY-MM-DD or RFC 3339 (2026-01-02T15:04:05Z) or * at 13`},
 		{"published_at:[2026-02-01 TO 2026-01-01]", 13, "date range starts after it ends at 13"},
+		{strings.Repeat("(", 101) + "a" + strings.Repeat(")", 101), 100, "query nested too deeply (more than 100 levels) at 100"},
+		{strings.Repeat("NOT ", 101) + "a", 400, "query nested too deeply (more than 100 levels) at 400"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
