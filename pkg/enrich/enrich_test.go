@@ -373,3 +373,24 @@ func TestShortCyrillicNames(t *testing.T) {
 		t.Errorf("countries %v, want none", a.Entities.Countries)
 	}
 }
+
+// TestNoSharedSpellings checks that no spelling names two entities of the
+// gazetteer (the first would win silently).
+func TestNoSharedSpellings(t *testing.T) {
+	g, err := NewGazetteer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]int32{}
+	for _, a := range g.aliases {
+		if a.blocked {
+			continue
+		}
+		k := strings.Join(a.keys, " ")
+		if o, ok := owners[k]; ok && o != a.entry {
+			t.Errorf("spelling %q names both %s and %s", k, g.entries[o].Name, g.entries[a.entry].Name)
+			continue
+		}
+		owners[k] = a.entry
+	}
+}

@@ -85,6 +85,8 @@ type personRec struct {
 }
 
 type countryRec struct {
+	// Name overrides the CLDR English name as the canonical name.
+	Name      string              `yaml:"name"`
 	Aliases   []string            `yaml:"aliases"`
 	Adj       map[string][]string `yaml:"adj"`
 	Ambiguous *ambiguity          `yaml:"ambiguous"`
@@ -146,17 +148,42 @@ func (g *Gazetteer) loadCountries() error {
 	if err := yaml.Unmarshal(b, &extra); err != nil {
 		return fmt.Errorf("decode countries.yaml: %w", err)
 	}
+	// A CLDR spelling shared by two countries (Нигер and Нигерия once
+	// stemmed; "Saint-Martin") names neither.
+	owners := map[string]map[string]bool{}
+	for _, c := range cldr {
+		for _, names := range c.Names {
+			for _, n := range names {
+				for _, v := range cldrVariants(n) {
+					k := g.joinedKey(v)
+					if owners[k] == nil {
+						owners[k] = map[string]bool{}
+					}
+					owners[k][c.Code] = true
+				}
+			}
+		}
+	}
 	for _, c := range cldr {
 		if len(c.Names["en"]) == 0 {
 			return fmt.Errorf("country %s has no English name", c.Code)
 		}
 		x := extra.Countries[c.Code]
 		idx := int32(len(g.entries))
-		g.entries = append(g.entries, Entry{Kind: KindCountry, Name: c.Names["en"][0], ID: c.Code, Country: c.Code, amb: x.Ambiguous})
+		name := c.Names["en"][0]
+		if x.Name != "" {
+			name = x.Name
+			g.addAlias(idx, name, "")
+		}
+		g.entries = append(g.entries, Entry{Kind: KindCountry, Name: name, ID: c.Code, Country: c.Code, amb: x.Ambiguous})
 		g.countries[c.Code] = idx
 		for _, l := range []string{"en", "ru", "uk", "fr", "de", "es", "ar", "pt", "it", "ur"} {
 			for _, n := range c.Names[l] {
-				g.addAlias(idx, n, "")
+				for _, v := range cldrVariants(n) {
+					if len(owners[g.joinedKey(v)]) == 1 {
+						g.addAlias(idx, v, "")
+					}
+				}
 			}
 		}
 		for _, n := range x.Aliases {
@@ -209,12 +236,35 @@ func (g *Gazetteer) loadEntities(file, kind string) error {
 		}
 		idx := int32(len(g.entries))
 		g.entries = append(g.entries, e)
-		g.addAlias(idx, r.Name, "")
+		if !g.owned(r.Name, idx) {
+			g.addAlias(idx, r.Name, "")
+		}
 		for _, a := range r.Aliases {
 			g.addAlias(idx, a, "")
 		}
 	}
 	return nil
+}
+
+// cldrVariants returns a CLDR name with the spellings news text uses:
+// "and" for "&", "Saint" for "St.", without a parenthesis ("Myanmar (Burma)").
+// The text in a parenthesis is not a name of the country: in "Внешние
+// малые острова (США)" it names another.
+func cldrVariants(n string) []string {
+	if i := strings.Index(n, " ("); i > 0 {
+		n = n[:i]
+	}
+	out := []string{n}
+	if strings.Contains(n, " & ") {
+		out = append(out, strings.ReplaceAll(n, " & ", " and "))
+	}
+	if strings.HasPrefix(n, "St. ") {
+		out = append(out, "Saint "+n[4:])
+	}
+	if strings.HasSuffix(n, " SAR China") {
+		out = append(out, strings.TrimSuffix(n, " SAR China"))
+	}
+	return out
 }
 
 func startsLower(s string) bool {
@@ -326,6 +376,17 @@ func (g *Gazetteer) addKeys(entry int32, keys []string, caps []capClass, lang st
 	}
 	g.aliases = append(g.aliases, alias{entry: entry, keys: keys, caps: caps, lang: lang})
 	g.byFirst[keys[0]] = append(g.byFirst[keys[0]], int32(len(g.aliases)-1))
+}
+
+// owned reports whether name is already a spelling of an entry other than entry.
+func (g *Gazetteer) owned(name string, entry int32) bool {
+	o, ok := g.exact[g.joinedKey(name)]
+	return ok && o != entry
+}
+
+func (g *Gazetteer) joinedKey(name string) string {
+	keys, _ := g.split(name)
+	return strings.Join(keys, " ")
 }
 
 func (g *Gazetteer) addBlocked(name string) {
