@@ -13,7 +13,7 @@ import (
 
 // mainText returns the article body (paragraphs separated by a blank line)
 // or "" and the reason there is none.
-func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.Document, base *url.URL, rule *compiledRule, m *meta) (string, string) {
+func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.Document, base *url.URL, rule *compiledRule, m *meta, title string) (string, string) {
 	if rule != nil && len(rule.body) > 0 {
 		var paras []string
 		for _, sel := range rule.body {
@@ -29,6 +29,7 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 		e.log.Debug("site rule body selectors found too little text; using the generic method", "host", rule.host)
 	}
 	paras, density := e.generic(ctx, root, base)
+	paras = dropBoilerplate(paras, title)
 	body := strings.Join(paras, "\n\n")
 	if reason := classifyEmpty(doc, m, paras, density, e.cfg.MinBodyChars); reason != "" {
 		e.log.Debug("no article body", "reason", reason, "chars", textLen(paras), "link_density", density,

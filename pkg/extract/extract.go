@@ -231,7 +231,7 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 	a.Title = pickTitle(m, h, rule, doc, base)
 	a.Source = firstNonEmpty(m.siteName, h.Source)
 
-	body, reason := e.mainText(ctx, root, doc, base, rule, m)
+	body, reason := e.mainText(ctx, root, doc, base, rule, m, a.Title)
 	body = dropLeadingTitle(body, a.Title)
 	a.Body = body
 	a.EmptyReason = reason

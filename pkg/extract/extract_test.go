@@ -66,7 +66,8 @@ func TestBodyKeepsArticleDropsBoilerplate(t *testing.T) {
 		}
 	}
 	drop := []string{"Most read", "Celebrity chef", "Storm warning", "Related stories", "Timeline: two years",
-		"Privacy policy", "All rights reserved", "Business", "Sport"}
+		"Privacy policy", "All rights reserved", "Business", "Sport", "Related:", "Sign up for",
+		"Ministers meet for first talks"}
 	for _, d := range drop {
 		if strings.Contains(a.Body, d) {
 			t.Errorf("body keeps boilerplate %q\nbody:\n%s", d, a.Body)
@@ -77,6 +78,28 @@ func TestBodyKeepsArticleDropsBoilerplate(t *testing.T) {
 	}
 	if a.EmptyReason != "" {
 		t.Errorf("EmptyReason = %q", a.EmptyReason)
+	}
+}
+
+func TestDropBoilerplate(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    []string
+		title string
+		want  []string
+	}{
+		{"cross-link anywhere", []string{"One two three.", "Read more: Other story", "Four five six."}, "", []string{"One two three.", "Four five six."}},
+		{"calls to action at the end", []string{"Body text.", "Follow us on Twitter", "Subscribe to our newsletter"}, "", []string{"Body text."}},
+		{"call to action inside the text stays", []string{"Body text.", "Sign up for an account first.", "Then log in."}, "", []string{"Body text.", "Sign up for an account first.", "Then log in."}},
+		{"url at the start", []string{"https://example.com/a/b", "Body text."}, "", []string{"Body text."}},
+		{"headline repeated in other words", []string{"Plague: third case confirmed in China", "Body text."}, "Third case of plague confirmed in China", []string{"Body text."}},
+		{"long paragraph is prose", []string{"Body.", "Copyright " + strings.Repeat("law word ", 30)}, "", []string{"Body.", "Copyright " + strings.Repeat("law word ", 30)}},
+	}
+	for _, tt := range tests {
+		got := dropBoilerplate(tt.in, tt.title)
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }
 
