@@ -394,3 +394,42 @@ func TestNoSharedSpellings(t *testing.T) {
 		owners[k] = a.entry
 	}
 }
+
+func TestQuotePatterns(t *testing.T) {
+	e := newTestEnricher(t)
+	tests := []struct {
+		text, quote, speaker string
+	}{
+		{`“We are ready for talks,” Peskov told reporters.`, "We are ready for talks", "Dmitry Peskov"},
+		{`“We are ready for talks,” Kremlin spokesman Dmitry Peskov said on Monday.`, "We are ready for talks", "Dmitry Peskov"},
+		{`"We are ready for talks," said Zelenskiy.`, "We are ready for talks", "Volodymyr Zelensky"},
+		{`Lavrov said: «Мы готовы к переговорам».`, "Мы готовы к переговорам", "Sergey Lavrov"},
+		{`In a statement, the Kremlin said: "The decision is final and binding."`, "The decision is final and binding.", "Kremlin"},
+		{`“It is not over yet,” one US official said.`, "It is not over yet", "US official"},
+		{`“It is not over yet,” said a senior Russian diplomat.`, "It is not over yet", "Russian diplomat"},
+		{`Sybiha met Rubio in Geneva. “We agreed on the next steps,” he said.`, "We agreed on the next steps", ""},
+		{`Sybiha arrived in Geneva on Monday. “We agreed on the next steps,” he said.`, "We agreed on the next steps", "Andrii Sybiha"},
+		{`Putin called the plan ‘a good basis for talks’ on Friday.`, "a good basis for talks", "Vladimir Putin"},
+		{`The ‘coalition of the willing’ met in Paris.`, "coalition of the willing", ""},
+		{`Zelensky's office said the sides' positions were "still far apart".`, "still far apart", "Zelensky's office"},
+		{`„Wir sind bereit“, sagte Merz.`, "Wir sind bereit", "Friedrich Merz"},
+	}
+	for _, tc := range tests {
+		a := &article.Article{Body: tc.text, Language: "en"}
+		e.Enrich(a)
+		i := slices.IndexFunc(a.Quotes, func(q article.Quote) bool { return q.Text == tc.quote })
+		if i < 0 {
+			t.Errorf("%s: quote %q not found in %+v", tc.text, tc.quote, a.Quotes)
+			continue
+		}
+		if got := a.Quotes[i].Speaker; got != tc.speaker {
+			t.Errorf("%s: speaker %q, want %q", tc.text, got, tc.speaker)
+		}
+	}
+	// Apostrophes are not quotation marks.
+	a := &article.Article{Body: "Russia's and Ukraine's delegations met; the ministers' talks went on.", Language: "en"}
+	e.Enrich(a)
+	if len(a.Quotes) != 0 {
+		t.Errorf("apostrophes taken for quotes: %+v", a.Quotes)
+	}
+}

@@ -107,7 +107,7 @@ var speechVerbs = map[string]bool{
 	"claimed": true, "argued": true, "described": true, "acknowledged": true, "admitted": true,
 	"posted": true, "tweeted": true, "remarked": true, "scored": true, "recalled": true, "believes": true,
 	"thinks": true, "thought": true, "agreed": true, "urged": true, "confirmed": true, "denied": true,
-	"suggested": true, "responded": true, "answered": true, "commented": true,
+	"suggested": true, "responded": true, "answered": true, "commented": true, "called": true,
 }
 
 // keepAmbiguous decides whether a mention of an ambiguous name means the

@@ -99,6 +99,7 @@ var roleNouns = map[string]bool{
 	"spokesman": true, "spokeswoman": true, "spokesperson": true, "minister": true, "aide": true, "envoy": true,
 	"negotiator": true, "negotiators": true, "analyst": true, "expert": true, "lawmaker": true, "senator": true,
 	"officer": true, "ambassador": true, "adviser": true, "advisor": true, "statement": true, "ministry": true,
+	"office": true, "government": true, "spokespeople": true, "aides": true,
 }
 
 var speakerSkip = map[string]bool{
@@ -279,17 +280,22 @@ func (qc *quoteCtx) speakerBefore(lo, hi int) (string, string, bool) {
 			}
 		}
 	}
-	for k := hi - 1; k >= lo; k-- {
-		if mi := qc.mentionAt[k]; mi >= 0 && qc.g.entries[qc.ms[mi].entry].Kind == KindPerson {
-			e := qc.g.entries[qc.ms[mi].entry]
-			return e.Name, e.ID, true
-		}
-	}
 	last := qc.toks[hi-1]
 	if roleNouns[last.lower] {
-		return qc.role(lo, hi), "", true
+		return qc.role(lo, hi), "", true // "Zelensky's office", "one US official"
 	}
-	if pronouns[last.lower] && hi-1 == lo || pronouns[last.lower] {
+	for k := hi - 1; k >= lo; k-- {
+		mi := qc.mentionAt[k]
+		if mi < 0 || qc.g.entries[qc.ms[mi].entry].Kind != KindPerson {
+			continue
+		}
+		if end := qc.ms[mi].to; end < len(qc.toks) && qc.toks[end].lower == "s" && qc.toks[end].start-qc.toks[end-1].end == 1 {
+			continue // a possessive: "Zelensky's aide"
+		}
+		e := qc.g.entries[qc.ms[mi].entry]
+		return e.Name, e.ID, true
+	}
+	if pronouns[last.lower] {
 		return qc.pronoun(hi - 1)
 	}
 	return "", "", false
