@@ -586,3 +586,13 @@ func TestAnalysisAgrees(t *testing.T) {
 		}
 	}
 }
+
+func TestSearchCancelled(t *testing.T) {
+	ix := openTest(t, Config{})
+	fill(t, ix, testArticles())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ix.Search(ctx, index.Request{Query: query.All{}}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Search with a cancelled context: %v", err)
+	}
+}

@@ -63,6 +63,12 @@ func buildMapping() (*mapping.IndexMappingImpl, error) {
 	im.StoreDynamic = false
 	im.DocValuesDynamic = false
 
+	// Doc values only where facets read them.
+	facetFieldSet := map[string]bool{}
+	for _, f := range facetFields {
+		facetFieldSet[f] = true
+	}
+
 	dm := bleve.NewDocumentStaticMapping()
 	for _, name := range textFields {
 		fm := bleve.NewTextFieldMapping()
@@ -79,10 +85,10 @@ func buildMapping() (*mapping.IndexMappingImpl, error) {
 		fm.Store = false
 		fm.IncludeInAll = false
 		fm.IncludeTermVectors = false
-		fm.DocValues = true // facets
+		fm.DocValues = facetFieldSet[name]
 		dm.AddFieldMappingsAt(name, fm)
 	}
-	story := bleve.NewKeywordFieldMapping()
+	story := bleve.NewKeywordFieldMapping() // doc values: sorted on to collapse stories
 	story.Analyzer = keyword.Name
 	story.Store = false
 	story.IncludeInAll = false
