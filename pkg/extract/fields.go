@@ -186,10 +186,37 @@ func pickLanguage(m *meta, h Hints, body, extra string) string {
 		}
 		return ""
 	}
-	if long && info.IsReliable() && info.Confidence >= 0.5 {
+	if long && info.IsReliable() && info.Confidence >= 0.8 && !confusable(declared, detected) {
 		return detected
 	}
 	return declared
+}
+
+// confusableGroups are languages that trigram detectors tell apart badly
+// (Slovak text is "detected" as Croatian with full confidence); between
+// two of them the page's declaration is trusted over the detector.
+var confusableGroups = [][]string{
+	{"cs", "sk", "sl", "hr", "sr", "bs", "pl"},
+	{"da", "no", "nb", "nn", "sv"},
+	{"es", "pt", "gl", "ca", "it"},
+	{"id", "ms"},
+	{"ru", "uk", "be", "bg", "mk", "sr"},
+	{"hi", "mr", "ne"},
+	{"af", "nl"},
+}
+
+func confusable(a, b string) bool {
+	for _, g := range confusableGroups {
+		inA, inB := false, false
+		for _, l := range g {
+			inA = inA || l == a
+			inB = inB || l == b
+		}
+		if inA && inB {
+			return true
+		}
+	}
+	return false
 }
 
 // isoLang reduces "en-US", "en_GB", "eng" or "English" to ISO 639-1.
