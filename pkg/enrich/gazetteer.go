@@ -274,8 +274,8 @@ func startsLower(s string) bool {
 
 // adjectiveForms returns the forms of an adjective or demonym that its
 // language inflects and the matcher does not stem: gender and number in
-// French, German and Spanish, the plural in English. Russian and Ukrainian
-// forms are reached by stemming; Arabic forms are listed in the data.
+// French, German and Spanish, the plural in English, the article and the
+// feminine in Arabic. Russian and Ukrainian forms are reached by stemming.
 func adjectiveForms(lang, a string) []string {
 	forms := []string{a}
 	if strings.ContainsRune(a, ' ') {
@@ -307,6 +307,11 @@ func adjectiveForms(lang, a string) []string {
 	case "de":
 		if startsLower(a) {
 			add(a+"e", a+"en", a+"er", a+"es", a+"em")
+		}
+	case "ar":
+		// The nisba adjective with the article and in the feminine.
+		if !strings.HasPrefix(a, "ال") {
+			add("ال"+a, a+"ة", "ال"+a+"ة")
 		}
 	case "es":
 		switch {
