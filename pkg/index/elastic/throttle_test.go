@@ -1,0 +1,133 @@
+package elastic
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/parley-news/parley/pkg/article"
+)
+
+// throttledURL is an Elasticsearch whose write thread pool queue holds one
+// task (thread_pool.write.queue_size is a static node setting, so it needs
+// its own node): PARLEY_TEST_ES_THROTTLED_URL, or a second instance this
+// test starts with scripts/es.sh (PARLEY_ES_NAME=throttled) when the main
+// one runs, and stops afterwards.
+func throttledURL(t *testing.T) string {
+	if u := os.Getenv("PARLEY_TEST_ES_THROTTLED_URL"); u != "" {
+		return strings.TrimRight(u, "/")
+	}
+	esURL(t) // skips when there is no Elasticsearch at all
+	if testing.Short() {
+		t.Skip("-short: not starting a second Elasticsearch with a one-task write queue")
+	}
+	script := filepath.Join(repoRoot(t), "scripts", "es.sh")
+	env := append(os.Environ(), "PARLEY_ES_NAME=throttled", "PARLEY_ES_PORT=9250", "PARLEY_ES_WRITE_QUEUE_SIZE=1")
+	cmd := exec.Command("bash", script, "up")
+	cmd.Env = env
+	cmd.Stderr = testWriter{t}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("start a throttled Elasticsearch with %s: %v", script, err)
+	}
+	t.Cleanup(func() {
+		down := exec.Command("bash", script, "down")
+		down.Env = env
+		down.Stderr = testWriter{t}
+		if err := down.Run(); err != nil {
+			t.Errorf("stop the throttled Elasticsearch: %v", err)
+		}
+	})
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return lines[len(lines)-1]
+}
+
+func repoRoot(t *testing.T) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.work above the test's directory")
+		}
+		dir = parent
+	}
+}
+
+// TestIndexRetriesThrottledWrites sends many concurrent bulk requests to a
+// node whose write queue holds one task, over four shards, so that
+// Elasticsearch rejects whole requests and single items of successful
+// responses with 429. Every article must still be written exactly once.
+func TestIndexRetriesThrottledWrites(t *testing.T) {
+	url := throttledURL(t)
+	ix := openTest(t, func(c *Config) {
+		c.URLs = []string{url}
+		c.Shards = 4
+		c.Workers = 8
+		c.FlushBytes = 64 << 10
+		c.MaxRetries = 30
+	})
+	ctx := context.Background()
+	base := fixtures(t)
+	const callers, perCall = 8, 150
+	total := 0
+	// Rounds until Elasticsearch has throttled something (it normally
+	// does in the first), bounded.
+	for round := 0; round < 5; round++ {
+		var wg sync.WaitGroup
+		errs := make([][]error, callers)
+		for c := range callers {
+			arts := make([]*article.Article, perCall)
+			for i := range arts {
+				a := *base[i%len(base)]
+				a.ID = fmt.Sprintf("r%d-c%d-%d", round, c, i)
+				arts[i] = &a
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[c] = ix.Index(ctx, arts)
+			}()
+		}
+		wg.Wait()
+		for c := range callers {
+			for i, err := range errs[c] {
+				if err != nil {
+					t.Fatalf("round %d caller %d article %d: %v", round, c, i, err)
+				}
+			}
+		}
+		total += callers * perCall
+		if s := ix.Stats(); s.ThrottledItems+s.ThrottledBulks > 0 {
+			break
+		}
+	}
+	s := ix.Stats()
+	t.Logf("stats: %+v", s)
+	if s.ThrottledItems+s.ThrottledBulks == 0 {
+		t.Skipf("Elasticsearch throttled nothing in %d articles: this run could not test retries", total)
+	}
+	if err := ix.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := ix.Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != total {
+		t.Errorf("count %d, want %d: throttled articles lost or doubled", n, total)
+	}
+	if s.Indexed != int64(total) || s.Failed != 0 || s.Rejected != 0 {
+		t.Errorf("stats %+v: want %d indexed, none failed or rejected", s, total)
+	}
+}
