@@ -72,8 +72,8 @@ func words(p string) []string {
 // continuation returns the paragraphs of other that follow, in other's
 // order, the last of its paragraphs that base also holds, as long as they
 // are running prose (at least minWords words each): the end of an article
-// that base cut short. The first short paragraph ends the run, since
-// what follows an article's end is teasers and link lists.
+// that base cut short. Short paragraphs end the run, since what follows
+// an article's end is teasers and link lists.
 func continuation(seed maphash.Seed, base shingles, other []string, minWords int) []string {
 	last := -1
 	for i, p := range other {
@@ -92,12 +92,20 @@ func continuation(seed maphash.Seed, base shingles, other []string, minWords int
 	if last < 0 {
 		return nil
 	}
+	// One short paragraph (a subheading) may sit inside the run when
+	// prose follows it; two short ones in a row end it.
 	var out []string
-	for _, p := range other[last+1:] {
-		if len(words(p)) < minWords {
-			break
+	rest := other[last+1:]
+	for i := 0; i < len(rest); i++ {
+		if len(words(rest[i])) >= minWords {
+			out = append(out, rest[i])
+			continue
 		}
-		out = append(out, p)
+		if i+1 < len(rest) && len(words(rest[i+1])) >= minWords && len(out) > 0 {
+			out = append(out, rest[i])
+			continue
+		}
+		break
 	}
 	return out
 }
