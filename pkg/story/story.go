@@ -188,7 +188,7 @@ func (ix *Index) Load(ctx context.Context) error {
 		if len(s.MinHash) != 0 && len(s.MinHash) != ix.cfg.Bands*ix.cfg.Rows {
 			continue // written with another LSH shape: cannot be compared
 		}
-		ix.insertLocked(s)
+		ix.insertLocked(s, nil)
 		n++
 	}
 	ix.evictLocked()
@@ -232,6 +232,9 @@ func (ix *Index) Assign(ctx context.Context, a *article.Article) (string, error)
 	}
 	bands := ix.bandKeys(sig.MinHash)
 
+	// Decide and insert under one lock, so that concurrent copies of a new
+	// story see each other; the signature is taken back out if it cannot
+	// be saved.
 	ix.mu.Lock()
 	if e, ok := ix.byID[a.ID]; ok { // assigned meanwhile
 		ix.mu.Unlock()
@@ -242,20 +245,20 @@ func (ix *Index) Assign(ctx context.Context, a *article.Article) (string, error)
 	if best := ix.bestLocked(sig.MinHash, bands); best != nil {
 		sig.StoryID = best.sig.StoryID
 	}
+	e := ix.insertLocked(sig, bands)
+	ix.evictLocked()
 	ix.mu.Unlock()
 
 	if ix.store != nil {
 		if err := ix.store.Save(ctx, sig); err != nil {
+			ix.mu.Lock()
+			if ix.byID[a.ID] == e {
+				ix.removeLocked(e)
+			}
+			ix.mu.Unlock()
 			return "", fmt.Errorf("story: save signature of %s: %w", a.ID, err)
 		}
 	}
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	if e, ok := ix.byID[a.ID]; ok {
-		return e.sig.StoryID, nil
-	}
-	ix.insertLocked(sig)
-	ix.evictLocked()
 	return sig.StoryID, nil
 }
 
@@ -316,11 +319,15 @@ func Similarity(a, b []uint32) float64 {
 	return float64(eq) / float64(len(a))
 }
 
-func (ix *Index) insertLocked(s Signature) {
+// insertLocked adds a signature whose band keys are bands (nil: computed).
+func (ix *Index) insertLocked(s Signature, bands []uint64) *entry {
 	if old, ok := ix.byID[s.ArticleID]; ok {
 		ix.removeLocked(old)
 	}
-	e := &entry{sig: s, bands: ix.bandKeys(s.MinHash)}
+	if bands == nil {
+		bands = ix.bandKeys(s.MinHash)
+	}
+	e := &entry{sig: s, bands: bands}
 	ix.byID[s.ArticleID] = e
 	for b, key := range e.bands {
 		// A full bucket holds enough copies of this story to find it; the
@@ -331,6 +338,7 @@ func (ix *Index) insertLocked(s Signature) {
 		}
 	}
 	heap.Push(&ix.byTime, e)
+	return e
 }
 
 func (ix *Index) removeLocked(e *entry) {

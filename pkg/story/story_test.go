@@ -249,3 +249,28 @@ func BenchmarkAssign(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "articles/s")
 	b.ReportMetric(float64(ix.Len()), "signatures")
 }
+
+// TestConcurrentCopiesShareOneStory assigns copies of one new story at the
+// same time: they must not start several stories.
+func TestConcurrentCopiesShareOneStory(t *testing.T) {
+	ctx := context.Background()
+	ix, _ := New(Config{}, &memStore{})
+	files := []string{"wire.txt", "wire_outlet2.txt", "wire_updated.txt"}
+	ids := make([]string, 12)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			id, err := ix.Assign(ctx, art(fmt.Sprint("c", i), files[i%len(files)], t))
+			if err != nil {
+				t.Error(err)
+			}
+			ids[i] = id
+		})
+	}
+	wg.Wait()
+	for _, id := range ids[1:] {
+		if id != ids[0] {
+			t.Fatalf("copies got different stories: %v", ids)
+		}
+	}
+}
