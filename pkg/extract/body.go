@@ -170,14 +170,19 @@ func classifyEmpty(doc *goquery.Document, m *meta, paras []string, density float
 	if video && n < 3*minChars {
 		return ReasonVideoPage
 	}
-	index := m.ld.types["CollectionPage"] || m.ld.types["ItemList"] || (m.ogType == "website" && !m.ld.hasArticle)
-	if n < minChars || proseChars(doc.Nodes[0]) < minChars {
-		if index || teaserCount(doc) >= 10 {
+	listing := m.ld.types["CollectionPage"] || m.ld.types["ItemList"]
+	teasers := teaserCount(doc)
+	if n < minChars {
+		if listing || teasers >= 10 {
 			return ReasonIndexPage
 		}
 		return ReasonNoText
 	}
-	if !m.ld.hasArticle && (density > 0.6 || (index && n < 4*minChars)) && teaserCount(doc) >= 10 {
+	// A text was found, but on a page of teasers it is the teasers: the
+	// text is mostly links, or the page has next to no running prose
+	// outside links. Pages that say they are an article are never blanked.
+	if !m.ld.hasArticle && teasers >= 10 &&
+		(density > 0.6 || (listing && n < 4*minChars) || proseChars(doc.Nodes[0]) < minChars) {
 		return ReasonIndexPage
 	}
 	return ""

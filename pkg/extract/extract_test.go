@@ -230,6 +230,7 @@ func TestNoArticle(t *testing.T) {
 	tests := []struct{ file, reason string }{
 		{"index.html", ReasonIndexPage},
 		{"video.html", ReasonVideoPage},
+		{"stub.html", ReasonNoText},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -244,6 +245,19 @@ func TestNoArticle(t *testing.T) {
 				t.Errorf("metadata missing: title %q id %q", a.Title, a.ID)
 			}
 		})
+	}
+}
+
+// TestShortArticleAmongTeasers: a short article on a site that calls every
+// page og:type website and lists many teaser links keeps its body.
+func TestShortArticleAmongTeasers(t *testing.T) {
+	e := newTestExtractor(t, Config{})
+	a := extractFile(t, e, "short-article.html", "https://daily.example.com/envoys", Hints{})
+	if a.EmptyReason != "" || !strings.Contains(a.Body, "Envoys from both governments will meet again") {
+		t.Errorf("body %q, empty reason %q", a.Body, a.EmptyReason)
+	}
+	if strings.Contains(a.Body, "Another headline") {
+		t.Errorf("body keeps teasers: %q", a.Body)
 	}
 }
 
