@@ -102,12 +102,21 @@ func (e *Enricher) Enrich(a *article.Article) {
 	w := e.pool.Get().(*work)
 	defer e.pool.Put(w)
 	w.toks = e.g.tokenize(text, w.toks)
-	w.ms = e.g.match(w.toks, a.Language, w.ms[:0])
+	w.ms = e.g.match(w.toks, primaryLanguage(a.Language), w.ms[:0])
 	w.ms = e.g.disambiguate(text, w.toks, w.ms)
 
 	a.Entities = e.g.entitiesOf(w.ms)
 	a.Quotes = e.g.quotes(text, w.toks, w.ms)
 	a.Topics = e.classify(w.toks, w.ms, titleEnd, &a.Entities)
+}
+
+// primaryLanguage returns the ISO 639-1 part of a language tag: "fr-FR",
+// "fr_CA" and "FR" are all "fr".
+func primaryLanguage(tag string) string {
+	if i := strings.IndexAny(tag, "-_"); i >= 0 {
+		tag = tag[:i]
+	}
+	return strings.ToLower(tag)
 }
 
 // disambiguate drops mentions of ambiguous names without evidence.

@@ -286,6 +286,8 @@ func TestCaseRules(t *testing.T) {
 		{"She read the Washington Post in New Mexico.", nil},
 		{"Officials in Washington said Moscow had not replied.", []string{"US", "RU"}},
 		{"Latin America and the Indian Ocean.", nil},
+		{"TELL US WHO WON THE GAME", nil},
+		{"US AND CHINA AGREE TRADE TRUCE", []string{"CN"}},
 	}
 	for _, tc := range tests {
 		a := &article.Article{Body: tc.text, Language: "en"}
@@ -431,5 +433,24 @@ func TestQuotePatterns(t *testing.T) {
 	e.Enrich(a)
 	if len(a.Quotes) != 0 {
 		t.Errorf("apostrophes taken for quotes: %+v", a.Quotes)
+	}
+}
+
+func TestForeignAdjectivesNeedTheirLanguage(t *testing.T) {
+	e := newTestEnricher(t)
+	for _, tc := range []struct {
+		lang, text string
+		want       bool
+	}{
+		{"es-ES", "El gobierno chino respondió.", true},
+		{"en", "He wore chinos to the office.", false},
+		{"fr_FR", "La diplomatie russe a répondu.", true},
+		{"", "La diplomatie russe a répondu.", false},
+	} {
+		a := &article.Article{Body: tc.text, Language: tc.lang}
+		e.Enrich(a)
+		if got := len(a.Entities.Countries) > 0; got != tc.want {
+			t.Errorf("%s %q: countries %v", tc.lang, tc.text, a.Entities.Countries)
+		}
 	}
 }

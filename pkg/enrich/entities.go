@@ -78,7 +78,7 @@ func (g *Gazetteer) aliasMatches(a *alias, toks []token) bool {
 		}
 		switch a.caps[j] {
 		case capAll:
-			if t.caps != capAll {
+			if t.caps != capAll || t.shout && acronymWords[t.lower] {
 				return false
 			}
 		case capInit:

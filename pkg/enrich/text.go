@@ -22,6 +22,9 @@ type token struct {
 	sentStart bool
 	// sent is the index of the sentence holding the word.
 	sent int
+	// shout is set on the words of a sentence written in capitals, where
+	// "US" may be "us" and "WHO" "who".
+	shout bool
 }
 
 type capClass uint8
@@ -190,7 +193,30 @@ func (g *Gazetteer) tokenize(text string, toks []token) []token {
 		toks = append(toks, t)
 		newSent = false
 	}
+	markShouting(toks)
 	return toks
+}
+
+// markShouting flags the words of sentences of four or more words that are
+// (almost) all in capitals.
+func markShouting(toks []token) {
+	for i := 0; i < len(toks); {
+		j, words, caps := i, 0, 0
+		for ; j < len(toks) && toks[j].sent == toks[i].sent; j++ {
+			if toks[j].caps != capNone {
+				words++
+				if toks[j].caps == capAll || toks[j].caps == capInit && len(toks[j].lower) == 1 {
+					caps++
+				}
+			}
+		}
+		if words >= 4 && caps*10 >= words*8 {
+			for k := i; k < j; k++ {
+				toks[k].shout = true
+			}
+		}
+		i = j
+	}
 }
 
 func isASCIIWord(c byte) bool {
