@@ -1,0 +1,205 @@
+package alert
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/parley-news/parley/pkg/query"
+)
+
+func TestRequires(t *testing.T) {
+	tests := []struct {
+		q      string
+		always bool
+		keys   []key // nil with always false: matches nothing
+	}{
+		{"Putin", false, []key{{spaceText, "putin"}}},
+		{`"Abu Dhabi"`, false, []key{{spaceText, "dhabi"}}},
+		{"title:Ceasefire", false, []key{{spaceText, "ceasefire"}}},
+		{`source:"Kyiv Independent"`, false, []key{{spaceSource, "independent"}}},
+		{"person:Lavrov", false, []key{{spacePerson, "lavrov"}}},
+		{"country:ua", false, []key{{spaceCountry, "UA"}}},
+		{"language:EN", false, []key{{spaceLanguage, "en"}}},
+		{"topic:Diplomacy", false, []key{{spaceTopic, "diplomacy"}}},
+		{"entity:q7747", false, []key{{spaceEntity, "Q7747"}}},
+		{"story:abc", false, []key{{spaceStory, "abc"}}},
+		{"Putin AND Zelensky", false, []key{{spaceText, "putin"}}},
+		{"Putin OR Zelensky", false, []key{{spaceText, "putin"}, {spaceText, "zelensky"}}},
+		{"(a OR b) AND country:UA", false, []key{{spaceCountry, "UA"}}},
+		{"Putin NOT Trump", false, []key{{spaceText, "putin"}}},
+		{"NOT Trump", true, nil},
+		{"Putin OR NOT Trump", true, nil},
+		{"published_at:[2026-01-01 TO 2026-02-01]", true, nil},
+		{"Putin published_at:[2026-01-01 TO *]", false, []key{{spaceText, "putin"}}},
+		{"*", true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			n, err := query.Parse(tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := requires(n)
+			if got.always != tt.always || !reflect.DeepEqual(got.keys, tt.keys) {
+				t.Errorf("requires(%q) = %+v, want always=%v keys=%v", tt.q, got, tt.always, tt.keys)
+			}
+		})
+	}
+}
+
+// TestIndexMatchesEveryRule is the index's correctness proof on data:
+// over the corpus (hand-written cases, the seed article, the shared
+// extraction bodies, all enriched) and thousands of generated rules
+// (names, phrases, NOT, ranges, field queries), the indexed matcher finds
+// exactly the rules that trying every rule finds.
+func TestIndexMatchesEveryRule(t *testing.T) {
+	arts := corpus(t, 0)
+	rng := rand.New(rand.NewPCG(7, 11))
+	n := 2000
+	if testing.Short() {
+		n = 500
+	}
+	cfgs := genRules(t, rng, n, arts)
+	// The hand-written rules name the cases of handArticles.
+	hand := []RuleConfig{
+		{Name: "summit", Query: `(Putin AND Zelensky) AND (summit OR meeting)`},
+		{Name: "zelensky-any-spelling", Query: `Zelenskyy`},
+		{Name: "kiev", Query: `Kiev`},
+		{Name: "uae", Query: `country:AE`},
+		{Name: "uae-by-name", Query: `country:"United Arab Emirates"`},
+		{Name: "peskov-ru", Query: `Песков language:ru`},
+		{Name: "not-sport", Query: `NOT derby`},
+		{Name: "jan-2026", Query: `published_at:[2026-01-01 TO 2026-01-31]`},
+		{Name: "before-2026", Query: `published_at:[* TO 2025-12-31] AND NOT Gaza`},
+		{Name: "sisi", Query: `al-Sisi`},
+		{Name: "gaza-truce-title", Query: `title:"ceasefire holds"`},
+		{Name: "reuters-kyiv", Query: `source:reuters AND Kyiv`},
+		{Name: "topic-ceasefire", Query: `topic:ceasefire`},
+		{Name: "story", Query: `story:s-summit`},
+		{Name: "everything", Query: `*`},
+		{Name: "nothing", Query: `xyzzyplugh`},
+	}
+	cfgs = append(cfgs, hand...)
+	rules := make([]*Rule, 0, len(cfgs))
+	for _, rc := range cfgs {
+		r, err := rc.Compile(gazetteer(t))
+		if err != nil {
+			t.Fatalf("%s %q: %v", rc.Name, rc.Query, err)
+		}
+		rules = append(rules, r)
+	}
+	ix := NewIndex(rules)
+	total, hits := 0, map[string]int{}
+	for _, a := range arts {
+		// Every rule tried on the article analysed once, exactly as
+		// query.Match sees it (Rule.Match analyses per call).
+		doc := query.NewDocument(a)
+		var want []*Rule
+		for _, r := range rules {
+			if query.Match(r.expanded, doc) {
+				want = append(want, r)
+			}
+		}
+		if len(want) > 0 && !want[0].Match(a) {
+			t.Errorf("article %s: Rule.Match disagrees with query.Match for %s", a.ID, want[0].Name)
+		}
+		got := ix.Match(a)
+		if !reflect.DeepEqual(names2(got), names2(want)) {
+			t.Errorf("article %s: index matched %d rules, every-rule %d\n got %v\nwant %v", a.ID, len(got), len(want), names2(got), names2(want))
+		}
+		total += len(want)
+		for _, r := range want {
+			hits[r.Name]++
+		}
+	}
+	t.Logf("%d articles, %d rules (%d tried on every article), %d matches", len(arts), len(rules), ix.AlwaysTried(), total)
+	// The generated set must exercise matching, not only non-matching.
+	if total < len(arts) {
+		t.Errorf("only %d matches over %d articles: the rule generator is not realistic", total, len(arts))
+	}
+	wantHand := map[string]int{
+		"summit": 1, "zelensky-any-spelling": 2, "kiev": 2, "peskov-ru": 1, "sisi": 1,
+		"gaza-truce-title": 1, "topic-ceasefire": 1, "story": 2, "everything": len(arts),
+	}
+	for name, n := range wantHand {
+		if hits[name] < n {
+			t.Errorf("rule %s matched %d articles, want at least %d", name, hits[name], n)
+		}
+	}
+	if hits["nothing"] != 0 {
+		t.Errorf("rule nothing matched %d articles", hits["nothing"])
+	}
+}
+
+func names2(rs []*Rule) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+// A term with no tokens matches nothing, and so does an And holding one.
+func TestRequiresNothing(t *testing.T) {
+	empty := query.Term{Value: "..."}
+	putin := query.Term{Value: "Putin"}
+	tests := []struct {
+		name   string
+		n      query.Node
+		always bool
+		keys   []key
+	}{
+		{"empty term", empty, false, nil},
+		{"empty or word", query.Or{Children: []query.Node{empty, putin}}, false, []key{{spaceText, "putin"}}},
+		{"empty and word", query.And{Children: []query.Node{empty, putin}}, false, nil},
+		{"empty or", query.Or{}, false, nil},
+		{"empty and", query.And{}, true, nil},
+		{"published_at term", query.Term{Field: query.FieldPublished, Value: "2026"}, false, nil},
+	}
+	for _, tt := range tests {
+		got := requires(tt.n)
+		if got.always != tt.always || !reflect.DeepEqual(got.keys, tt.keys) {
+			t.Errorf("%s: requires = %+v, want always=%v keys=%v", tt.name, got, tt.always, tt.keys)
+		}
+	}
+}
+
+func TestPersonSlug(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"Vladimir Putin", "vladimir-putin"},
+		{"Recep Tayyip Erdoğan", "recep-tayyip-erdogan"},
+		{"Abdel Fattah al-Sisi", "abdel-fattah-al-sisi"},
+		{"  Mohammed bin Zayed  Al Nahyan ", "mohammed-bin-zayed-al-nahyan"},
+		{"Владимир Путин", ""},
+		{"Emmanuel Macron", "emmanuel-macron"},
+	}
+	for _, tt := range tests {
+		if got := PersonSlug(tt.in); got != tt.want {
+			t.Errorf("PersonSlug(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRuleConfigCompile(t *testing.T) {
+	tests := []struct {
+		rc  RuleConfig
+		bad bool
+	}{
+		{RuleConfig{Name: "putin-zelensky-summit", Query: "(Putin AND Zelensky) AND (summit OR meeting)"}, false},
+		{RuleConfig{Name: "UAE_all", Query: "country:AE", Webhook: "https://hooks.example/x"}, false},
+		{RuleConfig{Name: "", Query: "a"}, true},
+		{RuleConfig{Name: "has space", Query: "a"}, true},
+		{RuleConfig{Name: "dots.bad", Query: "a"}, true},
+		{RuleConfig{Name: "_edge", Query: "a"}, true},
+		{RuleConfig{Name: "ok", Query: ""}, true},
+		{RuleConfig{Name: "ok", Query: "(a OR b"}, true},
+		{RuleConfig{Name: "ok", Query: "a", Webhook: "ftp://x"}, true},
+	}
+	for _, tt := range tests {
+		_, err := tt.rc.Compile(nil)
+		if (err != nil) != tt.bad {
+			t.Errorf("Compile(%+v) = %v, want bad=%v", tt.rc, err, tt.bad)
+		}
+	}
+}
