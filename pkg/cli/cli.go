@@ -44,6 +44,7 @@ Usage:
                                     print alerts as JSON lines
   parley feeds list|add URL|remove URL|import FILE.opml|export [--api URL]
   parley dlq list|replay [--stage S] messages a stage gave up on
+  parley replay parse --since T | index --into DIR  re-extract kept pages, or fill a fresh index from kept articles
   parley version
 
 Run 'parley COMMAND --help' for the flags of a command. Every flag can also be
@@ -97,6 +98,8 @@ func run(ctx context.Context, args []string, env Env) error {
 		return feedsCmd(ctx, args, env)
 	case "dlq":
 		return dlqCmd(ctx, args, env)
+	case "replay":
+		return replayCmd(ctx, args, env)
 	case "version":
 		fmt.Fprintln(env.Stdout, "parley", Version)
 		return nil

@@ -1,0 +1,177 @@
+// Package replay rebuilds downstream state from what the streams keep
+// (`parley replay`): Parse re-extracts the raw pages kept in PARLEY_RAW, so
+// that a better parser updates the index, and Index fills a fresh index from
+// the articles kept in PARLEY_ARTICLES, to be swapped in for the old one.
+package replay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/bus"
+)
+
+// Parser turns one raw message into an article (parser.Parser.Parse).
+type Parser interface {
+	Parse(ctx context.Context, data []byte) (*article.Article, error)
+}
+
+// Publisher publishes an article on parley.articles.<language> with its
+// message id (bus.Bus.PublishArticle).
+type Publisher interface {
+	PublishArticle(ctx context.Context, a *article.Article) error
+}
+
+// Indexer writes articles to an index, one error per article
+// (indexer.Backend).
+type Indexer interface {
+	Index(ctx context.Context, arts []*article.Article) []error
+}
+
+// Stats says what a replay did.
+type Stats struct {
+	Read      int // messages read from the stream
+	Published int // articles published (Parse) or indexed (Index)
+	Failed    int // messages that could not be parsed, decoded or indexed
+}
+
+// readStream calls fn for every message of stream from start (nil: the
+// first message) up to the last one present when it began.
+func readStream(ctx context.Context, js jetstream.JetStream, stream string, start *time.Time, fn func(jetstream.Msg) error) error {
+	cfg := jetstream.OrderedConsumerConfig{}
+	if start != nil {
+		cfg.DeliverPolicy = jetstream.DeliverByStartTimePolicy
+		cfg.OptStartTime = start
+	}
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", stream, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", stream, err)
+	}
+	last := info.State.LastSeq
+	if info.State.Msgs == 0 {
+		return nil
+	}
+	cons, err := js.OrderedConsumer(ctx, stream, cfg)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", stream, err)
+	}
+	for {
+		m, err := cons.Next(jetstream.FetchMaxWait(2 * time.Second))
+		if err != nil {
+			if errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoMessages) {
+				// Nothing at or after start.
+				return nil
+			}
+			return fmt.Errorf("read %s: %w", stream, err)
+		}
+		md, err := m.Metadata()
+		if err != nil {
+			return fmt.Errorf("read %s: %w", stream, err)
+		}
+		if md.Sequence.Stream > last {
+			return nil
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+		if md.Sequence.Stream == last || md.NumPending == 0 {
+			return nil
+		}
+	}
+}
+
+// Parse re-parses every raw page received at or after since and publishes
+// the articles. An article whose text did not change has the message id it
+// had before, so JetStream drops it within the duplicate window, and the
+// index replaces its document by id after it: replay never makes a copy. A
+// page that fails is counted and logged, not retried (it is in the
+// dead-letter stream already, or will be once the parser meets it).
+func Parse(ctx context.Context, js jetstream.JetStream, p Parser, pub Publisher, since time.Time, log *slog.Logger) (Stats, error) {
+	var st Stats
+	err := readStream(ctx, js, bus.StreamRaw, &since, func(m jetstream.Msg) error {
+		st.Read++
+		a, err := p.Parse(ctx, m.Data())
+		if err != nil {
+			st.Failed++
+			log.Warn("replay: page not parsed", "subject", m.Subject(), "err", err)
+			return nil
+		}
+		if err := pub.PublishArticle(ctx, a); err != nil {
+			return fmt.Errorf("replay parse: %w", err)
+		}
+		st.Published++
+		if st.Read%500 == 0 {
+			log.Info("replay parse", "read", st.Read, "published", st.Published, "failed", st.Failed)
+		}
+		return nil
+	})
+	return st, err
+}
+
+// Index writes every article kept in PARLEY_ARTICLES to ix, batch at a
+// time, in stream order, so a later version of an article replaces an
+// earlier one. It returns an error when any article could not be indexed:
+// an index missing articles must not be swapped in.
+func Index(ctx context.Context, js jetstream.JetStream, ix Indexer, batch int, log *slog.Logger) (Stats, error) {
+	if batch < 1 {
+		batch = 256
+	}
+	var st Stats
+	var pending []*article.Article
+	pos := map[string]int{}
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		errs := ix.Index(ctx, pending)
+		for i, err := range errs {
+			if err != nil {
+				st.Failed++
+				log.Warn("replay: article not indexed", "id", pending[i].ID, "err", err)
+				continue
+			}
+			st.Published++
+		}
+		pending, pos = pending[:0], map[string]int{}
+		return ctx.Err()
+	}
+	err := readStream(ctx, js, bus.StreamArticles, nil, func(m jetstream.Msg) error {
+		st.Read++
+		var a article.Article
+		if err := json.Unmarshal(m.Data(), &a); err != nil || a.ID == "" {
+			st.Failed++
+			log.Warn("replay: undecodable article", "subject", m.Subject(), "err", err)
+			return nil
+		}
+		// Within a batch the later version of an article wins.
+		if i, ok := pos[a.ID]; ok {
+			pending[i] = &a
+			return nil
+		}
+		pos[a.ID] = len(pending)
+		pending = append(pending, &a)
+		if len(pending) >= batch {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err == nil && st.Failed > 0 {
+		err = fmt.Errorf("replay index: %d of %d articles could not be indexed", st.Failed, st.Read)
+	}
+	return st, err
+}
