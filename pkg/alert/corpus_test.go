@@ -3,6 +3,7 @@ package alert
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -32,6 +33,22 @@ func gazetteer(tb testing.TB) *enrich.Gazetteer {
 		tb.Fatal(gazErr)
 	}
 	return gaz
+}
+
+var (
+	enOnce sync.Once
+	en     *enrich.Enricher
+	enErr  error
+)
+
+func enricher(tb testing.TB) *enrich.Enricher {
+	tb.Helper()
+	g := gazetteer(tb)
+	enOnce.Do(func() { en, enErr = enrich.New(enrich.Config{Logger: slog.New(slog.DiscardHandler)}, g) })
+	if enErr != nil {
+		tb.Fatal(enErr)
+	}
+	return en
 }
 
 func day(s string) *time.Time {
@@ -112,10 +129,7 @@ func corpus(tb testing.TB, max int) []*article.Article {
 			})
 		}
 	}
-	en, err := enrich.New(enrich.Config{}, gazetteer(tb))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	en := enricher(tb)
 	for _, a := range arts {
 		topics := a.Topics
 		en.Enrich(a)

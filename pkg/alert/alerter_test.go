@@ -1,0 +1,319 @@
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/bus"
+)
+
+// newTestBus starts an in-process nats-server with JetStream; a duplicate
+// window of one second lets tests outlive it.
+func newTestBus(tb testing.TB) *bus.Bus {
+	tb.Helper()
+	log := slog.New(slog.DiscardHandler)
+	srv, err := bus.StartEmbedded(bus.EmbeddedConfig{StoreDir: tb.TempDir(), MaxPayload: 1 << 20}, log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(srv.Shutdown)
+	nc, err := srv.Connect()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(nc.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := bus.New(ctx, nc, bus.Config{DuplicateWindow: time.Second}, log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// startAlerter runs an alerter until the test ends.
+func startAlerter(tb testing.TB, b *bus.Bus, cfg Config, rules []RuleConfig) *Alerter {
+	tb.Helper()
+	al, err := NewAlerter(cfg, b, rules, gazetteer(tb), prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- al.Run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("alerter run: %v", err)
+		}
+	})
+	return al
+}
+
+// waitIdle waits until the alerter has acknowledged every indexed article.
+func waitIdle(tb testing.TB, b *bus.Bus) {
+	tb.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		pending, ackPending, err := b.Pending(ctx, bus.StreamIndexed, "alerter")
+		if err == nil && pending == 0 && ackPending == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("alerter still has %d pending, %d unacknowledged (err %v)", pending, ackPending, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// alertsOn reads every alert kept on subject.
+func alertsOn(tb testing.TB, b *bus.Bus, subject string) []Alert {
+	tb.Helper()
+	ctx := context.Background()
+	s, err := b.JetStream().Stream(ctx, bus.StreamAlerts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(subject))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n := 0
+	for _, c := range info.State.Subjects {
+		n += int(c)
+	}
+	if n == 0 {
+		return nil
+	}
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []Alert
+	for len(out) < n {
+		m, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if err != nil {
+			tb.Fatalf("read %s: %v", subject, err)
+		}
+		var a Alert
+		if err := json.Unmarshal(m.Data(), &a); err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func publish(tb testing.TB, b *bus.Bus, arts ...*article.Article) {
+	tb.Helper()
+	for _, a := range arts {
+		if err := b.PublishIndexed(context.Background(), a); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func TestAlerterPublishes(t *testing.T) {
+	b := newTestBus(t)
+	rules := []RuleConfig{
+		{Name: "putin-zelensky-summit", Query: `(Putin AND Zelensky) AND (summit OR meeting)`},
+		{Name: "abu-dhabi", Query: `"Abu Dhabi" talks`},
+		{Name: "sport", Query: `derby NOT election`},
+		{Name: "nothing", Query: `xyzzyplugh`},
+	}
+	// One worker: articles are handled in order, so the first copy of a
+	// story is the one alerted.
+	startAlerter(t, b, Config{Workers: 1}, rules)
+	arts := handArticles()
+	en := enricher(t)
+	for _, a := range arts {
+		en.Enrich(a)
+		t.Logf("%s: countries %v people %v", a.ID, a.Entities.Countries, a.Entities.People)
+	}
+	publish(t, b, arts...)
+	waitIdle(t, b)
+
+	tests := []struct {
+		subject string
+		want    []string // article ids, in order
+	}{
+		{"parley.alerts.putin-zelensky-summit", []string{"h1"}},
+		// h1 and h2 are one story on two outlets: one alert.
+		{"parley.alerts.abu-dhabi", []string{"h1"}},
+		{"parley.alerts.sport", []string{"h5"}},
+		{"parley.alerts.nothing", nil},
+		{"parley.entities.country.UA", []string{"h1", "h6"}},
+		{"parley.entities.country.AE", []string{"h1", "h3"}},
+		{"parley.entities.person.dmitry-peskov", []string{"h3"}},
+		{"parley.entities.person.volodymyr-zelensky", []string{"h1"}},
+	}
+	for _, tt := range tests {
+		got := alertsOn(t, b, tt.subject)
+		var ids []string
+		for _, a := range got {
+			ids = append(ids, a.Article.ID)
+		}
+		if strings.Join(ids, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("%s: alerts for %v, want %v", tt.subject, ids, tt.want)
+		}
+	}
+	got := alertsOn(t, b, "parley.alerts.putin-zelensky-summit")
+	if len(got) == 1 {
+		a := got[0]
+		if a.Rule != "putin-zelensky-summit" || a.Query != rules[0].Query || a.Article.URL != "https://wire.example/1" || a.Article.Title == "" || a.Article.Snippet == "" {
+			t.Errorf("alert payload %+v", a)
+		}
+	}
+	if got := alertsOn(t, b, "parley.entities.country.UA"); len(got) > 0 && (got[0].Rule != "country:UA" || got[0].Query != "") {
+		t.Errorf("entity payload %+v", got[0])
+	}
+}
+
+// TestOncePerStory publishes a wire copy after the JetStream duplicate
+// window has passed: the alerted bucket still stops the second alert.
+func TestOncePerStory(t *testing.T) {
+	b := newTestBus(t)
+	startAlerter(t, b, Config{}, []RuleConfig{{Name: "zelensky", Query: "Zelensky"}})
+	arts := handArticles()
+	publish(t, b, arts[0])
+	waitIdle(t, b)
+	time.Sleep(1500 * time.Millisecond) // past the 1s duplicate window
+	publish(t, b, arts[1])              // same story_id, another outlet
+	waitIdle(t, b)
+	if got := alertsOn(t, b, "parley.alerts.zelensky"); len(got) != 1 {
+		t.Errorf("got %d alerts for one story, want 1", len(got))
+	}
+}
+
+func TestRulesAPIAndLiveChanges(t *testing.T) {
+	b := newTestBus(t)
+	al := startAlerter(t, b, Config{}, []RuleConfig{{Name: "from-config", Query: "Putin"}})
+	do := func(method, target, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, target, strings.NewReader(body))
+		rec := httptest.NewRecorder()
+		switch method {
+		case http.MethodGet:
+			al.HandleList(rec, req)
+		case http.MethodPost:
+			al.HandleAdd(rec, req)
+		case http.MethodDelete:
+			al.HandleRemove(rec, req)
+		}
+		return rec
+	}
+	tests := []struct {
+		name, method, target, body string
+		code                       int
+		contains                   string
+	}{
+		{"bad query", "POST", "/api/rules", `{"name":"x","query":"(Putin OR Trump"}`, 400, "unbalanced parenthesis"},
+		{"bad name", "POST", "/api/rules", `{"name":"a b","query":"Putin"}`, 400, "rule name"},
+		{"bad body", "POST", "/api/rules", `{"nme":"x"}`, 400, "body"},
+		{"config rule", "POST", "/api/rules", `{"name":"from-config","query":"Trump"}`, 409, "config"},
+		{"add", "POST", "/api/rules", `{"name":"gaza","query":"Gaza ceasefire"}`, 201, `"version":1`},
+		{"update", "POST", "/api/rules", `{"name":"gaza","query":"Gaza","webhook":"https://hooks.example/secret-path"}`, 200, `"version":2`},
+		{"list", "GET", "/api/rules", ``, 200, `"name":"gaza","query":"Gaza","webhook":"https://hooks.example/…","source":"api","version":2`},
+		{"list config", "GET", "/api/rules", ``, 200, `"name":"from-config","query":"Putin","source":"config"`},
+		{"remove missing name", "DELETE", "/api/rules", ``, 400, "name"},
+		{"remove unknown", "DELETE", "/api/rules?name=nope", ``, 404, "no such rule"},
+		{"remove config", "DELETE", "/api/rules?name=from-config", ``, 409, "config"},
+		{"add second", "POST", "/api/rules", `{"name":"derby","query":"derby"}`, 201, `"created":true`},
+		{"remove", "DELETE", "/api/rules?name=derby", ``, 204, ""},
+	}
+	for _, tt := range tests {
+		rec := do(tt.method, tt.target, tt.body)
+		if rec.Code != tt.code || !strings.Contains(rec.Body.String(), tt.contains) {
+			t.Errorf("%s: %d %s, want %d containing %q", tt.name, rec.Code, rec.Body.String(), tt.code, tt.contains)
+		}
+	}
+	// A rule added through the API while running takes effect.
+	arts := handArticles()
+	publish(t, b, arts[3], arts[4]) // Gaza, derby
+	waitIdle(t, b)
+	if got := alertsOn(t, b, "parley.alerts.gaza"); len(got) != 1 || got[0].Article.ID != "h4" {
+		t.Errorf("gaza alerts %+v, want h4", got)
+	}
+	if got := alertsOn(t, b, "parley.alerts.derby"); len(got) != 0 {
+		t.Errorf("removed rule alerted: %+v", got)
+	}
+
+	// A rule written into the bucket by another client arrives by the watch.
+	data, _ := json.Marshal(StoredRule{Name: "kyiv", Query: "Kyiv", Version: 1, UpdatedAt: time.Now()})
+	if _, err := b.KV(bus.BucketRules).Put(context.Background(), "kyiv", data); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !hasRule(al.Index(), "kyiv") {
+		if time.Now().After(deadline) {
+			t.Fatal("rule written to the bucket never loaded")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	publish(t, b, arts[5])
+	waitIdle(t, b)
+	if got := alertsOn(t, b, "parley.alerts.kyiv"); len(got) != 1 || got[0].Article.ID != "h6" {
+		t.Errorf("kyiv alerts %+v, want h6", got)
+	}
+
+	// Rules survive a restart: a second alerter on the same bucket has them.
+	al2, err := NewAlerter(Config{Durable: "second"}, b, nil, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- al2.Run(ctx) }()
+	deadline = time.Now().Add(30 * time.Second)
+	for !hasRule(al2.Index(), "kyiv") || !hasRule(al2.Index(), "gaza") {
+		if time.Now().After(deadline) {
+			t.Fatal("stored rules not loaded by a second alerter")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		t.Error(err)
+	}
+}
+
+func hasRule(ix *Index, name string) bool {
+	for _, r := range ix.Rules() {
+		if r.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// TestBadArticleDeadLettered: an undecodable message goes to parley.dlq.alerter.
+func TestBadArticleDeadLettered(t *testing.T) {
+	b := newTestBus(t)
+	startAlerter(t, b, Config{}, nil)
+	if err := b.Publish(context.Background(), "parley.indexed.en", []byte("{not json"), "bad-1"); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, b)
+	s, err := b.JetStream().Stream(context.Background(), bus.StreamDLQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background(), jetstream.WithSubjectFilter("parley.dlq.alerter"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Subjects["parley.dlq.alerter"] != 1 {
+		t.Errorf("dead letters %v, want one on parley.dlq.alerter", info.State.Subjects)
+	}
+}
