@@ -327,19 +327,20 @@ func (a *Alerter) handle(ctx context.Context, m jetstream.Msg) {
 		a.fail(ctx, m, err, true)
 		return
 	}
+	done, err := a.publishAll(ctx, storyOf(&art), targets)
+	if err != nil {
+		a.fail(ctx, m, err, false)
+		return
+	}
 	published := 0
-	for _, t := range targets {
-		ok, err := a.publishOnce(ctx, storyOf(&art), t)
-		if err != nil {
-			a.fail(ctx, m, err, false)
-			return
+	for i, t := range targets {
+		if !done[i] {
+			continue
 		}
-		if ok {
-			published++
-			a.alerts.WithLabelValues(t.label).Inc()
-			if t.webhook != "" {
-				a.hooks.enqueue(hookJob{rule: t.rule, url: t.webhook, id: t.msgID, body: t.payload})
-			}
+		published++
+		a.alerts.WithLabelValues(t.label).Inc()
+		if t.webhook != "" {
+			a.hooks.enqueue(hookJob{rule: t.rule, url: t.webhook, id: t.msgID, body: t.payload})
 		}
 	}
 	if err := m.Ack(); err != nil {
@@ -418,33 +419,115 @@ func isCountryCode(s string) bool {
 	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
 }
 
-// publishOnce publishes t unless its story was alerted on its subject
-// before. It publishes first and remembers second: a crash in between
-// redelivers the article, and the message id drops the second copy.
-// It reports whether this call published the alert.
-func (a *Alerter) publishOnce(ctx context.Context, story string, t target) (bool, error) {
-	key := alertedKey(t.subject, story)
-	if _, err := a.alerted.Get(ctx, key); err == nil {
-		return false, nil
-	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
-		return false, fmt.Errorf("alerted %s: %w", t.label, err)
-	}
-	msg := &nats.Msg{Subject: t.subject, Data: t.payload, Header: nats.Header{}}
-	msg.Header.Set(bus.HeaderArticleID, story)
-	ack, err := a.bus.JetStream().PublishMsg(ctx, msg, jetstream.WithMsgID(t.msgID))
-	if err != nil {
-		return false, fmt.Errorf("publish %s: %w", t.subject, err)
-	}
-	if _, err := a.alerted.Create(ctx, key, []byte(t.msgID)); err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-		return false, fmt.Errorf("remember alert %s: %w", t.msgID, err)
-	}
-	return !ack.Duplicate, nil
+// alertedStory is the value kept per story in the alerted bucket: the
+// labels (rule names, country:CC, person:slug) it was alerted under.
+type alertedStory struct {
+	Labels []string `json:"labels"`
 }
 
-// alertedKey is a bucket key for any subject and story id (which may hold
-// characters keys cannot).
-func alertedKey(subject, story string) string {
-	h := sha256.Sum256([]byte(subject + "\x00" + story))
+// publishAll publishes the targets whose story was not alerted under
+// their label before, all at once (asynchronously), then records them in
+// one write. It publishes first and remembers second: a crash in between
+// redelivers the article, and the message ids drop the second copies. It
+// reports which targets this call published (a JetStream duplicate is not).
+func (a *Alerter) publishAll(ctx context.Context, story string, targets []target) ([]bool, error) {
+	published := make([]bool, len(targets))
+	if len(targets) == 0 {
+		return published, nil
+	}
+	key := alertedKey(story)
+	done := map[string]bool{}
+	var rev uint64
+	e, err := a.alerted.Get(ctx, key)
+	switch {
+	case err == nil:
+		rev = e.Revision()
+		var st alertedStory
+		if err := json.Unmarshal(e.Value(), &st); err != nil {
+			a.log.Warn("bad alerted entry, alerting again", "story", story, "err", err)
+		}
+		for _, l := range st.Labels {
+			done[l] = true
+		}
+	case !errors.Is(err, jetstream.ErrKeyNotFound):
+		return nil, fmt.Errorf("alerted story %s: %w", story, err)
+	}
+	js := a.bus.JetStream()
+	futs := make([]jetstream.PubAckFuture, len(targets))
+	for i, t := range targets {
+		if done[t.label] {
+			continue
+		}
+		msg := &nats.Msg{Subject: t.subject, Data: t.payload, Header: nats.Header{}}
+		msg.Header.Set(bus.HeaderArticleID, story)
+		f, err := js.PublishMsgAsync(msg, jetstream.WithMsgID(t.msgID))
+		if err != nil {
+			return nil, fmt.Errorf("publish %s: %w", t.subject, err)
+		}
+		futs[i] = f
+	}
+	var added []string
+	for i, f := range futs {
+		if f == nil {
+			continue
+		}
+		select {
+		case ack := <-f.Ok():
+			published[i] = !ack.Duplicate
+			added = append(added, targets[i].label)
+		case err := <-f.Err():
+			return nil, fmt.Errorf("publish %s: %w", targets[i].subject, err)
+		case <-ctx.Done():
+			return nil, fmt.Errorf("publish %s: %w", targets[i].subject, ctx.Err())
+		}
+	}
+	if len(added) == 0 {
+		return published, nil
+	}
+	// Record the labels; another worker may be writing the same story (a
+	// wire copy handled at the same time): merge and try again.
+	for attempt := 0; ; attempt++ {
+		labels := make([]string, 0, len(done)+len(added))
+		for l := range done {
+			labels = append(labels, l)
+		}
+		for _, l := range added {
+			if !done[l] {
+				labels = append(labels, l)
+			}
+		}
+		data, err := json.Marshal(alertedStory{Labels: labels})
+		if err != nil {
+			return nil, fmt.Errorf("encode alerted story: %w", err)
+		}
+		if rev == 0 {
+			_, err = a.alerted.Create(ctx, key, data)
+		} else {
+			_, err = a.alerted.Update(ctx, key, data, rev)
+		}
+		if err == nil {
+			return published, nil
+		}
+		if attempt >= 5 {
+			return nil, fmt.Errorf("remember alerted story %s: %w", story, err)
+		}
+		e, gerr := a.alerted.Get(ctx, key)
+		if gerr != nil {
+			return nil, fmt.Errorf("remember alerted story %s: %w (then %w)", story, err, gerr)
+		}
+		rev = e.Revision()
+		var st alertedStory
+		_ = json.Unmarshal(e.Value(), &st)
+		for _, l := range st.Labels {
+			done[l] = true
+		}
+	}
+}
+
+// alertedKey is a bucket key for any story id (which may hold characters
+// keys cannot).
+func alertedKey(story string) string {
+	h := sha256.Sum256([]byte(story))
 	return hex.EncodeToString(h[:16])
 }
 
