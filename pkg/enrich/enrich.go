@@ -128,7 +128,7 @@ func (g *Gazetteer) disambiguate(text string, toks []token, ms []mention) []ment
 			if lower == "" {
 				lower = strings.ToLower(text)
 			}
-			if !keepAmbiguous(amb, toks, m, lower) {
+			if !keepAmbiguous(amb, toks, m, lower, g.entries[m.entry].Kind == KindCountry) {
 				continue
 			}
 		}

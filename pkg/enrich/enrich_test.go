@@ -454,3 +454,37 @@ func TestForeignAdjectivesNeedTheirLanguage(t *testing.T) {
 		}
 	}
 }
+
+func TestAmbiguousAcronymsAndForeignWords(t *testing.T) {
+	e := newTestEnricher(t)
+	tests := []struct {
+		text, lang string
+		orgs       []string
+		countries  []string
+		places     []string
+	}{
+		{"GCC does not allow the cleanup attribute; clang does.", "en", nil, nil, nil},
+		{"GCC foreign ministers met in Riyadh to discuss Iran.", "en", []string{"Gulf Cooperation Council"}, []string{"SA", "IR"}, []string{"Riyadh"}},
+		{"The ICC issued an arrest warrant, the court in The Hague said.", "en", []string{"International Criminal Court"}, nil, []string{"The Hague"}},
+		{"India won the ICC T20 final by six wickets.", "en", nil, []string{"IN"}, nil},
+		{"Upgrade to UEFI with Legacy Option ROM support.", "en", nil, nil, nil},
+		{"We walked across Bainbridge Island and Ellis Island.", "en", nil, nil, nil},
+		{"Die Regierung in Island hat gewählt.", "de", nil, []string{"IS"}, nil},
+		{"Deutsche Bank and the Red Hot Chili Peppers.", "en", nil, nil, nil},
+		{"The Roma community in Hungary.", "en", nil, []string{"HU"}, nil},
+		{"Il papa è tornato a Roma.", "it", nil, []string{"IT"}, []string{"Rome"}},
+	}
+	for _, tc := range tests {
+		a := &article.Article{Body: tc.text, Language: tc.lang}
+		e.Enrich(a)
+		if got := peopleNames(a.Entities.Organizations); !slices.Equal(got, tc.orgs) {
+			t.Errorf("%q: organisations %v, want %v", tc.text, got, tc.orgs)
+		}
+		if got := a.Entities.Countries; !(len(got) == 0 && len(tc.countries) == 0) && !slices.Equal(got, tc.countries) {
+			t.Errorf("%q: countries %v, want %v", tc.text, got, tc.countries)
+		}
+		if got := peopleNames(a.Entities.Places); !slices.Equal(got, tc.places) {
+			t.Errorf("%q: places %v, want %v", tc.text, got, tc.places)
+		}
+	}
+}

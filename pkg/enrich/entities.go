@@ -85,6 +85,11 @@ func (g *Gazetteer) aliasMatches(a *alias, toks []token) bool {
 			if t.caps != capInit && t.caps != capAll {
 				return false
 			}
+			// A short word in capitals is an acronym, not a name
+			// ("ROM" is not Rom, Rome in German).
+			if t.caps == capAll && len(t.lower) <= 3 && len(a.keys) == 1 {
+				return false
+			}
 		}
 	}
 	return true
@@ -112,9 +117,10 @@ var speechVerbs = map[string]bool{
 
 // keepAmbiguous decides whether a mention of an ambiguous name means the
 // entity: evidence for it elsewhere in the text, or (for names marked
-// local) a preposition before it, and never when it reads as a person's
-// name ("Michael Jordan", "Jordan said") or against-words are present.
-func keepAmbiguous(amb *ambiguity, toks []token, m mention, lowerText string) bool {
+// local) a preposition before it; a country name never when it reads as a
+// person's name ("Michael Jordan", "Jordan said"); nothing when only
+// against-words are present.
+func keepAmbiguous(amb *ambiguity, toks []token, m mention, lowerText string, country bool) bool {
 	prev, next := -1, m.to
 	if m.from > 0 && toks[m.from-1].sent == toks[m.from].sent {
 		prev = m.from - 1
@@ -122,10 +128,10 @@ func keepAmbiguous(amb *ambiguity, toks []token, m mention, lowerText string) bo
 	if next < len(toks) && toks[next].sent != toks[m.from].sent {
 		next = len(toks)
 	}
-	if prev >= 0 && toks[prev].caps == capInit && !toks[prev].sentStart && !countryContext[toks[prev].lower] {
+	if country && prev >= 0 && toks[prev].caps == capInit && !toks[prev].sentStart && !countryContext[toks[prev].lower] {
 		return false // a first name before it
 	}
-	if next < len(toks) {
+	if country && next < len(toks) {
 		nt := toks[next]
 		if nt.caps == capInit && nt.start-toks[m.to-1].end == 1 {
 			return false // a surname after it

@@ -81,7 +81,9 @@ type personRec struct {
 	Country string   `yaml:"country"`
 	Role    string   `yaml:"role"`
 	Seat    string   `yaml:"seat"`
-	Aliases []string `yaml:"aliases"`
+	Aliases []string `yaml:"aliases"` // "Roma@it": only in articles in Italian
+	// Ambiguous: the name is also something else (GCC the compiler).
+	Ambiguous *ambiguity `yaml:"ambiguous"`
 }
 
 type countryRec struct {
@@ -95,6 +97,10 @@ type countryRec struct {
 type countriesFile struct {
 	Countries map[string]countryRec `yaml:"countries"`
 	Blocked   []string              `yaml:"blocked"`
+	// LocalNames are CLDR names that are ordinary words or first names in
+	// other languages ("Island" is Iceland in German): they count only in
+	// articles of the language given.
+	LocalNames map[string]string `yaml:"local_names"`
 }
 
 type cldrCountry struct {
@@ -181,21 +187,29 @@ func (g *Gazetteer) loadCountries() error {
 			for _, n := range c.Names[l] {
 				for _, v := range cldrVariants(n) {
 					if len(owners[g.joinedKey(v)]) == 1 {
-						g.addAlias(idx, v, "")
+						g.addAlias(idx, v, extra.LocalNames[v])
 					}
 				}
 			}
 		}
 		for _, n := range x.Aliases {
-			g.addAlias(idx, n, "")
+			n, lang := splitLang(n)
+			if lang == "" {
+				lang = extra.LocalNames[n]
+			}
+			g.addAlias(idx, n, lang)
 		}
 		for l, adjs := range x.Adj {
+			// Adjectives of other Latin-script languages are ordinary words
+			// or parts of names in English ("Deutsche Bank", "chino"): they
+			// count only in articles of their language.
+			lang := ""
+			switch l {
+			case "fr", "de", "es", "it", "pt":
+				lang = l
+			}
 			for _, a := range adjs {
 				for _, form := range adjectiveForms(l, a) {
-					lang := ""
-					if (l == "fr" || l == "de" || l == "es") && startsLower(form) {
-						lang = l
-					}
 					g.addAlias(idx, form, lang)
 				}
 			}
@@ -225,7 +239,7 @@ func (g *Gazetteer) loadEntities(file, kind string) error {
 		if r.Name == "" {
 			return fmt.Errorf("%s: entry without a name", file)
 		}
-		e := Entry{Kind: kind, Name: r.Name, ID: r.ID, Country: r.Country, Role: r.Role}
+		e := Entry{Kind: kind, Name: r.Name, ID: r.ID, Country: r.Country, Role: r.Role, amb: r.Ambiguous}
 		if r.Seat != "" {
 			e.Country, e.Seat = r.Seat, true
 		}
@@ -240,7 +254,8 @@ func (g *Gazetteer) loadEntities(file, kind string) error {
 			g.addAlias(idx, r.Name, "")
 		}
 		for _, a := range r.Aliases {
-			g.addAlias(idx, a, "")
+			a, lang := splitLang(a)
+			g.addAlias(idx, a, lang)
 		}
 	}
 	return nil
@@ -265,6 +280,15 @@ func cldrVariants(n string) []string {
 		out = append(out, strings.TrimSuffix(n, " SAR China"))
 	}
 	return out
+}
+
+// splitLang splits "Roma@it" into the alias and the only language it
+// counts in.
+func splitLang(a string) (string, string) {
+	if i := strings.LastIndexByte(a, '@'); i > 0 && len(a)-i == 3 {
+		return a[:i], a[i+1:]
+	}
+	return a, ""
 }
 
 func startsLower(s string) bool {
