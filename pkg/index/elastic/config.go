@@ -35,13 +35,15 @@ type Config struct {
 	// Shards is the primary shard count of a newly created index. Default 1.
 	Shards int
 
-	// FlushBytes is the largest bulk request body. Default 4 MiB.
+	// FlushBytes is the largest bulk request body. Default 1 MiB: a bulk
+	// request to one shard runs on one write thread, so an indexer batch
+	// split into several requests keeps every write thread busy.
 	FlushBytes int
 	// FlushInterval is the longest a partly filled bulk request waits for
 	// articles of other Index calls before it is sent. Callers wait for
 	// their own articles, so it is short. Default 5ms.
 	FlushInterval time.Duration
-	// Workers send bulk requests concurrently. Default 2.
+	// Workers send bulk requests concurrently. Default 4.
 	Workers int
 
 	// MaxRetries bounds the retries of a bulk request, or of the items of a
@@ -75,13 +77,13 @@ func (c *Config) Defaults() {
 		c.Shards = 1
 	}
 	if c.FlushBytes == 0 {
-		c.FlushBytes = 4 << 20
+		c.FlushBytes = 1 << 20
 	}
 	if c.FlushInterval == 0 {
 		c.FlushInterval = 5 * time.Millisecond
 	}
 	if c.Workers == 0 {
-		c.Workers = 2
+		c.Workers = 4
 	}
 	if c.MaxRetries == 0 {
 		c.MaxRetries = 6
