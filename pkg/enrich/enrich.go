@@ -168,7 +168,9 @@ func (e *Enricher) classify(toks []token, ms []mention, titleEnd int, ents *arti
 }
 
 func (e *Enricher) decide(s topicScore) []string {
-	evidence := s.eventSum + s.diplomacy
+	// A strong event phrase (ceasefire, summit, sanctions, state visit)
+	// counts twice.
+	evidence := s.eventSum + s.strong + s.diplomacy
 	need := e.cfg.DiplomacyMinEvidence
 	if s.words < 60 && need > 2 {
 		need = 2 // a headline with a line of summary says less

@@ -488,3 +488,39 @@ func TestAmbiguousAcronymsAndForeignWords(t *testing.T) {
 		}
 	}
 }
+
+func TestEventTopics(t *testing.T) {
+	e := newTestEnricher(t)
+	tests := []struct {
+		text  string
+		want  []string // nil: not diplomacy
+		notes string
+	}{
+		{"The UN General Assembly voted on Thursday to adopt a resolution demanding a ceasefire in Gaza; the United States and Israel voted against the resolution.", []string{"diplomacy", "ceasefire", "un-vote"}, ""},
+		{"Russia vetoed a Security Council resolution on Ukraine drafted by the United States and Albania.", []string{"diplomacy", "un-vote"}, ""},
+		{"Armenia and Azerbaijan signed a peace treaty in Washington; the accord must be ratified by both parliaments.", []string{"diplomacy", "treaty"}, ""},
+		{"Chinese President Xi Jinping began a state visit to France, his first trip to Europe in five years, and will meet Emmanuel Macron.", []string{"diplomacy", "visit"}, ""},
+		{"Trump and Putin spoke by phone for two hours, the Kremlin said, discussing Ukraine and a possible summit in Budapest.", []string{"diplomacy", "summit", "call"}, ""},
+		{"Poland expelled two Russian diplomats and closed the consulate in Gdansk, the foreign ministry said.", []string{"diplomacy", "expulsion"}, ""},
+		{"The EU adopted a 19th package of sanctions against Russia, targeting its shadow fleet and banks in China.", []string{"diplomacy", "sanctions"}, ""},
+		{"Apple is in talks with suppliers in China and Vietnam over prices, people familiar with the negotiations said.", nil, "business negotiations"},
+		{"UEFA sanctioned the club after fans from Spain and France clashed before the Champions League match; the coach said the team would appeal.", nil, "sport"},
+		{"The governor visited flood-hit towns in the state on Monday and promised federal aid.", nil, "domestic visit"},
+	}
+	for _, tc := range tests {
+		a := &article.Article{Body: tc.text, Language: "en"}
+		e.Enrich(a)
+		if !slices.Equal(a.Topics, tc.want) {
+			t.Errorf("%q: topics %v, want %v %s", tc.text, a.Topics, tc.want, tc.notes)
+		}
+	}
+}
+
+func TestIndianInAmerica(t *testing.T) {
+	e := newTestEnricher(t)
+	a := &article.Article{Body: "Visit the museum at the Port Madison Indian Reservation, home of Indian tribes since the treaty.", Language: "en"}
+	e.Enrich(a)
+	if slices.Contains(a.Entities.Countries, "IN") {
+		t.Errorf("countries %v: an Indian reservation is not India", a.Entities.Countries)
+	}
+}
