@@ -524,3 +524,14 @@ func TestIndianInAmerica(t *testing.T) {
 		t.Errorf("countries %v: an Indian reservation is not India", a.Entities.Countries)
 	}
 }
+
+// TestUnclosedQuotesStayCheap enriches a long paragraph of unclosed
+// quotation marks: it must finish (no quadratic scan) and find nothing.
+func TestUnclosedQuotesStayCheap(t *testing.T) {
+	e := newTestEnricher(t)
+	a := &article.Article{Body: strings.Repeat("“ word ", 30000)}
+	e.Enrich(a)
+	if len(a.Quotes) != 0 {
+		t.Errorf("%d quotes in unclosed marks", len(a.Quotes))
+	}
+}

@@ -12,6 +12,10 @@ import (
 // span is a quotation: the text between the marks, as byte offsets.
 type span struct{ open, start, end, close int }
 
+// maxQuoteBytes bounds the search for a closing mark, so text with many
+// unclosed marks costs linear time.
+const maxQuoteBytes = 4000
+
 // findQuotes returns the direct quotations of text: “...”, "...", «...»,
 // „...“ and ‘...’ (the last only when ‘ opens a word and ’ closes one, so
 // apostrophes are not taken for quotes). Quotations of fewer than two
@@ -47,7 +51,7 @@ func findQuotes(text string) []span {
 			}
 		}
 		end := -1
-		for j := i + n; j < len(text); {
+		for j := i + n; j < len(text) && j-i < maxQuoteBytes; {
 			q, m := utf8.DecodeRuneInString(text[j:])
 			if q == '\n' && j+1 < len(text) && text[j+1] == '\n' {
 				break // a quote does not run over a paragraph
