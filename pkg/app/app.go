@@ -146,7 +146,7 @@ func (a *App) Run(ctx context.Context) (err error) {
 		return err
 	}
 	close(a.ready)
-	a.log.Info("parley is running", "roles", a.roleList(), "http", a.cfg.HTTP, "nats", a.NATSURL(), "index", a.indexName())
+	a.log.Info("parley is running", "roles", a.roleList(), "http", a.cfg.HTTP, "nats", bus.RedactURL(a.NATSURL()), "index", a.indexName())
 	<-ctx.Done()
 	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
 	done := make(chan struct{})

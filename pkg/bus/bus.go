@@ -256,11 +256,18 @@ func Token(s string) string {
 	return t
 }
 
-func redact(u string) string {
-	if i := strings.Index(u, "@"); i >= 0 {
-		if j := strings.Index(u, "://"); j >= 0 && j < i {
-			return u[:j+3] + "REDACTED" + u[i:]
+func redact(u string) string { return RedactURL(u) }
+
+// RedactURL hides the user and password of every URL in a comma-separated
+// list of server URLs, for logs and errors.
+func RedactURL(urls string) string {
+	parts := strings.Split(urls, ",")
+	for k, u := range parts {
+		if i := strings.LastIndex(u, "@"); i >= 0 {
+			if j := strings.Index(u, "://"); j >= 0 && j < i {
+				parts[k] = u[:j+3] + "REDACTED" + u[i:]
+			}
 		}
 	}
-	return u
+	return strings.Join(parts, ",")
 }

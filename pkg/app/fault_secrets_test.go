@@ -1,0 +1,243 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/parley-news/parley/pkg/app"
+	"github.com/parley-news/parley/pkg/internal/origin"
+)
+
+// lockedBuffer is a log sink shared by the app's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func jsonLogger(w *lockedBuffer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// natsWithUser runs a nats-server with JetStream that admits one user.
+func natsWithUser(t *testing.T, user, password string) *server.Server {
+	t.Helper()
+	srv, err := server.NewServer(&server.Options{
+		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true,
+		Users: []*server.User{{Username: user, Password: password}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(30 * time.Second) {
+		t.Fatal("nats-server not ready")
+	}
+	t.Cleanup(srv.Shutdown)
+	return srv
+}
+
+// startOnce runs an app until it is ready or fails; stop ends it and
+// returns Run's error.
+func startOnce(t *testing.T, cfg app.Config, roles []app.Role, log *slog.Logger) (a *app.App, startErr error, stop func() error) {
+	t.Helper()
+	a, err := app.New(cfg, roles, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	select {
+	case <-a.Ready():
+		return a, nil, func() error {
+			cancel()
+			select {
+			case err := <-done:
+				return err
+			case <-time.After(60 * time.Second):
+				t.Fatal("parley did not stop within 60s")
+				return nil
+			}
+		}
+	case err := <-done:
+		cancel()
+		return a, err, func() error { return err }
+	case <-time.After(90 * time.Second):
+		cancel()
+		t.Fatal("parley neither ready nor failed after 90s")
+		return nil, nil, nil
+	}
+}
+
+func assertNoSecrets(t *testing.T, where, text string, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(text, s) {
+			i := strings.Index(text, s)
+			t.Errorf("%s contains the secret %q: ...%s...", where, s, text[max(0, i-200):min(len(text), i+len(s)+50)])
+		}
+	}
+}
+
+// TestNATSUserPasswordAndSecretsNeverLogged runs parley against a
+// nats-server that requires a user and password: it ingests a feed end to
+// end, a wrong password fails at start with a clear error, and neither the
+// debug-level JSON logs nor the errors ever contain a secret (NATS
+// password, in a flag or in the URL; API token; webhook secret;
+// Elasticsearch password and API key).
+func TestNATSUserPasswordAndSecretsNeverLogged(t *testing.T) {
+	const (
+		natsPass   = "nats-pass-4f9c2a7e"
+		apiToken   = "api-token-8d1b6e3f"
+		webhookKey = "webhook-key-2c7a9b1d"
+		esPass     = "es-pass-6e2f8a4c"
+		esAPIKey   = "es-apikey-9b3d7f1a"
+	)
+	secrets := []string{natsPass, apiToken, webhookKey, esPass, esAPIKey,
+		base64.StdEncoding.EncodeToString([]byte("elastic:" + esPass)), base64.StdEncoding.EncodeToString([]byte("parley:" + natsPass))}
+	ns := natsWithUser(t, "parley", natsPass)
+	url := ns.ClientURL()
+
+	t.Run("user and password end to end", func(t *testing.T) {
+		o, err := origin.Start(origin.Generated{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o.Close()
+		list := filepath.Join(t.TempDir(), "feeds.txt")
+		if err := os.WriteFile(list, []byte(o.URL+origin.FeedRSS+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var logs lockedBuffer
+		a, err, stop := startOnce(t, app.Config{
+			Feeds: list, Data: t.TempDir(), HTTP: "127.0.0.1:0", AllowPrivate: true, PollInterval: time.Hour,
+			NATSURL: url, NATSUser: "parley", NATSPass: natsPass, APIToken: apiToken, WebhookSecret: webhookKey,
+			LogLevel: "debug", LogFormat: "json",
+		}, app.AllRoles, jsonLogger(&logs))
+		if err != nil {
+			t.Fatalf("start with the right password: %v", err)
+		}
+		waitUntil(t, "the feed's 3 articles indexed through the authenticated nats", 2*time.Minute, func() bool {
+			n, _ := a.Backend().Count(context.Background())
+			return n >= 3
+		})
+		// State-changing endpoints refuse a missing or wrong token.
+		for _, auth := range []string{"", "Bearer wrong-" + apiToken[:4]} {
+			req, _ := http.NewRequest(http.MethodPost, "http://"+a.HTTPAddr()+"/api/feeds", strings.NewReader(`{"url":"http://example.com/feed.xml"}`))
+			if auth != "" {
+				req.Header.Set("Authorization", auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("POST /api/feeds with %q: status %d, want 401", auth, resp.StatusCode)
+			}
+		}
+		if err := stop(); err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		assertNoSecrets(t, "the logs", logs.String(), secrets...)
+		t.Logf("%d bytes of debug-level JSON logs, no secret in them", len(logs.String()))
+	})
+
+	t.Run("password in the nats url", func(t *testing.T) {
+		var logs lockedBuffer
+		// Two servers in the list, both with the credentials in the URL.
+		withPass := strings.Replace(url, "nats://", "nats://parley:"+natsPass+"@", 1)
+		withPass += "," + withPass
+		_, err, stop := startOnce(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: withPass, LogLevel: "debug", LogFormat: "json"},
+			[]app.Role{app.RoleParser}, jsonLogger(&logs))
+		if err != nil {
+			t.Fatalf("start: %v", err)
+		}
+		if err := stop(); err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		assertNoSecrets(t, "the logs", logs.String(), secrets...)
+	})
+
+	t.Run("wrong password fails at start", func(t *testing.T) {
+		var logs lockedBuffer
+		wrong := "wrong-" + natsPass
+		_, err, _ := startOnce(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: url, NATSUser: "parley", NATSPass: wrong, LogLevel: "debug", LogFormat: "json"},
+			[]app.Role{app.RoleParser}, jsonLogger(&logs))
+		if err == nil {
+			t.Fatal("started with a wrong password")
+		}
+		if !strings.Contains(strings.ToLower(err.Error()), "authorization") || !strings.Contains(err.Error(), "127.0.0.1") {
+			t.Errorf("error %q should say authorization failed and where", err)
+		}
+		assertNoSecrets(t, "the error", err.Error(), wrong)
+		assertNoSecrets(t, "the logs", logs.String(), wrong)
+		t.Logf("wrong password: %v", err)
+	})
+
+	for _, tc := range []struct {
+		name string
+		cfg  app.Config
+		want string // Authorization header prefix the cluster must receive
+	}{
+		{"elasticsearch user and password", app.Config{ESUser: "elastic", ESPass: esPass}, "Basic "},
+		{"elasticsearch api key", app.Config{ESAPIKey: esAPIKey}, "ApiKey "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var gotAuth []string
+			es := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				gotAuth = append(gotAuth, r.Header.Get("Authorization"))
+				mu.Unlock()
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("X-Elastic-Product", "Elasticsearch")
+				w.WriteHeader(http.StatusUnauthorized)
+				fmt.Fprint(w, `{"error":{"type":"security_exception","reason":"unable to authenticate user [elastic] for REST request [/_cluster/health]"},"status":401}`)
+			}))
+			defer es.Close()
+			var logs lockedBuffer
+			cfg := tc.cfg
+			cfg.Data, cfg.HTTP, cfg.NATSListen, cfg.ESURL = t.TempDir(), "127.0.0.1:0", "", es.URL
+			cfg.LogLevel, cfg.LogFormat = "debug", "json"
+			_, err, _ := startOnce(t, cfg, []app.Role{app.RoleIndexer}, jsonLogger(&logs))
+			if err == nil {
+				t.Fatal("started against a cluster that refuses the credentials")
+			}
+			mu.Lock()
+			sent := strings.Join(gotAuth, "|")
+			mu.Unlock()
+			if !strings.HasPrefix(strings.ToLower(sent), strings.ToLower(tc.want)) {
+				t.Errorf("cluster received Authorization %q, want %s...", sent, tc.want)
+			}
+			assertNoSecrets(t, "the error", err.Error(), secrets...)
+			assertNoSecrets(t, "the logs", logs.String(), secrets...)
+			t.Logf("refused credentials: %v", err)
+		})
+	}
+}
