@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode"
@@ -41,8 +42,8 @@ var (
 // author, byline elements. Each source is cleaned ("By", roles, places);
 // organisations are told apart from people and only people are kept. A
 // source that yields only organisations passes on to the next one.
-func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document) []string {
-	orgs := []string{m.siteName, m.ld.publisher}
+func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base *url.URL) []string {
+	orgs := []string{m.siteName, m.ld.publisher, h.Source, hostLabel(base)}
 	orgs = append(orgs, m.ld.orgs...)
 	try := func(raw []string) []string {
 		return people(raw, orgs)
@@ -131,7 +132,7 @@ func isPerson(name string, orgs []string) bool {
 	}
 	n := normName(name)
 	for _, o := range orgs {
-		if o := normName(o); o != "" && (n == o || strings.Contains(n, o)) {
+		if o := normName(o); o != "" && (n == o || strings.Contains(n, o) || (len(n) >= 4 && strings.Contains(o, n))) {
 			return false
 		}
 	}

@@ -225,6 +225,29 @@ func TestMetadata(t *testing.T) {
 	}
 }
 
+func TestPeople(t *testing.T) {
+	orgs := []string{"LinkNaija | Nigeria's popular news platform", "example"}
+	tests := []struct {
+		in   []string
+		want []string
+	}{
+		{[]string{"By Jane Doe and John Smith, Reuters staff"}, []string{"Jane Doe", "John Smith"}},
+		{[]string{"Reuters", "AFP", "Staff", "Associated Press"}, nil},
+		{[]string{"LinkNaija"}, nil},
+		{[]string{"Example Editors"}, nil},
+		{[]string{"BY AMIR HADDAD | Senior Correspondent"}, []string{"AMIR HADDAD"}},
+		{[]string{"Olena Kovalenko in Kyiv"}, []string{"Olena Kovalenko"}},
+		{[]string{"Mary Smith, Diplomatic Correspondent", "mary smith"}, []string{"Mary Smith"}},
+		{[]string{"https://example.com/people/jane", "@jane"}, nil},
+	}
+	for _, tt := range tests {
+		got := people(tt.in, orgs)
+		if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
+			t.Errorf("people(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestNoArticle(t *testing.T) {
 	e := newTestExtractor(t, Config{})
 	tests := []struct{ file, reason string }{

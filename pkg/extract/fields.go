@@ -11,6 +11,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/abadojack/whatlanggo"
+	"github.com/markusmobius/go-htmldate"
 	"golang.org/x/net/html"
 )
 
@@ -404,6 +405,9 @@ func pickDates(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, body
 		pub = dlDate
 	}
 	if pub == nil {
+		pub = scanDate(doc, canonURL)
+	}
+	if pub == nil {
 		pub = dateFromURL(canonURL)
 	}
 	if pub == nil {
@@ -422,6 +426,27 @@ func pickDates(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, body
 		upd = nil
 	}
 	return pub, upd, place
+}
+
+// scanDate asks htmldate (fast mode: its own patterns, no general date
+// parser) for the original publication date written somewhere in the page
+// text or markup, for pages whose metadata names none ("Published 4:00 am
+// CST, Wednesday, November 20, 2019").
+func scanDate(doc *goquery.Document, canonURL string) *time.Time {
+	if len(doc.Nodes) == 0 {
+		return nil
+	}
+	res, err := htmldate.FromDocument(doc.Nodes[0], htmldate.Options{
+		UseOriginalDate:     true,
+		SkipExtensiveSearch: true,
+		ExtractTime:         true,
+		URL:                 canonURL,
+		MaxDate:             time.Now().Add(48 * time.Hour),
+	})
+	if err != nil || res.IsZero() {
+		return nil
+	}
+	return validDate(res.DateTime)
 }
 
 // refYear is the year a dateline without one belongs to: the URL's year if

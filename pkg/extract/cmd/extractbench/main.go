@@ -69,7 +69,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	outDir := fs.String("out", "", "directory for the predictions files (default: a temporary directory)")
 	only := fs.String("only", "", "comma-separated extractor names to run (default: all)")
 	ids := fs.String("ids", "", "file with page ids to run (one per line; default: all)")
+	rounds := fs.Int("rounds", 3, "timing rounds; each extractor's fastest round is reported")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
+	metaCov := fs.Bool("meta", false, "print how many pages got each metadata field from parley and exit")
 	show := fs.String("show", "", "print parley's article JSON for this page id and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -85,6 +87,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	}
 	if *show != "" {
 		return showPage(ctx, pages, *show, stdout, logger)
+	}
+	if *metaCov {
+		return metaCoverage(ctx, pages, stdout, logger)
 	}
 	out := *outDir
 	if out == "" {
@@ -121,7 +126,10 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 		}
 	}
 
-	fmt.Fprintf(stdout, "extractbench: %d pages from %s, GOMAXPROCS=1 while timing\n", len(pages), dir)
+	if *rounds < 1 {
+		return fmt.Errorf("-rounds must be at least 1")
+	}
+	fmt.Fprintf(stdout, "extractbench: %d pages from %s, GOMAXPROCS=1 while timing, best of %d rounds\n", len(pages), dir, *rounds)
 	results := make(map[string]score)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -134,22 +142,35 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 		}
 		defer pprof.StopCPUProfile()
 	}
+	// The machine is shared: each round times every extractor once, in
+	// turn, and an extractor's speed is its fastest round, so a burst of
+	// load from elsewhere does not land on one extractor only.
 	prev := runtime.GOMAXPROCS(1)
-	for _, e := range selected {
-		preds := make(map[string]string, len(pages))
-		runtime.GC()
-		start := time.Now()
-		for _, p := range pages {
-			preds[p.id] = e.fn(ctx, p)
+	best := make(map[string]time.Duration)
+	for round := 0; round < *rounds; round++ {
+		for _, e := range selected {
+			preds := make(map[string]string, len(pages))
+			runtime.GC()
+			start := time.Now()
+			for _, p := range pages {
+				preds[p.id] = e.fn(ctx, p)
+			}
+			elapsed := time.Since(start)
+			if d, ok := best[e.name]; !ok || elapsed < d {
+				best[e.name] = elapsed
+			}
+			if round == 0 {
+				if err := writeJSON(filepath.Join(out, e.name+".json"), preds); err != nil {
+					runtime.GOMAXPROCS(prev)
+					return err
+				}
+			}
 		}
-		elapsed := time.Since(start)
-		file := filepath.Join(out, e.name+".json")
-		if err := writeJSON(file, preds); err != nil {
-			return err
-		}
-		results[e.name] = score{pagesPerSec: float64(len(pages)) / elapsed.Seconds()}
 	}
 	runtime.GOMAXPROCS(prev)
+	for name, d := range best {
+		results[name] = score{pagesPerSec: float64(len(pages)) / d.Seconds()}
+	}
 
 	for _, e := range selected {
 		file := filepath.Join(out, e.name+".json")
@@ -338,4 +359,36 @@ func showPage(ctx context.Context, pages []page, id string, stdout io.Writer, lo
 		}
 	}
 	return fmt.Errorf("no page %s", id)
+}
+
+// metaCoverage prints, per metadata field, on how many pages parley
+// filled it (the benchmark has no metadata truth; this shows reach only).
+func metaCoverage(ctx context.Context, pages []page, stdout io.Writer, logger *slog.Logger) error {
+	ex, err := extract.New(extract.Config{Logger: logger})
+	if err != nil {
+		return err
+	}
+	fields := []string{"title", "authors", "published_at", "updated_at", "language", "image", "source", "summary", "categories", "dateline", "empty_reason"}
+	counts := map[string]int{}
+	for _, p := range pages {
+		a, err := ex.Extract(ctx, p.html, p.url, extract.Hints{})
+		if err != nil {
+			continue
+		}
+		filled := map[string]bool{
+			"title": a.Title != "", "authors": len(a.Authors) > 0, "published_at": a.PublishedAt != nil,
+			"updated_at": a.UpdatedAt != nil, "language": a.Language != "", "image": a.Image != "",
+			"source": a.Source != "", "summary": a.Summary != "", "categories": len(a.Categories) > 0,
+			"dateline": a.Dateline != "", "empty_reason": a.EmptyReason != "",
+		}
+		for f, ok := range filled {
+			if ok {
+				counts[f]++
+			}
+		}
+	}
+	for _, f := range fields {
+		fmt.Fprintf(stdout, "%-13s %3d/%d\n", f, counts[f], len(pages))
+	}
+	return nil
 }
