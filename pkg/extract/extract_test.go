@@ -400,3 +400,36 @@ func TestSeedArticle(t *testing.T) {
 func htmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
+
+// TestConcurrentExtract runs one Extractor from several goroutines, as the
+// parser stage does; -race checks the libraries underneath share no state.
+func TestConcurrentExtract(t *testing.T) {
+	e := newTestExtractor(t, Config{})
+	files := []string{"news.html", "meta.html", "time.html", "index.html", "video.html"}
+	want := map[string]string{}
+	for _, f := range files {
+		want[f] = extractFile(t, e, f, "https://example.com/"+f, Hints{}).Body
+	}
+	done := make(chan error, 4*len(files))
+	for i := 0; i < 4; i++ {
+		for _, f := range files {
+			go func() {
+				page, err := os.ReadFile(filepath.Join("testdata", f))
+				if err != nil {
+					done <- err
+					return
+				}
+				a, err := e.Extract(context.Background(), page, "https://example.com/"+f, Hints{})
+				if err == nil && a.Body != want[f] {
+					err = errors.New(f + ": body differs between runs")
+				}
+				done <- err
+			}()
+		}
+	}
+	for i := 0; i < cap(done); i++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
