@@ -25,12 +25,13 @@ type Rule struct {
 
 	expanded query.Node
 	req      requirement
+	filter   filter
 }
 
 // NewRule compiles a rule; expanded is the parsed query after
 // query.Expand with the gazetteer, so names match all their spellings.
 func NewRule(name, q string, expanded query.Node) *Rule {
-	return &Rule{Name: name, Query: q, expanded: expanded, req: requires(expanded)}
+	return &Rule{Name: name, Query: q, expanded: expanded, req: requires(expanded), filter: newFilter(expanded)}
 }
 
 // Match reports whether searching for the rule's query would find a, with

@@ -128,6 +128,91 @@ func keywordRequirement(sp space, v string) requirement {
 	return requirement{keys: []key{{sp, v}}}
 }
 
+// filter is a rule reduced to what the article's sets of tokens and
+// keywords can decide: a term holds when all its tokens are in the
+// article (in any order or value), an And when all children hold, an Or
+// when any does; Not, Range and All always hold. It holds whenever the
+// rule matches, so it only ever skips rules that cannot match, cheaply,
+// before query.Match checks positions and values.
+type filter struct {
+	op       filterOp
+	space    space
+	tokens   []string
+	children []filter
+}
+
+type filterOp uint8
+
+const (
+	filterTrue filterOp = iota
+	filterFalse
+	filterTerm
+	filterAnd
+	filterOr
+)
+
+func newFilter(n query.Node) filter {
+	switch n := n.(type) {
+	case query.Term:
+		req := termRequirement(n)
+		if len(req.keys) == 0 {
+			return filter{op: filterFalse}
+		}
+		f := filter{op: filterTerm, space: req.keys[0].space}
+		if f.space <= spacePerson {
+			for _, t := range query.Analyze(n.Value) {
+				f.tokens = append(f.tokens, t.Text)
+			}
+		} else {
+			f.tokens = []string{req.keys[0].value}
+		}
+		return f
+	case query.And:
+		f := filter{op: filterAnd}
+		for _, c := range n.Children {
+			f.children = append(f.children, newFilter(c))
+		}
+		return f
+	case query.Or:
+		f := filter{op: filterOr}
+		for _, c := range n.Children {
+			f.children = append(f.children, newFilter(c))
+		}
+		return f
+	}
+	return filter{op: filterTrue}
+}
+
+func (f *filter) holds(sets *[numSpaces]map[string]struct{}) bool {
+	switch f.op {
+	case filterTrue:
+		return true
+	case filterTerm:
+		set := sets[f.space]
+		for _, t := range f.tokens {
+			if _, ok := set[t]; !ok {
+				return false
+			}
+		}
+		return true
+	case filterAnd:
+		for i := range f.children {
+			if !f.children[i].holds(sets) {
+				return false
+			}
+		}
+		return true
+	case filterOr:
+		for i := range f.children {
+			if f.children[i].holds(sets) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
 // Index finds the rules that match an article without trying each rule.
 // It is immutable, so matching needs no lock; a changed rule set builds a
 // new Index.
@@ -177,40 +262,69 @@ func (ix *Index) Match(a *article.Article) []*Rule {
 	if len(ix.rules) == 0 {
 		return nil
 	}
+	sets := articleSets(a)
 	cand := make([]uint64, (len(ix.rules)+63)/64)
-	n := 0
 	mark := func(ids []int32) {
 		for _, id := range ids {
-			w, b := id/64, uint64(1)<<(id%64)
-			if cand[w]&b == 0 {
-				cand[w] |= b
-				n++
-			}
+			cand[id/64] |= uint64(1) << (id % 64)
 		}
 	}
 	mark(ix.always)
-	text := func(sp space, values ...string) {
+	for sp := range sets {
 		m := ix.keys[sp]
 		if len(m) == 0 {
-			return
+			continue
 		}
-		for _, v := range values {
-			for _, t := range query.Analyze(v) {
-				if ids, ok := m[t.Text]; ok {
-					mark(ids)
-				}
+		for v := range sets[sp] {
+			if ids, ok := m[v]; ok {
+				mark(ids)
 			}
 		}
 	}
-	keyword := func(sp space, v string) {
-		if ids, ok := ix.keys[sp][v]; ok {
-			mark(ids)
+	var doc *query.Document
+	var out []*Rule
+	for w, word := range cand {
+		for word != 0 {
+			b := bits.TrailingZeros64(word)
+			word &= word - 1
+			r := ix.rules[w*64+b]
+			if !r.filter.holds(&sets) {
+				continue
+			}
+			if doc == nil {
+				doc = query.NewDocument(a)
+			}
+			if r.matchDoc(doc) {
+				out = append(out, r)
+			}
 		}
 	}
-	text(spaceText, a.Title, a.Summary, a.Body)
+	return out
+}
+
+// articleSets is every key an article has, by space, in the forms rules
+// are indexed by.
+func articleSets(a *article.Article) [numSpaces]map[string]struct{} {
+	var sets [numSpaces]map[string]struct{}
+	for i := range sets {
+		sets[i] = map[string]struct{}{}
+	}
+	text := func(sp space, v string) {
+		for _, t := range query.Analyze(v) {
+			sets[sp][t.Text] = struct{}{}
+		}
+	}
+	text(spaceText, a.Title)
+	text(spaceText, a.Summary)
+	text(spaceText, a.Body)
 	text(spaceSource, a.Source)
 	for _, p := range a.Entities.People {
 		text(spacePerson, p.Name)
+	}
+	keyword := func(sp space, v string) {
+		if v != "" {
+			sets[sp][v] = struct{}{}
+		}
 	}
 	keyword(spaceLanguage, strings.ToLower(strings.TrimSpace(a.Language)))
 	for _, c := range a.Entities.Countries {
@@ -221,25 +335,9 @@ func (ix *Index) Match(a *article.Article) []*Rule {
 	}
 	for _, group := range [][]article.Entity{a.Entities.People, a.Entities.Organizations, a.Entities.Places} {
 		for _, e := range group {
-			if e.ID != "" {
-				keyword(spaceEntity, strings.ToUpper(strings.TrimSpace(e.ID)))
-			}
+			keyword(spaceEntity, strings.ToUpper(strings.TrimSpace(e.ID)))
 		}
 	}
 	keyword(spaceStory, strings.TrimSpace(a.StoryID))
-	if n == 0 {
-		return nil
-	}
-	doc := query.NewDocument(a)
-	var out []*Rule
-	for w, word := range cand {
-		for word != 0 {
-			b := bits.TrailingZeros64(word)
-			word &= word - 1
-			if r := ix.rules[w*64+b]; r.matchDoc(doc) {
-				out = append(out, r)
-			}
-		}
-	}
-	return out
+	return sets
 }
