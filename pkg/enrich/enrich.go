@@ -92,9 +92,14 @@ func New(cfg Config, g *Gazetteer) (*Enricher, error) {
 func (e *Enricher) Gazetteer() *Gazetteer { return e.g }
 
 // Enrich fills a.Entities, a.Quotes and a.Topics from the title and body
-// (not StoryID: see package story). Fields are replaced, never merged.
+// (the summary when there is no body; not StoryID: see package story).
+// Fields are replaced, never merged.
 func (e *Enricher) Enrich(a *article.Article) {
-	text := a.Title + "\n\n" + a.Body
+	body := a.Body
+	if strings.TrimSpace(body) == "" {
+		body = a.Summary
+	}
+	text := a.Title + "\n\n" + body
 	titleEnd := len(a.Title)
 	if len(text) > e.cfg.MaxTextBytes {
 		text = text[:e.cfg.MaxTextBytes]

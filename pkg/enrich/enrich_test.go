@@ -535,3 +535,12 @@ func TestUnclosedQuotesStayCheap(t *testing.T) {
 		t.Errorf("%d quotes in unclosed marks", len(a.Quotes))
 	}
 }
+
+func TestSummaryWhenNoBody(t *testing.T) {
+	e := newTestEnricher(t)
+	a := &article.Article{Title: "Talks resume", Summary: "Lavrov and Rubio met in Riyadh for talks on Ukraine."}
+	e.Enrich(a)
+	if !slices.Contains(peopleNames(a.Entities.People), "Sergey Lavrov") {
+		t.Errorf("people %v: the summary was not read", a.Entities.People)
+	}
+}

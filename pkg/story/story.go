@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -227,7 +228,11 @@ func (ix *Index) Assign(ctx context.Context, a *article.Article) (string, error)
 
 	now := ix.cfg.Now()
 	sig := Signature{ArticleID: a.ID, Time: articleTime(a, now, ix.cfg.Window)}
-	words := words(a.Title, a.Body)
+	body := a.Body
+	if strings.TrimSpace(body) == "" {
+		body = a.Summary // a page that could not be extracted
+	}
+	words := words(a.Title, body)
 	if len(words) >= ix.cfg.MinWords {
 		sig.MinHash = ix.minHash(words)
 	}
