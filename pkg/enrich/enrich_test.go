@@ -415,6 +415,7 @@ func TestQuotePatterns(t *testing.T) {
 		{`The ‘coalition of the willing’ met in Paris.`, "coalition of the willing", ""},
 		{`Zelensky's office said the sides' positions were "still far apart".`, "still far apart", "Zelensky's office"},
 		{`„Wir sind bereit“, sagte Merz.`, "Wir sind bereit", "Friedrich Merz"},
+		{`The talks were “useful but difficult”, according to Lavrov.`, "useful but difficult", "Sergey Lavrov"},
 	}
 	for _, tc := range tests {
 		a := &article.Article{Body: tc.text, Language: "en"}

@@ -203,6 +203,11 @@ func (qc *quoteCtx) attribute(s span) (string, string) {
 	if a < len(toks) && toks[a].start-s.close <= 8 && !strings.ContainsAny(qc.text[s.close:toks[a].start], "\n.!?") &&
 		!(toks[a].sentStart && (toks[a].caps == capInit || toks[a].caps == capAll)) {
 		lim := min(a+10, len(toks))
+		if toks[a].lower == "according" && a+1 < len(toks) && toks[a+1].lower == "to" {
+			if name, id, ok := qc.speakerAfter(a+2, lim); ok {
+				return name, id // "“...”, according to Lavrov."
+			}
+		}
 		for k := a; k < lim; k++ {
 			if k > a && toks[k].sent != toks[a].sent {
 				break
