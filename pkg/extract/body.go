@@ -50,6 +50,11 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 // and subscription lines) and readability's text is taken; otherwise
 // trafilatura's, which is the more precise of the two on its own.
 func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL) ([]string, float64) {
+	if countElements(root, maxLibraryElements) > maxLibraryElements {
+		e.log.Debug("page too large for the extraction libraries; densest block only", "limit_elements", maxLibraryElements)
+		paras := densestBlock(root)
+		return paras, 0
+	}
 	var tParas []string
 	var tDensity float64
 	// Trafilatura builds its text by repeated string concatenation, which

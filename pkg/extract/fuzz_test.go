@@ -80,3 +80,29 @@ func BenchmarkExtract(b *testing.B) {
 		}
 	}
 }
+
+// TestHugeDOM checks that a page with far more elements than any article
+// goes through the linear method and still yields its running text.
+func TestHugeDOM(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("<html><body><nav>")
+	for i := 0; i < 15000; i++ {
+		b.WriteString(`<div class="m"><a href="/x">menu</a></div>`)
+	}
+	b.WriteString("</nav><div id=story>")
+	for i := 0; i < 40; i++ {
+		b.WriteString("<p>The delegations met again on the second day and agreed to continue the talks next month in the same city.</p>")
+	}
+	b.WriteString("</div><table>")
+	for i := 0; i < 5000; i++ {
+		b.WriteString("<tr><td>1</td><td>2</td></tr>")
+	}
+	b.WriteString("</table></body></html>")
+	a, err := newTestExtractor(t, Config{}).Extract(context.Background(), []byte(b.String()), "https://example.com/huge", Hints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(a.Body, "The delegations met again"); n != 40 || strings.Contains(a.Body, "menu") {
+		t.Errorf("body has %d of 40 paragraphs (menu kept: %v)", n, strings.Contains(a.Body, "menu"))
+	}
+}
