@@ -22,29 +22,46 @@ func throttledURL(t *testing.T) string {
 	if u := os.Getenv("PARLEY_TEST_ES_THROTTLED_URL"); u != "" {
 		return strings.TrimRight(u, "/")
 	}
+	return startES(t, "throttled", 9250, "PARLEY_ES_WRITE_QUEUE_SIZE=1")
+}
+
+// startES starts an Elasticsearch instance of its own with scripts/es.sh
+// (only where the main one runs, so Java and Maven are there), stops it
+// when the test ends, and returns its URL and a function that runs
+// `es.sh up|down` on it.
+func startES(t *testing.T, name string, port int, env ...string) string {
+	url, _ := startESCtl(t, name, port, env...)
+	return url
+}
+
+func startESCtl(t *testing.T, name string, port int, env ...string) (string, func(cmd string) string) {
 	esURL(t) // skips when there is no Elasticsearch at all
 	if testing.Short() {
-		t.Skip("-short: not starting a second Elasticsearch with a one-task write queue")
+		t.Skipf("-short: not starting a second Elasticsearch (%s)", name)
 	}
 	script := filepath.Join(repoRoot(t), "scripts", "es.sh")
-	env := append(os.Environ(), "PARLEY_ES_NAME=throttled", "PARLEY_ES_PORT=9250", "PARLEY_ES_WRITE_QUEUE_SIZE=1")
-	cmd := exec.Command("bash", script, "up")
-	cmd.Env = env
-	cmd.Stderr = testWriter{t}
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("start a throttled Elasticsearch with %s: %v", script, err)
+	env = append(os.Environ(), append(env, "PARLEY_ES_NAME="+name, fmt.Sprintf("PARLEY_ES_PORT=%d", port))...)
+	ctl := func(verb string) string {
+		cmd := exec.Command("bash", script, verb)
+		cmd.Env = env
+		cmd.Stderr = testWriter{t}
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("scripts/es.sh %s (%s): %v", verb, name, err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		return lines[len(lines)-1]
 	}
+	url := ctl("up")
 	t.Cleanup(func() {
 		down := exec.Command("bash", script, "down")
 		down.Env = env
 		down.Stderr = testWriter{t}
 		if err := down.Run(); err != nil {
-			t.Errorf("stop the throttled Elasticsearch: %v", err)
+			t.Errorf("stop Elasticsearch %s: %v", name, err)
 		}
 	})
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	return lines[len(lines)-1]
+	return url, ctl
 }
 
 func repoRoot(t *testing.T) string {
