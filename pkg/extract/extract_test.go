@@ -248,6 +248,29 @@ func TestPeople(t *testing.T) {
 	}
 }
 
+func TestParseDateline(t *testing.T) {
+	tests := []struct {
+		body, place string
+		date        *time.Time
+	}{
+		{"KYIV, Jan 24 (Reuters) - Ukraine said...", "Kyiv", ts("2026-01-24T00:00:00Z")},
+		{"WASHINGTON (AP) — The Senate voted...", "Washington", nil},
+		{"ABU DHABI, United Arab Emirates, Feb. 1, 2025 (AP) — Delegations...", "Abu Dhabi", ts("2025-02-01T00:00:00Z")},
+		{"LONDON — Britain said on Monday...", "London", nil},
+		{"NEW YORK, Nov 19 (Reuters) - Oil fell...", "New York", ts("2026-11-19T00:00:00Z")},
+		{"Headline\nMOSCOW, March 3 (TASS) - The Kremlin...", "Moscow", ts("2026-03-03T00:00:00Z")},
+		{"UPDATE - markets rallied", "", nil},
+		{"The talks (which began in May) - said one official", "", nil},
+		{"NATO: allies agree", "", nil},
+	}
+	for _, tt := range tests {
+		place, date := parseDateline(tt.body, 2026)
+		if place != tt.place || !eqTime(date, tt.date) {
+			t.Errorf("parseDateline(%q) = %q, %v; want %q, %v", tt.body, place, date, tt.place, tt.date)
+		}
+	}
+}
+
 func TestNoArticle(t *testing.T) {
 	e := newTestExtractor(t, Config{})
 	tests := []struct{ file, reason string }{

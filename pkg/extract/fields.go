@@ -477,7 +477,6 @@ func parseDateline(body string, year int) (string, *time.Time) {
 	// The dateline opens one of the first paragraphs (a heading or a
 	// byline may come before it).
 	var m []string
-	var firstPara string
 	for i, p := range strings.SplitN(body, "\n", 5) {
 		if i == 4 {
 			break
@@ -486,7 +485,6 @@ func parseDateline(body string, year int) (string, *time.Time) {
 			p = p[:400]
 		}
 		if m = datelineRe.FindStringSubmatch(p); m != nil {
-			firstPara = p
 			break
 		}
 	}
@@ -497,7 +495,7 @@ func parseDateline(body string, year int) (string, *time.Time) {
 	if len([]rune(place)) < 3 || !isAllCaps(place) {
 		return "", nil
 	}
-	if m[3] == "" && m[6] == "" && !strings.ContainsAny(firstPara[len(m[0])-3:len(m[0])], "—–") {
+	if m[3] == "" && m[6] == "" && !strings.ContainsAny(m[0], "—–") {
 		// "WORD - " without date or agency is too often a heading.
 		return "", nil
 	}
