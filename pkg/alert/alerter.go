@@ -283,6 +283,12 @@ func (a *Alerter) Run(ctx context.Context) error {
 				break
 			}
 			a.log.Warn("next indexed article", "err", err)
+			t := time.NewTimer(time.Second)
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+			t.Stop()
 			continue
 		}
 		msgs <- m

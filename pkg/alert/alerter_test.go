@@ -45,7 +45,7 @@ func newTestBus(tb testing.TB) *bus.Bus {
 // startAlerter runs an alerter until the test ends.
 func startAlerter(tb testing.TB, b *bus.Bus, cfg Config, rules []RuleConfig) *Alerter {
 	tb.Helper()
-	al, err := NewAlerter(cfg, b, rules, gazetteer(tb), prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	al, err := NewAlerter(cfg, b, rules, gazetteer(tb), prometheus.NewRegistry(), testLogger(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -61,18 +61,31 @@ func startAlerter(tb testing.TB, b *bus.Bus, cfg Config, rules []RuleConfig) *Al
 	return al
 }
 
-// waitIdle waits until the alerter has acknowledged every indexed article.
+// waitIdle waits until the alerter has acknowledged (or dead-lettered)
+// every indexed article: its ack floor reaches the stream's last message.
 func waitIdle(tb testing.TB, b *bus.Bus) {
 	tb.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		pending, ackPending, err := b.Pending(ctx, bus.StreamIndexed, "alerter")
-		if err == nil && pending == 0 && ackPending == 0 {
+		s, err := b.JetStream().Stream(ctx, bus.StreamIndexed)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		si, err := s.Info(ctx)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c, err := s.Consumer(ctx, "alerter")
+		var ci *jetstream.ConsumerInfo
+		if err == nil {
+			ci, err = c.Info(ctx)
+		}
+		if err == nil && ci.AckFloor.Stream >= si.State.LastSeq && ci.NumPending == 0 && ci.NumAckPending == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			tb.Fatalf("alerter still has %d pending, %d unacknowledged (err %v)", pending, ackPending, err)
+			tb.Fatalf("alerter not done with %d indexed articles: %+v (err %v)", si.State.LastSeq, ci, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -316,4 +329,17 @@ func TestBadArticleDeadLettered(t *testing.T) {
 	if info.State.Subjects["parley.dlq.alerter"] != 1 {
 		t.Errorf("dead letters %v, want one on parley.dlq.alerter", info.State.Subjects)
 	}
+}
+
+// testLogger logs warnings and errors through t.Log, so a failing test
+// shows why.
+func testLogger(tb testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tbWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type tbWriter struct{ tb testing.TB }
+
+func (w tbWriter) Write(p []byte) (int, error) {
+	w.tb.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }

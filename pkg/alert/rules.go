@@ -54,11 +54,14 @@ type ruleSet struct {
 
 	mu      sync.Mutex
 	entries map[string]*entry // by lower-case name
-	index   atomic.Pointer[Index]
+	// tombs holds the last revision known of each removed stored rule, so
+	// a watch event older than the removal does not bring it back.
+	tombs map[string]uint64
+	index atomic.Pointer[Index]
 }
 
 func newRuleSet(config []RuleConfig, kv jetstream.KeyValue, resolver query.Resolver, log *slog.Logger) (*ruleSet, error) {
-	s := &ruleSet{resolver: resolver, kv: kv, log: log, entries: map[string]*entry{}}
+	s := &ruleSet{resolver: resolver, kv: kv, log: log, entries: map[string]*entry{}, tombs: map[string]uint64{}}
 	for i, rc := range config {
 		r, err := rc.Compile(resolver)
 		if err != nil {
@@ -112,13 +115,18 @@ func (s *ruleSet) applyLocked(key string, rev uint64, op jetstream.KeyValueOp, v
 	if ok && rev <= cur.revision {
 		return false
 	}
+	if tomb, gone := s.tombs[key]; !ok && gone && rev <= tomb {
+		return false
+	}
 	if op != jetstream.KeyValuePut {
+		s.tombs[key] = rev
 		if !ok {
 			return false
 		}
 		delete(s.entries, key)
 		return true
 	}
+	delete(s.tombs, key)
 	e := &entry{source: SourceStored, revision: rev}
 	if err := json.Unmarshal(value, &e.stored); err != nil {
 		e.stored.Name = key
@@ -250,6 +258,7 @@ func (s *ruleSet) remove(ctx context.Context, name string) error {
 	s.mu.Lock()
 	if cur := s.entries[key]; cur != nil && cur.source == SourceStored {
 		delete(s.entries, key)
+		s.tombs[key] = max(s.tombs[key], cur.revision)
 		s.rebuild()
 	}
 	s.mu.Unlock()
