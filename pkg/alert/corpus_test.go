@@ -235,10 +235,14 @@ func genRules(tb testing.TB, rng *rand.Rand, n int, arts []*article.Article) []R
 		func() string { return entity() },
 		func() string { return quoted(pick(bigrams)) },
 		func() string { return entity() + " AND " + pick(words) },
-		func() string { return "(" + entity() + " OR " + entity() + ") AND (" + pick(words) + " OR " + pick(words) + ")" },
+		func() string {
+			return "(" + entity() + " OR " + entity() + ") AND (" + pick(words) + " OR " + pick(words) + ")"
+		},
 		func() string { return "person:" + quoted(pick(people)) },
 		func() string { return "country:" + pick(countries) },
-		func() string { return "country:" + quoted(pick(countryNames)) + " AND " + pick(words) + " NOT " + pick(words) },
+		func() string {
+			return "country:" + quoted(pick(countryNames)) + " AND " + pick(words) + " NOT " + pick(words)
+		},
 		func() string { return "title:" + pick(words) },
 		func() string { return "source:" + pick(sources) + " AND " + entity() },
 		func() string { return "topic:" + pick(topics) + " AND country:" + pick(countries) },
