@@ -68,3 +68,37 @@ func (b *Bus) Pending(ctx context.Context, stream, durable string) (pending uint
 	}
 	return info.NumPending, info.NumAckPending, nil
 }
+
+// Outcome of settling a failed message.
+type Outcome string
+
+// Outcomes.
+const (
+	Retried      Outcome = "retried"
+	DeadLettered Outcome = "dead_lettered"
+)
+
+// Fail settles a message whose handling failed: a transient failure is
+// delivered again after a growing delay; a permanent one, or one that has
+// used up maxDeliver deliveries, goes to parley.dlq.<stage> with its error.
+// When the dead letter cannot be published, the message is retried: it is
+// never dropped.
+func (b *Bus) Fail(ctx context.Context, stage string, m jetstream.Msg, cause error, permanent bool, maxDeliver int) Outcome {
+	var n uint64 = 1
+	if md, err := m.Metadata(); err == nil {
+		n = md.NumDelivered
+	}
+	log := b.log.With("stage", stage, "subject", m.Subject(), "deliveries", n, "err", cause)
+	if permanent || n >= uint64(maxDeliver) {
+		if err := b.DeadLetter(ctx, stage, m, cause); err == nil {
+			log.Error("dead-lettered")
+			return DeadLettered
+		} else {
+			log.Error("dead-letter failed; the message will be delivered again", "dlq_err", err)
+		}
+	} else {
+		log.Warn("failed; will be delivered again")
+	}
+	_ = m.NakWithDelay(Backoff(n))
+	return Retried
+}

@@ -228,24 +228,7 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 // fail retries m later, or dead-letters it when the error is permanent or
 // its deliveries are used up.
 func (ix *Indexer) fail(ctx context.Context, m jetstream.Msg, err error, permanent bool) {
-	md, _ := m.Metadata()
-	var n uint64 = 1
-	if md != nil {
-		n = md.NumDelivered
-	}
-	if permanent || n >= uint64(ix.cfg.MaxDeliver) {
-		ix.log.Error("dead-lettering article", "subject", m.Subject(), "deliveries", n, "err", err)
-		if dlErr := ix.bus.DeadLetter(ctx, "indexer", m, err); dlErr != nil {
-			ix.log.Error("dead-letter failed; message will be redelivered", "err", dlErr)
-			_ = m.NakWithDelay(bus.Backoff(n))
-			return
-		}
-		ix.docs.WithLabelValues("dead_lettered").Inc()
-		return
-	}
-	ix.log.Warn("article not indexed, retrying", "subject", m.Subject(), "deliveries", n, "err", err)
-	_ = m.NakWithDelay(bus.Backoff(n))
-	ix.docs.WithLabelValues("retried").Inc()
+	ix.docs.WithLabelValues(string(ix.bus.Fail(ctx, "indexer", m, err, permanent, ix.cfg.MaxDeliver))).Inc()
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -277,22 +277,5 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 }
 
 func (p *Parser) fail(ctx context.Context, m jetstream.Msg, err error) {
-	md, _ := m.Metadata()
-	var n uint64 = 1
-	if md != nil {
-		n = md.NumDelivered
-	}
-	if n >= uint64(p.cfg.MaxDeliver) {
-		p.log.Error("dead-lettering page", "subject", m.Subject(), "deliveries", n, "err", err)
-		if dlErr := p.bus.DeadLetter(ctx, "parser", m, err); dlErr != nil {
-			p.log.Error("dead-letter failed; page will be redelivered", "err", dlErr)
-			_ = m.NakWithDelay(bus.Backoff(n))
-			return
-		}
-		p.pages.WithLabelValues("dead_lettered").Inc()
-		return
-	}
-	p.log.Warn("page not parsed, retrying", "subject", m.Subject(), "deliveries", n, "err", err)
-	_ = m.NakWithDelay(bus.Backoff(n))
-	p.pages.WithLabelValues("retried").Inc()
+	p.pages.WithLabelValues(string(p.bus.Fail(ctx, "parser", m, err, false, p.cfg.MaxDeliver))).Inc()
 }
