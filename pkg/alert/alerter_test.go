@@ -45,7 +45,12 @@ func newTestBus(tb testing.TB) *bus.Bus {
 // startAlerter runs an alerter until the test ends.
 func startAlerter(tb testing.TB, b *bus.Bus, cfg Config, rules []RuleConfig) *Alerter {
 	tb.Helper()
-	al, err := NewAlerter(cfg, b, rules, gazetteer(tb), prometheus.NewRegistry(), testLogger(tb))
+	return startAlerterReg(tb, b, cfg, rules, prometheus.NewRegistry())
+}
+
+func startAlerterReg(tb testing.TB, b *bus.Bus, cfg Config, rules []RuleConfig, reg prometheus.Registerer) *Alerter {
+	tb.Helper()
+	al, err := NewAlerter(cfg, b, rules, gazetteer(tb), reg, testLogger(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -148,7 +153,8 @@ func TestAlerterPublishes(t *testing.T) {
 	}
 	// One worker: articles are handled in order, so the first copy of a
 	// story is the one alerted.
-	startAlerter(t, b, Config{Workers: 1}, rules)
+	reg := prometheus.NewRegistry()
+	startAlerterReg(t, b, Config{Workers: 1}, rules, reg)
 	arts := handArticles()
 	en := enricher(t)
 	for _, a := range arts {
@@ -191,6 +197,45 @@ func TestAlerterPublishes(t *testing.T) {
 	}
 	if got := alertsOn(t, b, "parley.entities.country.UA"); len(got) > 0 && (got[0].Rule != "country:UA" || got[0].Query != "") {
 		t.Errorf("entity payload %+v", got[0])
+	}
+	metrics := map[string]float64{
+		`parley_alerter_articles_total{outcome="matched"}`:          3, // h1, h2, h5
+		`parley_alerter_alerts_total{rule="putin-zelensky-summit"}`: 1,
+		`parley_alerter_alerts_total{rule="country:UA"}`:            2,
+		`parley_alerter_match_seconds_count`:                        float64(len(arts)),
+		`parley_alerter_index_to_alert_seconds_count`:               5, // every article but h2 (a copy) alerted something
+		`parley_alerter_rules`:                                      float64(len(rules)),
+	}
+	var sb strings.Builder
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			name := mf.GetName()
+			if len(m.GetLabel()) > 0 {
+				var ls []string
+				for _, l := range m.GetLabel() {
+					ls = append(ls, l.GetName()+`="`+l.GetValue()+`"`)
+				}
+				name += "{" + strings.Join(ls, ",") + "}"
+			}
+			v := m.GetCounter().GetValue() + m.GetGauge().GetValue()
+			if h := m.GetHistogram(); h != nil {
+				name, v = mf.GetName()+"_count", float64(h.GetSampleCount())
+			}
+			if want, ok := metrics[name]; ok {
+				if v != want {
+					t.Errorf("%s = %v, want %v", name, v, want)
+				}
+				delete(metrics, name)
+			}
+			sb.WriteString(name + "\n")
+		}
+	}
+	for name := range metrics {
+		t.Errorf("metric %s missing; have\n%s", name, sb.String())
 	}
 }
 

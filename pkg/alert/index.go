@@ -335,7 +335,9 @@ func articleSets(a *article.Article) [numSpaces]map[string]struct{} {
 	}
 	for _, group := range [][]article.Entity{a.Entities.People, a.Entities.Organizations, a.Entities.Places} {
 		for _, e := range group {
-			keyword(spaceEntity, strings.ToUpper(strings.TrimSpace(e.ID)))
+			if k := article.EntityKey(e); k != "" {
+				keyword(spaceEntity, strings.ToUpper(strings.TrimSpace(k)))
+			}
 		}
 	}
 	keyword(spaceStory, strings.TrimSpace(a.StoryID))
