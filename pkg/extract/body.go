@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
 	"strings"
 
@@ -32,8 +33,10 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 	paras = dropBoilerplate(paras, title)
 	body := strings.Join(paras, "\n\n")
 	if reason := classifyEmpty(doc, m, paras, density, e.cfg.MinBodyChars); reason != "" {
-		e.log.Debug("no article body", "reason", reason, "chars", textLen(paras), "link_density", density,
-			"prose_chars", proseChars(root), "teasers", teaserCount(doc))
+		if e.log.Enabled(ctx, slog.LevelDebug) {
+			e.log.Debug("no article body", "reason", reason, "chars", textLen(paras), "link_density", density,
+				"prose_chars", proseChars(root), "teasers", teaserCount(doc))
+		}
 		return "", reason
 	}
 	return body, ""
@@ -48,7 +51,9 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 // entirely inside trafilatura's and trafilatura holds clearly more, the
 // surplus is the boilerplate trafilatura kept (teasers, captions, share
 // and subscription lines) and readability's text is taken; otherwise
-// trafilatura's, which is the more precise of the two on its own.
+// trafilatura's, which is the more precise of the two on its own,
+// extended by readability's prose paragraphs that follow the shared text
+// when trafilatura stopped early (continuation).
 func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL) ([]string, float64) {
 	if countElements(root, maxLibraryElements) > maxLibraryElements {
 		e.log.Debug("page too large for the extraction libraries; densest block only", "limit_elements", maxLibraryElements)

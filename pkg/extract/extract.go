@@ -4,6 +4,13 @@
 // canonical URL, lead image, language, source and dateline — each found
 // through a chain of fallbacks. The parser stage and `parley extract`
 // share one Extractor.
+//
+// The main text comes from two extractors with different methods,
+// go-trafilatura (rule-based tree pruning) and go-readability (container
+// scoring), combined by the agreement of their 4-word shingles (see
+// generic in body.go), then cleaned of boilerplate paragraphs by wording.
+// Pages far larger than any article go to a linear densest-block method
+// of our own. Per-site CSS rules, when configured, come first.
 package extract
 
 import (
