@@ -193,11 +193,11 @@ func TestPipelineEndToEnd(t *testing.T) {
 
 	t.Run("every feed format and encoding", func(t *testing.T) {
 		for _, q := range []string{
-			`sidelines`,             // Atom
-			`"humanitarian access"`, // RSS 1.0
-			`"prisoner exchanges"`,  // JSON Feed
+			`sidelines`,                   // Atom
+			`"humanitarian access"`,       // RSS 1.0
+			`"prisoner exchanges"`,        // JSON Feed
 			`"son homologue des Émirats"`, // Latin-1 feed and page
-			`"118th minute"`,        // RSS 2.0
+			`"118th minute"`,              // RSS 2.0
 		} {
 			if n := search(t, base, q).Total; n != 1 {
 				t.Errorf("%s: %d hits, want 1", q, n)
@@ -215,6 +215,10 @@ func TestPipelineEndToEnd(t *testing.T) {
 			want int
 		}{
 			{`Peskov`, 2},
+			{`Песков`, 2},        // any spelling of a person without a Wikidata id
+			{`person:Peskov`, 2}, // as a field
+			{`Kiev`, 3},          // Kyiv, spelled the old way
+			{`country:AE`, 3},    // the UAE by code
 			{`Peskov AND NOT reporters`, 1},
 			{`title:ceasefire`, 1},
 			{`(sanctions OR prisoner) AND -cup`, 2},

@@ -59,6 +59,20 @@ type Entity struct {
 	ID   string `json:"id,omitempty"` // Wikidata QID
 }
 
+// EntityKey is what the search index keys an entity by: its Wikidata id,
+// or, for an entity the gazetteer knows without one, its canonical name
+// ("name:Dmitry Peskov"), so a search for any of its spellings still finds
+// every article that mentions it.
+func EntityKey(e Entity) string {
+	if e.ID != "" {
+		return e.ID
+	}
+	if e.Name == "" {
+		return ""
+	}
+	return "name:" + e.Name
+}
+
 // Quote is a direct quotation and who said it.
 type Quote struct {
 	Speaker   string `json:"speaker,omitempty"`

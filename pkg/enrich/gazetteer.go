@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"github.com/parley-news/parley/pkg/article"
 	"slices"
 	"strings"
 	"unicode"
@@ -431,14 +432,18 @@ func (g *Gazetteer) addBlocked(name string) {
 // script, Russian and Ukrainian inflected forms) to the kind of entity
 // ("person", "organization", "place", "country") and its id: the Wikidata
 // QID, or for a country its ISO 3166-1 alpha-2 code. A known entity whose
-// QID is not in the data is returned with ok true and an empty id; use
-// Resolve for its canonical name. Lookup implements query.Resolver.
+// QID is not in the data gets the key the index stores it under instead
+// (article.EntityKey: "name:<canonical name>"), so every spelling of it
+// still finds it. Lookup implements query.Resolver.
 func (g *Gazetteer) Lookup(name string) (kind, id string, ok bool) {
 	e, ok := g.Resolve(name)
 	if !ok {
 		return "", "", false
 	}
-	return e.Kind, e.ID, true
+	if e.Kind == KindCountry {
+		return e.Kind, e.ID, true
+	}
+	return e.Kind, article.EntityKey(article.Entity{Name: e.Name, ID: e.ID}), true
 }
 
 // Resolve is Lookup returning the whole entry (canonical name, country).

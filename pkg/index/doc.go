@@ -113,8 +113,8 @@ func NewDocument(a *article.Article) Document {
 	addEntities := func(names *[]string, es []article.Entity) {
 		for _, e := range es {
 			*names = append(*names, e.Name)
-			if e.ID != "" {
-				d.Entities = append(d.Entities, NormalizeKeyword(DocEntities, e.ID))
+			if k := article.EntityKey(e); k != "" {
+				d.Entities = append(d.Entities, NormalizeKeyword(DocEntities, k))
 			}
 		}
 	}

@@ -41,8 +41,8 @@ func NewDocument(a *article.Article) *Document {
 	}
 	for _, group := range [][]article.Entity{a.Entities.People, a.Entities.Organizations, a.Entities.Places} {
 		for _, e := range group {
-			if e.ID != "" {
-				d.entities = append(d.entities, normalizeKeyword(FieldEntity, e.ID))
+			if k := article.EntityKey(e); k != "" {
+				d.entities = append(d.entities, normalizeKeyword(FieldEntity, k))
 			}
 		}
 	}
