@@ -3,9 +3,18 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/pem"
 	"fmt"
 	"log/slog"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +25,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nkeys"
 
 	"github.com/parley-news/parley/pkg/app"
 	"github.com/parley-news/parley/pkg/internal/origin"
@@ -240,4 +250,106 @@ func TestNATSUserPasswordAndSecretsNeverLogged(t *testing.T) {
 			t.Logf("refused credentials: %v", err)
 		})
 	}
+}
+
+// TestNATSNKeyAndTLS runs a stage against a nats-server that admits one
+// nkey user, and against one that requires TLS with a certificate from a
+// private CA (--nats-ca); without the CA the start fails with the reason.
+// The nkey seed never reaches the logs.
+func TestNATSNKeyAndTLS(t *testing.T) {
+	t.Run("nkey", func(t *testing.T) {
+		kp, err := nkeys.CreateUser()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _ := kp.PublicKey()
+		seed, _ := kp.Seed()
+		seedFile := filepath.Join(t.TempDir(), "user.nk")
+		if err := os.WriteFile(seedFile, seed, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true,
+			Nkeys: []*server.NkeyUser{{Nkey: pub}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Start()
+		if !srv.ReadyForConnections(30 * time.Second) {
+			t.Fatal("nats-server not ready")
+		}
+		defer srv.Shutdown()
+		var logs lockedBuffer
+		_, err, stop := startOnce(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: srv.ClientURL(), NATSNKey: seedFile, LogLevel: "debug", LogFormat: "json"},
+			[]app.Role{app.RoleParser}, jsonLogger(&logs))
+		if err != nil {
+			t.Fatalf("start with the nkey: %v", err)
+		}
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		assertNoSecrets(t, "the logs", logs.String(), string(seed))
+		// Without it the server refuses.
+		_, err, _ = startOnce(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: srv.ClientURL()}, []app.Role{app.RoleParser}, jsonLogger(&logs))
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "authorization") {
+			t.Errorf("without the nkey: %v", err)
+		}
+	})
+
+	t.Run("tls with a private CA", func(t *testing.T) {
+		dir := t.TempDir()
+		caFile, cert := testCA(t, dir)
+		srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true,
+			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, TLSTimeout: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Start()
+		if !srv.ReadyForConnections(30 * time.Second) {
+			t.Fatal("nats-server not ready")
+		}
+		defer srv.Shutdown()
+		u := fmt.Sprintf("tls://127.0.0.1:%d", srv.Addr().(*net.TCPAddr).Port)
+		var logs lockedBuffer
+		_, err, stop := startOnce(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: u, NATSCA: caFile},
+			[]app.Role{app.RoleParser}, jsonLogger(&logs))
+		if err != nil {
+			t.Fatalf("start with --nats-ca: %v", err)
+		}
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+		_, err, _ = startOnce(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: u}, []app.Role{app.RoleParser}, jsonLogger(&logs))
+		if err == nil || !strings.Contains(err.Error(), "certificate") {
+			t.Errorf("without the CA: %v, want a certificate error", err)
+		}
+		t.Logf("without --nats-ca: %v", err)
+	})
+}
+
+// testCA writes a CA certificate to dir and returns its file and a server
+// certificate for 127.0.0.1 signed by it.
+func testCA(t *testing.T, dir string) (string, tls.Certificate) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "parley test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	caFile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return caFile, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }

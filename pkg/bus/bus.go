@@ -7,6 +7,7 @@ package bus
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -176,7 +177,10 @@ func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
 			b.ownsNC = true
 			return b, nil
 		}
-		if errors.Is(err, nats.ErrAuthorization) || time.Now().After(deadline) {
+		// Refused credentials and an unverifiable server certificate do
+		// not get better by waiting: fail at once.
+		var certErr *tls.CertificateVerificationError
+		if errors.Is(err, nats.ErrAuthorization) || errors.As(err, &certErr) || time.Now().After(deadline) {
 			return nil, fmt.Errorf("connect to nats %s: %w", redact(cfg.URL), err)
 		}
 		log.Warn("nats not reachable yet, retrying", "url", redact(cfg.URL), "err", err, "retry_in", wait)
