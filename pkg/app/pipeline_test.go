@@ -218,7 +218,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 			{`Песков`, 2},        // any spelling of a person without a Wikidata id
 			{`person:Peskov`, 2}, // as a field
 			{`Kiev`, 3},          // Kyiv, spelled the old way
-			{`country:AE`, 3},    // the UAE by code
+			{`country:AE`, 4},    // the UAE by code, also in French (Émirats arabes unis)
 			{`Peskov AND NOT reporters`, 1},
 			{`title:ceasefire`, 1},
 			{`(sanctions OR prisoner) AND -cup`, 2},
