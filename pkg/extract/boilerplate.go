@@ -12,8 +12,20 @@ var (
 	// edgeBoilerplate opens a call to action; it is boilerplate only in
 	// the run of paragraphs at the start or the end of the text, since
 	// an article (a how-to, say) may use the same words in its body.
-	edgeBoilerplate = regexp.MustCompile(`(?i)^\s*[\[(]?\s*(?:sign up|subscribe|follow (?:us|him|her|@|\S+ on)|like this (?:story|article)|share (?:this|it)|have a tip|listen (?:to|:)|watch\s*:|get the latest|tags\s*:?(?:\s|$)|advertisement\b|read (?:the )?more\b|more great|don't miss|download (?:the|our) app|https?://\S+\s*$|www\.\S+\s*$)`)
+	edgeBoilerplate = regexp.MustCompile(`(?i)^\s*[\[(]?\s*(?:sign up|subscribe|follow (?:us|him|her|@|\S+ on)|like this (?:story|article)|share (?:this|it)|have a tip|listen (?:to|:)|watch\s*:|get the latest|tags\s*:?(?:\s|$)|advertisement\b|read (?:the )?more\b|more great|(?:last )?updated\b|published\b|posted (?:on|at|by)\b|don't miss|download (?:the|our) app|https?://\S+\s*$|www\.\S+\s*$)`)
 )
+
+// dateStamp is a line that is only a date and a time ("sexta-feira, 22 de
+// outubro de 2010 às 20:13", "Nov. 19, 2019 5:02 p.m. ET"), in any language:
+// a year and a clock time in a few words.
+var (
+	yearRe  = regexp.MustCompile(`\b(?:19|20)\d{2}\b`)
+	clockRe = regexp.MustCompile(`\b\d{1,2}[:.h]\d{2}\b`)
+)
+
+func isDateStamp(p string) bool {
+	return len(words(p)) <= 12 && yearRe.MatchString(p) && clockRe.MatchString(p)
+}
 
 // maxBoilerplateWords: longer paragraphs are prose even when they start
 // like a call to action.
@@ -31,10 +43,13 @@ func dropBoilerplate(paras []string, title string) []string {
 		}
 		out = append(out, p)
 	}
-	for len(out) > 0 && isShort(out[len(out)-1]) && edgeBoilerplate.MatchString(out[len(out)-1]) {
+	edge := func(p string) bool {
+		return isShort(p) && (edgeBoilerplate.MatchString(p) || isDateStamp(p))
+	}
+	for len(out) > 0 && edge(out[len(out)-1]) {
 		out = out[:len(out)-1]
 	}
-	for len(out) > 0 && isShort(out[0]) && edgeBoilerplate.MatchString(out[0]) {
+	for len(out) > 0 && edge(out[0]) {
 		out = out[1:]
 	}
 	if len(out) > 1 && repeatsTitle(out[0], title) {
@@ -43,9 +58,11 @@ func dropBoilerplate(paras []string, title string) []string {
 	return out
 }
 
-// repeatsTitle reports whether a short paragraph is mostly the title's
-// words: the headline printed again above the text, perhaps in another
-// wording than og:title.
+// repeatsTitle reports whether a short paragraph is the headline printed
+// again above the text, perhaps worded a little differently from og:title:
+// at least 80% of its words are the title's and 80% of the title's words
+// are in it. A lede that echoes the headline ("Putin and Zelenskiy will
+// meet in Abu Dhabi, officials said") adds words of its own and stays.
 func repeatsTitle(p, title string) bool {
 	pw := words(strings.ToLower(p))
 	if len(pw) == 0 || len(pw) >= 40 || title == "" {
@@ -58,11 +75,19 @@ func repeatsTitle(p, title string) bool {
 	if len(tw) == 0 {
 		return false
 	}
+	pset := map[string]bool{}
 	in := 0
 	for _, w := range pw {
+		pset[w] = true
 		if tw[w] {
 			in++
 		}
 	}
-	return 5*in >= 3*len(pw)
+	back := 0
+	for w := range tw {
+		if pset[w] {
+			back++
+		}
+	}
+	return 5*in >= 4*len(pw) && 5*back >= 4*len(tw)
 }

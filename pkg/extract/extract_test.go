@@ -93,6 +93,8 @@ func TestDropBoilerplate(t *testing.T) {
 		{"call to action inside the text stays", []string{"Body text.", "Sign up for an account first.", "Then log in."}, "", []string{"Body text.", "Sign up for an account first.", "Then log in."}},
 		{"url at the start", []string{"https://example.com/a/b", "Body text."}, "", []string{"Body text."}},
 		{"headline repeated in other words", []string{"Plague: third case confirmed in China", "Body text."}, "Third case of plague confirmed in China", []string{"Body text."}},
+		{"a lede echoing the headline stays", []string{"Putin and Zelenskiy will meet in Abu Dhabi, officials said.", "Body text."}, "Putin and Zelenskiy to meet in Abu Dhabi", []string{"Putin and Zelenskiy will meet in Abu Dhabi, officials said.", "Body text."}},
+		{"date stamps at the edges", []string{"sexta-feira, 22 de outubro de 2010 às 20:13", "Body text.", "Updated Nov. 19, 2019 5:02 p.m. ET"}, "", []string{"Body text."}},
 		{"long paragraph is prose", []string{"Body.", "Copyright " + strings.Repeat("law word ", 30)}, "", []string{"Body.", "Copyright " + strings.Repeat("law word ", 30)}},
 	}
 	for _, tt := range tests {
