@@ -271,4 +271,3 @@ func TestSplitModeFaults(t *testing.T) {
 		t.Errorf("an article went downstream twice: %d second copies in the articles and indexed streams", streamCopies)
 	}
 }
-
