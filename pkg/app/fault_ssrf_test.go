@@ -1,0 +1,67 @@
+package app_test
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parley-news/parley/pkg/app"
+	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/internal/origin"
+)
+
+// TestPrivateOriginRefused runs parley as a new user would, without
+// --allow-private-addresses, against the test site on loopback: every feed
+// shows as blocked in /api/feeds with the reason, and no request reaches
+// the site.
+func TestPrivateOriginRefused(t *testing.T) {
+	o, err := origin.Start(origin.Generated{Feeds: 2, Items: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	feeds := o.FeedURLs()
+	list := filepath.Join(t.TempDir(), "feeds.txt")
+	if err := os.WriteFile(list, []byte(strings.Join(feeds, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := runApp(t, app.Config{Feeds: list, Data: t.TempDir(), HTTP: "127.0.0.1:0", PollInterval: time.Hour}, discardLogger())
+	var states []bus.FeedState
+	waitUntil(t, "every feed blocked in /api/feeds", time.Minute, func() bool {
+		resp, err := http.Get("http://" + a.HTTPAddr() + "/api/feeds")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Feeds []bus.FeedState `json:"feeds"`
+		}
+		if json.NewDecoder(resp.Body).Decode(&body) != nil {
+			return false
+		}
+		states = body.Feeds
+		blocked := 0
+		for _, f := range states {
+			if f.Status == bus.FeedBlocked {
+				blocked++
+			}
+		}
+		return blocked == len(feeds)
+	})
+	for _, f := range states {
+		if !strings.Contains(f.LastError, "127.0.0.1") || !strings.Contains(f.LastError, "--allow-private-addresses") {
+			t.Errorf("%s: last_error %q should name the address and the flag", f.URL, f.LastError)
+		}
+	}
+	if n := o.TotalHits(); n != 0 {
+		t.Errorf("the origin received %d requests, want none", n)
+	}
+	t.Logf("%d feeds blocked, origin requests %d; e.g. %s", len(states), o.TotalHits(), states[0].LastError)
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
