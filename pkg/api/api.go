@@ -45,6 +45,29 @@ type Feeds interface {
 	RemoveFeed(ctx context.Context, url string) error
 }
 
+// Versions is the history of articles whose page changed under one URL.
+type Versions interface {
+	Versions(ctx context.Context, id string) ([]*article.Article, error)
+}
+
+// ServeVersions adds GET /api/articles/{id}/versions: every stored version
+// of an article, oldest first.
+func (s *Server) ServeVersions(v Versions) {
+	s.route("GET /api/articles/{id}/versions", "article_versions", func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		vs, err := v.Versions(r.Context(), id)
+		if err != nil {
+			writeError(w, http.StatusBadGateway, err.Error())
+			return
+		}
+		if len(vs) == 0 {
+			writeError(w, http.StatusNotFound, fmt.Sprintf("no versions of article %q", id))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"id": id, "versions": vs})
+	})
+}
+
 // Check is one named health check; nil error means healthy.
 type Check struct {
 	Name string

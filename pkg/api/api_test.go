@@ -141,6 +141,33 @@ func TestFeedsAPI(t *testing.T) {
 	}
 }
 
+func TestVersions(t *testing.T) {
+	b := bustest.New(t)
+	reg := prometheus.NewRegistry()
+	s, err := New(Config{Addr: "127.0.0.1:0"}, &fixedIndex{}, b, reg, reg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ServeVersions(b)
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	a := &article.Article{ID: "a1", URL: "https://example.org/a", Title: "Talks", Body: "First version."}
+	for _, body := range []string{"First version.", "Second version, updated."} {
+		a.Body = body
+		if err := b.RecordVersion(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, body := do(t, "GET", ts.URL+"/api/articles/a1/versions", "", "")
+	vs, _ := body["versions"].([]any)
+	if code != 200 || len(vs) != 2 || vs[0].(map[string]any)["body"] != "First version." {
+		t.Errorf("versions: %d %v", code, body)
+	}
+	if code, _ := do(t, "GET", ts.URL+"/api/articles/zz/versions", "", ""); code != 404 {
+		t.Errorf("unknown: %d", code)
+	}
+}
+
 func TestHealthz(t *testing.T) {
 	down := errors.New("elasticsearch unreachable at http://127.0.0.1:9200: connection refused")
 	ts, _ := newServer(t, "", Check{Name: "nats", Func: func(context.Context) error { return nil }}, Check{Name: "index", Func: func(context.Context) error { return down }})

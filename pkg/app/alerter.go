@@ -14,7 +14,7 @@ func (a *App) startAlerter(_ context.Context, stage func(string, func(context.Co
 	for _, r := range a.cfg.Rules {
 		rules = append(rules, alert.RuleConfig{Name: r.Name, Query: r.Query, Webhook: r.Webhook})
 	}
-	al, err := alert.NewAlerter(alert.Config{WebhookSecret: a.cfg.WebhookSecret}, a.bus, rules, a.gaz, a.reg, a.log)
+	al, err := alert.NewAlerter(alert.Config{WebhookSecret: a.cfg.WebhookSecret, AllowPrivateWebhooks: a.cfg.AllowPrivate}, a.bus, rules, a.gaz, a.reg, a.log)
 	if err != nil {
 		return fmt.Errorf("alerter: %w", err)
 	}

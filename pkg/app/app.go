@@ -321,6 +321,9 @@ func (a *App) startStages(ctx context.Context, stage func(string, func(context.C
 		a.server = srv
 		a.addChecks(srv)
 		a.mountRules()
+		if a.bus != nil {
+			srv.ServeVersions(a.bus)
+		}
 		ln, err := srv.Listen()
 		if err != nil {
 			return err

@@ -301,6 +301,26 @@ func TestPipelineEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("a changed page is updated in place, its previous version kept", func(t *testing.T) {
+		o.Update("zelensky-davos", "Update: the president later said a meeting in Istanbul was possible.")
+		waitFor(t, "the updated article searchable", 60*time.Second, func() bool { return search(t, base, `"meeting in Istanbul"`).Total == 1 })
+		if got := search(t, base, "*").Total; got != want {
+			t.Errorf("after the update the index holds %d, want %d: the update must replace, not add", got, want)
+		}
+		id := search(t, base, `"meeting in Istanbul"`).Hits[0].ID
+		var a article.Article
+		getJSON(t, base+"/api/articles/"+id, &a)
+		if a.Version != 2 {
+			t.Errorf("version %d, want 2", a.Version)
+		}
+		var vs struct {
+			Versions []article.Article `json:"versions"`
+		}
+		if code := getJSON(t, base+"/api/articles/"+id+"/versions", &vs); code != 200 || len(vs.Versions) != 2 || strings.Contains(vs.Versions[0].Body, "Istanbul") {
+			t.Errorf("versions: %d, %d kept", code, len(vs.Versions))
+		}
+	})
+
 	t.Run("health and metrics", func(t *testing.T) {
 		var h map[string]any
 		if code := getJSON(t, base+"/healthz", &h); code != 200 {

@@ -120,6 +120,7 @@ type Bus struct {
 	seen      jetstream.KeyValue
 	stories   jetstream.KeyValue
 	rules     jetstream.KeyValue
+	versions  jetstream.KeyValue
 	pages     jetstream.ObjectStore
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/feed"
 )
 
@@ -188,5 +189,42 @@ func TestToken(t *testing.T) {
 		if got := Token(in); got != want {
 			t.Errorf("Token(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestArticleVersions(t *testing.T) {
+	b := newTestBus(t)
+	ctx := context.Background()
+	a := &article.Article{ID: "a1", URL: "https://example.org/a", Title: "Talks begin", Body: "Delegations met."}
+	steps := []struct {
+		body        string
+		wantVersion int
+		wantStored  int
+	}{
+		{"Delegations met.", 1, 1},
+		{"Delegations met.", 1, 1}, // redelivered: same content, nothing new
+		{"Delegations met. Updated: a second round was agreed.", 2, 2},
+		{"Delegations met. Updated: a second round was agreed.", 2, 2},
+		{"Corrected: the talks were postponed.", 3, 3},
+	}
+	for i, st := range steps {
+		a.Body = st.body
+		if err := b.RecordVersion(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		vs, err := b.Versions(ctx, "a1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Version != st.wantVersion || len(vs) != st.wantStored {
+			t.Fatalf("step %d: version %d with %d stored, want %d with %d", i, a.Version, len(vs), st.wantVersion, st.wantStored)
+		}
+	}
+	vs, _ := b.Versions(ctx, "a1")
+	if vs[0].Body != "Delegations met." || vs[0].Version != 1 || vs[2].Version != 3 {
+		t.Errorf("history %+v", vs)
+	}
+	if none, err := b.Versions(ctx, "unknown"); err != nil || len(none) != 0 {
+		t.Errorf("unknown article: %v %v", none, err)
 	}
 }

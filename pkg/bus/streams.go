@@ -71,6 +71,7 @@ func (b *Bus) setup(ctx context.Context) error {
 		{&b.seen, jetstream.KeyValueConfig{Bucket: BucketSeen, Description: "published items", TTL: seenTTL}},
 		{&b.stories, jetstream.KeyValueConfig{Bucket: BucketStories, Description: "story signatures", TTL: b.cfg.ArticlesMaxAge}},
 		{&b.rules, jetstream.KeyValueConfig{Bucket: BucketRules, Description: "alert rules", History: 10}},
+		{&b.versions, jetstream.KeyValueConfig{Bucket: BucketVersions, Description: "every version of every article", History: versionHistory, TTL: b.cfg.ArticlesMaxAge, Compression: true}},
 	}
 	for _, kv := range kvs {
 		kv.conf.Storage = jetstream.FileStorage

@@ -273,6 +273,12 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 		}
 		a.StoryID = id
 	}
+	// A page that changed under the same URL becomes the next version of
+	// the same article (the index replaces it in place); earlier versions
+	// stay readable through /api/articles/{id}/versions.
+	if err := p.bus.RecordVersion(ctx, a); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 

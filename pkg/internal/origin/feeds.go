@@ -42,10 +42,16 @@ func (o *Origin) atom(slugs []string) []byte {
 	fmt.Fprintf(&b, "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Meridian Wire</title><id>%s/feeds/wire</id><updated>2026-01-25T12:00:00Z</updated><link href=\"%s/\"/>\n", o.URL, o.URL)
 	for _, s := range slugs {
 		a := o.Articles[s]
+		o.mu.Lock()
+		updated := a.Updated
+		o.mu.Unlock()
+		if updated == "" {
+			updated = a.Published
+		}
 		// The wire feed links with campaign parameters: the same page by another URL.
 		link := o.ArticleURL(s) + "?utm_source=wire&utm_medium=atom"
 		fmt.Fprintf(&b, "<entry><title>%s</title><id>urn:meridian:%s</id><link rel=\"alternate\" href=\"%s\"/><published>%s</published><updated>%s</updated><author><name>%s</name></author><summary>%s</summary></entry>\n",
-			html.EscapeString(a.Title), s, html.EscapeString(link), a.Published, a.Published, html.EscapeString(a.Author), html.EscapeString(a.Description))
+			html.EscapeString(a.Title), s, html.EscapeString(link), a.Published, updated, html.EscapeString(a.Author), html.EscapeString(a.Description))
 	}
 	b.WriteString("</feed>\n")
 	return b.Bytes()

@@ -36,6 +36,7 @@ type Article struct {
 	Description string   `json:"description"`
 	Seed        string   `json:"seed"` // a file under ../shared whose lines replace Paragraphs
 	Paragraphs  []string `json:"paragraphs"`
+	Updated     string   `json:"-"` // set by Update; the Atom feed says it
 	Feed        string   `json:"-"`
 }
 
@@ -145,6 +146,17 @@ func Start(gen Generated) (*Origin, error) {
 	}
 	o.Server = httptest.NewServer(http.HandlerFunc(o.serve))
 	return o, nil
+}
+
+// Update changes an article in place: the page gains a paragraph and the
+// Atom feed gives the entry a new <updated> time, as a site correcting a
+// story does.
+func (o *Origin) Update(slug, paragraph string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	a := o.Articles[slug]
+	a.Paragraphs = append(a.Paragraphs, paragraph)
+	a.Updated = time.Now().UTC().Format(time.RFC3339)
 }
 
 // Hits is how many requests path received.
@@ -287,9 +299,12 @@ func (o *Origin) serveConditional(w http.ResponseWriter, r *http.Request, ctype 
 
 func (o *Origin) servePage(w http.ResponseWriter, a *Article, canonical string) {
 	var buf bytes.Buffer
+	o.mu.Lock()
+	paras := append([]string(nil), a.Paragraphs...)
+	o.mu.Unlock()
 	err := o.page.Execute(&buf, map[string]any{
 		"Lang": a.Lang, "Title": a.Title, "Canonical": canonical, "Slug": a.Slug, "Description": a.Description,
-		"Published": a.Published, "Author": a.Author, "Paragraphs": a.Paragraphs,
+		"Published": a.Published, "Author": a.Author, "Paragraphs": paras,
 	})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)

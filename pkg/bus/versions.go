@@ -1,0 +1,79 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parley-news/parley/pkg/article"
+)
+
+// BucketVersions keeps every version of an article: the key is the
+// article id, each revision one version (JetStream KV keeps up to 64).
+const BucketVersions = "parley_article_versions"
+
+const versionHistory = 64
+
+// RecordVersion stores a as the newest version of its article when its
+// content differs from the last one stored, and sets a.Version: 1 for a
+// new article, one more for each change. A redelivered article (same
+// content) keeps its version and stores nothing.
+func (b *Bus) RecordVersion(ctx context.Context, a *article.Article) error {
+	hash := ContentHash(a)
+	e, err := b.versions.Get(ctx, a.ID)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		a.Version = 1
+	case err != nil:
+		return fmt.Errorf("article versions %s: %w", a.ID, err)
+	default:
+		var last versionRecord
+		if err := json.Unmarshal(e.Value(), &last); err != nil {
+			return fmt.Errorf("decode article version %s: %w", a.ID, err)
+		}
+		if last.Hash == hash {
+			a.Version = last.Article.Version
+			return nil
+		}
+		a.Version = last.Article.Version + 1
+	}
+	data, err := json.Marshal(versionRecord{Hash: hash, Article: a})
+	if err != nil {
+		return fmt.Errorf("encode article version %s: %w", a.ID, err)
+	}
+	if _, err := b.versions.Put(ctx, a.ID, data); err != nil {
+		return fmt.Errorf("store article version %s: %w", a.ID, err)
+	}
+	return nil
+}
+
+// Versions returns the stored versions of an article, oldest first.
+func (b *Bus) Versions(ctx context.Context, id string) ([]*article.Article, error) {
+	hist, err := b.versions.History(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("article versions %s: %w", id, err)
+	}
+	out := make([]*article.Article, 0, len(hist))
+	for _, e := range hist {
+		if e.Operation() != jetstream.KeyValuePut {
+			continue
+		}
+		var rec versionRecord
+		if err := json.Unmarshal(e.Value(), &rec); err != nil {
+			return nil, fmt.Errorf("decode article version %s: %w", id, err)
+		}
+		out = append(out, rec.Article)
+	}
+	return out, nil
+}
+
+type versionRecord struct {
+	Hash    string           `json:"hash"`
+	Article *article.Article `json:"article"`
+}
