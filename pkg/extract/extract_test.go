@@ -186,6 +186,34 @@ func TestMetadata(t *testing.T) {
 			canonical: "https://example.com/prisoners",
 			language:  "en", source: "Feed Name", dateline: "Abu Dhabi",
 		},
+		{
+			name: "json-ld only: headline, image, date, person; a cross-site canonical is ignored", file: "jsonld.html",
+			url:       "https://www.example.com/hotline",
+			title:     "Hotline to be restored, ministers say",
+			authors:   []string{"Sam Reyes"},
+			published: ts("2026-04-02T05:00:00Z"),
+			image:     "https://www.example.com/img/hotline.jpg",
+			canonical: "https://www.example.com/hotline",
+			language:  "fr",
+		},
+		{
+			name: "other meta names, og:locale, byline elements, organisations dropped", file: "othermeta.html",
+			url:       "https://example.com/trucks",
+			title:     "Grain trucks cross again",
+			authors:   []string{"Lena Petrova"},
+			published: ts("2026-04-05T00:00:00Z"),
+			canonical: "https://example.com/trucks",
+			language:  "en",
+		},
+		{
+			name: "date in a dated element, found by the htmldate scan; feed title as last title fallback", file: "scandate.html",
+			url:       "https://example.com/scan",
+			hints:     Hints{Title: "Feed headline"},
+			title:     "Feed headline",
+			published: ts("2019-11-20T00:00:00Z"),
+			canonical: "https://example.com/scan",
+			language:  "en",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
