@@ -75,6 +75,7 @@ const (
 	FeedNotFeed = "/feeds/notafeed.html"
 	FeedBad     = "/feeds/bad-pages.rss" // items whose pages are PDF, 24 MiB, a redirect loop, too slow
 	FeedSlow    = "/feeds/slow.xml"      // answers only after SlowDelay
+	FeedLate    = "/feeds/late.rss"      // not in FeedURLs: for tests that add a feed while parley runs
 )
 
 // SlowDelay is how long the slow feed and the slow page take to answer.
@@ -99,6 +100,7 @@ var Fixed = map[string][]string{
 	FeedRDF:    {"un-vote", "science-ice"},
 	FeedJSON:   {"uae-mediation", "berlin-paris"},
 	FeedLatin1: {"ministere-communique"},
+	FeedLate:   {"grain-corridor"},
 }
 
 // Start serves the fixed site, plus gen's generated feeds.
@@ -119,6 +121,16 @@ func Start(gen Generated) (*Origin, error) {
 			"Le ministre de l'Europe et des Affaires étrangères s'est entretenu ce samedi par téléphone avec son homologue des Émirats arabes unis.",
 			"Les deux ministres ont évoqué les négociations en cours à Abou Dhabi et la nécessité d'un cessez-le-feu durable en Ukraine.",
 			"La France salue le rôle de médiation des Émirats et soutient la préparation d'une rencontre entre les présidents.",
+		},
+	})
+	list = append(list, &Article{
+		Slug: "grain-corridor", Title: "Kremlin and Ankara discuss Black Sea grain corridor",
+		Author: "Deniz Aydin", Published: "2026-01-26T07:00:00Z", Lang: "en",
+		Description: "Turkish and Russian officials met on shipping through the Black Sea.",
+		Paragraphs: []string{
+			"Turkish and Russian officials met in Ankara on Monday to discuss reopening a Black Sea grain corridor for Ukrainian exports.",
+			"Foreign Minister Hakan Fidan said the talks were constructive and would continue next week.",
+			"The Kremlin said any agreement would require guarantees for Russian agricultural exports.",
 		},
 	})
 	tpl, err := template.ParseFS(files, "testdata/articles/template.html")
@@ -222,6 +234,9 @@ func (o *Origin) serve(w http.ResponseWriter, r *http.Request) {
 	case p == FeedJSON:
 		w.Header().Set("Content-Type", "application/feed+json")
 		w.Write(o.jsonFeed(Fixed[FeedJSON]))
+	case p == FeedLate:
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(o.rss(Fixed[FeedLate], "Meridian Late Desk"))
 	case p == FeedLatin1:
 		// Latin-1 bytes with no encoding declaration and no charset header.
 		w.Header().Set("Content-Type", "text/xml")
