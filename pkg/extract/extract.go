@@ -218,7 +218,11 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 	}
 	root, err := html.Parse(bytes.NewReader(page))
 	if err != nil {
-		return nil, fmt.Errorf("extract %s: parse html: %w", pageURL, err)
+		e.log.Debug("html parser refused the page; parsing a flattened copy", "url", pageURL, "err", err)
+		root, err = html.Parse(bytes.NewReader(flatten(page)))
+		if err != nil {
+			return nil, fmt.Errorf("extract %s: parse html: %w", pageURL, err)
+		}
 	}
 	base, _ := url.Parse(pageURL)
 	if base != nil && !base.IsAbs() {

@@ -106,3 +106,24 @@ func TestHugeDOM(t *testing.T) {
 		t.Errorf("body has %d of 40 paragraphs (menu kept: %v)", n, strings.Contains(a.Body, "menu"))
 	}
 }
+
+// TestDeeplyNestedPage: thousands of unclosed tags exceed the HTML parser's
+// limit of 512 open elements; the page is flattened, not refused.
+func TestDeeplyNestedPage(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<html><head><title>Nested talks | Example</title><meta property="og:site_name" content="Example"></head><body>`)
+	for i := 0; i < 3000; i++ {
+		b.WriteString(`<div><font size="2">`)
+		if i%100 == 0 {
+			b.WriteString("<p>The negotiators met again today and agreed on a timetable for the next round of talks in the spring.</p>")
+		}
+	}
+	b.WriteString("</body></html>")
+	a, err := newTestExtractor(t, Config{}).Extract(context.Background(), []byte(b.String()), "https://example.com/nested", Hints{})
+	if err != nil {
+		t.Fatalf("extract: %v", err)
+	}
+	if a.Title != "Nested talks" || strings.Count(a.Body, "The negotiators met again") != 30 {
+		t.Errorf("title %q, body %q", a.Title, a.Body)
+	}
+}
