@@ -17,6 +17,7 @@ func FuzzExtract(f *testing.F) {
 	}
 	f.Add([]byte("<p>KYIV, Jan 24 (Reuters) - text</p>"), "")
 	f.Add([]byte(`<script type="application/ld+json">{"@graph":[{"@graph":[]}]}</script>`), "http://[::1]/")
+	f.Add([]byte("<html><title>t</title>"+strings.Repeat("<div><font>x ", 600)), "https://example.com/deep")
 	e, err := New(Config{})
 	if err != nil {
 		f.Fatal(err)
