@@ -540,22 +540,5 @@ func alertedKey(story string) string {
 // fail retries m later, or dead-letters it when the error is permanent or
 // its deliveries are used up.
 func (a *Alerter) fail(ctx context.Context, m jetstream.Msg, err error, permanent bool) {
-	md, _ := m.Metadata()
-	var n uint64 = 1
-	if md != nil {
-		n = md.NumDelivered
-	}
-	if permanent || n >= uint64(a.cfg.MaxDeliver) {
-		a.log.Error("dead-lettering indexed article", "subject", m.Subject(), "deliveries", n, "err", err)
-		if dlErr := a.bus.DeadLetter(ctx, "alerter", m, err); dlErr != nil {
-			a.log.Error("dead-letter failed; message will be redelivered", "err", dlErr)
-			_ = m.NakWithDelay(bus.Backoff(n))
-			return
-		}
-		a.articles.WithLabelValues("dead_lettered").Inc()
-		return
-	}
-	a.log.Warn("alerts not published, retrying", "subject", m.Subject(), "deliveries", n, "err", err)
-	_ = m.NakWithDelay(bus.Backoff(n))
-	a.articles.WithLabelValues("retried").Inc()
+	a.articles.WithLabelValues(string(a.bus.Fail(ctx, "alerter", m, err, permanent, a.cfg.MaxDeliver))).Inc()
 }
