@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	bolterrors "go.etcd.io/bbolt/errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -24,6 +25,9 @@ import (
 	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/query"
 )
+
+// ErrIndexInUse is returned when another process holds the index open.
+var ErrIndexInUse = errors.New("the index is in use by another process: only one parley process may open an embedded index (stop it, or use --es-url to share an index between processes)")
 
 // Config configures the embedded index.
 type Config struct {
@@ -95,12 +99,17 @@ func Open(cfg Config, logger *slog.Logger) (*Index, error) {
 	// root bolt both fsynced) as long as unsafe_batch is false, which is
 	// the default for an index with a path; we set it explicitly so that
 	// Index's "nil error = durable" cannot be turned off by a default.
-	runtime := map[string]any{"unsafe_batch": false}
+	// A second process opening the same index waits for the file lock at
+	// most bolt_timeout, then gets ErrIndexInUse instead of hanging.
+	runtime := map[string]any{"unsafe_batch": false, "bolt_timeout": "3s"}
 	_, err := os.Stat(filepath.Join(cfg.Path, "index_meta.json"))
 	switch {
 	case err == nil:
 		idx, err := bleve.OpenUsing(cfg.Path, runtime)
 		if err != nil {
+			if errors.Is(err, bolterrors.ErrTimeout) {
+				return nil, fmt.Errorf("open index %s: %w", cfg.Path, ErrIndexInUse)
+			}
 			return nil, fmt.Errorf("open index %s: %w", cfg.Path, err)
 		}
 		ix.idx = idx

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -594,5 +595,17 @@ func TestSearchCancelled(t *testing.T) {
 	cancel()
 	if _, err := ix.Search(ctx, index.Request{Query: query.All{}}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Search with a cancelled context: %v", err)
+	}
+}
+
+func TestOpenTwiceIsAClearError(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "index")
+	first, err := Open(Config{Path: dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if _, err := Open(Config{Path: dir}, nil); !errors.Is(err, ErrIndexInUse) {
+		t.Fatalf("second open: %v, want ErrIndexInUse", err)
 	}
 }
