@@ -270,7 +270,7 @@ func (a *App) startStages(ctx context.Context, stage func(string, func(context.C
 		stage("fetcher", f.Run)
 	}
 	if a.roles[RoleParser] {
-		ex, err := extract.New(extract.Config{})
+		ex, err := extract.New(extract.Config{SiteRules: a.cfg.SiteRules, Logger: a.log})
 		if err != nil {
 			return fmt.Errorf("extractor: %w", err)
 		}

@@ -5,7 +5,9 @@ package app
 
 import (
 	"errors"
+
 	"fmt"
+	"github.com/parley-news/parley/pkg/extract"
 	"net"
 	"net/url"
 	"path/filepath"
@@ -58,6 +60,9 @@ type Config struct {
 	LogFormat         string        `flag:"log-format" help:"text or json"`
 
 	Rules []Rule `flag:"-"`
+	// SiteRules are per-site CSS selectors for the sites a user cares about,
+	// applied before the generic extraction (config file key site_rules).
+	SiteRules []extract.SiteRule `flag:"-"`
 }
 
 // Defaults fills zero settings.
@@ -157,6 +162,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Data == "" {
 		return errors.New("--data: empty")
+	}
+	if err := (extract.Config{SiteRules: c.SiteRules}).Validate(); err != nil {
+		return fmt.Errorf("site_rules: %w", err)
 	}
 	return nil
 }

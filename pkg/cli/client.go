@@ -26,8 +26,16 @@ const defaultAPI = "http://127.0.0.1:8080"
 func extractCmd(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("extract", env, " FILE|-")
 	pageURL := fs.String("url", "", "the page's URL (for the canonical URL, id and relative links)")
+	configFile := fs.String("config", env.Getenv("PARLEY_CONFIG"), "YAML config whose site_rules apply (env PARLEY_CONFIG)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var sites []extract.SiteRule
+	if *configFile != "" {
+		var err error
+		if _, _, sites, err = readConfigFile(*configFile); err != nil {
+			return err
+		}
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -53,7 +61,7 @@ func extractCmd(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("decode page: %w", err)
 	}
-	ex, err := extract.New(extract.Config{})
+	ex, err := extract.New(extract.Config{SiteRules: sites})
 	if err != nil {
 		return err
 	}

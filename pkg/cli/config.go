@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/parley-news/parley/pkg/app"
+	"github.com/parley-news/parley/pkg/extract"
 )
 
 // envName is the environment variable of a flag: es-url -> PARLEY_ES_URL.
@@ -74,7 +75,7 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (ap
 	}
 	// Lower layers are applied under the flags the user gave.
 	if configFile != "" {
-		values, rules, err := readConfigFile(configFile)
+		values, rules, siteRules, err := readConfigFile(configFile)
 		if err != nil {
 			return cfg, nil, err
 		}
@@ -97,6 +98,7 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (ap
 			}
 		}
 		cfg.Rules = rules
+		cfg.SiteRules = siteRules
 	}
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -115,32 +117,53 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (ap
 	return cfg, fs.Args(), nil
 }
 
+// siteRule is one entry of site_rules in the config file.
+type siteRule struct {
+	Host   string   `yaml:"host"`
+	Body   []string `yaml:"body"`
+	Remove []string `yaml:"remove"`
+	Title  string   `yaml:"title"`
+	Date   string   `yaml:"date"`
+	Author string   `yaml:"author"`
+}
+
 // readConfigFile reads the YAML config: scalar settings as strings (to be
-// parsed like flags) and the rules.
-func readConfigFile(path string) (map[string]string, []app.Rule, error) {
+// parsed like flags), the rules and the per-site extraction rules.
+func readConfigFile(path string) (map[string]string, []app.Rule, []extract.SiteRule, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("config: %w", err)
+		return nil, nil, nil, fmt.Errorf("config: %w", err)
 	}
 	var doc map[string]yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, nil, fmt.Errorf("config %s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	values := map[string]string{}
 	var rules []app.Rule
+	var sites []extract.SiteRule
 	for k, n := range doc {
-		if k == "rules" {
+		switch k {
+		case "rules":
 			if err := n.Decode(&rules); err != nil {
-				return nil, nil, fmt.Errorf("config %s: rules: want a list of {name, query}: %w", path, err)
+				return nil, nil, nil, fmt.Errorf("config %s: rules: want a list of {name, query}: %w", path, err)
+			}
+			continue
+		case "site_rules":
+			var raw []siteRule
+			if err := n.Decode(&raw); err != nil {
+				return nil, nil, nil, fmt.Errorf("config %s: site_rules: want a list of {host, body, remove, title, date, author}: %w", path, err)
+			}
+			for _, r := range raw {
+				sites = append(sites, extract.SiteRule{Host: r.Host, Body: r.Body, Remove: r.Remove, Title: r.Title, Date: r.Date, Author: r.Author})
 			}
 			continue
 		}
 		if n.Kind != yaml.ScalarNode {
-			return nil, nil, fmt.Errorf("config %s: %s: want a single value", path, k)
+			return nil, nil, nil, fmt.Errorf("config %s: %s: want a single value", path, k)
 		}
 		values[k] = n.Value
 	}
-	return values, rules, nil
+	return values, rules, sites, nil
 }
 
 // describeFlags writes the flags of fs, one per line.

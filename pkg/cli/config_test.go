@@ -23,6 +23,10 @@ allow_private_addresses: true
 rules:
   - name: putin-zelensky-summit
     query: '(Putin AND Zelensky) AND (summit OR meeting)'
+site_rules:
+  - host: mid.ru
+    body: [".announce__text"]
+    remove: [".share"]
 `
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -46,6 +50,8 @@ rules:
 		{"default stays", cfg.Data, "./parley-data"},
 		{"nats listens by default", cfg.NATSListen, "127.0.0.1:4222"},
 		{"rules from the file", len(cfg.Rules), 1},
+		{"site rules from the file", len(cfg.SiteRules), 1},
+		{"site rule selector", cfg.SiteRules[0].Body[0], ".announce__text"},
 		{"positional args", strings.Join(rest, ","), "extra"},
 	}
 	for _, tt := range tests {
@@ -127,5 +133,25 @@ func TestExtractCommand(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("article JSON lacks %s:\n%s", want, out.String())
 		}
+	}
+}
+
+func TestExtractSiteRule(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "parley.yaml")
+	rule := "site_rules:\n  - host: example.org\n    body: [\".statement\"]\n"
+	if err := os.WriteFile(cfg, []byte(rule), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	page := `<html><head><title>Statement</title></head><body>
+<div class="promo"><p>Subscribe to our newsletter for the latest briefings from the ministry every morning, delivered to your inbox.</p></div>
+<div class="statement"><p>The ministry welcomes the agreement reached in Abu Dhabi on the exchange of prisoners.</p><p>It thanks the United Arab Emirates for their mediation and calls on all parties to implement the agreement in full and without delay.</p></div>
+</body></html>`
+	var out, errOut strings.Builder
+	env := Env{Stdin: strings.NewReader(page), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+	if code := Main(context.Background(), []string{"extract", "--config", cfg, "--url", "https://www.example.org/statements/1", "-"}, env); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), `"body": "The ministry welcomes the agreement reached in Abu Dhabi on the exchange of prisoners.\n\nIt thanks the United Arab Emirates`) {
+		t.Errorf("site rule not applied:\n%s", out.String())
 	}
 }
