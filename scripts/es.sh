@@ -109,8 +109,9 @@ resolve_version() { # resolves "8.19.x" / "9.x" to the newest release
 <version>[$lo,$hi)</version><type>pom</type></dependency></dependencies></project>
 EOF
 	log "resolving the newest $GA in [$lo,$hi) on Maven Central"
+	# (Maven Central has no 9.x integ-test zip as of this writing: 9.x fails here.)
 	if ! (cd "$d" && mvn -q -B dependency:list -DoutputFile="$d/out.txt" >"$d/mvn.log" 2>&1); then
-		sed -n 's/^\[ERROR\] //p' "$d/mvn.log" | head -n 3 >&2
+		grep -m 2 -E 'No versions|Could not|Failed' "$d/mvn.log" | sed 's/\x1b\[[0-9;]*m//g' >&2 || true
 		rm -rf "$d"
 		die "no $GA release in [$lo,$hi) on Maven Central"
 	fi
@@ -130,7 +131,7 @@ install_dist() { # install_dist VERSION -> prints ES_HOME
 		log "downloading $GA:$v:zip with Maven (about 100 MB, once)"
 		if ! mvn -q -B dependency:copy -Dartifact="$GA:$v:zip" -DoutputDirectory="$dir" \
 			-Dmdep.overWriteReleases=true >"$dir/mvn.log" 2>&1; then
-			sed -n 's/^\[ERROR\] //p' "$dir/mvn.log" | head -n 3 >&2
+			grep -m 2 -E 'Could not|Failed|not found' "$dir/mvn.log" | sed 's/\x1b\[[0-9;]*m//g' >&2 || true
 			die "download of $GA:$v:zip failed (log: $dir/mvn.log)"
 		fi
 	fi
