@@ -25,6 +25,9 @@
 #   PARLEY_ES_HEAP             heap size (default 512m)
 #   PARLEY_ES_WRITE_QUEUE_SIZE thread_pool.write.queue_size (static setting;
 #                              a tiny value forces 429 rejections in tests)
+#   PARLEY_ES_SECURITY         1: security on (basic auth over plain HTTP) with
+#                              the user elastic and PARLEY_ES_PASSWORD; for
+#                              tests of credentials (default off)
 #   PARLEY_ES_TIMEOUT          seconds to wait for health (default 180)
 #   PARLEY_ES_USER             service user when run as root (default parley-es)
 #
@@ -55,7 +58,9 @@ URLFILE=$INST/url
 # --- helpers ---------------------------------------------------------------
 
 health() { # health URL -> prints status (green/yellow/red) or nothing
-	curl -fsS --max-time 5 "$1/_cluster/health" 2>/dev/null |
+	local auth=()
+	[[ ${PARLEY_ES_SECURITY:-} == 1 ]] && auth=(-u "elastic:${PARLEY_ES_PASSWORD:-}")
+	curl -fsS --max-time 5 "${auth[@]}" "$1/_cluster/health" 2>/dev/null |
 		sed -n 's/.*"status":"\([a-z]*\)".*/\1/p'
 }
 
@@ -170,6 +175,11 @@ wait_healthy() { # wait_healthy URL PID
 			tail -n 30 "$INST/logs/"*.log >&2 2>/dev/null || true
 			return 1
 		fi
+		if [[ -z $st ]] && [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$url/_cluster/health") == 401 ]] &&
+			[[ ${PARLEY_ES_SECURITY:-} != 1 || -n $(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -u "elastic:${PARLEY_ES_PASSWORD:-}" "$url/_cluster/health" | grep 401) ]]; then
+			log "$url runs with security on and refuses these credentials (PARLEY_ES_SECURITY, PARLEY_ES_PASSWORD)"
+			return 1
+		fi
 		if ((SECONDS - start > TIMEOUT)); then
 			log "no healthy cluster after ${TIMEOUT}s (status: ${st:-no answer}); log in $INST/logs"
 			return 1
@@ -233,7 +243,12 @@ cmd_up() {
 		echo "action.destructive_requires_name: false"
 		# Only settings the distribution knows: the integ-test zip has
 		# x-pack-security as a module in 8.x, but check rather than assume.
-		if [[ -d $home/modules/x-pack-security ]]; then
+		if [[ ${PARLEY_ES_SECURITY:-} == 1 ]]; then
+			[[ -d $home/modules/x-pack-security ]] || die "PARLEY_ES_SECURITY=1: this distribution has no x-pack-security module"
+			echo "xpack.security.enabled: true"
+			echo "xpack.security.http.ssl.enabled: false"
+			echo "xpack.security.transport.ssl.enabled: false"
+		elif [[ -d $home/modules/x-pack-security ]]; then
 			echo "xpack.security.enabled: false"
 		fi
 		if [[ -d $home/modules/ingest-geoip ]]; then
@@ -243,6 +258,13 @@ cmd_up() {
 			echo "thread_pool.write.queue_size: $PARLEY_ES_WRITE_QUEUE_SIZE"
 		fi
 	} >"$conf/elasticsearch.yml"
+	if [[ ${PARLEY_ES_SECURITY:-} == 1 ]]; then
+		[[ -n ${PARLEY_ES_PASSWORD:-} ]] || die "PARLEY_ES_SECURITY=1 needs PARLEY_ES_PASSWORD (the password of the user elastic)"
+		ES_JAVA_HOME=$jhome ES_PATH_CONF=$conf "$home/bin/elasticsearch-keystore" create >/dev/null
+		printf '%s' "$PARLEY_ES_PASSWORD" | ES_JAVA_HOME=$jhome ES_PATH_CONF=$conf \
+			"$home/bin/elasticsearch-keystore" add -x -f bootstrap.password >/dev/null
+		log "security on: user elastic with PARLEY_ES_PASSWORD"
+	fi
 	log "Elasticsearch $v, modules: $(ls "$home/modules" | tr '\n' ' ')"
 	log "instance $NAME in $INST, java $(java_major "$jhome") from $jhome, heap $HEAP"
 
