@@ -238,6 +238,10 @@ func (a *App) openBackend(ctx context.Context) error {
 		ix, err := elastic.Open(ctx, elastic.Config{
 			URLs: a.cfg.ESURLs(), APIKey: a.cfg.ESAPIKey, Username: a.cfg.ESUser, Password: a.cfg.ESPass,
 			CACertFile: a.cfg.ESCACert, Index: a.cfg.ESIndex, Resolver: a.gaz,
+			// An unreachable cluster is waited for with backoff (logged with
+			// the reason) rather than failing at once: in a deployment the
+			// stages often start before Elasticsearch.
+			WaitReady: 5 * time.Minute,
 		}, a.log)
 		if err != nil {
 			return fmt.Errorf("elasticsearch: %w", err)

@@ -381,7 +381,8 @@ func lexField(rs []rune, i, k int) (item, int, error) {
 			n, err := parseDay(val, v)
 			return item{kind: itemRange, pos: i, node: n}, end, err
 		}
-		return item{kind: itemTerm, pos: i, node: Term{Field: f, Value: val, Phrase: true}}, end, nil
+		// Keyword fields compare the whole value: quoting only escapes it.
+		return item{kind: itemTerm, pos: i, node: Term{Field: f, Value: val, Phrase: !keywordField(f)}}, end, nil
 	}
 	if f == FieldPublished && v < len(rs) && rs[v] == '[' {
 		end := v + 1
@@ -461,4 +462,13 @@ func parseDate(s string, end bool, pos int) (time.Time, error) {
 		return time.Time{}, errorf(pos, "invalid date %q: use YYYY-MM-DD or RFC 3339 (2026-01-02T15:04:05Z) or *", s)
 	}
 	return t.UTC(), nil
+}
+
+// keywordField reports whether f compares whole values rather than words.
+func keywordField(f Field) bool {
+	switch f {
+	case FieldLanguage, FieldCountry, FieldTopic, FieldStory, FieldEntity:
+		return true
+	}
+	return false
 }
