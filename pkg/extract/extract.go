@@ -244,6 +244,9 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 
 	body, reason := e.mainText(ctx, root, doc, base, rule, m, a.Title)
 	body = dropLeadingTitle(body, a.Title)
+	if body == "" && reason == "" {
+		reason = ReasonNoText // the only text was the headline
+	}
 	a.Body = body
 	a.EmptyReason = reason
 
