@@ -12,7 +12,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, append([]string{"fetcher", }, os.Args[1:]...), cli.OSEnv())
+	code := cli.Main(ctx, append([]string{"fetcher"}, os.Args[1:]...), cli.OSEnv())
 	stop()
 	os.Exit(code)
 }
