@@ -135,9 +135,6 @@ func TestComposeSettings(t *testing.T) {
 	if !slices.Equal(svc["api"].Command, types.ShellCommand{"api"}) {
 		t.Errorf("api command %v, want [api] (parley api)", svc["api"].Command)
 	}
-	if svc["api"].Build.Dockerfile != "services/parley/Dockerfile" {
-		t.Errorf("api dockerfile %s, want services/parley/Dockerfile", svc["api"].Build.Dockerfile)
-	}
 	if env(svc["fetcher"], "PARLEY_FEEDS") == "" {
 		t.Error("fetcher: no PARLEY_FEEDS")
 	}
@@ -216,30 +213,64 @@ func TestComposeRequiresPasswords(t *testing.T) {
 	}
 }
 
-// TestDockerfiles: multi-stage, static, non-root, with a health check.
-func TestDockerfiles(t *testing.T) {
+// composeImages maps each pipeline service of the compose file to the
+// command under services/ its image runs.
+var composeImages = map[string]string{"fetcher": "fetcher", "parser": "parser", "indexer": "indexer", "api": "parley"}
+
+// TestDockerfile: every pipeline service builds the one Dockerfile with its
+// command as the SERVICE argument; the image is multi-stage, static,
+// non-root, with a health check, and runs the binary under the command's name.
+func TestDockerfile(t *testing.T) {
 	p := loadCompose(t)
-	for _, name := range []string{"fetcher", "parser", "indexer", "api"} {
+	root := repoRoot(t)
+	data, err := os.ReadFile(filepath.Join(root, "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := string(data)
+	checks := []struct {
+		ok   bool
+		what string
+	}{
+		{strings.Count(df, "\nFROM ") >= 2, "multi-stage build (two FROM)"},
+		{strings.Contains(df, "CGO_ENABLED=0"), "static binary (CGO_ENABLED=0)"},
+		{strings.Contains(df, "\nUSER ") && !strings.Contains(df, "\nUSER root") && !strings.Contains(df, "\nUSER 0"), "non-root USER"},
+		{strings.Contains(df, "\nHEALTHCHECK ") && strings.Contains(df, "/healthz"), "HEALTHCHECK on /healthz"},
+		{strings.Contains(df, "\nARG SERVICE=") && strings.Contains(df, "./services/${SERVICE}"), "build of ./services/${SERVICE}"},
+		{strings.HasSuffix(strings.TrimSpace(df), "\nFROM service-${SERVICE}"), "final stage chosen by SERVICE"},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			t.Errorf("Dockerfile: no %s", c.what)
+		}
+	}
+
+	for name, cmd := range composeImages {
 		b := p.Services[name].Build
-		data, err := os.ReadFile(filepath.Join(b.Context, b.Dockerfile))
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
+		if b == nil {
+			t.Errorf("%s: no build", name)
 			continue
 		}
-		df := string(data)
-		checks := []struct {
-			ok   bool
-			what string
-		}{
-			{strings.Count(df, "\nFROM ") >= 2, "multi-stage build (two FROM)"},
-			{strings.Contains(df, "CGO_ENABLED=0"), "static binary (CGO_ENABLED=0)"},
-			{strings.Contains(df, "\nUSER ") && !strings.Contains(df, "\nUSER root") && !strings.Contains(df, "\nUSER 0"), "non-root USER"},
-			{strings.Contains(df, "\nHEALTHCHECK ") && strings.Contains(df, "/healthz"), "HEALTHCHECK on /healthz"},
+		if filepath.Join(b.Context, b.Dockerfile) != filepath.Join(root, "Dockerfile") {
+			t.Errorf("%s: dockerfile %s in %s, want the repository's Dockerfile", name, b.Dockerfile, b.Context)
 		}
-		for _, c := range checks {
-			if !c.ok {
-				t.Errorf("%s (%s): no %s", name, b.Dockerfile, c.what)
+		if v := b.Args["SERVICE"]; v == nil || *v != cmd {
+			got := "unset"
+			if v != nil {
+				got = *v
 			}
+			t.Errorf("%s: build arg SERVICE %s, want %s", name, got, cmd)
+		}
+		if _, err := os.Stat(filepath.Join(root, "services", cmd, "main.go")); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		bin := "/usr/local/bin/parley-" + cmd
+		if cmd == "parley" {
+			bin = "/usr/local/bin/parley"
+		}
+		stage := "\nFROM runtime AS service-" + cmd + "\nCOPY --from=build /out/service " + bin + "\nENTRYPOINT [\"" + bin + "\"]\n"
+		if !strings.Contains(df, stage) {
+			t.Errorf("%s: Dockerfile has no stage service-%s that runs %s", name, cmd, bin)
 		}
 	}
 }
