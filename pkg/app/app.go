@@ -235,14 +235,12 @@ func (a *App) start(ctx context.Context) error {
 
 func (a *App) openBackend(ctx context.Context) error {
 	if len(a.cfg.ESURLs()) > 0 {
-		ix, err := elastic.Open(ctx, elastic.Config{
-			URLs: a.cfg.ESURLs(), APIKey: a.cfg.ESAPIKey, Username: a.cfg.ESUser, Password: a.cfg.ESPass,
-			CACertFile: a.cfg.ESCACert, Index: a.cfg.ESIndex, Resolver: a.gaz,
-			// An unreachable cluster is waited for with backoff (logged with
-			// the reason) rather than failing at once: in a deployment the
-			// stages often start before Elasticsearch.
-			WaitReady: 5 * time.Minute,
-		}, a.log)
+		cfg := a.cfg.Elastic(a.gaz)
+		// An unreachable cluster is waited for with backoff (logged with the
+		// reason) rather than failing at once: in a deployment the stages
+		// often start before Elasticsearch.
+		cfg.WaitReady = 5 * time.Minute
+		ix, err := elastic.Open(ctx, cfg, a.log)
 		if err != nil {
 			return fmt.Errorf("elasticsearch: %w", err)
 		}
@@ -282,7 +280,7 @@ func (a *App) startStages(ctx context.Context, stage func(string, func(context.C
 		if err != nil {
 			return fmt.Errorf("enricher: %w", err)
 		}
-		st, err := story.New(story.Config{}, newStoryStore(a.bus))
+		st, err := story.New(story.Config{}, story.NewKVStore(a.bus.KV(bus.BucketStories)))
 		if err != nil {
 			return fmt.Errorf("stories: %w", err)
 		}

@@ -5,14 +5,16 @@ package app
 
 import (
 	"errors"
-
 	"fmt"
-	"github.com/parley-news/parley/pkg/extract"
 	"net"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/parley-news/parley/pkg/extract"
+	"github.com/parley-news/parley/pkg/index/elastic"
+	"github.com/parley-news/parley/pkg/query"
 )
 
 // Rule is a saved search from the config file.
@@ -178,6 +180,14 @@ func (c *Config) ESURLs() []string {
 		}
 	}
 	return out
+}
+
+// Elastic is the Elasticsearch backend's configuration from these settings.
+func (c *Config) Elastic(r query.Resolver) elastic.Config {
+	return elastic.Config{
+		URLs: c.ESURLs(), APIKey: c.ESAPIKey, Username: c.ESUser, Password: c.ESPass,
+		CACertFile: c.ESCACert, Index: c.ESIndex, Resolver: r,
+	}
 }
 
 func (c *Config) natsDir() string  { return filepath.Join(c.Data, "nats") }

@@ -154,7 +154,7 @@ func TestReplay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := story.New(story.Config{}, replay.NewStoryStore(a.Bus()))
+		st, err := story.New(story.Config{}, story.NewKVStore(a.Bus().KV(bus.BucketStories)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -12,21 +13,24 @@ import (
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/enrich"
 	"github.com/parley-news/parley/pkg/extract"
+	"github.com/parley-news/parley/pkg/index/elastic"
 	"github.com/parley-news/parley/pkg/index/embedded"
 	"github.com/parley-news/parley/pkg/parser"
 	"github.com/parley-news/parley/pkg/replay"
 	"github.com/parley-news/parley/pkg/story"
 )
 
-// replayCmd is `parley replay parse --since T` and `parley replay index --into DIR`.
+// replayCmd is `parley replay parse --since T` and `parley replay index
+// --into DIR|NAME`.
 func replayCmd(ctx context.Context, args []string, env Env) error {
 	var verb string
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		verb, args = args[0], args[1:]
 	}
-	fs := newFlagSet("replay", env, " parse --since T | index --into DIR")
+	fs := newFlagSet("replay", env, " parse --since T | index --into DIR|NAME")
 	since := fs.String("since", "", "replay parse: pages fetched at or after this time (RFC 3339, a date like 2026-01-24, or a duration back from now like 48h)")
-	into := fs.String("into", "", "replay index: a new directory to fill with a fresh embedded index")
+	into := fs.String("into", "", "replay index: a new directory to fill with a fresh embedded index, or with --es-url the name of a new Elasticsearch index (default <es-index>-v<mapping>-<UTC time>) that the alias is moved to once filled")
+	force := fs.Bool("force", false, "replay index into Elasticsearch: move the alias even when the new index holds fewer articles than the old one (articles older than the stream's retention are not kept)")
 	cfg, rest, err := loadConfig(fs, args, env.Getenv)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -43,14 +47,11 @@ func replayCmd(ctx context.Context, args []string, env Env) error {
 			return fmt.Errorf("replay parse needs --since: %w", errUsage)
 		}
 	case "index":
-		if *into == "" {
-			return fmt.Errorf("replay index needs --into DIR: %w", errUsage)
-		}
-		if cfg.ESURL != "" {
-			return errors.New("replay index into Elasticsearch is not supported yet: the elastic backend has no versioned index and alias swap; fill an embedded index with --into, or re-run the indexer with a new --es-index")
+		if *into == "" && cfg.ESURL == "" {
+			return fmt.Errorf("replay index needs --into DIR (or --es-url): %w", errUsage)
 		}
 	default:
-		fmt.Fprint(env.Stderr, "Usage: parley replay parse --since T | index --into DIR [flags]\n")
+		fmt.Fprint(env.Stderr, "Usage: parley replay parse --since T | index --into DIR|NAME [flags]\n")
 		return fmt.Errorf("unknown replay command %q (parse, index): %w", verb, errUsage)
 	}
 	log := newLogger(cfg, env.Stderr)
@@ -89,7 +90,7 @@ func replayCmd(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return fmt.Errorf("enricher: %w", err)
 		}
-		st, err := story.New(story.Config{}, replay.NewStoryStore(b))
+		st, err := story.New(story.Config{}, story.NewKVStore(b.KV(bus.BucketStories)))
 		if err != nil {
 			return fmt.Errorf("stories: %w", err)
 		}
@@ -102,6 +103,13 @@ func replayCmd(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 
+	if cfg.ESURL != "" {
+		name := *into
+		if name == "" {
+			name = fmt.Sprintf("%s-v%d-%s", cfg.ESIndex, elastic.MappingVersion, time.Now().UTC().Format("20060102-150405"))
+		}
+		return replayElastic(ctx, b, cfg.Elastic(gaz), name, cfg.IndexerBatch, *force, env, log)
+	}
 	dir := filepath.Clean(*into)
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return fmt.Errorf("--into %s: not empty; replay index fills a new directory", dir)
@@ -126,6 +134,78 @@ func replayCmd(ctx context.Context, args []string, env Env) error {
 	cur := filepath.Join(cfg.Data, "index")
 	fmt.Fprintf(env.Stderr, "filled %s with %d articles from %d kept messages\n", dir, n, stats.Read)
 	fmt.Fprintf(env.Stderr, "to use it: stop parley (or the indexer and api), then\n  mv %s %s.old && mv %s %s\nand start it again; the indexer goes on from where its consumer stands.\n", cur, cur, dir, cur)
+	return nil
+}
+
+// replayElastic fills a new Elasticsearch index from the kept articles
+// while the live pipeline goes on writing through the alias, moves the
+// alias to it in one step, then catches up with the articles that arrived
+// meanwhile (document versions are fetch times, so the catch-up never puts
+// an older version over a newer one the live indexer wrote).
+func replayElastic(ctx context.Context, b *bus.Bus, cfg elastic.Config, name string, batch int, force bool, env Env, log *slog.Logger) (err error) {
+	ix, err := elastic.Create(ctx, cfg, name, log)
+	if err != nil {
+		return fmt.Errorf("elasticsearch: %w", err)
+	}
+	defer func() {
+		if cerr := ix.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	es := bus.RedactURL(cfg.URLs[0])
+	leftover := fmt.Sprintf("the alias %s was not moved; delete the new index with: curl -X DELETE '%s/%s'", cfg.Index, es, name)
+	js := b.JetStream()
+	fmt.Fprintf(env.Stderr, "filling %s from %s (the live index stays in use meanwhile)\n", name, bus.StreamArticles)
+	st, err := replay.Index(ctx, js, ix, batch, log)
+	if err != nil {
+		return fmt.Errorf("%w; %s", err, leftover)
+	}
+	if err := ix.Refresh(ctx); err != nil {
+		return fmt.Errorf("%w; %s", err, leftover)
+	}
+	n, err := ix.Count(ctx)
+	if err != nil {
+		return fmt.Errorf("%w; %s", err, leftover)
+	}
+	live, err := ix.AliasCount(ctx)
+	if err != nil {
+		return fmt.Errorf("%w; %s", err, leftover)
+	}
+	since, err := replay.After(ctx, js, bus.StreamArticles, st.Last)
+	if err != nil {
+		return fmt.Errorf("%w; %s", err, leftover)
+	}
+	fmt.Fprintf(env.Stderr, "filled %s with %d articles from %d kept messages; the alias %s shows %d\n", name, n, st.Read, cfg.Index, live)
+	if uint64(n)+since < uint64(live) && !force {
+		return fmt.Errorf("%s would hold %d articles and the live index holds %d: articles older than the articles stream's retention (--articles-retention) are not kept, so moving the alias would hide them; re-run with --force to move it anyway; %s",
+			name, n, live, leftover)
+	}
+	old, err := ix.SwapAlias(ctx)
+	if err != nil {
+		return fmt.Errorf("move alias: %w; %s", err, leftover)
+	}
+	back := ""
+	if len(old) > 0 {
+		back = fmt.Sprintf(" (to move it back: curl -X POST '%s/_aliases' -H 'Content-Type: application/json' -d '{\"actions\":[{\"remove\":{\"index\":\"%s\",\"alias\":\"%s\"}},{\"add\":{\"index\":\"%s\",\"alias\":\"%s\",\"is_write_index\":true}}]}')",
+			es, name, cfg.Index, old[len(old)-1], cfg.Index)
+	}
+	fmt.Fprintf(env.Stderr, "moved the alias %s from %v to %s%s\n", cfg.Index, old, name, back)
+	// Articles published after the first pass went to the old index; the
+	// live indexer writes the later ones to the new index itself.
+	cu, err := replay.IndexFrom(ctx, js, ix, batch, st.Last+1, log)
+	if err != nil {
+		return fmt.Errorf("catch up after moving the alias: %w; run `parley replay index` again into another new index", err)
+	}
+	if err := ix.Refresh(ctx); err != nil {
+		return err
+	}
+	if n, err = ix.Count(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "caught up with %d articles published meanwhile; %s now holds %d articles\n", cu.Read, name, n)
+	for _, o := range old {
+		fmt.Fprintf(env.Stderr, "the old index %s is kept: delete it once you trust the new one: curl -X DELETE '%s/%s'\n", o, es, o)
+	}
 	return nil
 }
 

@@ -38,58 +38,95 @@ type Indexer interface {
 
 // Stats says what a replay did.
 type Stats struct {
-	Read      int // messages read from the stream
-	Published int // articles published (Parse) or indexed (Index)
-	Failed    int // messages that could not be parsed, decoded or indexed
+	Read      int    // messages read from the stream
+	Published int    // articles published (Parse) or indexed (Index)
+	Failed    int    // messages that could not be parsed, decoded or indexed
+	Last      uint64 // Index: the stream sequence of the last message read
 }
 
-// readStream calls fn for every message of stream from start (nil: the
-// first message) up to the last one present when it began.
-func readStream(ctx context.Context, js jetstream.JetStream, stream string, start *time.Time, fn func(jetstream.Msg) error) error {
+// from is where a read of a stream begins: at a time, after a sequence,
+// or (zero) at the first message.
+type from struct {
+	time *time.Time
+	seq  uint64 // the first sequence to read
+}
+
+// readStream calls fn for every message of stream from start up to the
+// last one present when it began, and returns the stream sequence of the
+// last message it read (or start.seq-1 when it read none).
+func readStream(ctx context.Context, js jetstream.JetStream, stream string, start from, fn func(jetstream.Msg) error) (uint64, error) {
 	cfg := jetstream.OrderedConsumerConfig{}
-	if start != nil {
+	switch {
+	case start.time != nil:
 		cfg.DeliverPolicy = jetstream.DeliverByStartTimePolicy
-		cfg.OptStartTime = start
+		cfg.OptStartTime = start.time
+	case start.seq > 1:
+		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
+		cfg.OptStartSeq = start.seq
+	}
+	read := uint64(0)
+	if start.seq > 0 {
+		read = start.seq - 1
 	}
 	s, err := js.Stream(ctx, stream)
 	if err != nil {
-		return fmt.Errorf("stream %s: %w", stream, err)
+		return read, fmt.Errorf("stream %s: %w", stream, err)
 	}
 	info, err := s.Info(ctx)
 	if err != nil {
-		return fmt.Errorf("stream %s: %w", stream, err)
+		return read, fmt.Errorf("stream %s: %w", stream, err)
 	}
 	last := info.State.LastSeq
 	if info.State.Msgs == 0 {
-		return nil
+		return read, nil
+	}
+	if last < start.seq {
+		return read, nil
 	}
 	cons, err := js.OrderedConsumer(ctx, stream, cfg)
 	if err != nil {
-		return fmt.Errorf("read %s: %w", stream, err)
+		return read, fmt.Errorf("read %s: %w", stream, err)
 	}
 	for {
 		m, err := cons.Next(jetstream.FetchMaxWait(2 * time.Second))
 		if err != nil {
 			if errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrNoMessages) {
 				// Nothing at or after start.
-				return nil
+				return read, nil
 			}
-			return fmt.Errorf("read %s: %w", stream, err)
+			return read, fmt.Errorf("read %s: %w", stream, err)
 		}
 		md, err := m.Metadata()
 		if err != nil {
-			return fmt.Errorf("read %s: %w", stream, err)
+			return read, fmt.Errorf("read %s: %w", stream, err)
 		}
 		if md.Sequence.Stream > last {
-			return nil
+			return read, nil
 		}
 		if err := fn(m); err != nil {
-			return err
+			return read, err
 		}
+		read = md.Sequence.Stream
 		if md.Sequence.Stream == last || md.NumPending == 0 {
-			return nil
+			return read, nil
 		}
 	}
+}
+
+// After is the number of messages stream holds after sequence seq.
+func After(ctx context.Context, js jetstream.JetStream, stream string, seq uint64) (uint64, error) {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return 0, fmt.Errorf("stream %s: %w", stream, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("stream %s: %w", stream, err)
+	}
+	if info.State.LastSeq <= seq {
+		return 0, nil
+	}
+	return info.State.LastSeq - seq, nil
 }
 
 // Parse re-parses every raw page received at or after since and publishes
@@ -100,7 +137,7 @@ func readStream(ctx context.Context, js jetstream.JetStream, stream string, star
 // dead-letter stream already, or will be once the parser meets it).
 func Parse(ctx context.Context, js jetstream.JetStream, p Parser, pub Publisher, since time.Time, log *slog.Logger) (Stats, error) {
 	var st Stats
-	err := readStream(ctx, js, bus.StreamRaw, &since, func(m jetstream.Msg) error {
+	_, err := readStream(ctx, js, bus.StreamRaw, from{time: &since}, func(m jetstream.Msg) error {
 		st.Read++
 		a, err := p.Parse(ctx, m.Data())
 		if err != nil {
@@ -123,8 +160,14 @@ func Parse(ctx context.Context, js jetstream.JetStream, p Parser, pub Publisher,
 // Index writes every article kept in PARLEY_ARTICLES to ix, batch at a
 // time, in stream order, so a later version of an article replaces an
 // earlier one. It returns an error when any article could not be indexed:
-// an index missing articles must not be swapped in.
+// an index missing articles must not be swapped in. Stats.Last is the
+// stream sequence it read up to: IndexFrom(Last+1) catches up later.
 func Index(ctx context.Context, js jetstream.JetStream, ix Indexer, batch int, log *slog.Logger) (Stats, error) {
+	return IndexFrom(ctx, js, ix, batch, 1, log)
+}
+
+// IndexFrom is Index from stream sequence first on.
+func IndexFrom(ctx context.Context, js jetstream.JetStream, ix Indexer, batch int, first uint64, log *slog.Logger) (Stats, error) {
 	if batch < 1 {
 		batch = 256
 	}
@@ -147,7 +190,7 @@ func Index(ctx context.Context, js jetstream.JetStream, ix Indexer, batch int, l
 		pending, pos = pending[:0], map[string]int{}
 		return ctx.Err()
 	}
-	err := readStream(ctx, js, bus.StreamArticles, nil, func(m jetstream.Msg) error {
+	last, err := readStream(ctx, js, bus.StreamArticles, from{seq: first}, func(m jetstream.Msg) error {
 		st.Read++
 		var a article.Article
 		if err := json.Unmarshal(m.Data(), &a); err != nil || a.ID == "" {
@@ -167,6 +210,7 @@ func Index(ctx context.Context, js jetstream.JetStream, ix Indexer, batch int, l
 		}
 		return nil
 	})
+	st.Last = last
 	if err == nil {
 		err = flush()
 	}

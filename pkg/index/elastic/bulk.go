@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -49,6 +50,20 @@ type GeoPoint struct {
 	Lon float64 `json:"lon"`
 }
 
+// docVersion is the Elasticsearch version of a's document: when it was
+// fetched, in microseconds. Writes use version_type external_gte, so the
+// latest fetch of a page wins whatever order writes arrive in (two indexer
+// workers, a redelivery, `parley replay index` catching up beside the live
+// indexer), and a re-parse of the same fetch (`parley replay parse`)
+// replaces the document. An article without a fetch time is written
+// unversioned, last write wins.
+func docVersion(a *article.Article) int64 {
+	if a.FetchedAt == nil || a.FetchedAt.IsZero() || a.FetchedAt.Unix() <= 0 {
+		return 0
+	}
+	return a.FetchedAt.UnixMicro()
+}
+
 // EncodeBulkItem returns the bulk lines (action and source, each ending in
 // a newline) that index a; the benchmark's plain loader sends the same
 // bytes.
@@ -65,9 +80,14 @@ func EncodeBulkItem(a *article.Article) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, 0, len(src)+len(id)+24)
+	b := make([]byte, 0, len(src)+len(id)+80)
 	b = append(b, `{"index":{"_id":`...)
 	b = append(b, id...)
+	if v := docVersion(a); v > 0 {
+		b = append(b, `,"version":`...)
+		b = strconv.AppendInt(b, v, 10)
+		b = append(b, `,"version_type":"external_gte"`...)
+	}
 	b = append(b, "}}\n"...)
 	b = append(b, src...)
 	b = append(b, '\n')
@@ -256,7 +276,7 @@ type bulkItemReply struct {
 // answer, with backoff, up to MaxRetries times. Every item gets an outcome.
 func (ix *Index) send(b *batch) {
 	pending := b.items
-	path := "/" + ix.alias + "/_bulk?filter_path=errors,items.*.status,items.*.error"
+	path := "/" + ix.target + "/_bulk?filter_path=errors,items.*.status,items.*.error"
 	var lastErr error
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
@@ -338,6 +358,12 @@ func (ix *Index) send(b *batch) {
 			switch {
 			case rep.Status >= 200 && rep.Status < 300:
 				ix.stats.indexed.Add(1)
+				it.g.resolve(it.i, nil)
+			case rep.Status == http.StatusConflict && rep.Error != nil && rep.Error.Type == "version_conflict_engine_exception":
+				// The index holds a later fetch of this article already:
+				// this write is superseded, and the article is as current
+				// as it can be.
+				ix.stats.superseded.Add(1)
 				it.g.resolve(it.i, nil)
 			case retryable(rep.Status):
 				if rep.Status == http.StatusTooManyRequests {

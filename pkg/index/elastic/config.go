@@ -121,8 +121,8 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("elasticsearch ca cert file: %w", err)
 		}
 	}
-	if c.Index != strings.ToLower(c.Index) || strings.ContainsAny(c.Index, ` "*\<|,>/?#:`) || strings.HasPrefix(c.Index, "_") || strings.HasPrefix(c.Index, "-") {
-		return fmt.Errorf("elasticsearch index %q: must be lower case without spaces, \", *, \\, <, |, comma, >, /, ?, #, : and not start with _ or -", c.Index)
+	if err := validIndexName(c.Index); err != nil {
+		return fmt.Errorf("elasticsearch index: %w", err)
 	}
 	switch {
 	case c.Shards < 1 || c.Shards > 1024:
@@ -141,6 +141,14 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("elasticsearch wait ready %s: must not be negative", c.WaitReady)
 	case c.CloseTimeout <= 0:
 		return fmt.Errorf("elasticsearch close timeout %s: must be positive", c.CloseTimeout)
+	}
+	return nil
+}
+
+// validIndexName checks Elasticsearch's rules for index and alias names.
+func validIndexName(n string) error {
+	if n == "" || n != strings.ToLower(n) || strings.ContainsAny(n, ` "*\<|,>/?#:`) || strings.HasPrefix(n, "_") || strings.HasPrefix(n, "-") || strings.HasPrefix(n, "+") || n == "." || n == ".." || len(n) > 255 {
+		return fmt.Errorf("%q: must be lower case without spaces, \", *, \\, <, |, comma, >, /, ?, #, : and not start with _, - or +", n)
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,7 +70,8 @@ type Index struct {
 	es     *elasticsearch.Client // retries 429/502/503/504 itself
 	bulkES *elasticsearch.Client // no transport retries: the bulk writer retries
 	alias  string
-	name   string // the concrete index behind the alias at Open
+	name   string // the concrete index behind the alias at Open, or the one Create made
+	target string // what reads and writes name: the alias, or the index Create made
 
 	analysisCommon bool
 
@@ -89,6 +91,7 @@ type Index struct {
 // Stats counts the bulk writer's work since Open.
 type Stats struct {
 	Indexed        int64 // items Elasticsearch confirmed
+	Superseded     int64 // items not written because the index holds a later fetch of the article
 	Rejected       int64 // items rejected for good (their error is returned)
 	Failed         int64 // items still throttled after every retry, or lost to a failed request
 	BulkRequests   int64 // bulk requests sent, retries included
@@ -99,14 +102,14 @@ type Stats struct {
 }
 
 type counters struct {
-	indexed, rejected, failed, bulks, reqRetries, itemRetries, throttledItems, throttledBulks atomic.Int64
+	indexed, superseded, rejected, failed, bulks, reqRetries, itemRetries, throttledItems, throttledBulks atomic.Int64
 }
 
 // Stats returns the bulk writer's counters.
 func (ix *Index) Stats() Stats {
 	s := &ix.stats
 	return Stats{
-		Indexed: s.indexed.Load(), Rejected: s.rejected.Load(), Failed: s.failed.Load(),
+		Indexed: s.indexed.Load(), Superseded: s.superseded.Load(), Rejected: s.rejected.Load(), Failed: s.failed.Load(),
 		BulkRequests: s.bulks.Load(), RequestRetries: s.reqRetries.Load(), ItemRetries: s.itemRetries.Load(),
 		ThrottledItems: s.throttledItems.Load(), ThrottledBulks: s.throttledBulks.Load(),
 	}
@@ -131,19 +134,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Index, error) 
 		logger = slog.New(slog.DiscardHandler)
 	}
 	logger = logger.With("component", "elasticsearch", "alias", cfg.Index)
-	es, err := newClient(cfg, true)
+	ix, err := connect(ctx, cfg, logger)
 	if err != nil {
-		return nil, err
-	}
-	bulkES, err := newClient(cfg, false)
-	if err != nil {
-		return nil, err
-	}
-	ix := &Index{cfg: cfg, log: logger, es: es, bulkES: bulkES, alias: cfg.Index}
-	if err := ix.waitReady(ctx); err != nil {
-		return nil, err
-	}
-	if err := ix.detectModules(ctx); err != nil {
 		return nil, err
 	}
 	if err := ix.install(ctx); err != nil {
@@ -153,6 +145,105 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Index, error) 
 	logger.Info("elasticsearch index ready", "index", ix.name, "mapping_version", MappingVersion,
 		"workers", cfg.Workers, "flush_bytes", cfg.FlushBytes)
 	return ix, nil
+}
+
+// connect makes the clients and waits for the cluster.
+func connect(ctx context.Context, cfg Config, logger *slog.Logger) (*Index, error) {
+	es, err := newClient(cfg, true)
+	if err != nil {
+		return nil, err
+	}
+	bulkES, err := newClient(cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	ix := &Index{cfg: cfg, log: logger, es: es, bulkES: bulkES, alias: cfg.Index, target: cfg.Index}
+	if err := ix.waitReady(ctx); err != nil {
+		return nil, err
+	}
+	if err := ix.detectModules(ctx); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+// Create makes a new, empty index called name, outside the alias, with
+// parley's settings and mapping, and returns an Index that reads and
+// writes it: `parley replay index` fills it from the kept articles while
+// the live pipeline goes on writing through the alias, then SwapAlias moves
+// the alias to it in one atomic step. name must not exist yet.
+func Create(ctx context.Context, cfg Config, name string, logger *slog.Logger) (*Index, error) {
+	cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := validIndexName(name); err != nil {
+		return nil, fmt.Errorf("new index: %w", err)
+	}
+	if name == cfg.Index {
+		return nil, fmt.Errorf("new index %q: that is the alias's name; choose another, e.g. %s-v%d-%s", name, cfg.Index, MappingVersion, time.Now().UTC().Format("20060102"))
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	logger = logger.With("component", "elasticsearch", "alias", cfg.Index, "index", name)
+	ix, err := connect(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	// The template keeps the alias's future indices on parley's mapping.
+	if err := ix.call(ctx, ix.es, "put index template", http.MethodPut, "/_index_template/"+ix.alias, indexTemplate(ix.alias, cfg.Shards), nil); err != nil {
+		return nil, err
+	}
+	body := map[string]any{"settings": settings(cfg.Shards), "mappings": mappings()}
+	err = ix.call(ctx, ix.es, "create index", http.MethodPut, "/"+name, body, nil)
+	var se *StatusError
+	if errors.As(err, &se) && (se.Type == "resource_already_exists_exception" || se.Type == "invalid_index_name_exception") {
+		return nil, fmt.Errorf("new index %s: %s: replay fills a new index; choose another name", name, se.Reason)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("new index %s: %w", name, err)
+	}
+	ix.name, ix.target = name, name
+	ix.start()
+	logger.Info("created index outside the alias", "mapping_version", MappingVersion)
+	return ix, nil
+}
+
+// SwapAlias points the alias at the index Create made, and only at it, in
+// one atomic request: searches see the old index up to that moment and the
+// new one after it, and the next write through the alias lands in the new
+// one. It returns the indices the alias named before, which are kept
+// (delete them once the new index is trusted).
+func (ix *Index) SwapAlias(ctx context.Context) ([]string, error) {
+	if ix.target == ix.alias {
+		return nil, errors.New("swap alias: this index was opened through the alias, not made by Create")
+	}
+	var aliases map[string]json.RawMessage
+	err := ix.call(ctx, ix.es, "get alias", http.MethodGet, "/_alias/"+ix.alias, nil, &aliases)
+	var se *StatusError
+	if err != nil && !(errors.As(err, &se) && se.Status == http.StatusNotFound) {
+		return nil, err
+	}
+	var old []string
+	actions := []any{}
+	for name := range aliases {
+		if name == ix.alias {
+			return nil, fmt.Errorf("%w: %s is an index, not an alias: delete or rename it first", ErrMappingConflict, ix.alias)
+		}
+		if name == ix.name {
+			continue
+		}
+		old = append(old, name)
+		actions = append(actions, map[string]any{"remove": map[string]any{"index": name, "alias": ix.alias}})
+	}
+	actions = append(actions, map[string]any{"add": map[string]any{"index": ix.name, "alias": ix.alias, "is_write_index": true}})
+	if err := ix.call(ctx, ix.es, "swap alias", http.MethodPost, "/_aliases", map[string]any{"actions": actions}, nil); err != nil {
+		return nil, err
+	}
+	slices.Sort(old)
+	ix.log.Info("alias moved", "from", old, "to", ix.name)
+	return old, nil
 }
 
 func newClient(cfg Config, retry bool) (*elasticsearch.Client, error) {
@@ -360,10 +451,25 @@ func (ix *Index) Count(ctx context.Context) (int, error) {
 	var r struct {
 		Count int `json:"count"`
 	}
-	if err := ix.call(ctx, ix.es, "count", http.MethodGet, "/"+ix.alias+"/_count", nil, &r); err != nil {
+	if err := ix.call(ctx, ix.es, "count", http.MethodGet, "/"+ix.target+"/_count", nil, &r); err != nil {
 		return 0, err
 	}
 	return r.Count, nil
+}
+
+// AliasCount is the number of articles searches through the alias see,
+// 0 when there is no alias yet: for an Index made by Create, the index it
+// is about to replace.
+func (ix *Index) AliasCount(ctx context.Context) (int, error) {
+	var r struct {
+		Count int `json:"count"`
+	}
+	err := ix.call(ctx, ix.es, "count", http.MethodGet, "/"+ix.alias+"/_count", nil, &r)
+	var se *StatusError
+	if errors.As(err, &se) && se.Status == http.StatusNotFound {
+		return 0, nil
+	}
+	return r.Count, err
 }
 
 // Article returns the stored article, or index.ErrNotFound.
@@ -375,7 +481,7 @@ func (ix *Index) Article(ctx context.Context, id string) (*article.Article, erro
 		} `json:"_source"`
 	}
 	err := ix.call(ctx, ix.es, "get article", http.MethodGet,
-		"/"+ix.alias+"/_doc/"+url.PathEscape(id)+"?_source_includes="+fieldArticle, nil, &r)
+		"/"+ix.target+"/_doc/"+url.PathEscape(id)+"?_source_includes="+fieldArticle, nil, &r)
 	var se *StatusError
 	if errors.As(err, &se) && se.Status == http.StatusNotFound {
 		return nil, fmt.Errorf("article %s: %w", id, index.ErrNotFound)
@@ -392,7 +498,7 @@ func (ix *Index) Article(ctx context.Context, id string) (*article.Article, erro
 // Refresh makes everything indexed so far visible to search. Writes are
 // durable without it; tests and `parley replay` use it.
 func (ix *Index) Refresh(ctx context.Context) error {
-	return ix.call(ctx, ix.es, "refresh", http.MethodPost, "/"+ix.alias+"/_refresh", nil, nil)
+	return ix.call(ctx, ix.es, "refresh", http.MethodPost, "/"+ix.target+"/_refresh", nil, nil)
 }
 
 // Close flushes the articles being written and stops the workers. Index

@@ -30,7 +30,7 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 		return nil, err
 	}
 	var r searchResponse
-	if err := ix.call(ctx, ix.es, "search", http.MethodPost, "/"+ix.alias+"/_search", body, &r); err != nil {
+	if err := ix.call(ctx, ix.es, "search", http.MethodPost, "/"+ix.target+"/_search", body, &r); err != nil {
 		return nil, err
 	}
 	return r.result(req), nil

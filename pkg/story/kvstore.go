@@ -1,4 +1,4 @@
-package app
+package story
 
 import (
 	"context"
@@ -6,25 +6,25 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/parley-news/parley/pkg/bus"
-	"github.com/parley-news/parley/pkg/story"
 )
 
-// storyStore keeps story signatures in the parley_stories KV bucket, so
-// story ids survive restarts and are shared by parser replicas started later.
-type storyStore struct{ kv jetstream.KeyValue }
+// KVStore keeps signatures in a JetStream key-value bucket (parley_stories),
+// keyed by article id, so story ids survive restarts, are shared by parser
+// replicas started later, and a re-parsed article (`parley replay parse`)
+// keeps the story id it was given.
+type KVStore struct{ kv jetstream.KeyValue }
 
-func newStoryStore(b *bus.Bus) storyStore { return storyStore{kv: b.KV(bus.BucketStories)} }
+// NewKVStore is the store over the bucket kv.
+func NewKVStore(kv jetstream.KeyValue) KVStore { return KVStore{kv: kv} }
 
 // Load reads every signature with one watch over the bucket.
-func (s storyStore) Load(ctx context.Context) ([]story.Signature, error) {
+func (s KVStore) Load(ctx context.Context) ([]Signature, error) {
 	w, err := s.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
-		return nil, fmt.Errorf("watch %s: %w", bus.BucketStories, err)
+		return nil, fmt.Errorf("watch %s: %w", s.kv.Bucket(), err)
 	}
 	defer func() { _ = w.Stop() }()
-	var out []story.Signature
+	var out []Signature
 	for {
 		select {
 		case <-ctx.Done():
@@ -33,7 +33,7 @@ func (s storyStore) Load(ctx context.Context) ([]story.Signature, error) {
 			if !ok || e == nil {
 				return out, nil
 			}
-			var sig story.Signature
+			var sig Signature
 			if err := json.Unmarshal(e.Value(), &sig); err != nil {
 				continue // written by another version; the story starts afresh
 			}
@@ -43,7 +43,7 @@ func (s storyStore) Load(ctx context.Context) ([]story.Signature, error) {
 }
 
 // Save writes one signature under its article id.
-func (s storyStore) Save(ctx context.Context, sig story.Signature) error {
+func (s KVStore) Save(ctx context.Context, sig Signature) error {
 	data, err := json.Marshal(sig)
 	if err != nil {
 		return fmt.Errorf("encode story signature: %w", err)
