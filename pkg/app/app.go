@@ -226,16 +226,63 @@ func (a *App) start(ctx context.Context) error {
 	}
 	a.gaz = gaz
 	if a.roles[RoleIndexer] || a.roles[RoleAPI] {
-		if err := a.openBackend(ctx); err != nil {
+		var onWait func(error)
+		if a.cfg.ESURL != "" {
+			// Waiting for Elasticsearch can take minutes: /healthz says why.
+			stop, wait, err := a.serveStarting(ctx)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			onWait = wait
+		}
+		if err := a.openBackend(ctx, onWait); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (a *App) openBackend(ctx context.Context) error {
+// serveStarting serves /healthz and /metrics on the HTTP address while
+// the index is being opened: 503 with the reason parley is still waiting.
+// stop shuts it down before the real server takes the address over; wait
+// records the latest reason.
+func (a *App) serveStarting(ctx context.Context) (stop func(), wait func(error), err error) {
+	reg := prometheus.NewRegistry()
+	srv, err := api.New(api.Config{Addr: a.cfg.HTTP, ShutdownTimeout: time.Second}, nil, nil, reg, reg, a.log)
+	if err != nil {
+		return nil, nil, err
+	}
+	var mu sync.Mutex
+	reason := errors.New("connecting")
+	srv.AddCheck(api.Check{Name: "index", Func: func(context.Context) error {
+		mu.Lock()
+		defer mu.Unlock()
+		return fmt.Errorf("waiting for elasticsearch: %w", reason)
+	}})
+	srv.AddCheck(api.Check{Name: "stages", Func: func(context.Context) error { return errors.New("starting") }})
+	ln, err := srv.Listen()
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Run(ctx, ln)
+	}()
+	wait = func(err error) {
+		mu.Lock()
+		reason = err
+		mu.Unlock()
+	}
+	return func() { cancel(); <-done }, wait, nil
+}
+
+func (a *App) openBackend(ctx context.Context, onWait func(error)) error {
 	if len(a.cfg.ESURLs()) > 0 {
 		cfg := a.cfg.Elastic(a.gaz)
+		cfg.OnWait = onWait
 		// An unreachable cluster is waited for with backoff (logged with the
 		// reason) rather than failing at once: in a deployment the stages
 		// often start before Elasticsearch.

@@ -39,12 +39,14 @@ Usage:
                                     one stage, against --nats-url (and --es-url for the indexer)
   parley api [flags]                the HTTP API and search page over an existing index
   parley extract [--url URL] FILE|- parse one HTML page, print the article JSON
-  parley search [--json] QUERY      query a running parley (--api) or Elasticsearch (--es-url)
+  parley search [--json] QUERY      query the API of a running parley or parley api (--api)
   parley watch [--query Q | --rule NAME | --subject S] [--all] [--count N]
                                     print alerts as JSON lines
   parley feeds list|add URL|remove URL|import FILE.opml|export [--api URL]
   parley dlq list|replay [--stage S] messages a stage gave up on
-  parley replay parse --since T | index --into DIR  re-extract kept pages, or fill a fresh index from kept articles
+  parley replay parse --since T | index --into DIR|NAME
+                                    re-extract kept pages; or fill a fresh index from the kept
+                                    articles (Elasticsearch: a new index, then the alias moves)
   parley version
 
 Run 'parley COMMAND --help' for the flags of a command. Every flag can also be

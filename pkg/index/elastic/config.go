@@ -58,6 +58,10 @@ type Config struct {
 	// to this long (a cluster that answers 401 fails at once). Default 0:
 	// one attempt.
 	WaitReady time.Duration
+	// OnWait, when set, is called with the reason each time Open finds the
+	// cluster unreachable and waits to try again (parley serves it on
+	// /healthz meanwhile).
+	OnWait func(err error)
 	// CloseTimeout bounds how long Close waits for bulk requests in flight.
 	// Default 30s.
 	CloseTimeout time.Duration

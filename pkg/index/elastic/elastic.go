@@ -304,6 +304,9 @@ func (ix *Index) waitReady(ctx context.Context) error {
 		}
 		d := backoff(ix.cfg, attempt)
 		ix.log.Warn("elasticsearch not reachable yet, retrying", "error", err, "retry_in", d)
+		if ix.cfg.OnWait != nil {
+			ix.cfg.OnWait(err)
+		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%w: %w", err, ctx.Err())
