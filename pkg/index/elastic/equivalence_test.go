@@ -36,7 +36,9 @@ var testNames = names{
 
 // TestSameResultsAsEmbedded indexes the fixtures into the embedded (Bleve)
 // index and into Elasticsearch and checks that every query finds the same
-// articles, totals and facet counts on both.
+// articles, totals and facet counts on both, and the same articles as the
+// alerter's matcher (query.Match): a rule matches an article exactly when
+// searching for its query finds it, on either backend.
 func TestSameResultsAsEmbedded(t *testing.T) {
 	es := openTest(t, func(c *Config) { c.Resolver = testNames })
 	emb, err := embedded.Open(embedded.Config{Resolver: testNames}, testLogger(t))
@@ -60,6 +62,10 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 	}
 	for _, c := range searchCases {
 		queries = append(queries, c.q)
+	}
+	docs := make([]*query.Document, len(arts))
+	for i, a := range arts {
+		docs[i] = query.NewDocument(a)
 	}
 	facets := []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic}
 	for _, qs := range queries {
@@ -87,6 +93,17 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 			}
 			if ia, ib := ids(a), ids(b); !slices.Equal(ia, ib) || a.Total != b.Total {
 				t.Errorf("%q: elasticsearch %d %v, embedded %d %v", qs, a.Total, ia, b.Total, ib)
+			}
+			var matched []string
+			expanded := query.Expand(q, testNames)
+			for i, d := range docs {
+				if query.Match(expanded, d) {
+					matched = append(matched, arts[i].ID)
+				}
+			}
+			slices.Sort(matched)
+			if ia := ids(a); !slices.Equal(ia, matched) {
+				t.Errorf("%q: elasticsearch %v, query.Match (the alerter) %v", qs, ia, matched)
 			}
 			for _, f := range facets {
 				if !sameFacet(a.Facets[f], b.Facets[f]) {
