@@ -292,6 +292,7 @@ func (a *App) openBackend(ctx context.Context, onWait func(error)) error {
 			return fmt.Errorf("elasticsearch: %w", err)
 		}
 		a.backend = ix
+		a.reg.MustRegister(newESCollector(ix))
 		return nil
 	}
 	ix, err := embedded.Open(embedded.Config{Path: a.cfg.indexDir(), Resolver: a.gaz}, a.log)

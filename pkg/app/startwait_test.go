@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -95,4 +96,15 @@ func TestWaitsForElasticsearch(t *testing.T) {
 		return code == http.StatusOK
 	})
 	t.Logf("after Elasticsearch came back: /healthz 200 %v", checks)
+	resp, err := http.Get("http://" + httpAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, m := range []string{`parley_elasticsearch_items_total{outcome="rejected"} 0`, "parley_elasticsearch_bulk_requests_total", `parley_elasticsearch_retries_total{kind="item"}`} {
+		if !strings.Contains(string(body), m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
+	}
 }
