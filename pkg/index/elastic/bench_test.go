@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"slices"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/indexer"
 	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
 
@@ -26,6 +29,8 @@ const (
 	// The plain loader: 8 MiB bulk requests, 4 at a time.
 	rawBulkBytes = 8 << 20
 	rawParallel  = 4
+	// Publishers of the corpus to PARLEY_ARTICLES before a stage run.
+	benchPublishers = 8
 )
 
 // benchCorpus builds n articles from the shared extraction benchmark's
@@ -96,39 +101,59 @@ func benchCorpus(b *testing.B, n int) []*article.Article {
 	return arts
 }
 
-// BenchmarkBulk indexes the corpus through Index, in batches as the
-// indexer sends them (256 articles, 2 at a time), and the same documents
-// (the same bulk lines) with a plain loader: pre-encoded 8 MiB _bulk
-// requests, 4 at a time, raw HTTP, no retries, into an index with the same
-// settings and mapping, once before and once after parley. It reports
-// docs/s of both and their ratio. PARLEY_BENCH_ES_FLUSH_BYTES and
-// PARLEY_BENCH_ES_WORKERS override the backend's defaults.
+// BenchmarkBulk indexes the corpus three ways, each into fresh indices with
+// the same settings and mapping, and reports docs/s of each:
+//
+//   - the plain loader: the bulk lines Index sends, pre-encoded into 8 MiB
+//     _bulk requests, 4 at a time, raw HTTP, no retries — what
+//     Elasticsearch can take;
+//   - parley's indexer stage: the articles wait on PARLEY_ARTICLES of an
+//     in-process nats-server (published beforehand, untimed), and the clock
+//     runs from starting indexer.Run with its default Config until its
+//     consumer has every article acknowledged: indexed, published on
+//     parley.indexed and acked, as in production;
+//   - parley's backend alone: Index called as the indexer calls it
+//     (batches of 256 from 2 goroutines), no bus.
+//
+// Both parley figures are also reported as a ratio to the plain loader.
+// PARLEY_BENCH_ES_FLUSH_BYTES and PARLEY_BENCH_ES_WORKERS override the
+// backend's defaults in both parley runs.
 func BenchmarkBulk(b *testing.B) {
 	url := esURL(b)
 	arts := benchCorpus(b, benchArticles)
 	for range b.N {
-		// Each loader runs twice, interleaved (plain, parley, plain,
-		// parley), on fresh indices, and the faster run of each counts:
-		// the node warms up during the first run, and the other work on a
-		// shared machine slows single runs down by a factor of up to four.
-		var plains, parleys []time.Duration
-		var stats Stats
+		// Each loader runs twice, interleaved (plain, stage, backend,
+		// plain, stage, backend), on fresh indices, and the faster run of
+		// each counts: the node warms up during the first run, and the
+		// other work on a shared machine slows single runs down by a
+		// factor of up to four.
+		var plains, stages, backends []time.Duration
+		var stats, stageStats Stats
 		var cfg Config
+		var icfg indexer.Config
 		for range 2 {
 			plains = append(plains, plainRun(b, url, arts))
-			d, s, c := parleyRun(b, arts)
-			parleys = append(parleys, d)
-			stats, cfg = s, c
+			d, s, c := stageRun(b, arts)
+			stages = append(stages, d)
+			stageStats, icfg = s, c
+			d, s, cfg = parleyRun(b, arts)
+			backends = append(backends, d)
+			stats = s
 		}
-		plain, parley := slices.Min(plains), slices.Min(parleys)
-		pr := float64(len(arts)) / parley.Seconds()
-		rr := float64(len(arts)) / plain.Seconds()
-		b.ReportMetric(pr, "parley-docs/s")
+		rate := func(ds []time.Duration) float64 { return float64(len(arts)) / slices.Min(ds).Seconds() }
+		rr, sr, pr := rate(plains), rate(stages), rate(backends)
 		b.ReportMetric(rr, "plain-docs/s")
-		b.ReportMetric(pr/rr, "ratio")
-		fmt.Printf("bench-es: %d articles: parley %.0f docs/s (best of %v; %d workers, %d KiB bulk requests: %d sent, %d items retried), plain _bulk %.0f docs/s (best of %v), ratio %.2f\n",
-			len(arts), pr, round(parleys), cfg.Workers, cfg.FlushBytes>>10, stats.BulkRequests, stats.ItemRetries,
-			rr, round(plains), pr/rr)
+		b.ReportMetric(sr, "stage-docs/s")
+		b.ReportMetric(sr/rr, "stage-ratio")
+		b.ReportMetric(pr, "backend-docs/s")
+		b.ReportMetric(pr/rr, "backend-ratio")
+		fmt.Printf("bench-es: %d articles, best of 2 interleaved runs each, fresh indices\n", len(arts))
+		fmt.Printf("bench-es: plain _bulk loader (%d MiB requests, %d in flight): %.0f docs/s (runs %v)\n",
+			rawBulkBytes>>20, rawParallel, rr, round(plains))
+		fmt.Printf("bench-es: parley indexer stage (JetStream -> indexer -> ES; batches of %d, %d workers, %s max wait; %d bulk requests, %d items retried): %.0f docs/s (runs %v), ratio %.2f\n",
+			icfg.BatchSize, icfg.Workers, icfg.MaxWait, stageStats.BulkRequests, stageStats.ItemRetries, sr, round(stages), sr/rr)
+		fmt.Printf("bench-es: parley backend (Index calls; batches of %d from %d goroutines; %d workers, %d KiB bulk requests: %d sent, %d items retried): %.0f docs/s (runs %v), ratio %.2f\n",
+			benchBatch, benchCallers, cfg.Workers, cfg.FlushBytes>>10, stats.BulkRequests, stats.ItemRetries, pr, round(backends), pr/rr)
 	}
 }
 
@@ -144,14 +169,7 @@ func round(ds []time.Duration) []time.Duration {
 // does: batches of benchBatch articles from benchCallers goroutines.
 func parleyRun(b *testing.B, arts []*article.Article) (time.Duration, Stats, Config) {
 	ctx := context.Background()
-	ix := openTest(b, func(c *Config) {
-		if v, err := strconv.Atoi(os.Getenv("PARLEY_BENCH_ES_FLUSH_BYTES")); err == nil {
-			c.FlushBytes = v
-		}
-		if v, err := strconv.Atoi(os.Getenv("PARLEY_BENCH_ES_WORKERS")); err == nil {
-			c.Workers = v
-		}
-	})
+	ix := openTest(b, benchOverrides)
 	t0 := time.Now()
 	var wg sync.WaitGroup
 	next := make(chan []*article.Article)
@@ -193,6 +211,145 @@ func parleyRun(b *testing.B, arts []*article.Article) (time.Duration, Stats, Con
 }
 
 func ixURL(ix *Index) string { return ix.cfg.URLs[0] }
+
+// benchOverrides applies PARLEY_BENCH_ES_FLUSH_BYTES and
+// PARLEY_BENCH_ES_WORKERS to the backend's Config.
+func benchOverrides(c *Config) {
+	if v, err := strconv.Atoi(os.Getenv("PARLEY_BENCH_ES_FLUSH_BYTES")); err == nil {
+		c.FlushBytes = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("PARLEY_BENCH_ES_WORKERS")); err == nil {
+		c.Workers = v
+	}
+}
+
+// stageRun runs the indexer stage over arts and returns how long it took
+// from its start until every article was acknowledged. The articles are
+// first published to PARLEY_ARTICLES of a fresh in-process nats-server, as
+// the parser publishes them; that is not timed. The stage runs with its
+// default Config and writes to a fresh alias through the backend.
+func stageRun(b *testing.B, arts []*article.Article) (time.Duration, Stats, indexer.Config) {
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(testWriter{b}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	dir, err := os.MkdirTemp("", "parley-bench-nats-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Deferred, not b.Cleanup: each run frees its store before the next.
+	defer os.RemoveAll(dir)
+	srv, err := bus.StartEmbedded(bus.EmbeddedConfig{StoreDir: dir}, log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Shutdown()
+	nc, err := srv.Connect()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	bs, err := bus.New(ctx, nc, bus.Config{}, log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	publishArticles(b, bs, arts)
+
+	ix := openTest(b, benchOverrides)
+	var cfg indexer.Config
+	cfg.Defaults()
+	stage, err := indexer.New(cfg, bs, ix, nil, log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	var runErr error
+	t0 := time.Now()
+	go func() {
+		defer close(done)
+		runErr = stage.Run(rctx)
+	}()
+	// The stage must be gone before the server it consumes from.
+	defer func() { stop(); <-done }()
+	waitAcked(b, bs, cfg.Durable, done, &runErr)
+	d := time.Since(t0)
+	stop()
+	<-done
+	if runErr != nil {
+		b.Fatalf("indexer stage: %v", runErr)
+	}
+	if err := ix.Refresh(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if n, err := ix.Count(ctx); err != nil || n != len(arts) {
+		b.Fatalf("indexer stage count %d (%v), want %d", n, err, len(arts))
+	}
+	s := ix.Stats()
+	if err := ix.Close(); err != nil {
+		b.Fatal(err)
+	}
+	// Free the node's memory and disk for the next run.
+	rawDo(b, ixURL(ix), http.MethodDelete, "/"+ix.IndexName(), nil)
+	return d, s, cfg
+}
+
+// publishArticles publishes arts on parley.articles.<language> from a few
+// goroutines, as parser replicas would.
+func publishArticles(b *testing.B, bs *bus.Bus, arts []*article.Article) {
+	ctx := context.Background()
+	next := make(chan *article.Article)
+	errs := make(chan error, benchPublishers)
+	var wg sync.WaitGroup
+	for range benchPublishers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for a := range next {
+				if err := bs.PublishArticle(ctx, a); err != nil {
+					errs <- err
+					// Drain the rest so the sender does not block.
+					for range next {
+					}
+					return
+				}
+			}
+		}()
+	}
+	for _, a := range arts {
+		next <- a
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+}
+
+// waitAcked waits until the stage's consumer has nothing left to deliver
+// and nothing awaiting an acknowledgement, or fails if the stage stops
+// (done closed, *runErr set) first.
+func waitAcked(b *testing.B, bs *bus.Bus, durable string, done <-chan struct{}, runErr *error) {
+	ctx := context.Background()
+	deadline := time.Now().Add(10 * time.Minute)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			b.Fatalf("indexer stage stopped early: %v", *runErr)
+		case <-tick.C:
+		}
+		// The stage creates its consumer when it starts: until then
+		// Pending fails, which only means "not yet".
+		pending, ackPending, err := bs.Pending(ctx, bus.StreamArticles, durable)
+		if err == nil && pending == 0 && ackPending == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("indexer stage: %d articles pending, %d unacknowledged after 10m (%v)", pending, ackPending, err)
+		}
+	}
+}
 
 // plainRun loads arts with the plain loader into a fresh index and
 // returns how long it took.
