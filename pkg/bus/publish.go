@@ -54,6 +54,61 @@ func (b *Bus) PublishIndexed(ctx context.Context, a *article.Article) error {
 	return b.publishArticle(ctx, SubjectIndexed, a)
 }
 
+// Indexed is an article the index confirmed, as the indexer received it:
+// Data is the message's payload, passed on as it is (no second encoding),
+// and Hash its content hash header; either may be empty and is then made
+// from Article.
+type Indexed struct {
+	Article *article.Article
+	Data    []byte
+	Hash    string
+}
+
+// PublishIndexedBatch publishes the articles on parley.indexed.<language>
+// with the message ids PublishIndexed gives them, all in flight at once,
+// and returns one error per article once JetStream answered for each.
+func (b *Bus) PublishIndexedBatch(ctx context.Context, items []Indexed) []error {
+	errs := make([]error, len(items))
+	futs := make([]jetstream.PubAckFuture, len(items))
+	for i, it := range items {
+		a := it.Article
+		data, hash := it.Data, it.Hash
+		if data == nil {
+			var err error
+			if data, err = json.Marshal(a); err != nil {
+				errs[i] = fmt.Errorf("encode article %s: %w", a.ID, err)
+				continue
+			}
+		}
+		if hash == "" {
+			hash = ContentHash(a)
+		}
+		subject := SubjectIndexed + "." + LanguageToken(a.Language)
+		msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
+		msg.Header.Set(HeaderArticleID, a.ID)
+		msg.Header.Set(HeaderContentHash, hash)
+		f, err := b.js.PublishMsgAsync(msg, jetstream.WithMsgID(a.ID+"-"+hash))
+		if err != nil {
+			errs[i] = fmt.Errorf("publish %s: %w", subject, err)
+			continue
+		}
+		futs[i] = f
+	}
+	for i, f := range futs {
+		if f == nil {
+			continue
+		}
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			errs[i] = fmt.Errorf("publish %s: %w", f.Msg().Subject, err)
+		case <-ctx.Done():
+			errs[i] = fmt.Errorf("publish %s: %w", f.Msg().Subject, ctx.Err())
+		}
+	}
+	return errs
+}
+
 func (b *Bus) publishArticle(ctx context.Context, prefix string, a *article.Article) error {
 	data, err := json.Marshal(a)
 	if err != nil {

@@ -206,12 +206,22 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 		}
 		return
 	}
+	// The articles the index confirmed go on to parley.indexed, all in
+	// flight at once; each message is acked once its copy is stored.
+	var done []int
+	var out []bus.Indexed
 	for i, m := range kept {
 		if errs[i] != nil {
 			ix.fail(ctx, m, fmt.Errorf("index article %s: %w", arts[i].ID, errs[i]), index.IsPermanent(errs[i]))
 			continue
 		}
-		if err := ix.bus.PublishIndexed(ctx, arts[i]); err != nil {
+		done = append(done, i)
+		out = append(out, bus.Indexed{Article: arts[i], Data: m.Data(), Hash: m.Headers().Get(bus.HeaderContentHash)})
+	}
+	for k, err := range ix.bus.PublishIndexedBatch(ctx, out) {
+		i := done[k]
+		m := kept[i]
+		if err != nil {
 			ix.fail(ctx, m, err, false)
 			continue
 		}
