@@ -13,12 +13,12 @@ FROM golang:${GO_VERSION}-bookworm AS build
 ARG SERVICE
 WORKDIR /src
 # Module files first, so dependency downloads are cached across code changes.
-COPY go.work ./
+COPY go.work go.work.sum ./
 COPY pkg/go.mod pkg/go.sum pkg/
-COPY services/fetcher/go.mod services/fetcher/
-COPY services/parser/go.mod services/parser/
-COPY services/indexer/go.mod services/indexer/
-COPY services/parley/go.mod services/parley/
+COPY services/fetcher/go.mod services/fetcher/go.sum services/fetcher/
+COPY services/parser/go.mod services/parser/go.sum services/parser/
+COPY services/indexer/go.mod services/indexer/go.sum services/indexer/
+COPY services/parley/go.mod services/parley/go.sum services/parley/
 RUN --mount=type=cache,target=/go/pkg/mod cd pkg && go mod download
 COPY pkg pkg
 COPY services services
