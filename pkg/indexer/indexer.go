@@ -28,6 +28,13 @@ type Backend interface {
 	Index(ctx context.Context, arts []*article.Article) []error
 }
 
+// encodedIndexer is a backend that stores each article's JSON as it was
+// received rather than encoding the article again (Elasticsearch keeps it
+// in the document).
+type encodedIndexer interface {
+	IndexEncoded(ctx context.Context, arts []*article.Article, encoded [][]byte) []error
+}
+
 // Config of the indexing stage.
 type Config struct {
 	// Durable is the JetStream consumer name; every indexer replica of one
@@ -197,7 +204,16 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 		return
 	}
 	start := time.Now()
-	errs := ix.backend.Index(ctx, arts)
+	var errs []error
+	if enc, ok := ix.backend.(encodedIndexer); ok {
+		raw := make([][]byte, len(kept))
+		for i, m := range kept {
+			raw[i] = m.Data()
+		}
+		errs = enc.IndexEncoded(ctx, arts, raw)
+	} else {
+		errs = ix.backend.Index(ctx, arts)
+	}
 	ix.batchDur.Observe(time.Since(start).Seconds())
 	if len(errs) != len(arts) {
 		err := fmt.Errorf("index backend returned %d results for %d articles", len(errs), len(arts))

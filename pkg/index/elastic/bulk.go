@@ -39,9 +39,11 @@ func retryable(status int) bool {
 // plus the fields only this backend has.
 type esDoc struct {
 	index.Document
-	StoryKey       string           `json:"story_key"`
-	PlaceLocations []GeoPoint       `json:"place_locations,omitempty"`
-	Article        *article.Article `json:"article"`
+	StoryKey       string     `json:"story_key"`
+	PlaceLocations []GeoPoint `json:"place_locations,omitempty"`
+	// Article is the whole article (*article.Article), or its JSON as the
+	// indexer received it (json.RawMessage), for Article().
+	Article any `json:"article"`
 }
 
 // GeoPoint is a place's coordinates.
@@ -68,7 +70,16 @@ func docVersion(a *article.Article) int64 {
 // a newline) that index a; the benchmark's plain loader sends the same
 // bytes.
 func EncodeBulkItem(a *article.Article) ([]byte, error) {
+	return encodeBulkItem(a, nil)
+}
+
+// encodeBulkItem is EncodeBulkItem with the article's JSON, when the
+// caller has it, stored as it is.
+func encodeBulkItem(a *article.Article, encoded []byte) ([]byte, error) {
 	d := esDoc{Document: index.NewDocument(a), StoryKey: a.StoryID, Article: a}
+	if encoded != nil {
+		d.Article = json.RawMessage(encoded)
+	}
 	if d.StoryKey == "" {
 		d.StoryKey = a.ID
 	}
@@ -138,6 +149,13 @@ type batch struct {
 // index.Permanent when retrying cannot help (a mapping conflict); errors
 // of throttled or unreachable writes are not permanent.
 func (ix *Index) Index(ctx context.Context, arts []*article.Article) []error {
+	return ix.IndexEncoded(ctx, arts, nil)
+}
+
+// IndexEncoded is Index with each article's JSON encoding (encoded[i] is
+// arts[i] as the indexer received it, or nil), kept in the document as it
+// is rather than encoded again.
+func (ix *Index) IndexEncoded(ctx context.Context, arts []*article.Article, encoded [][]byte) []error {
 	errs := make([]error, len(arts))
 	if len(arts) == 0 {
 		return errs
@@ -148,7 +166,11 @@ func (ix *Index) Index(ctx context.Context, arts []*article.Article) []error {
 			g.resolve(i, index.Permanent(errors.New("index article: no id")))
 			continue
 		}
-		line, err := EncodeBulkItem(a)
+		var enc []byte
+		if i < len(encoded) {
+			enc = encoded[i]
+		}
+		line, err := encodeBulkItem(a, enc)
 		if err != nil {
 			g.resolve(i, index.Permanent(fmt.Errorf("index article %s: encode: %w", a.ID, err)))
 			continue

@@ -2,6 +2,7 @@ package elastic
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/index"
 )
 
 // TestLaterFetchWins writes versions of one article out of order: the
@@ -128,5 +130,48 @@ func TestCreateAndSwapAlias(t *testing.T) {
 	}
 	if _, err := live.SwapAlias(ctx); err == nil {
 		t.Error("SwapAlias on an Index opened through the alias succeeded")
+	}
+}
+
+// TestIndexEncoded stores articles with the JSON the indexer received:
+// Article returns them as they were, and a broken encoding fails that
+// article alone, for good.
+func TestIndexEncoded(t *testing.T) {
+	ix := openTest(t, nil)
+	ctx := context.Background()
+	arts := fixtures(t)
+	raw := make([][]byte, len(arts))
+	for i, a := range arts {
+		data, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw[i] = data
+	}
+	raw[1] = []byte(`{"id": broken`)
+	errs := ix.IndexEncoded(ctx, arts, raw)
+	for i, err := range errs {
+		if i == 1 {
+			if err == nil || !index.IsPermanent(err) {
+				t.Errorf("broken encoding: %v, want a permanent error", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("index %s: %v", arts[i].ID, err)
+		}
+	}
+	for i, a := range arts {
+		if i == 1 {
+			continue
+		}
+		got, err := ix.Article(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gj, _ := json.Marshal(got)
+		if string(gj) != string(raw[i]) {
+			t.Errorf("article %s comes back as\n%s\nwant\n%s", a.ID, gj, raw[i])
+		}
 	}
 }
