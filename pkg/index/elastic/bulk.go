@@ -35,15 +35,19 @@ func retryable(status int) bool {
 	return false
 }
 
-// esDoc is the document sent to Elasticsearch: the shared index document
-// plus the fields only this backend has.
-type esDoc struct {
+// esFields are the searchable fields of the document sent to
+// Elasticsearch: the shared index document plus the fields only this
+// backend has.
+type esFields struct {
 	index.Document
 	StoryKey       string     `json:"story_key"`
 	PlaceLocations []GeoPoint `json:"place_locations,omitempty"`
-	// Article is the whole article (*article.Article), or its JSON as the
-	// indexer received it (json.RawMessage), for Article().
-	Article any `json:"article"`
+}
+
+// esDoc is the document: its fields and the whole article, for Article().
+type esDoc struct {
+	esFields
+	Article *article.Article `json:"article"`
 }
 
 // GeoPoint is a place's coordinates.
@@ -76,15 +80,23 @@ func EncodeBulkItem(a *article.Article) ([]byte, error) {
 // encodeBulkItem is EncodeBulkItem with the article's JSON, when the
 // caller has it, stored as it is.
 func encodeBulkItem(a *article.Article, encoded []byte) ([]byte, error) {
-	d := esDoc{Document: index.NewDocument(a), StoryKey: a.StoryID, Article: a}
-	if encoded != nil {
-		d.Article = json.RawMessage(encoded)
+	f := esFields{Document: index.NewDocument(a), StoryKey: a.StoryID}
+	if f.StoryKey == "" {
+		f.StoryKey = a.ID
 	}
-	if d.StoryKey == "" {
-		d.StoryKey = a.ID
-	}
-	src, err := json.Marshal(d)
-	if err != nil {
+	var src []byte
+	var err error
+	if len(encoded) > 0 && encoded[0] == '{' && bytes.IndexByte(encoded, '\n') < 0 {
+		// The article's JSON goes in as it is: the indexer decoded it
+		// already, and encoding it again (or having encoding/json check
+		// and compact it) costs more than the rest of the document.
+		if src, err = json.Marshal(f); err != nil {
+			return nil, err
+		}
+		src = append(src[:len(src)-1], `,"article":`...)
+		src = append(src, encoded...)
+		src = append(src, '}')
+	} else if src, err = json.Marshal(esDoc{esFields: f, Article: a}); err != nil {
 		return nil, err
 	}
 	id, err := json.Marshal(a.ID)
