@@ -13,9 +13,6 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/bus"
-	"github.com/parley-news/parley/pkg/index"
-	"github.com/parley-news/parley/pkg/internal/origin"
-	"github.com/parley-news/parley/pkg/query"
 )
 
 // cutProxy forwards TCP connections to target until it is cut: then it
@@ -142,12 +139,7 @@ func TestElasticsearchOutage(t *testing.T) {
 	}
 	proxy := newCutProxy(t, u.Host)
 	const feeds, items = 3, 100
-	o, err := origin.Start(origin.Generated{Feeds: feeds, Items: items, Bodies: benchBodies(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
-	want := generatedIDs(o, feeds, items)
+	o, want := generatedOrigin(t, feeds, items)
 	total := len(want)
 	alias := fmt.Sprintf("parley-fault-es-%d", time.Now().UnixNano())
 	a, _ := startApp(t, Config{
@@ -177,13 +169,9 @@ func TestElasticsearchOutage(t *testing.T) {
 	proxy.restore(t)
 	t.Logf("elasticsearch unreachable for 30 s: indexed %d -> %d, parsed %d -> %d meanwhile", atCut, atRestore, parsedAtCut, parsedAtRestore)
 
-	deadline := time.Now().Add(5 * time.Minute)
-	for time.Now().Before(deadline) {
-		if streamMsgs(js, bus.StreamIndexed) >= total && drained(js, bus.StreamArticles, "indexer") {
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	pollUntil(5*time.Minute, func() bool {
+		return streamMsgs(js, bus.StreamIndexed) >= total && drained(js, bus.StreamArticles, "indexer")
+	})
 	ctx := context.Background()
 	if r, ok := a.Backend().(interface{ Refresh(context.Context) error }); ok {
 		if err := r.Refresh(ctx); err != nil {
@@ -194,20 +182,7 @@ func TestElasticsearchOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]int{}
-	for from := 0; from < docs+100; from += 100 {
-		res, err := a.Backend().Search(ctx, index.Request{Query: query.All{}, From: from, Size: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, h := range res.Hits {
-			got[h.ID]++
-		}
-		if len(res.Hits) < 100 {
-			break
-		}
-	}
-	tl := countAgainst(want, got, docs)
+	tl := countAgainst(want, hitsByID(t, a.Backend(), docs), docs)
 	dlq := streamMsgs(js, bus.StreamDLQ)
 	t.Logf("reliability: Elasticsearch unreachable for 30 s at %d/%d articles indexed (parley run); load %d articles; expected %d, found %d, duplicates %d (missing %d, unexpected %d, dead letters %d)",
 		atCut, total, total, tl.expected, tl.found, tl.duplicates, tl.missing, tl.unexpected, dlq)

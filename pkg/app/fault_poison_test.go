@@ -5,12 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -70,81 +66,6 @@ func poisonSite(n, poisonAt int) *httptest.Server {
 	return srv
 }
 
-func freeTCPAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func waitUntil(t *testing.T, what string, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-type logBuffer struct {
-	t *testing.T
-}
-
-func (w logBuffer) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
-// runApp runs every role of parley in-process until the test ends.
-func runApp(t *testing.T, cfg app.Config, log *slog.Logger) *app.App {
-	t.Helper()
-	a, err := app.New(cfg, app.AllRoles, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(60 * time.Second):
-			t.Error("parley did not shut down within 60s")
-		}
-	})
-	select {
-	case <-a.Ready():
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("parley not ready after 60s")
-	}
-	return a
-}
-
-func dlqMsgs(js jetstream.JetStream) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	s, err := js.Stream(ctx, bus.StreamDLQ)
-	if err != nil {
-		return -1
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return -1
-	}
-	return int(info.State.Msgs)
-}
-
 // TestPoisonPageDeadLettered feeds 40 articles, one of whose pages makes
 // extraction fail every time. That page must reach parley.dlq.parser after
 // MaxDeliver (5) deliveries with its error, every other article must be
@@ -157,16 +78,11 @@ func TestPoisonPageDeadLettered(t *testing.T) {
 	const n, poisonAt = 40, 20
 	site := poisonSite(n, poisonAt)
 	defer site.Close()
-	list := filepath.Join(t.TempDir(), "feeds.txt")
-	if err := os.WriteFile(list, []byte(site.URL+"/feed.rss\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	natsAddr := freeTCPAddr(t)
-	log := slog.New(slog.NewTextHandler(logBuffer{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a := runApp(t, app.Config{
-		Feeds: list, Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSListen: natsAddr,
+	natsAddr := app.FreeAddr(t)
+	a := app.RunApp(t, app.Config{
+		Feeds: app.WriteFeedList(t, site.URL+"/feed.rss"), Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSListen: natsAddr,
 		AllowPrivate: true, PollInterval: time.Hour, FetchTimeout: 10 * time.Second,
-	}, log)
+	}, app.TestLogger(t))
 	js := a.Bus().JetStream()
 	ctx := context.Background()
 
@@ -178,14 +94,14 @@ func TestPoisonPageDeadLettered(t *testing.T) {
 		}
 	}
 	indexedAtDLQ := -1
-	waitUntil(t, "the poison page in parley.dlq.parser", 3*time.Minute, func() bool {
-		if dlqMsgs(js) >= 1 {
+	app.WaitFor(t, "the poison page in parley.dlq.parser", 3*time.Minute, func() bool {
+		if app.StreamMsgs(js, bus.StreamDLQ) >= 1 {
 			indexedAtDLQ, _ = a.Backend().Count(ctx)
 			return true
 		}
 		return false
 	})
-	waitUntil(t, "every other article indexed", 2*time.Minute, func() bool {
+	app.WaitFor(t, "every other article indexed", 2*time.Minute, func() bool {
 		c, _ := a.Backend().Count(ctx)
 		return c >= len(want)
 	})
@@ -200,7 +116,7 @@ func TestPoisonPageDeadLettered(t *testing.T) {
 	}
 	docs, _ := a.Backend().Count(ctx)
 	t.Logf("reliability: poison page (text/html, binary) among %d items; %d/%d others already indexed when it was dead-lettered; expected %d indexed + 1 dead letter, found %d indexed (%d documents) + %d dead letter, duplicates %d",
-		n, indexedAtDLQ, len(want), len(want), found, docs, dlqMsgs(js), docs-found)
+		n, indexedAtDLQ, len(want), len(want), found, docs, app.StreamMsgs(js, bus.StreamDLQ), docs-found)
 	if missing != 0 || docs != len(want) {
 		t.Fatalf("indexed %d of %d (documents %d): the poison page held up or lost articles", found, len(want), docs)
 	}
@@ -249,15 +165,15 @@ func TestPoisonPageDeadLettered(t *testing.T) {
 
 	// parley dlq replay puts it back on its subject: the parser tries it
 	// again, fails five more times and dead-letters it again.
-	rawBefore := streamCount(t, js, bus.StreamRaw)
+	rawBefore := app.StreamCount(t, js, bus.StreamRaw)
 	_, errOut, code = cliRun("dlq", "replay", "--nats-url", "nats://"+natsAddr, "--stage", "parser")
 	if code != 0 || !strings.Contains(errOut, "replayed 1 dead letters") {
 		t.Fatalf("dlq replay: exit %d: %s", code, errOut)
 	}
-	if got := streamCount(t, js, bus.StreamRaw); got != rawBefore+1 {
+	if got := app.StreamCount(t, js, bus.StreamRaw); got != rawBefore+1 {
 		t.Errorf("after replay %s holds %d messages, want %d", bus.StreamRaw, got, rawBefore+1)
 	}
-	waitUntil(t, "the replayed page dead-lettered again", 3*time.Minute, func() bool { return dlqMsgs(js) == 1 })
+	app.WaitFor(t, "the replayed page dead-lettered again", 3*time.Minute, func() bool { return app.StreamMsgs(js, bus.StreamDLQ) == 1 })
 	m2, err := lastDeadLetter(ctx, js)
 	if err != nil {
 		t.Fatal(err)
@@ -269,19 +185,6 @@ func TestPoisonPageDeadLettered(t *testing.T) {
 		t.Errorf("after replay the index holds %d, want %d", c, len(want))
 	}
 	t.Logf("dlq replay: republished to %s, dead-lettered again after %s deliveries", m.Header.Get(bus.HeaderSubject), m2.Header.Get(bus.HeaderDeliveries))
-}
-
-func streamCount(t *testing.T, js jetstream.JetStream, name string) int {
-	t.Helper()
-	s, err := js.Stream(context.Background(), name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return int(info.State.Msgs)
 }
 
 func lastDeadLetter(ctx context.Context, js jetstream.JetStream) (*jetstream.RawStreamMsg, error) {

@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -37,22 +35,11 @@ func TestReplayIndexElastic(t *testing.T) {
 	for i := range bodies {
 		bodies[i] = strings.Repeat(fmt.Sprintf("Envoys met in Geneva for round %d of the talks on a ceasefire and prisoner exchanges, officials said. ", i), 6)
 	}
-	o, err := origin.Start(origin.Generated{Feeds: feeds, Items: items, Bodies: bodies})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
-	late, err := origin.Start(origin.Generated{Feeds: 1, Items: 200, Bodies: bodies})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer late.Close()
+	o := app.StartOrigin(t, origin.Generated{Feeds: feeds, Items: items, Bodies: bodies})
+	late := app.StartOrigin(t, origin.Generated{Feeds: 1, Items: 200, Bodies: bodies})
 	const first = feeds * items
 	const total = first + 200
-	list := filepath.Join(t.TempDir(), "feeds.txt")
-	if err := os.WriteFile(list, []byte(strings.Join(o.GeneratedFeedURLs(), "\n")), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	list := app.WriteFeedList(t, o.GeneratedFeedURLs()...)
 	alias := fmt.Sprintf("parley-replay-es-%d", time.Now().UnixNano())
 	t.Cleanup(func() {
 		for _, p := range []string{"/" + alias + "-*", "/_index_template/" + alias} {
@@ -62,14 +49,13 @@ func TestReplayIndexElastic(t *testing.T) {
 			}
 		}
 	})
-	natsAddr := freeTCPAddr(t)
+	natsAddr := app.FreeAddr(t)
 	data := t.TempDir()
-	log := slog.New(slog.NewTextHandler(logBuffer{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a := runApp(t, app.Config{
+	a := app.RunApp(t, app.Config{
 		Feeds: list, Data: data, HTTP: "127.0.0.1:0", NATSListen: natsAddr,
 		ESURL: esURL, ESIndex: alias,
 		AllowPrivate: true, PollInterval: time.Hour, FetchTimeout: 10 * time.Second,
-	}, log)
+	}, app.TestLogger(t))
 	ctx := context.Background()
 	count := func() int {
 		if r, ok := a.Backend().(interface{ Refresh(context.Context) error }); ok {
@@ -78,7 +64,7 @@ func TestReplayIndexElastic(t *testing.T) {
 		n, _ := a.Backend().Count(ctx)
 		return n
 	}
-	waitUntil(t, "the first 300 articles indexed", 4*time.Minute, func() bool { return count() >= first })
+	app.WaitFor(t, "the first 300 articles indexed", 4*time.Minute, func() bool { return count() >= first })
 	resp, err := http.Post("http://"+a.HTTPAddr()+"/api/feeds", "application/json", strings.NewReader(`{"url":"`+late.GeneratedFeedURLs()[0]+`"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +93,7 @@ func TestReplayIndexElastic(t *testing.T) {
 		}
 	}
 
-	waitUntil(t, "every article indexed", 4*time.Minute, func() bool { return count() >= total })
+	app.WaitFor(t, "every article indexed", 4*time.Minute, func() bool { return count() >= total })
 	time.Sleep(2 * time.Second) // anything more would be a duplicate or a stray
 	var aliases map[string]json.RawMessage
 	getJSON(t, esURL+"/_alias/"+alias, &aliases)

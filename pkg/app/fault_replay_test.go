@@ -3,8 +3,6 @@ package app_test
 import (
 	"bytes"
 	"context"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -60,26 +58,18 @@ func ids(t *testing.T, s interface {
 // kept pages without changing the index; and replay.Parse with an improved
 // parser updates every article in the live index, with no copy.
 func TestReplay(t *testing.T) {
-	o, err := origin.Start(origin.Generated{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
-	list := filepath.Join(t.TempDir(), "feeds.txt")
-	feeds := []string{o.URL + origin.FeedRSS, o.URL + origin.FeedAtom, o.URL + origin.FeedRDF, o.URL + origin.FeedJSON}
-	if err := os.WriteFile(list, []byte(strings.Join(feeds, "\n")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	natsAddr := freeTCPAddr(t)
-	log := slog.New(slog.NewTextHandler(logBuffer{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	o := app.StartOrigin(t, origin.Generated{})
+	list := app.WriteFeedList(t, o.URL+origin.FeedRSS, o.URL+origin.FeedAtom, o.URL+origin.FeedRDF, o.URL+origin.FeedJSON)
+	natsAddr := app.FreeAddr(t)
+	log := app.TestLogger(t)
 	data := t.TempDir()
-	a := runApp(t, app.Config{
+	a := app.RunApp(t, app.Config{
 		Feeds: list, Data: data, HTTP: "127.0.0.1:0", NATSListen: natsAddr,
 		AllowPrivate: true, PollInterval: time.Hour, FetchTimeout: 10 * time.Second,
 	}, log)
 	ctx := context.Background()
 	const want = 8 // RSS 3, Atom 2 (one of them the RSS feed's Abu Dhabi story), RSS 1.0 2, JSON Feed 2
-	waitUntil(t, "8 articles indexed", 2*time.Minute, func() bool {
+	app.WaitFor(t, "8 articles indexed", 2*time.Minute, func() bool {
 		n, _ := a.Backend().Count(ctx)
 		return n >= want
 	})
@@ -122,7 +112,7 @@ func TestReplay(t *testing.T) {
 	})
 
 	t.Run("parse again with the same parser", func(t *testing.T) {
-		before := streamCount(t, js, bus.StreamArticles)
+		before := app.StreamCount(t, js, bus.StreamArticles)
 		msg, code := cliRun("replay", "parse", "--since", "1h")
 		if code != 0 {
 			t.Fatalf("replay parse: exit %d: %s", code, msg)
@@ -131,7 +121,7 @@ func TestReplay(t *testing.T) {
 			t.Errorf("replay parse said %q", msg)
 		}
 		time.Sleep(2 * time.Second)
-		after := streamCount(t, js, bus.StreamArticles)
+		after := app.StreamCount(t, js, bus.StreamArticles)
 		if n, _ := a.Backend().Count(ctx); n != want {
 			t.Errorf("after replay parse the index holds %d, want %d", n, want)
 		}
@@ -169,7 +159,7 @@ func TestReplay(t *testing.T) {
 		if stats.Failed != 0 || stats.Published < want {
 			t.Errorf("replay: %+v", stats)
 		}
-		waitUntil(t, "improved summaries in the index", time.Minute, func() bool {
+		app.WaitFor(t, "improved summaries in the index", time.Minute, func() bool {
 			for _, id := range live {
 				art, err := a.Article(ctx, id)
 				if err != nil || !strings.HasPrefix(art.Summary, "Improved summary.") {

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -31,77 +30,8 @@ import (
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
 
-// lockedBuffer is a log sink shared by the app's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func jsonLogger(w *lockedBuffer) *slog.Logger {
+func jsonLogger(w *app.LockedBuffer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-// natsWithUser runs a nats-server with JetStream that admits one user.
-func natsWithUser(t *testing.T, user, password string) *server.Server {
-	t.Helper()
-	srv, err := server.NewServer(&server.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true,
-		Users: []*server.User{{Username: user, Password: password}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(30 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	t.Cleanup(srv.Shutdown)
-	return srv
-}
-
-// startOnce runs an app until it is ready or fails; stop ends it and
-// returns Run's error.
-func startOnce(t *testing.T, cfg app.Config, roles []app.Role, log *slog.Logger) (a *app.App, startErr error, stop func() error) {
-	t.Helper()
-	a, err := app.New(cfg, roles, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	select {
-	case <-a.Ready():
-		return a, nil, func() error {
-			cancel()
-			select {
-			case err := <-done:
-				return err
-			case <-time.After(60 * time.Second):
-				t.Fatal("parley did not stop within 60s")
-				return nil
-			}
-		}
-	case err := <-done:
-		cancel()
-		return a, err, func() error { return err }
-	case <-time.After(90 * time.Second):
-		cancel()
-		t.Fatal("parley neither ready nor failed after 90s")
-		return nil, nil, nil
-	}
 }
 
 func assertNoSecrets(t *testing.T, where, text string, secrets ...string) {
@@ -130,29 +60,23 @@ func TestNATSUserPasswordAndSecretsNeverLogged(t *testing.T) {
 	)
 	secrets := []string{natsPass, apiToken, webhookKey, esPass, esAPIKey,
 		base64.StdEncoding.EncodeToString([]byte("elastic:" + esPass)), base64.StdEncoding.EncodeToString([]byte("parley:" + natsPass))}
-	ns := natsWithUser(t, "parley", natsPass)
+	ns := app.StartNATS(t, -1, t.TempDir(), func(o *server.Options) {
+		o.Users = []*server.User{{Username: "parley", Password: natsPass}}
+	})
 	url := ns.ClientURL()
 
 	t.Run("user and password end to end", func(t *testing.T) {
-		o, err := origin.Start(origin.Generated{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer o.Close()
-		list := filepath.Join(t.TempDir(), "feeds.txt")
-		if err := os.WriteFile(list, []byte(o.URL+origin.FeedRSS+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		var logs lockedBuffer
-		a, err, stop := startOnce(t, app.Config{
-			Feeds: list, Data: t.TempDir(), HTTP: "127.0.0.1:0", AllowPrivate: true, PollInterval: time.Hour,
+		o := app.StartOrigin(t, origin.Generated{})
+		var logs app.LockedBuffer
+		a, stop, err := app.StartRun(t, app.Config{
+			Feeds: app.WriteFeedList(t, o.URL+origin.FeedRSS), Data: t.TempDir(), HTTP: "127.0.0.1:0", AllowPrivate: true, PollInterval: time.Hour,
 			NATSURL: url, NATSUser: "parley", NATSPass: natsPass, APIToken: apiToken, WebhookSecret: webhookKey,
 			LogLevel: "debug", LogFormat: "json",
 		}, app.AllRoles, jsonLogger(&logs))
 		if err != nil {
 			t.Fatalf("start with the right password: %v", err)
 		}
-		waitUntil(t, "the feed's 3 articles indexed through the authenticated nats", 2*time.Minute, func() bool {
+		app.WaitFor(t, "the feed's 3 articles indexed through the authenticated nats", 2*time.Minute, func() bool {
 			n, _ := a.Backend().Count(context.Background())
 			return n >= 3
 		})
@@ -179,11 +103,11 @@ func TestNATSUserPasswordAndSecretsNeverLogged(t *testing.T) {
 	})
 
 	t.Run("password in the nats url", func(t *testing.T) {
-		var logs lockedBuffer
+		var logs app.LockedBuffer
 		// Two servers in the list, both with the credentials in the URL.
 		withPass := strings.Replace(url, "nats://", "nats://parley:"+natsPass+"@", 1)
 		withPass += "," + withPass
-		_, err, stop := startOnce(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: withPass, LogLevel: "debug", LogFormat: "json"},
+		_, stop, err := app.StartRun(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: withPass, LogLevel: "debug", LogFormat: "json"},
 			[]app.Role{app.RoleParser}, jsonLogger(&logs))
 		if err != nil {
 			t.Fatalf("start: %v", err)
@@ -195,9 +119,9 @@ func TestNATSUserPasswordAndSecretsNeverLogged(t *testing.T) {
 	})
 
 	t.Run("wrong password fails at start", func(t *testing.T) {
-		var logs lockedBuffer
+		var logs app.LockedBuffer
 		wrong := "wrong-" + natsPass
-		_, err, _ := startOnce(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: url, NATSUser: "parley", NATSPass: wrong, LogLevel: "debug", LogFormat: "json"},
+		_, _, err := app.StartRun(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: url, NATSUser: "parley", NATSPass: wrong, LogLevel: "debug", LogFormat: "json"},
 			[]app.Role{app.RoleParser}, jsonLogger(&logs))
 		if err == nil {
 			t.Fatal("started with a wrong password")
@@ -231,11 +155,11 @@ func TestNATSUserPasswordAndSecretsNeverLogged(t *testing.T) {
 				fmt.Fprint(w, `{"error":{"type":"security_exception","reason":"unable to authenticate user [elastic] for REST request [/_cluster/health]"},"status":401}`)
 			}))
 			defer es.Close()
-			var logs lockedBuffer
+			var logs app.LockedBuffer
 			cfg := tc.cfg
 			cfg.Data, cfg.HTTP, cfg.NATSListen, cfg.ESURL = t.TempDir(), "127.0.0.1:0", "", es.URL
 			cfg.LogLevel, cfg.LogFormat = "debug", "json"
-			_, err, _ := startOnce(t, cfg, []app.Role{app.RoleIndexer}, jsonLogger(&logs))
+			_, _, err := app.StartRun(t, cfg, []app.Role{app.RoleIndexer}, jsonLogger(&logs))
 			if err == nil {
 				t.Fatal("started against a cluster that refuses the credentials")
 			}
@@ -268,18 +192,9 @@ func TestNATSNKeyAndTLS(t *testing.T) {
 		if err := os.WriteFile(seedFile, seed, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true,
-			Nkeys: []*server.NkeyUser{{Nkey: pub}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		go srv.Start()
-		if !srv.ReadyForConnections(30 * time.Second) {
-			t.Fatal("nats-server not ready")
-		}
-		defer srv.Shutdown()
-		var logs lockedBuffer
-		_, err, stop := startOnce(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: srv.ClientURL(), NATSNKey: seedFile, LogLevel: "debug", LogFormat: "json"},
+		srv := app.StartNATS(t, -1, t.TempDir(), func(o *server.Options) { o.Nkeys = []*server.NkeyUser{{Nkey: pub}} })
+		var logs app.LockedBuffer
+		_, stop, err := app.StartRun(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: srv.ClientURL(), NATSNKey: seedFile, LogLevel: "debug", LogFormat: "json"},
 			[]app.Role{app.RoleParser}, jsonLogger(&logs))
 		if err != nil {
 			t.Fatalf("start with the nkey: %v", err)
@@ -289,7 +204,7 @@ func TestNATSNKeyAndTLS(t *testing.T) {
 		}
 		assertNoSecrets(t, "the logs", logs.String(), string(seed))
 		// Without it the server refuses.
-		_, err, _ = startOnce(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: srv.ClientURL()}, []app.Role{app.RoleParser}, jsonLogger(&logs))
+		_, _, err = app.StartRun(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: srv.ClientURL()}, []app.Role{app.RoleParser}, jsonLogger(&logs))
 		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "authorization") {
 			t.Errorf("without the nkey: %v", err)
 		}
@@ -298,19 +213,13 @@ func TestNATSNKeyAndTLS(t *testing.T) {
 	t.Run("tls with a private CA", func(t *testing.T) {
 		dir := t.TempDir()
 		caFile, cert := testCA(t, dir)
-		srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true,
-			TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, TLSTimeout: 5})
-		if err != nil {
-			t.Fatal(err)
-		}
-		go srv.Start()
-		if !srv.ReadyForConnections(30 * time.Second) {
-			t.Fatal("nats-server not ready")
-		}
-		defer srv.Shutdown()
+		srv := app.StartNATS(t, -1, t.TempDir(), func(o *server.Options) {
+			o.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+			o.TLSTimeout = 5
+		})
 		u := fmt.Sprintf("tls://127.0.0.1:%d", srv.Addr().(*net.TCPAddr).Port)
-		var logs lockedBuffer
-		_, err, stop := startOnce(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: u, NATSCA: caFile},
+		var logs app.LockedBuffer
+		_, stop, err := app.StartRun(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: u, NATSCA: caFile},
 			[]app.Role{app.RoleParser}, jsonLogger(&logs))
 		if err != nil {
 			t.Fatalf("start with --nats-ca: %v", err)
@@ -318,7 +227,7 @@ func TestNATSNKeyAndTLS(t *testing.T) {
 		if err := stop(); err != nil {
 			t.Fatal(err)
 		}
-		_, err, _ = startOnce(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: u}, []app.Role{app.RoleParser}, jsonLogger(&logs))
+		_, _, err = app.StartRun(t, app.Config{Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSURL: u}, []app.Role{app.RoleParser}, jsonLogger(&logs))
 		if err == nil || !strings.Contains(err.Error(), "certificate") {
 			t.Errorf("without the CA: %v, want a certificate error", err)
 		}

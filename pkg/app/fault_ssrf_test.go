@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,19 +18,11 @@ import (
 // shows as blocked in /api/feeds with the reason, and no request reaches
 // the site.
 func TestPrivateOriginRefused(t *testing.T) {
-	o, err := origin.Start(origin.Generated{Feeds: 2, Items: 5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
+	o := app.StartOrigin(t, origin.Generated{Feeds: 2, Items: 5})
 	feeds := o.FeedURLs()
-	list := filepath.Join(t.TempDir(), "feeds.txt")
-	if err := os.WriteFile(list, []byte(strings.Join(feeds, "\n")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a := runApp(t, app.Config{Feeds: list, Data: t.TempDir(), HTTP: "127.0.0.1:0", PollInterval: time.Hour}, discardLogger())
+	a := app.RunApp(t, app.Config{Feeds: app.WriteFeedList(t, feeds...), Data: t.TempDir(), HTTP: "127.0.0.1:0", PollInterval: time.Hour}, slog.New(slog.DiscardHandler))
 	var states []bus.FeedState
-	waitUntil(t, "every feed blocked in /api/feeds", time.Minute, func() bool {
+	app.WaitFor(t, "every feed blocked in /api/feeds", time.Minute, func() bool {
 		resp, err := http.Get("http://" + a.HTTPAddr() + "/api/feeds")
 		if err != nil {
 			return false
@@ -63,5 +53,3 @@ func TestPrivateOriginRefused(t *testing.T) {
 	}
 	t.Logf("%d feeds blocked, origin requests %d; e.g. %s", len(states), o.TotalHits(), states[0].LastError)
 }
-
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,120 +1,20 @@
 package app
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
-	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
 
-// startApp runs every role of parley against the origin's feeds and
-// returns the app and its API base URL. It stops when the test ends.
-func startApp(t testing.TB, cfg Config, feeds []string) (*App, string) {
-	t.Helper()
-	if cfg.Data == "" {
-		cfg.Data = t.TempDir()
-	}
-	list := filepath.Join(t.TempDir(), "feeds.txt")
-	if err := os.WriteFile(list, []byte("# test feeds\n"+strings.Join(feeds, "\n")+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg.Feeds = list
-	cfg.HTTP = "127.0.0.1:0"
-	if cfg.PollInterval == 0 {
-		cfg.PollInterval = 2 * time.Second
-	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := New(cfg, AllRoles, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
-			}
-		case <-time.After(60 * time.Second):
-			t.Error("parley did not shut down within 60s")
-		}
-	})
-	select {
-	case <-a.Ready():
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("parley not ready after 60s")
-	}
-	return a, "http://" + a.HTTPAddr()
-}
-
-type testWriter struct{ t testing.TB }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
-func getJSON(t testing.TB, u string, out any) int {
-	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("GET %s: %v: %s", u, err, data)
-		}
-	}
-	return resp.StatusCode
-}
-
-func search(t testing.TB, base, q string) index.Result {
-	t.Helper()
-	var res index.Result
-	if code := getJSON(t, base+"/api/search?size=50&q="+url.QueryEscape(q), &res); code != 200 {
-		t.Fatalf("search %q: status %d", q, code)
-	}
-	return res
-}
-
-// waitFor polls cond every 200ms until it holds or the deadline passes.
-func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 func TestPipelineEndToEnd(t *testing.T) {
-	o, err := origin.Start(origin.Generated{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
+	o := startOrigin(t, origin.Generated{})
 	_, base := startApp(t, Config{AllowPrivate: true, FetchTimeout: 5 * time.Second}, o.FeedURLs())
 
 	// Thirteen distinct articles: eight English pages (the Abu Dhabi story
@@ -347,17 +247,4 @@ func TestPipelineEndToEnd(t *testing.T) {
 			t.Errorf("search page: %d", page.StatusCode)
 		}
 	})
-}
-
-// fetchJSON GETs u and decodes a 200 answer into out.
-func fetchJSON(u string, out any) error {
-	resp, err := http.Get(u)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("GET %s: %s", u, resp.Status)
-	}
-	return json.NewDecoder(resp.Body).Decode(out)
 }

@@ -2,12 +2,10 @@ package app_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,31 +15,13 @@ import (
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // watch runs `parley watch args...` in-process until it exits or d passes,
 // and returns the alerts it printed.
 func watch(t *testing.T, d time.Duration, args ...string) []alert.Alert {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut app.LockedBuffer
 	env := cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
 	if code := cli.Main(ctx, append([]string{"watch"}, args...), env); code != 0 {
 		t.Fatalf("parley watch %v: exit %d: %s", args, code, errOut.String())
@@ -67,11 +47,7 @@ func decodeAlerts(t *testing.T, s string) []alert.Alert {
 // parley run against a local origin, then parley watch by rule, by entity
 // subject, and by an ad hoc query that sees a feed added while it runs.
 func TestWatchAsANewUser(t *testing.T) {
-	o, err := origin.Start(origin.Generated{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
+	o := app.StartOrigin(t, origin.Generated{})
 	natsAddr := app.FreeAddr(t)
 	cfg := app.Config{
 		AllowPrivate: true, FetchTimeout: 5 * time.Second, NATSListen: natsAddr,
@@ -102,7 +78,7 @@ func TestWatchAsANewUser(t *testing.T) {
 	}
 
 	// An ad hoc query watch sees an article from a feed added while it runs.
-	var out, errOut syncBuffer
+	var out, errOut app.LockedBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	done := make(chan int, 1)
