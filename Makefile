@@ -48,9 +48,20 @@ bench:
 bench-extract:
 	cd pkg && $(GO) run ./extract/cmd/extractbench
 
+# bench-es: 20,000 articles into the real Elasticsearch through the indexer
+# stage, through the backend alone, and with a plain _bulk loader, in one
+# run. BENCH_ES_SPLIT_CPUS=1 pins Elasticsearch to the last CPU and the
+# benchmark (parley and its nats-server) to the others, as when
+# Elasticsearch runs on nodes of its own.
 bench-es:
-	@url=$$(bash scripts/es.sh up | tail -n 1); \
-	cd pkg && PARLEY_TEST_ES_URL=$$url $(GO) test -run '^$$' -bench '^BenchmarkBulk' -benchtime 1x -timeout 30m ./index/elastic/
+	@url=$$(bash scripts/es.sh up | tail -n 1); pin=; pid=; \
+	if [ "$(BENCH_ES_SPLIT_CPUS)" = 1 ]; then \
+		last=$$(($$(nproc) - 1)); pid=$$(bash scripts/es.sh pid) || exit 1; \
+		taskset -a -p -c $$last $$pid >/dev/null && pin="taskset -c 0-$$((last - 1))" || exit 1; \
+		echo "bench-es: Elasticsearch pinned to CPU $$last, the benchmark to CPUs 0-$$((last - 1))"; \
+	fi; \
+	cd pkg && PARLEY_TEST_ES_URL=$$url $$pin $(GO) test -run '^$$' -bench '^BenchmarkBulk' -benchtime 1x -timeout 30m ./index/elastic/; st=$$?; \
+	if [ -n "$$pid" ]; then taskset -a -p -c 0-$$last $$pid >/dev/null; fi; exit $$st
 
 bench-enrich:
 	cd pkg && $(GO) test -run '^$$' -bench . -benchmem ./enrich/...

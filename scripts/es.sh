@@ -333,9 +333,10 @@ case ${1:-} in
 up) cmd_up ;;
 down) cmd_down ;;
 url) cmd_url ;;
+pid) running_pid || { log "Elasticsearch ($NAME) is not running"; exit 1; } ;;
 status) cmd_status ;;
 *)
-	echo "usage: scripts/es.sh up|down|url|status" >&2
+	echo "usage: scripts/es.sh up|down|url|pid|status" >&2
 	exit 2
 	;;
 esac
