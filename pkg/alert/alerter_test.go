@@ -16,30 +16,13 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/bus/bustest"
 )
 
 // newTestBus starts an in-process nats-server with JetStream; a duplicate
 // window of one second lets tests outlive it.
 func newTestBus(tb testing.TB) *bus.Bus {
-	tb.Helper()
-	log := slog.New(slog.DiscardHandler)
-	srv, err := bus.StartEmbedded(bus.EmbeddedConfig{StoreDir: tb.TempDir(), MaxPayload: 1 << 20}, log)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(srv.Shutdown)
-	nc, err := srv.Connect()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(nc.Close)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	b, err := bus.New(ctx, nc, bus.Config{DuplicateWindow: time.Second}, log)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return bustest.NewConfig(tb, bus.Config{DuplicateWindow: time.Second})
 }
 
 // startAlerter runs an alerter until the test ends.

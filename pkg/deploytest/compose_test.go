@@ -11,13 +11,15 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
 
 // loadCompose loads docker-compose.yml with the values of .env.example, as
 // `docker compose` would with that file as .env.
 func loadCompose(t *testing.T, env ...string) *types.Project {
 	t.Helper()
-	root := repoRoot(t)
+	root := sharedtest.RepoRoot(t)
 	opts := []cli.ProjectOptionsFn{cli.WithWorkingDirectory(root), cli.WithName("parley"), cli.WithEnv(env)}
 	if len(env) == 0 {
 		opts = append(opts, cli.WithEnvFiles(filepath.Join(root, ".env.example")), cli.WithDotEnv)
@@ -113,7 +115,7 @@ func TestComposeSettings(t *testing.T) {
 		} else if port := strings.TrimPrefix(h, "0.0.0.0:"); !strings.Contains(strings.Join(s.HealthCheck.Test, " "), ":"+port+"/healthz") {
 			t.Errorf("%s: health check %v does not ask /healthz on port %s", name, s.HealthCheck.Test, port)
 		}
-		if s.Build == nil || s.Build.Context != repoRoot(t) {
+		if s.Build == nil || s.Build.Context != sharedtest.RepoRoot(t) {
 			t.Errorf("%s: build context %+v, want the repository root (the Go workspace)", name, s.Build)
 		}
 	}
@@ -171,7 +173,7 @@ func TestComposeSettings(t *testing.T) {
 	ks := svc["kibana-setup"]
 	found := false
 	for _, v := range ks.Volumes {
-		if v.Source == filepath.Join(repoRoot(t), "deploy", "kibana") {
+		if v.Source == filepath.Join(sharedtest.RepoRoot(t), "deploy", "kibana") {
 			found = true
 		}
 	}
@@ -201,7 +203,7 @@ func hasVolume(s types.ServiceConfig, target string) bool {
 // TestComposeRequiresPasswords: without a .env the file refuses to load
 // and names the missing setting, instead of starting with empty passwords.
 func TestComposeRequiresPasswords(t *testing.T) {
-	root := repoRoot(t)
+	root := sharedtest.RepoRoot(t)
 	o, err := cli.NewProjectOptions([]string{filepath.Join(root, "docker-compose.yml")},
 		cli.WithWorkingDirectory(root), cli.WithName("parley"), cli.WithEnv([]string{"STACK_VERSION=8.19.21"}))
 	if err != nil {
@@ -222,7 +224,7 @@ var composeImages = map[string]string{"fetcher": "fetcher", "parser": "parser", 
 // non-root, with a health check, and runs the binary under the command's name.
 func TestDockerfile(t *testing.T) {
 	p := loadCompose(t)
-	root := repoRoot(t)
+	root := sharedtest.RepoRoot(t)
 	data, err := os.ReadFile(filepath.Join(root, "Dockerfile"))
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
 
 // k8sObject is the part of a manifest the checks read.
@@ -76,7 +78,7 @@ type container struct {
 
 func k8sObjects(t *testing.T) []k8sObject {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(repoRoot(t), "deploy", "k8s", "*.yaml"))
+	files, err := filepath.Glob(filepath.Join(sharedtest.RepoRoot(t), "deploy", "k8s", "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no deploy/k8s/*.yaml (%v)", err)
 	}
@@ -209,7 +211,7 @@ func TestK8sStages(t *testing.T) {
 }
 
 func TestK8sReadme(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(repoRoot(t), "deploy", "k8s", "README.md"))
+	data, err := os.ReadFile(filepath.Join(sharedtest.RepoRoot(t), "deploy", "k8s", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

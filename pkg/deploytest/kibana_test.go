@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/index/elastic"
+	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
 
 type savedObject struct {
@@ -35,7 +36,7 @@ type savedObject struct {
 // kibanaObjects reads every line of deploy/kibana/*.ndjson.
 func kibanaObjects(t *testing.T) []savedObject {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(repoRoot(t), "deploy", "kibana", "*.ndjson"))
+	files, err := filepath.Glob(filepath.Join(sharedtest.RepoRoot(t), "deploy", "kibana", "*.ndjson"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no deploy/kibana/*.ndjson (%v)", err)
 	}

@@ -14,7 +14,10 @@ import (
 
 // New starts a server in a temporary directory and returns a bus over it;
 // both stop when the test ends.
-func New(tb testing.TB) *bus.Bus {
+func New(tb testing.TB) *bus.Bus { return NewConfig(tb, bus.Config{}) }
+
+// NewConfig is New with the bus's settings, e.g. a short duplicate window.
+func NewConfig(tb testing.TB, cfg bus.Config) *bus.Bus {
 	tb.Helper()
 	log := slog.New(slog.DiscardHandler)
 	srv, err := bus.StartEmbedded(bus.EmbeddedConfig{StoreDir: tb.TempDir(), MaxPayload: 1 << 20}, log)
@@ -29,7 +32,7 @@ func New(tb testing.TB) *bus.Bus {
 	tb.Cleanup(nc.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	b, err := bus.New(ctx, nc, bus.Config{}, log)
+	b, err := bus.New(ctx, nc, cfg, log)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
 
 // throttledURL is an Elasticsearch whose write thread pool queue holds one
@@ -39,7 +40,7 @@ func startESCtl(t *testing.T, name string, port int, env ...string) (string, fun
 	if testing.Short() {
 		t.Skipf("-short: not starting a second Elasticsearch (%s)", name)
 	}
-	script := filepath.Join(repoRoot(t), "scripts", "es.sh")
+	script := filepath.Join(sharedtest.RepoRoot(t), "scripts", "es.sh")
 	env = append(os.Environ(), append(env, "PARLEY_ES_NAME="+name, fmt.Sprintf("PARLEY_ES_PORT=%d", port))...)
 	ctl := func(verb string) string {
 		cmd := exec.Command("bash", script, verb)
@@ -62,23 +63,6 @@ func startESCtl(t *testing.T, name string, port int, env ...string) (string, fun
 		}
 	})
 	return url, ctl
-}
-
-func repoRoot(t *testing.T) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.work above the test's directory")
-		}
-		dir = parent
-	}
 }
 
 // TestIndexRetriesThrottledWrites sends many concurrent bulk requests to a

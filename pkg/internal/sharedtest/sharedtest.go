@@ -23,17 +23,36 @@ func Dir(tb testing.TB, rel string) string {
 
 // Find is Dir without a testing.TB, for benchmark programs.
 func Find(rel string) (string, bool) {
+	root, ok := findRoot()
+	if !ok {
+		return "", false
+	}
+	p := filepath.Join(filepath.Dir(root), "shared", rel)
+	if _, err := os.Stat(p); err != nil {
+		return "", false
+	}
+	return p, true
+}
+
+// RepoRoot is the repository's root, the folder holding go.work, for tests
+// that read the repository's own files (deploy/, scripts/).
+func RepoRoot(tb testing.TB) string {
+	tb.Helper()
+	root, ok := findRoot()
+	if !ok {
+		tb.Fatal("no go.work above the test's directory")
+	}
+	return root
+}
+
+func findRoot() (string, bool) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", false
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			p := filepath.Join(filepath.Dir(dir), "shared", rel)
-			if _, err := os.Stat(p); err == nil {
-				return p, true
-			}
-			return "", false
+			return dir, true
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
