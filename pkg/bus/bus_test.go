@@ -288,3 +288,53 @@ func TestPublishIndexedBatch(t *testing.T) {
 		t.Errorf("a298 was not stored as passed in: %v %q", m.Header, m.Data)
 	}
 }
+
+// TestStreamRetention checks each stream's age limit, and that a
+// PARLEY_INDEXED made by an older parley with the articles' 30 days is
+// brought down to a week when parley starts.
+func TestStreamRetention(t *testing.T) {
+	b := newTestBus(t)
+	ctx := context.Background()
+	maxAge := func(name string) time.Duration {
+		t.Helper()
+		s, err := b.js.Stream(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := s.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Config.MaxAge
+	}
+	day := 24 * time.Hour
+	for _, tt := range []struct {
+		stream string
+		want   time.Duration
+	}{{StreamRaw, 7 * day}, {StreamArticles, 30 * day}, {StreamIndexed, 7 * day}} {
+		if got := maxAge(tt.stream); got != tt.want {
+			t.Errorf("%s max age %s, want %s", tt.stream, got, tt.want)
+		}
+	}
+	s, err := b.js.Stream(ctx, StreamIndexed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := s.CachedInfo().Config
+	cfg.MaxAge = 30 * day
+	if _, err := b.js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(ctx, b.Conn(), Config{ArticlesMaxAge: 2 * day}, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	if got := maxAge(StreamIndexed); got != 2*day {
+		t.Errorf("%s max age %s after a restart with 2-day article retention, want 2 days", StreamIndexed, got)
+	}
+	if _, err := New(ctx, b.Conn(), Config{}, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	if got := maxAge(StreamIndexed); got != 7*day {
+		t.Errorf("%s max age %s after a restart with the defaults, want 7 days", StreamIndexed, got)
+	}
+}

@@ -23,6 +23,12 @@ const (
 // per canonical URL, so that costs a fetch, never a duplicate.
 const seenTTL = 90 * 24 * time.Hour
 
+// indexedMaxAge bounds how long PARLEY_INDEXED keeps its copies: it hands
+// articles to the alerter and nothing replays it (replay reads
+// PARLEY_ARTICLES), so it covers an alerter that is down for a week, not
+// the articles' whole retention.
+const indexedMaxAge = 7 * 24 * time.Hour
+
 func (b *Bus) setup(ctx context.Context) error {
 	streams := []jetstream.StreamConfig{
 		{
@@ -40,7 +46,7 @@ func (b *Bus) setup(ctx context.Context) error {
 		{
 			Name: StreamIndexed, Subjects: []string{SubjectIndexed + ".>"},
 			Description: "articles the index confirmed, for the alerter",
-			MaxAge:      b.cfg.ArticlesMaxAge, Duplicates: b.cfg.DuplicateWindow,
+			MaxAge:      min(b.cfg.ArticlesMaxAge, indexedMaxAge), Duplicates: b.cfg.DuplicateWindow,
 			Compression: jetstream.S2Compression,
 		},
 		{
