@@ -261,14 +261,7 @@ func TestPublishIndexedBatch(t *testing.T) {
 	if err := b.PublishIndexed(ctx, items[0].Article); err != nil {
 		t.Fatal(err)
 	}
-	s, err := b.js.Stream(ctx, StreamIndexed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, info := streamInfo(t, b, StreamIndexed)
 	if info.State.Msgs != 300 {
 		t.Errorf("%s holds %d messages, want 300 (one per article)", StreamIndexed, info.State.Msgs)
 	}
@@ -297,14 +290,7 @@ func TestStreamRetention(t *testing.T) {
 	ctx := context.Background()
 	maxAge := func(name string) time.Duration {
 		t.Helper()
-		s, err := b.js.Stream(ctx, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, err := s.Info(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, info := streamInfo(t, b, name)
 		return info.Config.MaxAge
 	}
 	day := 24 * time.Hour
@@ -316,11 +302,8 @@ func TestStreamRetention(t *testing.T) {
 			t.Errorf("%s max age %s, want %s", tt.stream, got, tt.want)
 		}
 	}
-	s, err := b.js.Stream(ctx, StreamIndexed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := s.CachedInfo().Config
+	_, info := streamInfo(t, b, StreamIndexed)
+	cfg := info.Config
 	cfg.MaxAge = 30 * day
 	if _, err := b.js.UpdateStream(ctx, cfg); err != nil {
 		t.Fatal(err)
@@ -337,4 +320,18 @@ func TestStreamRetention(t *testing.T) {
 	if got := maxAge(StreamIndexed); got != 7*day {
 		t.Errorf("%s max age %s after a restart with the defaults, want 7 days", StreamIndexed, got)
 	}
+}
+
+// streamInfo is a stream of b and its current info.
+func streamInfo(t *testing.T, b *Bus, name string) (jetstream.Stream, *jetstream.StreamInfo) {
+	t.Helper()
+	s, err := b.js.Stream(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, info
 }

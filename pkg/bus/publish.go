@@ -83,13 +83,10 @@ func (b *Bus) PublishIndexedBatch(ctx context.Context, items []Indexed) []error 
 		if hash == "" {
 			hash = ContentHash(a)
 		}
-		subject := SubjectIndexed + "." + LanguageToken(a.Language)
-		msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
-		msg.Header.Set(HeaderArticleID, a.ID)
-		msg.Header.Set(HeaderContentHash, hash)
-		f, err := b.js.PublishMsgAsync(msg, jetstream.WithMsgID(a.ID+"-"+hash))
+		msg, id := articleMsg(SubjectIndexed, a, data, hash)
+		f, err := b.js.PublishMsgAsync(msg, jetstream.WithMsgID(id))
 		if err != nil {
-			errs[i] = fmt.Errorf("publish %s: %w", subject, err)
+			errs[i] = fmt.Errorf("publish %s: %w", msg.Subject, err)
 			continue
 		}
 		futs[i] = f
@@ -114,15 +111,20 @@ func (b *Bus) publishArticle(ctx context.Context, prefix string, a *article.Arti
 	if err != nil {
 		return fmt.Errorf("encode article %s: %w", a.ID, err)
 	}
-	hash := ContentHash(a)
-	subject := prefix + "." + LanguageToken(a.Language)
-	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
-	msg.Header.Set(HeaderArticleID, a.ID)
-	msg.Header.Set(HeaderContentHash, hash)
-	if _, err := b.js.PublishMsg(ctx, msg, jetstream.WithMsgID(a.ID+"-"+hash)); err != nil {
-		return fmt.Errorf("publish %s: %w", subject, err)
+	msg, id := articleMsg(prefix, a, data, ContentHash(a))
+	if _, err := b.js.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err != nil {
+		return fmt.Errorf("publish %s: %w", msg.Subject, err)
 	}
 	return nil
+}
+
+// articleMsg is the message carrying article a (encoded as data, with
+// content hash hash) on <prefix>.<language>, and its message id.
+func articleMsg(prefix string, a *article.Article, data []byte, hash string) (*nats.Msg, string) {
+	msg := &nats.Msg{Subject: prefix + "." + LanguageToken(a.Language), Data: data, Header: nats.Header{}}
+	msg.Header.Set(HeaderArticleID, a.ID)
+	msg.Header.Set(HeaderContentHash, hash)
+	return msg, a.ID + "-" + hash
 }
 
 // Publish publishes data on subject with a message id, for stages that

@@ -68,16 +68,12 @@ func readStream(ctx context.Context, js jetstream.JetStream, stream string, star
 	if start.seq > 0 {
 		read = start.seq - 1
 	}
-	s, err := js.Stream(ctx, stream)
+	state, err := streamState(ctx, js, stream)
 	if err != nil {
-		return read, fmt.Errorf("stream %s: %w", stream, err)
+		return read, err
 	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return read, fmt.Errorf("stream %s: %w", stream, err)
-	}
-	last := info.State.LastSeq
-	if info.State.Msgs == 0 {
+	last := state.LastSeq
+	if state.Msgs == 0 {
 		return read, nil
 	}
 	if last < start.seq {
@@ -115,18 +111,23 @@ func readStream(ctx context.Context, js jetstream.JetStream, stream string, star
 
 // After is the number of messages stream holds after sequence seq.
 func After(ctx context.Context, js jetstream.JetStream, stream string, seq uint64) (uint64, error) {
+	state, err := streamState(ctx, js, stream)
+	if err != nil || state.LastSeq <= seq {
+		return 0, err
+	}
+	return state.LastSeq - seq, nil
+}
+
+func streamState(ctx context.Context, js jetstream.JetStream, stream string) (jetstream.StreamState, error) {
 	s, err := js.Stream(ctx, stream)
 	if err != nil {
-		return 0, fmt.Errorf("stream %s: %w", stream, err)
+		return jetstream.StreamState{}, fmt.Errorf("stream %s: %w", stream, err)
 	}
 	info, err := s.Info(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("stream %s: %w", stream, err)
+		return jetstream.StreamState{}, fmt.Errorf("stream %s: %w", stream, err)
 	}
-	if info.State.LastSeq <= seq {
-		return 0, nil
-	}
-	return info.State.LastSeq - seq, nil
+	return info.State, nil
 }
 
 // Parse re-parses every raw page received at or after since and publishes

@@ -64,7 +64,7 @@ type GeoPoint struct {
 // replaces the document. An article without a fetch time is written
 // unversioned, last write wins.
 func docVersion(a *article.Article) int64 {
-	if a.FetchedAt == nil || a.FetchedAt.IsZero() || a.FetchedAt.Unix() <= 0 {
+	if a.FetchedAt == nil || a.FetchedAt.Unix() <= 0 {
 		return 0
 	}
 	return a.FetchedAt.UnixMicro()

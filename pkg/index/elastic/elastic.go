@@ -192,7 +192,7 @@ func Create(ctx context.Context, cfg Config, name string, logger *slog.Logger) (
 		return nil, err
 	}
 	// The template keeps the alias's future indices on parley's mapping.
-	if err := ix.call(ctx, ix.es, "put index template", http.MethodPut, "/_index_template/"+ix.alias, indexTemplate(ix.alias, cfg.Shards), nil); err != nil {
+	if err := ix.putTemplate(ctx); err != nil {
 		return nil, err
 	}
 	body := map[string]any{"settings": settings(cfg.Shards), "mappings": mappings()}
@@ -362,11 +362,16 @@ func (ix *Index) detectModules(ctx context.Context) error {
 	return nil
 }
 
+// putTemplate installs (or replaces) the alias's index template.
+func (ix *Index) putTemplate(ctx context.Context) error {
+	tmpl := indexTemplate(ix.alias, ix.cfg.Shards)
+	return ix.call(ctx, ix.es, "put index template", http.MethodPut, "/_index_template/"+ix.alias, tmpl, nil)
+}
+
 // install puts the index template and makes sure the alias points at an
 // index with a usable mapping.
 func (ix *Index) install(ctx context.Context) error {
-	tmpl := indexTemplate(ix.alias, ix.cfg.Shards)
-	if err := ix.call(ctx, ix.es, "put index template", http.MethodPut, "/_index_template/"+ix.alias, tmpl, nil); err != nil {
+	if err := ix.putTemplate(ctx); err != nil {
 		return err
 	}
 	versioned := fmt.Sprintf("%s-v%d", ix.alias, MappingVersion)
@@ -450,29 +455,28 @@ func (ix *Index) checkMapping(ctx context.Context) error {
 }
 
 // Count is the number of articles in the index.
-func (ix *Index) Count(ctx context.Context) (int, error) {
-	var r struct {
-		Count int `json:"count"`
-	}
-	if err := ix.call(ctx, ix.es, "count", http.MethodGet, "/"+ix.target+"/_count", nil, &r); err != nil {
-		return 0, err
-	}
-	return r.Count, nil
-}
+func (ix *Index) Count(ctx context.Context) (int, error) { return ix.count(ctx, ix.target) }
 
 // AliasCount is the number of articles searches through the alias see,
 // 0 when there is no alias yet: for an Index made by Create, the index it
 // is about to replace.
 func (ix *Index) AliasCount(ctx context.Context) (int, error) {
-	var r struct {
-		Count int `json:"count"`
-	}
-	err := ix.call(ctx, ix.es, "count", http.MethodGet, "/"+ix.alias+"/_count", nil, &r)
+	n, err := ix.count(ctx, ix.alias)
 	var se *StatusError
 	if errors.As(err, &se) && se.Status == http.StatusNotFound {
 		return 0, nil
 	}
-	return r.Count, err
+	return n, err
+}
+
+func (ix *Index) count(ctx context.Context, target string) (int, error) {
+	var r struct {
+		Count int `json:"count"`
+	}
+	if err := ix.call(ctx, ix.es, "count", http.MethodGet, "/"+target+"/_count", nil, &r); err != nil {
+		return 0, err
+	}
+	return r.Count, nil
 }
 
 // Article returns the stored article, or index.ErrNotFound.
