@@ -12,13 +12,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/parley-news/parley/pkg/ssrf"
 )
 
 // Webhook request headers.
@@ -45,17 +45,6 @@ func validWebhook(raw string) error {
 		return fmt.Errorf("webhook %q: must be an http or https URL", raw)
 	}
 	return nil
-}
-
-// errBlockedAddress is a webhook whose host resolves to a loopback or
-// private-network address while Config.AllowPrivateWebhooks is off.
-var errBlockedAddress = errors.New("blocked address")
-
-func blockedAddr(a netip.Addr) bool {
-	a = a.Unmap()
-	return !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsUnspecified() ||
-		a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsMulticast() ||
-		a == netip.AddrFrom4([4]byte{169, 254, 169, 254})
 }
 
 // hookJob is one alert to deliver.
@@ -94,13 +83,8 @@ type webhooks struct {
 func newWebhooks(cfg Config, total *prometheus.CounterVec, log *slog.Logger) *webhooks {
 	d := &net.Dialer{Timeout: 10 * time.Second}
 	if !cfg.AllowPrivateWebhooks {
-		d.Control = func(_, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil || blockedAddr(ap.Addr()) {
-				return fmt.Errorf("%w: %s is not a public address (allow private webhooks to permit it)", errBlockedAddress, address)
-			}
-			return nil
-		}
+		// The same guard as feeds and pages, on the resolved address.
+		d.Control = ssrf.Control(ssrf.Public)
 	}
 	tr := &http.Transport{
 		DialContext:         d.DialContext,
@@ -256,7 +240,7 @@ func (h *webhooks) post(ctx context.Context, j hookJob) (retry bool, err error) 
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return !errors.Is(err, errBlockedAddress), fmt.Errorf("post webhook %s: %w", redactURL(j.url), err)
+		return !errors.Is(err, ssrf.ErrBlocked), fmt.Errorf("post webhook %s: %w", redactURL(j.url), err)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()

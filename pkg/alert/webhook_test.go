@@ -106,6 +106,15 @@ func TestWebhookFailures(t *testing.T) {
 		{"refused", srv.URL, true, "410 Gone"},
 		// Loopback is refused unless private webhooks are allowed.
 		{"private", srv.URL, false, "blocked address"},
+		// The ranges the webhooks' former, narrower guard let through: the
+		// one guard (pkg/ssrf) refuses them before connecting.
+		{"IPv4-compatible loopback", "http://[::7f00:1]:1/hook", false, "blocked address: ::7f00:1 is the IPv4-compatible form of a loopback"},
+		{"carrier-grade NAT", "http://100.64.0.1:1/hook", false, "blocked address: 100.64.0.1 is a carrier-grade NAT"},
+		{"this network", "http://0.1.2.3:1/hook", false, "blocked address: 0.1.2.3"},
+		{"benchmarking", "http://198.18.0.1:1/hook", false, "blocked address: 198.18.0.1"},
+		{"reserved", "http://240.0.0.1:1/hook", false, "blocked address: 240.0.0.1"},
+		{"NAT64 loopback", "http://[64:ff9b::7f00:1]:1/hook", false, "blocked address: 64:ff9b::7f00:1 is the NAT64 form of a loopback"},
+		{"6to4 private", "http://[2002:a00:1::1]:1/hook", false, "blocked address: 2002:a00:1::1 is the 6to4 form of a private"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -15,7 +15,10 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/parley-news/parley/pkg/ssrf"
 )
 
 // Options are the per-request settings of Get.
@@ -49,9 +52,10 @@ type Response struct {
 type Client struct {
 	cfg  Config
 	http *http.Client
-	// blocked judges a dial address; it returns why it is refused or "".
-	// Tests replace it to exercise the guard against loopback servers.
-	blocked func(netip.AddrPort) string
+	// blocked judges a dial address (ssrf.Public, or nothing with
+	// AllowPrivate). Tests replace it to exercise the guard against
+	// loopback servers.
+	blocked ssrf.Judge
 	now     func() time.Time
 }
 
@@ -67,12 +71,15 @@ func New(cfg Config) (*Client, error) {
 	if cfg.AllowPrivate {
 		c.blocked = func(netip.AddrPort) string { return "" }
 	} else {
-		c.blocked = defaultBlocked
+		c.blocked = ssrf.Public
 	}
 	dialer := &net.Dialer{
 		Timeout:   cfg.ConnectTimeout,
 		KeepAlive: 30 * time.Second,
-		Control:   c.dialControl,
+		// The guard runs on the resolved address about to be connected.
+		Control: func(network, address string, rc syscall.RawConn) error {
+			return ssrf.Control(c.blocked)(network, address, rc)
+		},
 	}
 	transport := &http.Transport{
 		// No proxy: a proxy would dial on our behalf and bypass the guard.

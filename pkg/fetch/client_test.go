@@ -514,50 +514,6 @@ func TestSSRFRedirectToPrivate(t *testing.T) {
 	}
 }
 
-func TestBlockReason(t *testing.T) {
-	tests := []struct {
-		addr    string
-		blocked bool
-	}{
-		{"127.0.0.1", true},
-		{"127.8.9.10", true},
-		{"::1", true},
-		{"10.1.2.3", true},
-		{"172.16.0.1", true},
-		{"172.31.255.255", true},
-		{"192.168.1.1", true},
-		{"100.64.0.1", true},
-		{"100.127.255.254", true},
-		{"169.254.169.254", true},
-		{"169.254.1.1", true},
-		{"fe80::1", true},
-		{"fc00::1", true},
-		{"fd00:ec2::254", true},
-		{"0.0.0.0", true},
-		{"::", true},
-		{"224.0.0.1", true},
-		{"ff02::1", true},
-		{"255.255.255.255", true},
-		{"::ffff:127.0.0.1", true},
-		{"::ffff:10.0.0.1", true},
-		{"::ffff:169.254.169.254", true},
-		{"64:ff9b::a00:1", true},
-		{"2002:c0a8:0101::1", true},
-		{"8.8.8.8", false},
-		{"93.184.216.34", false},
-		{"172.32.0.1", false},
-		{"100.128.0.1", false},
-		{"2606:4700:4700::1111", false},
-		{"::ffff:8.8.8.8", false},
-	}
-	for _, tt := range tests {
-		got := blockReason(netip.MustParseAddr(tt.addr))
-		if (got != "") != tt.blocked {
-			t.Errorf("blockReason(%s) = %q, want blocked=%v", tt.addr, got, tt.blocked)
-		}
-	}
-}
-
 func TestTemporary(t *testing.T) {
 	tests := []struct {
 		err  error

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/parley-news/parley/pkg/ssrf"
 )
 
 // Sentinel errors; every error returned by Client.Get wraps one of these, a
@@ -25,8 +27,9 @@ var (
 	// included.
 	ErrTooManyRedirects = errors.New("too many redirects")
 	// ErrBlockedAddress: the host resolved to a loopback, private or other
-	// non-public address and Config.AllowPrivate is off.
-	ErrBlockedAddress = errors.New("blocked address")
+	// non-public address and Config.AllowPrivate is off (it is
+	// ssrf.ErrBlocked, the error of parley's one SSRF guard).
+	ErrBlockedAddress = ssrf.ErrBlocked
 	// ErrUnsupportedScheme: the URL (or a redirect target) is not http(s).
 	ErrUnsupportedScheme = errors.New("unsupported URL scheme")
 	// ErrInvalidURL: the URL cannot be parsed or has no host.
