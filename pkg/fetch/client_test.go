@@ -448,13 +448,14 @@ func TestSSRFGuard(t *testing.T) {
 		srv.URL,
 		fmt.Sprintf("http://localhost:%d/", port),
 		fmt.Sprintf("http://[::ffff:127.0.0.1]:%d/", port),
+		fmt.Sprintf("http://[::7f00:1]:%d/", port), // IPv4-compatible form of 127.0.0.1
 	} {
 		_, err := c.Get(context.Background(), u, Options{})
 		if !errors.Is(err, ErrBlockedAddress) {
 			t.Fatalf("Get(%s) = %v, want ErrBlockedAddress", u, err)
 		}
 		msg := err.Error()
-		if !strings.Contains(msg, "127.0.0.1") && !strings.Contains(msg, "::1") {
+		if !strings.Contains(msg, "127.0.0.1") && !strings.Contains(msg, "::1") && !strings.Contains(msg, "::7f00:1") {
 			t.Errorf("error does not name the address: %v", err)
 		}
 		if !strings.Contains(msg, "--allow-private-addresses") || !strings.Contains(msg, u) {
