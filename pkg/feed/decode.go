@@ -2,10 +2,7 @@ package feed
 
 import (
 	"bytes"
-	"compress/gzip"
-	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"regexp"
 	"strings"
@@ -19,16 +16,6 @@ import (
 	"golang.org/x/text/encoding/unicode/utf32"
 )
 
-// maxInflated bounds a gzip body found inside a feed document (a body stored
-// without undoing Content-Encoding), and maxInflateRatio its expansion.
-const (
-	maxInflated     = 64 << 20
-	maxInflateRatio = 200
-)
-
-// errTooLarge is returned when a gzip-wrapped document inflates too far.
-var errTooLarge = errors.New("gzip-wrapped document inflates too far")
-
 // toUTF8 converts a feed document to UTF-8 and makes its XML declaration,
 // if any, say so. It returns the document and the encoding it read.
 //
@@ -39,11 +26,9 @@ var errTooLarge = errors.New("gzip-wrapped document inflates too far")
 // valid UTF-8 falls through to the next piece of evidence.
 func toUTF8(body []byte, contentType string) ([]byte, string, error) {
 	if len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b {
-		inflated, err := gunzip(body)
-		if err != nil {
-			return nil, "", err
-		}
-		body = inflated
+		// pkg/fetch inflates gzip bodies, declared or not, under its size
+		// and ratio limits; one still compressed here is not a document.
+		return nil, "", fmt.Errorf("%w: gzip-compressed data", ErrNotAFeed)
 	}
 
 	if enc, name, n := sniffUnicode(body); enc != nil {
@@ -97,25 +82,6 @@ func toUTF8(body []byte, contentType string) ([]byte, string, error) {
 		return nil, "windows-1252", fmt.Errorf("decode windows-1252: %w", err)
 	}
 	return fixDeclaration(out), "windows-1252", nil
-}
-
-func gunzip(body []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("gzip-wrapped document: %w", err)
-	}
-	defer zr.Close()
-	limit := min(int64(maxInflated), int64(len(body))*maxInflateRatio+1<<20)
-	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
-	if int64(len(out)) > limit {
-		return nil, fmt.Errorf("%w: over %d bytes from %d", errTooLarge, limit, len(body))
-	}
-	if err != nil && len(out) == 0 {
-		return nil, fmt.Errorf("gzip-wrapped document: %w", err)
-	}
-	// A truncated gzip stream still yields what was inflated; the XML
-	// parser will judge it.
-	return out, nil
 }
 
 // sniffUnicode recognises UTF-8/16/32 by BOM, and UTF-16/32 without BOM by

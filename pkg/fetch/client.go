@@ -228,9 +228,15 @@ func (cr *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// gzipMagic starts every gzip stream (ID1, ID2, CM=deflate).
+var gzipMagic = []byte{0x1f, 0x8b, 0x08}
+
 // readBody reads at most limit wire bytes and, after undoing the
 // Content-Encoding, at most limit decoded bytes, refusing inflation beyond
-// MaxInflateRatio.
+// MaxInflateRatio. A body that is still gzip after that (a .gz file served
+// without Content-Encoding, or compressed twice) is inflated once more under
+// the same limits: this is parley's one bounded inflater, so no later stage
+// inflates anything.
 func (c *Client) readBody(resp *http.Response, limit int64) ([]byte, error) {
 	if resp.ContentLength > limit {
 		return nil, fmt.Errorf("%w: Content-Length %d is over the %d-byte limit", ErrTooLarge, resp.ContentLength, limit)
@@ -252,6 +258,18 @@ func (c *Client) readBody(resp *http.Response, limit int64) ([]byte, error) {
 		}
 		defer dr.Close()
 		r = dr
+	}
+	br := bufio.NewReader(r)
+	if head, _ := br.Peek(len(gzipMagic)); bytes.Equal(head, gzipMagic) {
+		dr, err := decoder("gzip", br)
+		if err != nil {
+			return nil, fmt.Errorf("undeclared gzip body: %w", err)
+		}
+		defer dr.Close()
+		r = dr
+		encodings = append(encodings, "gzip (undeclared)")
+	} else {
+		r = br
 	}
 	var buf bytes.Buffer
 	chunk := make([]byte, 32<<10)

@@ -187,6 +187,14 @@ func TestContentEncoding(t *testing.T) {
 		{"inflated past limit", "gzip", bigGz, 1 << 20, nil, ErrTooLarge},
 		{"corrupt gzip", "gzip", []byte("not gzip at all"), 0, nil, ErrBadEncoding},
 		{"unknown encoding", "br", doc, 0, nil, ErrBadEncoding},
+		// A gzip body without Content-Encoding (a .gz file, or a server
+		// that forgot the header) gets the same limits: it used to be
+		// handed on whole and inflated up to 64 MiB by the feed parser.
+		{"undeclared gzip", "", gzipBytes(t, doc), 0, doc, nil},
+		{"gzip inside gzip", "gzip", gzipBytes(t, gzipBytes(t, doc)), 0, doc, nil},
+		{"undeclared gzip bomb", "", bomb, 0, nil, ErrBomb},
+		{"undeclared gzip inflated past limit", "", bigGz, 1 << 20, nil, ErrTooLarge},
+		{"undeclared corrupt gzip", "", append([]byte{0x1f, 0x8b, 0x08}, "not gzip at all"...), 0, nil, ErrBadEncoding},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
