@@ -185,19 +185,14 @@ func (a *App) indexName() string {
 
 // start connects to NATS (or starts the embedded server) and opens the index.
 func (a *App) start(ctx context.Context) error {
-	bcfg := bus.Config{
-		URL: a.cfg.NATSURL, CredsFile: a.cfg.NATSCreds, NKeyFile: a.cfg.NATSNKey,
-		User: a.cfg.NATSUser, Password: a.cfg.NATSPass, Token: a.cfg.NATSToken,
-		CAFile: a.cfg.NATSCA, CertFile: a.cfg.NATSCert, KeyFile: a.cfg.NATSKey,
-		RawMaxAge: a.cfg.RawRetention, ArticlesMaxAge: a.cfg.ArticlesRetention,
-	}
+	bcfg := a.cfg.bus()
 	needsBus := a.roles[RoleFetcher] || a.roles[RoleParser] || a.roles[RoleIndexer] || a.roles[RoleAlerter] || a.roles[RoleAPI]
 	if needsBus {
 		if a.cfg.NATSURL == "" {
 			if err := os.MkdirAll(a.cfg.natsDir(), 0o750); err != nil {
 				return fmt.Errorf("data directory: %w", err)
 			}
-			emb, err := bus.StartEmbedded(bus.EmbeddedConfig{StoreDir: a.cfg.natsDir(), Listen: a.cfg.NATSListen}, a.log)
+			emb, err := bus.StartEmbedded(bus.EmbeddedConfig{StoreDir: a.cfg.natsDir(), Listen: a.cfg.NATSListen, UserSeedFile: a.cfg.NATSUserSeedFile()}, a.log)
 			if err != nil {
 				return err
 			}

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/extract"
 	"github.com/parley-news/parley/pkg/index/elastic"
 	"github.com/parley-news/parley/pkg/query"
@@ -189,6 +191,45 @@ func (c *Config) Elastic(r query.Resolver) elastic.Config {
 		CACertFile: c.ESCACert, Index: c.ESIndex, Resolver: r,
 	}
 }
+
+// NATS is how a client reaches the NATS this configuration names: an
+// external --nats-url with the --nats-* credentials and TLS given, or the
+// embedded server of a `parley run` on the same --data at --nats-listen,
+// signed in with the key that parley generated there (NATSUserSeedFile)
+// unless other credentials are given. Every role and command connects with
+// it (bus.Dial).
+func (c *Config) NATS() (bus.Config, error) {
+	b := c.bus()
+	if c.NATSURL != "" {
+		return b, nil
+	}
+	if c.NATSListen == "" {
+		return b, errors.New("no NATS to connect to: give --nats-url, or the --nats-listen address of the parley run to reach")
+	}
+	b.URL = "nats://" + c.NATSListen
+	if b.CredsFile == "" && b.NKeyFile == "" && b.User == "" && b.Token == "" {
+		seed := c.NATSUserSeedFile()
+		if _, err := os.Stat(seed); err != nil {
+			return b, fmt.Errorf("no NATS credentials at %s (%w): point --data at the directory parley run uses, or give --nats-url with --nats-* credentials", seed, err)
+		}
+		b.NKeyFile = seed
+	}
+	return b, nil
+}
+
+// bus is the bus configuration of the flags as given.
+func (c *Config) bus() bus.Config {
+	return bus.Config{
+		URL: c.NATSURL, CredsFile: c.NATSCreds, NKeyFile: c.NATSNKey,
+		User: c.NATSUser, Password: c.NATSPass, Token: c.NATSToken,
+		CAFile: c.NATSCA, CertFile: c.NATSCert, KeyFile: c.NATSKey,
+		RawMaxAge: c.RawRetention, ArticlesMaxAge: c.ArticlesRetention,
+	}
+}
+
+// NATSUserSeedFile is where the embedded NATS keeps the nkey seed every
+// client signs in with (`nats --nkey FILE`), created at first start.
+func (c *Config) NATSUserSeedFile() string { return filepath.Join(c.Data, "auth", "nats-user.nk") }
 
 func (c *Config) natsDir() string  { return filepath.Join(c.Data, "nats") }
 func (c *Config) indexDir() string { return filepath.Join(c.Data, "index") }

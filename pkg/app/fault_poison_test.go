@@ -79,8 +79,9 @@ func TestPoisonPageDeadLettered(t *testing.T) {
 	site := poisonSite(n, poisonAt)
 	defer site.Close()
 	natsAddr := app.FreeAddr(t)
+	data := t.TempDir()
 	a := app.RunApp(t, app.Config{
-		Feeds: app.WriteFeedList(t, site.URL+"/feed.rss"), Data: t.TempDir(), HTTP: "127.0.0.1:0", NATSListen: natsAddr,
+		Feeds: app.WriteFeedList(t, site.URL+"/feed.rss"), Data: data, HTTP: "127.0.0.1:0", NATSListen: natsAddr,
 		AllowPrivate: true, PollInterval: time.Hour, FetchTimeout: 10 * time.Second,
 	}, app.TestLogger(t))
 	js := a.Bus().JetStream()
@@ -147,7 +148,7 @@ func TestPoisonPageDeadLettered(t *testing.T) {
 		code := cli.Main(ctx, args, env)
 		return out.String(), errOut.String(), code
 	}
-	out, errOut, code := cliRun("dlq", "list", "--nats-url", "nats://"+natsAddr, "--stage", "parser")
+	out, errOut, code := cliRun("dlq", "list", "--data", data, "--nats-listen", natsAddr, "--stage", "parser")
 	if code != 0 {
 		t.Fatalf("dlq list: exit %d: %s", code, errOut)
 	}
@@ -166,7 +167,7 @@ func TestPoisonPageDeadLettered(t *testing.T) {
 	// parley dlq replay puts it back on its subject: the parser tries it
 	// again, fails five more times and dead-letters it again.
 	rawBefore := app.StreamCount(t, js, bus.StreamRaw)
-	_, errOut, code = cliRun("dlq", "replay", "--nats-url", "nats://"+natsAddr, "--stage", "parser")
+	_, errOut, code = cliRun("dlq", "replay", "--data", data, "--nats-listen", natsAddr, "--stage", "parser")
 	if code != 0 || !strings.Contains(errOut, "replayed 1 dead letters") {
 		t.Fatalf("dlq replay: exit %d: %s", code, errOut)
 	}

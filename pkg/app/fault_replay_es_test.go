@@ -78,7 +78,7 @@ func TestReplayIndexElastic(t *testing.T) {
 	cliRun := func(args ...string) (string, int) {
 		var out, errOut bytes.Buffer
 		env := cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
-		code := cli.Main(ctx, append(args, "--nats-url", "nats://"+natsAddr, "--data", data, "--es-url", esURL, "--es-index", alias, "--log-level", "warn"), env)
+		code := cli.Main(ctx, append(args, "--nats-listen", natsAddr, "--data", data, "--es-url", esURL, "--es-index", alias, "--log-level", "warn"), env)
 		return errOut.String(), code
 	}
 	name := alias + "-v1-rebuilt"

@@ -83,7 +83,7 @@ func TestReplay(t *testing.T) {
 	cliRun := func(args ...string) (string, int) {
 		var out, errOut bytes.Buffer
 		env := cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
-		code := cli.Main(ctx, append(args, "--nats-url", "nats://"+natsAddr, "--data", data, "--log-level", "warn"), env)
+		code := cli.Main(ctx, append(args, "--nats-listen", natsAddr, "--data", data, "--log-level", "warn"), env)
 		return errOut.String(), code
 	}
 

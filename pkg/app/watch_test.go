@@ -17,13 +17,13 @@ import (
 
 // watch runs `parley watch args...` in-process until it exits or d passes,
 // and returns the alerts it printed.
-func watch(t *testing.T, d time.Duration, args ...string) []alert.Alert {
+func watch(t *testing.T, d time.Duration, natsArgs []string, args ...string) []alert.Alert {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var out, errOut app.LockedBuffer
 	env := cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
-	if code := cli.Main(ctx, append([]string{"watch"}, args...), env); code != 0 {
+	if code := cli.Main(ctx, append(append([]string{"watch"}, natsArgs...), args...), env); code != 0 {
 		t.Fatalf("parley watch %v: exit %d: %s", args, code, errOut.String())
 	}
 	return decodeAlerts(t, out.String())
@@ -49,8 +49,9 @@ func decodeAlerts(t *testing.T, s string) []alert.Alert {
 func TestWatchAsANewUser(t *testing.T) {
 	o := app.StartOrigin(t, origin.Generated{})
 	natsAddr := app.FreeAddr(t)
+	data := t.TempDir()
 	cfg := app.Config{
-		AllowPrivate: true, FetchTimeout: 5 * time.Second, NATSListen: natsAddr,
+		Data: data, AllowPrivate: true, FetchTimeout: 5 * time.Second, NATSListen: natsAddr,
 		Rules: []app.Rule{
 			{Name: "putin-zelensky-summit", Query: `(Putin AND Zelensky) AND (summit OR meeting)`},
 			{Name: "uae", Query: `country:AE`},
@@ -58,21 +59,23 @@ func TestWatchAsANewUser(t *testing.T) {
 		},
 	}
 	_, base := app.StartApp(t, cfg, o.FeedURLs())
-	natsURL := "nats://" + natsAddr
+	// The embedded NATS requires the key parley generated under --data:
+	// watch finds it there.
+	natsArgs := []string{"--data", data, "--nats-listen", natsAddr}
 	app.WaitFor(t, "all articles searchable", 90*time.Second, func() bool { return app.Search(t, base, "*").Total >= 13 })
 
-	got := watch(t, 30*time.Second, "--nats-url", natsURL, "--rule", "putin-zelensky-summit", "--all", "--count", "1")
+	got := watch(t, 30*time.Second, natsArgs, "--rule", "putin-zelensky-summit", "--all", "--count", "1")
 	if len(got) != 1 || got[0].Rule != "putin-zelensky-summit" || !strings.Contains(got[0].Article.Title, "Putin-Zelenskiy") {
 		t.Errorf("--rule putin-zelensky-summit: %+v", got)
 	}
-	got = watch(t, 30*time.Second, "--nats-url", natsURL, "--rule", "uae", "--all", "--count", "2")
+	got = watch(t, 30*time.Second, natsArgs, "--rule", "uae", "--all", "--count", "2")
 	if len(got) != 2 || got[0].Article.ID == got[1].Article.ID {
 		t.Errorf("--rule uae --count 2: %+v", got)
 	}
-	if got := watch(t, 3*time.Second, "--nats-url", natsURL, "--rule", "nothing", "--all"); len(got) != 0 {
+	if got := watch(t, 3*time.Second, natsArgs, "--rule", "nothing", "--all"); len(got) != 0 {
 		t.Errorf("a rule that matches nothing printed %+v", got)
 	}
-	got = watch(t, 30*time.Second, "--nats-url", natsURL, "--subject", "parley.entities.country.AE", "--all", "--count", "4")
+	got = watch(t, 30*time.Second, natsArgs, "--subject", "parley.entities.country.AE", "--all", "--count", "4")
 	if len(got) != 4 {
 		t.Errorf("--subject parley.entities.country.AE: %d alerts, want the 4 articles naming the UAE", len(got))
 	}
@@ -84,7 +87,7 @@ func TestWatchAsANewUser(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		env := cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
-		done <- cli.Main(ctx, []string{"watch", "--nats-url", natsURL, "--query", `"grain corridor" AND country:TR`, "--count", "1"}, env)
+		done <- cli.Main(ctx, append([]string{"watch", "--data", data, "--nats-listen", natsAddr}, "--query", `"grain corridor" AND country:TR`, "--count", "1"), env)
 	}()
 	time.Sleep(2 * time.Second) // the watch subscribes for new articles only
 	resp, err := http.Post(base+"/api/feeds", "application/json", strings.NewReader(`{"url":"`+o.URL+origin.FeedLate+`"}`))

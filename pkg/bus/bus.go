@@ -124,9 +124,27 @@ type Bus struct {
 	pages     jetstream.ObjectStore
 }
 
-// Connect dials cfg.URL, retrying with backoff for up to cfg.ConnectWait,
-// then sets up the streams and buckets.
+// Connect dials cfg.URL (see Dial), then sets up the streams and buckets.
 func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
+	nc, err := Dial(ctx, cfg, "parley", log)
+	if err != nil {
+		return nil, err
+	}
+	b, err := New(ctx, nc, cfg, log)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	b.ownsNC = true
+	return b, nil
+}
+
+// Dial connects to cfg.URL with cfg's credentials and TLS, retrying an
+// unreachable server with backoff for up to cfg.ConnectWait. It is the one
+// place a parley process or command builds a connection to a NATS server
+// (every role, parley watch, dlq and replay), so each of them accepts the
+// same credential and TLS settings.
+func Dial(ctx context.Context, cfg Config, name string, log *slog.Logger) (*nats.Conn, error) {
 	cfg.Defaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -134,49 +152,16 @@ func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
 	if cfg.URL == "" {
 		return nil, errors.New("nats url: empty (set --nats-url or run the embedded server)")
 	}
-	opts := []nats.Option{
-		nats.Name("parley"),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(time.Second),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				log.Warn("nats disconnected", "err", err)
-			}
-		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }),
-	}
-	switch {
-	case cfg.CredsFile != "":
-		opts = append(opts, nats.UserCredentials(cfg.CredsFile))
-	case cfg.NKeyFile != "":
-		o, err := nats.NkeyOptionFromSeed(cfg.NKeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("nats nkey %s: %w", cfg.NKeyFile, err)
-		}
-		opts = append(opts, o)
-	case cfg.User != "":
-		opts = append(opts, nats.UserInfo(cfg.User, cfg.Password))
-	case cfg.Token != "":
-		opts = append(opts, nats.Token(cfg.Token))
-	}
-	if cfg.CAFile != "" {
-		opts = append(opts, nats.RootCAs(cfg.CAFile))
-	}
-	if cfg.CertFile != "" {
-		opts = append(opts, nats.ClientCert(cfg.CertFile, cfg.KeyFile))
+	opts, err := cfg.options(name, log)
+	if err != nil {
+		return nil, err
 	}
 	deadline := time.Now().Add(cfg.ConnectWait)
 	wait := 250 * time.Millisecond
 	for {
 		nc, err := nats.Connect(cfg.URL, opts...)
 		if err == nil {
-			b, err := New(ctx, nc, cfg, log)
-			if err != nil {
-				nc.Close()
-				return nil, err
-			}
-			b.ownsNC = true
-			return b, nil
+			return nc, nil
 		}
 		// Refused credentials and an unverifiable server certificate do
 		// not get better by waiting: fail at once.
@@ -192,6 +177,42 @@ func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
 		}
 		wait = min(wait*2, 5*time.Second)
 	}
+}
+
+// options are the client options of cfg: name, reconnects, credentials and TLS.
+func (c *Config) options(name string, log *slog.Logger) ([]nats.Option, error) {
+	opts := []nats.Option{
+		nats.Name(name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }),
+	}
+	switch {
+	case c.CredsFile != "":
+		opts = append(opts, nats.UserCredentials(c.CredsFile))
+	case c.NKeyFile != "":
+		o, err := nats.NkeyOptionFromSeed(c.NKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("nats nkey %s: %w", c.NKeyFile, err)
+		}
+		opts = append(opts, o)
+	case c.User != "":
+		opts = append(opts, nats.UserInfo(c.User, c.Password))
+	case c.Token != "":
+		opts = append(opts, nats.Token(c.Token))
+	}
+	if c.CAFile != "" {
+		opts = append(opts, nats.RootCAs(c.CAFile))
+	}
+	if c.CertFile != "" {
+		opts = append(opts, nats.ClientCert(c.CertFile, c.KeyFile))
+	}
+	return opts, nil
 }
 
 // New sets up parley's streams and buckets over an existing connection. The

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
 )
 
 // EmbeddedConfig is the in-process nats-server of `parley run`.
@@ -21,11 +22,17 @@ type EmbeddedConfig struct {
 	Listen string
 	// MaxPayload of one message; pages above it go by object store reference.
 	MaxPayload int32
+	// UserSeedFile holds the nkey seed of the one user the server accepts
+	// (every client, in-process ones too, must sign in with it); it is
+	// created at first start, readable only by its owner. Empty: a key
+	// for this run only, which only in-process clients know.
+	UserSeedFile string
 }
 
 // Embedded is a running in-process nats-server.
 type Embedded struct {
 	srv *server.Server
+	key nkeys.KeyPair
 }
 
 // StartEmbedded starts a nats-server with JetStream and waits until it
@@ -57,6 +64,24 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 		}
 		opts.Host, opts.Port = host, p
 	}
+	var key nkeys.KeyPair
+	var err error
+	if cfg.UserSeedFile != "" {
+		key, err = userKey(cfg.UserSeedFile)
+	} else {
+		key, err = nkeys.CreateUser()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats: %w", err)
+	}
+	pub, err := key.PublicKey()
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats: %w", err)
+	}
+	// A client without the key is refused: without it, any local process
+	// could add feeds and rules past --api-token, forge articles and
+	// delete streams.
+	opts.Nkeys = []*server.NkeyUser{{Nkey: pub}}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("embedded nats: %w", err)
@@ -67,12 +92,16 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 		srv.Shutdown()
 		return nil, fmt.Errorf("embedded nats: not ready after 30s (is %s already in use? set --nats-listen to another address or empty)", cfg.Listen)
 	}
-	return &Embedded{srv: srv}, nil
+	return &Embedded{srv: srv, key: key}, nil
 }
 
 // Connect opens an in-process client connection.
 func (e *Embedded) Connect() (*nats.Conn, error) {
-	nc, err := nats.Connect("", nats.InProcessServer(e.srv), nats.Name("parley-embedded"))
+	pub, err := e.key.PublicKey()
+	if err != nil {
+		return nil, fmt.Errorf("connect to embedded nats: %w", err)
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(e.srv), nats.Name("parley-embedded"), nats.Nkey(pub, e.key.Sign))
 	if err != nil {
 		return nil, fmt.Errorf("connect to embedded nats: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"time"
 
@@ -15,15 +16,20 @@ import (
 
 func dlqCmd(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("dlq", env, " list|replay")
-	var nf natsFlags
-	nf.bind(fs, env)
 	stage := fs.String("stage", "", "only this stage's dead letters (fetcher, parser, indexer, alerter)")
 	var verb string
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		verb, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		return err
+	cfg, rest, err := loadConfig(fs, args, env.Getenv)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", err, errUsage)
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected arguments %q: %w", rest, errUsage)
 	}
 	if verb == "" {
 		verb = "list"
@@ -31,7 +37,7 @@ func dlqCmd(ctx context.Context, args []string, env Env) error {
 	if verb != "list" && verb != "replay" {
 		return fmt.Errorf("unknown dlq command %q (list, replay): %w", verb, errUsage)
 	}
-	nc, js, err := nf.connect()
+	nc, js, err := dialNATS(ctx, cfg, env)
 	if err != nil {
 		return err
 	}

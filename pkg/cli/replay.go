@@ -55,17 +55,12 @@ func replayCmd(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("unknown replay command %q (parse, index): %w", verb, errUsage)
 	}
 	log := newLogger(cfg, env.Stderr)
-	url := cfg.NATSURL
-	if url == "" {
-		url = "nats://" + cfg.NATSListen
+	bcfg, err := cfg.NATS()
+	if err != nil {
+		return err
 	}
-	b, err := bus.Connect(ctx, bus.Config{
-		URL: url, CredsFile: cfg.NATSCreds, NKeyFile: cfg.NATSNKey,
-		User: cfg.NATSUser, Password: cfg.NATSPass, Token: cfg.NATSToken,
-		CAFile: cfg.NATSCA, CertFile: cfg.NATSCert, KeyFile: cfg.NATSKey,
-		RawMaxAge: cfg.RawRetention, ArticlesMaxAge: cfg.ArticlesRetention,
-		ConnectWait: 5 * time.Second,
-	}, log)
+	bcfg.ConnectWait = 5 * time.Second
+	b, err := bus.Connect(ctx, bcfg, log)
 	if err != nil {
 		return err
 	}

@@ -12,37 +12,25 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parley-news/parley/pkg/alert"
+	"github.com/parley-news/parley/pkg/app"
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/enrich"
 	"github.com/parley-news/parley/pkg/query"
 )
 
-type natsFlags struct {
-	url, creds, user, password, token string
-}
-
-func (n *natsFlags) bind(fs *flag.FlagSet, env Env) {
-	fs.StringVar(&n.url, "nats-url", envOr(env, "PARLEY_NATS_URL", "nats://127.0.0.1:4222"), "NATS server (env PARLEY_NATS_URL); parley run listens on --nats-listen")
-	fs.StringVar(&n.creds, "nats-creds", env.Getenv("PARLEY_NATS_CREDS"), "NATS credentials file (env PARLEY_NATS_CREDS)")
-	fs.StringVar(&n.user, "nats-user", env.Getenv("PARLEY_NATS_USER"), "NATS user (env PARLEY_NATS_USER)")
-	fs.StringVar(&n.password, "nats-password", env.Getenv("PARLEY_NATS_PASSWORD"), "NATS password (env PARLEY_NATS_PASSWORD)")
-	fs.StringVar(&n.token, "nats-token", env.Getenv("PARLEY_NATS_TOKEN"), "NATS token (env PARLEY_NATS_TOKEN)")
-}
-
-func (n *natsFlags) connect() (*nats.Conn, jetstream.JetStream, error) {
-	opts := []nats.Option{nats.Name("parley-cli"), nats.Timeout(10 * time.Second)}
-	switch {
-	case n.creds != "":
-		opts = append(opts, nats.UserCredentials(n.creds))
-	case n.user != "":
-		opts = append(opts, nats.UserInfo(n.user, n.password))
-	case n.token != "":
-		opts = append(opts, nats.Token(n.token))
-	}
-	nc, err := nats.Connect(n.url, opts...)
+// dialNATS connects a command to the NATS that cfg names (app.Config.NATS):
+// by default the embedded server of the parley run on the same --data,
+// with the credentials parley generated there.
+func dialNATS(ctx context.Context, cfg app.Config, env Env) (*nats.Conn, jetstream.JetStream, error) {
+	bcfg, err := cfg.NATS()
 	if err != nil {
-		return nil, nil, fmt.Errorf("connect to nats %s: %w (is parley run listening there? see --nats-listen)", n.url, err)
+		return nil, nil, err
+	}
+	bcfg.ConnectWait = 5 * time.Second
+	nc, err := bus.Dial(ctx, bcfg, "parley-cli", newLogger(cfg, env.Stderr))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (is parley run listening there? see --nats-listen and --data)", err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
@@ -54,15 +42,20 @@ func (n *natsFlags) connect() (*nats.Conn, jetstream.JetStream, error) {
 
 func watchCmd(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("watch", env, "")
-	var nf natsFlags
-	nf.bind(fs, env)
 	q := fs.String("query", "", "an ad hoc rule in the query language, alive as long as this command")
 	rule := fs.String("rule", "", "a saved rule's name: its alerts on parley.alerts.<rule>")
 	subject := fs.String("subject", "", "any alert subject, with NATS wildcards (e.g. 'parley.entities.country.AE', 'parley.alerts.>')")
 	all := fs.Bool("all", false, "replay the alerts kept in the stream first")
 	count := fs.Int("count", 0, "exit after this many alerts (0: run until interrupted)")
-	if err := fs.Parse(args); err != nil {
-		return err
+	cfg, rest, err := loadConfig(fs, args, env.Getenv)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", err, errUsage)
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("unexpected arguments %q: %w", rest, errUsage)
 	}
 	n := 0
 	for _, s := range []string{*q, *rule, *subject} {
@@ -92,7 +85,7 @@ func watchCmd(ctx context.Context, args []string, env Env) error {
 		matcher = alert.NewRule("adhoc", *q, query.Expand(node, gaz))
 		stream, filter = bus.StreamIndexed, bus.SubjectIndexed+".>"
 	}
-	nc, js, err := nf.connect()
+	nc, js, err := dialNATS(ctx, cfg, env)
 	if err != nil {
 		return err
 	}
