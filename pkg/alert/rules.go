@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/parley-news/parley/pkg/query"
 )
@@ -43,6 +44,43 @@ type entry struct {
 	source   string
 	revision uint64 // KV revision of the stored rule
 	err      string
+	terms    int // query.Terms of the compiled rule
+}
+
+// The most rules the set holds, and the most terms (query.Terms) of all
+// of them together. Every article is matched against the rules, so their
+// number and size are the alerter's cost per article, and anyone who can
+// store a rule could otherwise raise it without bound: a stored rule past
+// either limit is refused (README, Security). Rules of the config file
+// count towards both but are never refused.
+const (
+	MaxRules     = 10_000
+	MaxRuleTerms = 100_000
+)
+
+// errRuleLimit is a stored rule that would take the set past MaxRules or
+// MaxRuleTerms.
+var errRuleLimit = errors.New("over the rule limit")
+
+// checkLimitLocked says whether the set can take rule key costing terms in
+// place of what it holds under key now; the caller holds mu.
+func (s *ruleSet) checkLimitLocked(key string, terms int) error {
+	rules, total := 0, terms
+	for k, e := range s.entries {
+		if k == key || e.rule == nil {
+			continue // replaced, or not matched
+		}
+		rules++
+		total += e.terms
+	}
+	p := message.NewPrinter(language.English)
+	switch {
+	case rules+1 > MaxRules:
+		return fmt.Errorf("%w: %s", errRuleLimit, p.Sprintf("there are %d rules; the limit is %d (remove one first)", rules, MaxRules))
+	case total > MaxRuleTerms:
+		return fmt.Errorf("%w: %s", errRuleLimit, p.Sprintf("the rules would have %d terms in all; the limit is %d (remove or shorten rules first)", total, MaxRuleTerms))
+	}
+	return nil
 }
 
 // ruleSet is the config rules plus the stored ones, and the Index over
@@ -71,7 +109,7 @@ func newRuleSet(config []RuleConfig, kv jetstream.KeyValue, resolver query.Resol
 		if _, dup := s.entries[k]; dup {
 			return nil, fmt.Errorf("rules[%d]: rule %s: %w: defined twice", i, rc.Name, ErrBadRule)
 		}
-		s.entries[k] = &entry{rule: r, source: SourceConfig, stored: StoredRule{Name: rc.Name, Query: rc.Query, Webhook: rc.Webhook, Version: 1}}
+		s.entries[k] = &entry{rule: r, terms: query.Terms(r.expanded), source: SourceConfig, stored: StoredRule{Name: rc.Name, Query: rc.Query, Webhook: rc.Webhook, Version: 1}}
 	}
 	s.rebuild()
 	return s, nil
@@ -135,10 +173,15 @@ func (s *ruleSet) applyLocked(key string, rev uint64, op jetstream.KeyValueOp, v
 		e.err = fmt.Sprintf("stored under key %q but named %q", key, e.stored.Name)
 	} else {
 		r, err := RuleConfig{Name: e.stored.Name, Query: e.stored.Query, Webhook: e.stored.Webhook}.Compile(s.resolver)
-		if err != nil {
-			e.err = err.Error()
+		if err == nil {
+			e.terms = query.Terms(r.expanded)
+			err = s.checkLimitLocked(key, e.terms)
 		}
-		e.rule = r
+		if err != nil {
+			e.err, e.terms = err.Error(), 0
+		} else {
+			e.rule = r
+		}
 	}
 	if e.err != "" {
 		s.log.Error("stored rule not usable", "rule", key, "err", e.err)
@@ -195,11 +238,19 @@ func (s *ruleSet) watch(ctx context.Context, ready chan<- struct{}) error {
 // put stores rc as a new version and applies it at once.
 func (s *ruleSet) put(ctx context.Context, rc RuleConfig) (StoredRule, bool, error) {
 	key := strings.ToLower(rc.Name)
+	r, err := rc.Compile(s.resolver)
+	if err != nil {
+		return StoredRule{}, false, err
+	}
 	s.mu.Lock()
 	cfg := s.entries[key] != nil && s.entries[key].source == SourceConfig
+	limitErr := s.checkLimitLocked(key, query.Terms(r.expanded))
 	s.mu.Unlock()
 	if cfg {
 		return StoredRule{}, false, fmt.Errorf("rule %s: %w", rc.Name, errConfigRule)
+	}
+	if limitErr != nil {
+		return StoredRule{}, false, fmt.Errorf("rule %s: %w", rc.Name, limitErr)
 	}
 	for attempt := 0; ; attempt++ {
 		sr := StoredRule{Name: rc.Name, Query: rc.Query, Webhook: rc.Webhook, Version: 1, UpdatedAt: time.Now().UTC().Truncate(time.Millisecond)}
@@ -321,9 +372,15 @@ func (a *Alerter) HandleList(w http.ResponseWriter, _ *http.Request) {
 // at once. A query that does not parse is a 400 with the parse error.
 func (a *Alerter) HandleAdd(w http.ResponseWriter, r *http.Request) {
 	var rc RuleConfig
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	// The server caps every request body (api.MaxBodyBytes).
+	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&rc); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: over the %d-byte limit", mbe.Limit))
+			return
+		}
 		writeError(w, http.StatusBadRequest, `body: want {"name": "...", "query": "...", "webhook": "https://..." (optional)}: `+err.Error())
 		return
 	}
@@ -334,8 +391,12 @@ func (a *Alerter) HandleAdd(w http.ResponseWriter, r *http.Request) {
 	}
 	sr, created, err := a.rules.put(r.Context(), rc)
 	if err != nil {
-		if errors.Is(err, errConfigRule) {
+		switch {
+		case errors.Is(err, errConfigRule):
 			writeError(w, http.StatusConflict, err.Error())
+			return
+		case errors.Is(err, errRuleLimit):
+			writeError(w, http.StatusUnprocessableEntity, err.Error())
 			return
 		}
 		writeError(w, http.StatusBadGateway, err.Error())

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -220,11 +219,33 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// MaxBodyBytes is the largest request body any endpoint reads (a feed or a
+// rule is well under 1 KiB). A declared larger body is refused with 413
+// before the handler runs; a larger chunked body fails its decoding with
+// *http.MaxBytesError, which handlers answer with 413 too (BodyError).
+const MaxBodyBytes = 64 << 10
+
+// BodyError is the status and message for an error decoding a request body
+// of the JSON form want: 413 naming the limit when the body was too large,
+// else 400.
+func BodyError(err error, want string) (int, string) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge, fmt.Sprintf("body: over the %d-byte limit", mbe.Limit)
+	}
+	return http.StatusBadRequest, "body: want " + want + ": " + err.Error()
+}
+
 func (s *Server) route(pattern, name string, h http.HandlerFunc) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
-		h(sw, r)
+		if r.ContentLength > MaxBodyBytes {
+			writeError(sw, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: %d bytes, over the %d-byte limit", r.ContentLength, MaxBodyBytes))
+		} else {
+			r.Body = http.MaxBytesReader(sw, r.Body, MaxBodyBytes)
+			h(sw, r)
+		}
 		s.requests.WithLabelValues(name, strconv.Itoa(sw.code)).Inc()
 		s.duration.WithLabelValues(name).Observe(time.Since(start).Seconds())
 	})
@@ -276,7 +297,11 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	node, err := query.Parse(q.Get("q"))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "query: "+err.Error())
+		msg := "query: " + err.Error()
+		if le := (*query.LimitError)(nil); errors.As(err, &le) {
+			msg = err.Error() // it names the query and the limit
+		}
+		writeError(w, http.StatusBadRequest, msg)
 		return
 	}
 	size, err := intParam(q.Get("size"), 10, 0, 100)
@@ -363,8 +388,9 @@ func (s *Server) addFeed(w http.ResponseWriter, r *http.Request) {
 		URL   string `json:"url"`
 		Title string `json:"title"`
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 64<<10)).Decode(&body); err != nil {
-		writeError(w, http.StatusBadRequest, `body: want {"url": "https://..."}: `+err.Error())
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		code, msg := BodyError(err, `{"url": "https://..."}`)
+		writeError(w, code, msg)
 		return
 	}
 	u, err := article.CanonicalURL(body.URL)

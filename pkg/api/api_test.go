@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -179,5 +181,52 @@ func TestHealthz(t *testing.T) {
 	ok, _ := newServer(t, "", Check{Name: "nats", Func: func(context.Context) error { return nil }})
 	if code, _ := do(t, "GET", ok.URL+"/healthz", "", ""); code != 200 {
 		t.Errorf("healthy: %d", code)
+	}
+}
+
+// TestRequestLimits: a stranger's query or body is refused with a status
+// and a message naming the limit, before it costs the index anything.
+func TestRequestLimits(t *testing.T) {
+	ts, ix := newServer(t, "")
+	words := func(n int) string { return strings.TrimSpace(strings.Repeat("w ", n)) }
+	for _, tt := range []struct {
+		q    string
+		code int
+		want string
+	}{
+		{words(256), 200, ""},
+		{words(3001), 400, "query has 3,001 terms; the limit is 256"},
+		{strings.Repeat("Zelensky ", 100_000), 400, "query is 900,000 bytes long; the limit is 4,096"},
+	} {
+		ix.lastReq = index.Request{}
+		code, body := do(t, "GET", ts.URL+"/api/search?q="+url.QueryEscape(tt.q), "", "")
+		if e, _ := body["error"].(string); code != tt.code || e != tt.want {
+			t.Errorf("search of %d bytes: %d %q, want %d %q", len(tt.q), code, e, tt.code, tt.want)
+		}
+		if tt.code != 200 && ix.lastReq.Query != nil {
+			t.Errorf("search of %d bytes reached the index", len(tt.q))
+		}
+	}
+
+	big := `{"url":"https://news.un.org/rss.xml","title":"` + strings.Repeat("x", MaxBodyBytes) + `"}`
+	// Declared length: refused before the handler reads anything.
+	if code, body := do(t, "POST", ts.URL+"/api/feeds", big, ""); code != 413 || !strings.Contains(body["error"].(string), "over the 65536-byte limit") {
+		t.Errorf("POST of %d bytes: %d %v, want 413", len(big), code, body)
+	}
+	// Chunked (no length): refused when the reader passes the limit.
+	req, _ := http.NewRequest("POST", ts.URL+"/api/feeds", io.MultiReader(strings.NewReader(big)))
+	req.ContentLength = -1
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	if resp.StatusCode != 413 || !strings.Contains(out["error"].(string), "over the 65536-byte limit") {
+		t.Errorf("chunked POST of %d bytes: %d %v, want 413", len(big), resp.StatusCode, out)
+	}
+	if code, body := do(t, "GET", ts.URL+"/api/feeds", "", ""); code != 200 || len(body["feeds"].([]any)) != 0 {
+		t.Errorf("a refused body added a feed: %v", body)
 	}
 }

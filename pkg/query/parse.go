@@ -69,14 +69,22 @@ type item struct {
 //
 // Keywords are upper case: "and", "or" and "not" are ordinary words. A word
 // with nothing searchable in it (a lone dash, punctuation) is ignored. "*",
-// an empty or a blank query returns All. Errors are *SyntaxError.
+// an empty or a blank query returns All. A query over MaxBytes or MaxTerms
+// is a *LimitError; other errors are *SyntaxError.
 func Parse(s string) (Node, error) {
+	tooLong := &LimitError{What: "bytes", Got: len(s), Limit: MaxBytes}
+	if len(s) > lexLimit {
+		return nil, tooLong
+	}
 	items, err := lex(s)
 	if err != nil {
 		return nil, err
 	}
 	p := &parser{items: items}
 	if p.peek().kind == itemEOF {
+		if len(s) > MaxBytes {
+			return nil, tooLong
+		}
 		return All{}, nil
 	}
 	n, err := p.parseOr()
@@ -88,6 +96,14 @@ func Parse(s string) (Node, error) {
 			return nil, errorf(it.pos, "unbalanced parenthesis")
 		}
 		return nil, errorf(it.pos, "unexpected %s", describe(it))
+	}
+	// Too many terms is the likelier mistake to name; a long query with
+	// few terms is refused by its length.
+	if t := Terms(n); t > MaxTerms {
+		return nil, &LimitError{What: "terms", Got: t, Limit: MaxTerms}
+	}
+	if len(s) > MaxBytes {
+		return nil, tooLong
 	}
 	return n, nil
 }

@@ -209,3 +209,42 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseLimits(t *testing.T) {
+	words := func(n int, w string) string { return strings.TrimSpace(strings.Repeat(w+" ", n)) }
+	tests := []struct {
+		name, q string
+		want    string // the error; "" for none
+	}{
+		{"256 words", words(256, "a"), ""},
+		{"257 words", words(257, "a"), "query has 257 terms; the limit is 256"},
+		{"3,001 words", words(3001, "a"), "query has 3,001 terms; the limit is 256"},
+		{"3,000 negated words", words(3000, "-w"), "query has 3,000 terms; the limit is 256"},
+		{"words of a phrase count", `"` + words(300, "x") + `"`, "query has 300 terms; the limit is 256"},
+		{"keyword values count", words(257, "language:en"), "query has 257 terms; the limit is 256"},
+		{"date ranges count", words(257, "published_at:2026-01-01"), "query has 257 terms; the limit is 256"},
+		{"operators do not count", words(200, "(a OR NOT b)"), "query has 400 terms; the limit is 256"},
+		{"4,096 bytes", strings.Repeat("x", 4096), ""},
+		{"4,097 bytes", strings.Repeat("x", 4097), "query is 4,097 bytes long; the limit is 4,096"},
+		{"900 KB", strings.Repeat("Zelensky ", 100_000), "query is 900,000 bytes long; the limit is 4,096"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(tt.q)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Parse: %v", err)
+			case tt.want == "":
+			case err == nil:
+				t.Fatalf("Parse accepted it, want %q", tt.want)
+			case err.Error() != tt.want:
+				t.Fatalf("err = %q, want %q", err, tt.want)
+			default:
+				var le *LimitError
+				if !errors.As(err, &le) {
+					t.Fatalf("err %T is not a *LimitError", err)
+				}
+			}
+		})
+	}
+}

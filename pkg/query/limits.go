@@ -1,0 +1,67 @@
+package query
+
+import (
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// The largest query Parse accepts. Every search and every alert rule is a
+// query a stranger may send, and a backend's cost (memory in Bleve and
+// Elasticsearch, matching time in the alerter) grows with its size, so the
+// limits hold wherever a query enters parley (README, Security).
+const (
+	// MaxBytes is the longest query string, in bytes.
+	MaxBytes = 4096
+	// MaxTerms is the most terms a query may have: each word counts, each
+	// word of a phrase counts, each keyword value and date range counts
+	// one.
+	MaxTerms = 256
+
+	// lexLimit is the longest query Parse reads at all, to count its
+	// terms for the error message: lexing is linear and this bounds it.
+	lexLimit = 64 << 10
+)
+
+// LimitError is a query over MaxBytes or MaxTerms.
+type LimitError struct {
+	What       string // "bytes" or "terms"
+	Got, Limit int
+}
+
+func (e *LimitError) Error() string {
+	p := message.NewPrinter(language.English)
+	if e.What == "bytes" {
+		return p.Sprintf("query is %d bytes long; the limit is %d", e.Got, e.Limit)
+	}
+	return p.Sprintf("query has %d terms; the limit is %d", e.Got, e.Limit)
+}
+
+// Terms is how many terms n has, counted as MaxTerms counts them: each
+// word of a word or phrase, each keyword value, each date range. It is the
+// cost of matching n, for limits on many queries together (alert rules).
+func Terms(n Node) int {
+	switch n := n.(type) {
+	case Term:
+		if keywordField(n.Field) {
+			return 1
+		}
+		return max(1, len(terms(n.Value)))
+	case Range:
+		return 1
+	case Not:
+		return Terms(n.Child)
+	case And:
+		return sumTerms(n.Children)
+	case Or:
+		return sumTerms(n.Children)
+	}
+	return 0
+}
+
+func sumTerms(ns []Node) int {
+	t := 0
+	for _, c := range ns {
+		t += Terms(c)
+	}
+	return t
+}
