@@ -1,8 +1,13 @@
 package alert
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -62,6 +67,73 @@ func TestRuleSetApply(t *testing.T) {
 			}
 			if got != tt.want {
 				t.Errorf("rule a = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRuleLimits: a rule's query is limited like a search (query.MaxTerms),
+// and the set by MaxRules and MaxRuleTerms, so whoever may store rules
+// cannot make matching every article arbitrarily slow. Rules arriving from
+// the bucket past a limit are listed with the reason and not matched.
+func TestRuleLimits(t *testing.T) {
+	negated := func(n int) string { return strings.TrimSpace(strings.Repeat("-word ", n)) }
+	ctx := context.Background()
+
+	// One rule of 3,000 negated terms: refused by the API with the limit.
+	al := &Alerter{rules: &ruleSet{entries: map[string]*entry{}, tombs: map[string]uint64{}, log: slog.New(slog.DiscardHandler)}, log: slog.New(slog.DiscardHandler)}
+	rec := httptest.NewRecorder()
+	al.HandleAdd(rec, httptest.NewRequest("POST", "/api/rules", strings.NewReader(`{"name":"x","query":"`+negated(3000)+`"}`)))
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "query has 3,000 terms; the limit is 256") {
+		t.Errorf("rule of 3,000 terms: %d %s, want 400 naming the limit", rec.Code, rec.Body.String())
+	}
+
+	fill := func(n int, q string) *ruleSet {
+		s, err := newRuleSet(nil, nil, nil, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			data, _ := json.Marshal(StoredRule{Name: fmt.Sprintf("r%d", i), Query: q, Version: 1})
+			s.apply(fmt.Sprintf("r%d", i), uint64(i+1), jetstream.KeyValuePut, data)
+		}
+		return s
+	}
+	tests := []struct {
+		name  string
+		set   *ruleSet
+		query string
+		want  string
+	}{
+		{"rule count", fill(MaxRules, "talks"), "talks", "there are 10,000 rules; the limit is 10,000"},
+		{"terms in all", fill(MaxRuleTerms/256, negated(256)), negated(256), "the rules would have 100,096 terms in all; the limit is 100,000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Through the API (the limit holds before the bucket is written).
+			_, _, err := tt.set.put(ctx, RuleConfig{Name: "one-more", Query: tt.query})
+			if !errors.Is(err, errRuleLimit) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("put: %v, want %q", err, tt.want)
+			}
+			// Through the bucket, written by another client.
+			data, _ := json.Marshal(StoredRule{Name: "one-more", Query: tt.query, Version: 1})
+			tt.set.apply("one-more", 1<<40, jetstream.KeyValuePut, data)
+			tt.set.mu.Lock()
+			tt.set.rebuild()
+			tt.set.mu.Unlock()
+			for _, ri := range tt.set.list(&webhooks{}) {
+				if ri.Name == "one-more" && !strings.Contains(ri.Error, tt.want) {
+					t.Errorf("listed as %+v, want the limit as its error", ri)
+				}
+			}
+			for _, r := range tt.set.current().Rules() {
+				if r.Name == "one-more" {
+					t.Errorf("a rule past the limit is matched")
+				}
+			}
+			// Replacing a rule with one of the same size stays within.
+			if err := tt.set.checkLimitLocked("r0", tt.set.entries["r0"].terms); err != nil {
+				t.Errorf("replacing a rule: %v", err)
 			}
 		})
 	}

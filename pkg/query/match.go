@@ -1,6 +1,7 @@
 package query
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -10,12 +11,28 @@ import (
 // Document is one article analysed the way the index backends index it, for
 // Match. Build it with NewDocument.
 type Document struct {
-	title, summary, body, source, people [][]string // tokens of each value
+	title, summary, body, source, people []*value
 	language                             string
 	countries, topics, entities          []string
 	storyID                              string
 	publishedAt                          *time.Time
+
+	// scanned counts the tokens compared by plain scans; past budget, each
+	// value scanned again gets a positions index instead, so a rule of
+	// many terms (or many rules) costs lookups, not passes over the text.
+	scanned, budget int
 }
+
+// value is the tokens of one value of a text field, and once built, where
+// each token occurs.
+type value struct {
+	toks []string
+	pos  map[string][]int32
+}
+
+// scanBudget is how many tokens Match compares by plain scans, beyond
+// four passes over the document, before it indexes positions.
+const scanBudget = 4096
 
 // NewDocument analyses a for Match. It flattens the article exactly as
 // index.NewDocument does (pkg/index imports this package, so it cannot be
@@ -47,15 +64,22 @@ func NewDocument(a *article.Article) *Document {
 		}
 	}
 	for _, p := range a.Entities.People {
-		d.people = append(d.people, terms(p.Name))
+		d.people = append(d.people, &value{toks: terms(p.Name)})
 	}
+	n := 0
+	for _, f := range [][]*value{d.title, d.summary, d.body, d.source, d.people} {
+		for _, v := range f {
+			n += len(v.toks)
+		}
+	}
+	d.budget = 4*n + scanBudget
 	return d
 }
 
-func analyseAll(s ...string) [][]string {
-	out := make([][]string, 0, len(s))
+func analyseAll(s ...string) []*value {
+	out := make([]*value, 0, len(s))
 	for _, v := range s {
-		out = append(out, terms(v))
+		out = append(out, &value{toks: terms(v)})
 	}
 	return out
 }
@@ -132,16 +156,16 @@ func matchRange(r Range, d *Document) bool {
 }
 
 func matchTerm(t Term, d *Document) bool {
-	var text [][][]string
+	var text [][]*value
 	switch t.Field {
 	case FieldText:
-		text = [][][]string{d.title, d.summary, d.body}
+		text = [][]*value{d.title, d.summary, d.body}
 	case FieldTitle:
-		text = [][][]string{d.title}
+		text = [][]*value{d.title}
 	case FieldSource:
-		text = [][][]string{d.source}
+		text = [][]*value{d.source}
 	case FieldPerson:
-		text = [][][]string{d.people}
+		text = [][]*value{d.people}
 	case FieldLanguage:
 		return keywordIn(t, d.language)
 	case FieldCountry:
@@ -160,10 +184,43 @@ func matchTerm(t Term, d *Document) bool {
 		return false
 	}
 	for _, field := range text {
-		for _, value := range field {
-			if containsRun(value, want) {
+		for _, v := range field {
+			if d.contains(v, want) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// contains reports whether want occurs as consecutive tokens of v: by a
+// plain scan while the document's scan budget lasts, then by v's
+// positions index, where it tries only the places of want's rarest token.
+func (d *Document) contains(v *value, want []string) bool {
+	if v.pos == nil && d.scanned+len(v.toks) <= d.budget {
+		d.scanned += len(v.toks)
+		return containsRun(v.toks, want)
+	}
+	if v.pos == nil {
+		v.pos = make(map[string][]int32)
+		for i, t := range v.toks {
+			v.pos[t] = append(v.pos[t], int32(i))
+		}
+	}
+	rare := -1
+	for k, w := range want {
+		ps, ok := v.pos[w]
+		if !ok {
+			return false
+		}
+		if rare < 0 || len(ps) < len(v.pos[want[rare]]) {
+			rare = k
+		}
+	}
+	for _, p := range v.pos[want[rare]] {
+		start := int(p) - rare
+		if start >= 0 && start+len(want) <= len(v.toks) && slices.Equal(v.toks[start:start+len(want)], want) {
+			return true
 		}
 	}
 	return false
