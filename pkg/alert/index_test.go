@@ -4,7 +4,9 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"testing"
+	"time"
 
+	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/query"
 )
 
@@ -200,6 +202,33 @@ func TestRuleConfigCompile(t *testing.T) {
 		_, err := tt.rc.Compile(nil)
 		if (err != nil) != tt.bad {
 			t.Errorf("Compile(%+v) = %v, want bad=%v", tt.rc, err, tt.bad)
+		}
+	}
+}
+
+// TestRelativeDatesInRules: a rule's now is the moment it is matched, not
+// the moment it was saved.
+func TestRelativeDatesInRules(t *testing.T) {
+	r, err := RuleConfig{Name: "fresh-summits", Query: "summit AND published_at:[now-24h TO now]"}.Compile(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := NewIndex([]*Rule{r})
+	now := time.Now().UTC()
+	tests := []struct {
+		ago  time.Duration
+		want int
+	}{
+		{time.Hour, 1},
+		{23 * time.Hour, 1},
+		{25 * time.Hour, 0},
+		{-time.Hour, 0}, // dated in the future
+	}
+	for _, tt := range tests {
+		p := now.Add(-tt.ago)
+		a := &article.Article{ID: "x", Title: "Summit in Geneva", PublishedAt: &p}
+		if got := len(ix.Match(a)); got != tt.want {
+			t.Errorf("article %s old: %d rules matched, want %d", tt.ago, got, tt.want)
 		}
 	}
 }

@@ -314,12 +314,28 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "from: "+err.Error())
 		return
 	}
+	sort := q.Get("sort")
+	if sort != "" && sort != index.SortRelevance && sort != index.SortDate {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("sort: %q: want relevance or date", sort))
+		return
+	}
+	hist := q.Get("histogram")
+	if hist != "" && !index.ValidInterval(hist) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("histogram: %q: want hour, day, week or month", hist))
+		return
+	}
 	req := index.Request{
 		Query: node, Size: size, From: from,
 		Facets:          []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic},
 		CollapseStories: q.Get("collapse") == "story" || q.Get("collapse") == "true",
+		Sort:            sort,
+		Histogram:       hist,
 	}
 	res, err := s.search.Search(r.Context(), req)
+	if errors.Is(err, index.ErrTooManyBuckets) {
+		writeError(w, http.StatusBadRequest, "search: "+err.Error())
+		return
+	}
 	if err != nil {
 		s.log.Error("search", "q", q.Get("q"), "err", err)
 		writeError(w, http.StatusBadGateway, "search: "+err.Error())
@@ -330,6 +346,14 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	if res.Facets == nil {
 		res.Facets = map[string][]index.FacetCount{}
+	}
+	if hist != "" && len(res.Histogram) == 0 {
+		// Asked for, so present even when nothing matched.
+		writeJSON(w, http.StatusOK, struct {
+			*index.Result
+			Histogram []index.Bucket `json:"histogram"`
+		}{res, []index.Bucket{}})
+		return
 	}
 	writeJSON(w, http.StatusOK, res)
 }

@@ -86,6 +86,9 @@ func TestSearchAndArticles(t *testing.T) {
 		{"/api/search?size=1000", 400, "size"},
 		{"/api/search?from=-1", 400, "from"},
 		{"/api/search?q=explode", 502, "index unreachable"},
+		{"/api/search?q=Putin&sort=oldest", 400, "sort"},
+		{"/api/search?q=Putin&histogram=minute", 400, "histogram"},
+		{"/api/search?q=published_at:[now-7x+TO+now]", 400, "relative date"},
 		{"/api/articles/a1", 200, ""},
 		{"/api/articles/zzz", 404, "zzz"},
 	}
@@ -104,6 +107,16 @@ func TestSearchAndArticles(t *testing.T) {
 	do(t, "GET", ts.URL+"/api/search?q=*&collapse=story&size=5&from=10", "", "")
 	if _, ok := ix.lastReq.Query.(query.All); !ok || !ix.lastReq.CollapseStories || ix.lastReq.Size != 5 || ix.lastReq.From != 10 {
 		t.Errorf("request passed to the index: %+v", ix.lastReq)
+	}
+	_, body := do(t, "GET", ts.URL+"/api/search?q=Putin&sort=date&histogram=week", "", "")
+	if ix.lastReq.Sort != index.SortDate || ix.lastReq.Histogram != index.HistogramWeek {
+		t.Errorf("sort and histogram passed to the index: %+v", ix.lastReq)
+	}
+	if h, ok := body["histogram"].([]any); !ok || len(h) != 0 {
+		t.Errorf("an asked-for histogram with no buckets must be [], got %#v", body["histogram"])
+	}
+	if _, body := do(t, "GET", ts.URL+"/api/search?q=Putin", "", ""); body["histogram"] != nil {
+		t.Errorf("histogram present although not asked for: %v", body["histogram"])
 	}
 }
 

@@ -23,7 +23,22 @@ type Request struct {
 	Facets []string
 	// CollapseStories returns one hit per story_id.
 	CollapseStories bool
+	// Sort orders the hits: SortRelevance (the default: by relevance,
+	// then newest first; a query matching everything comes newest first)
+	// or SortDate (newest published_at first, articles without a date
+	// last, ties by id).
+	Sort string
+	// Histogram, when set (HistogramHour, HistogramDay, HistogramWeek or
+	// HistogramMonth), counts all matching articles by when they were
+	// published (Result.Histogram).
+	Histogram string
 }
+
+// Sort orders of Request.Sort.
+const (
+	SortRelevance = "relevance"
+	SortDate      = "date"
+)
 
 // Facet names.
 const (
@@ -39,6 +54,8 @@ type Result struct {
 	Total  int                     `json:"total"`
 	Hits   []Hit                   `json:"hits"`
 	Facets map[string][]FacetCount `json:"facets"`
+	// Histogram is set when the request asked for one (see Buckets).
+	Histogram []Bucket `json:"histogram,omitempty"`
 }
 
 // Hit is one search result (DESIGN A2).

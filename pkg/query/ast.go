@@ -51,10 +51,12 @@ type Or struct{ Children []Node }
 type Not struct{ Child Node }
 
 // Range matches a date field between From and To, both inclusive; a zero
-// bound is open.
+// bound is open. FromNow or ToNow, when set, replace From or To with a
+// moment relative to when the query runs (now-7d): Bounds resolves them.
 type Range struct {
-	Field    Field
-	From, To time.Time
+	Field          Field
+	From, To       time.Time
+	FromNow, ToNow *Relative
 }
 
 // All matches every document (`*` or an empty query).

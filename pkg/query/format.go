@@ -34,9 +34,9 @@ func format(b *strings.Builder, n Node) {
 		}
 		b.WriteString(string(f))
 		b.WriteString(":[")
-		b.WriteString(formatDate(n.From, false))
+		b.WriteString(formatBound(n.From, n.FromNow, false))
 		b.WriteString(" TO ")
-		b.WriteString(formatDate(n.To, true))
+		b.WriteString(formatBound(n.To, n.ToNow, true))
 		b.WriteString("]")
 	case Not:
 		b.WriteString("NOT ")
@@ -155,6 +155,13 @@ func quote(b *strings.Builder, v string) {
 		b.WriteRune(r)
 	}
 	b.WriteByte('"')
+}
+
+func formatBound(t time.Time, rel *Relative, end bool) string {
+	if rel != nil {
+		return rel.String()
+	}
+	return formatDate(t, end)
 }
 
 // formatDate writes a bound: "*" when open, YYYY-MM-DD when it is the start

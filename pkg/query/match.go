@@ -112,44 +112,49 @@ func representable(t time.Time) bool { return !t.Before(minTime) && !t.After(max
 // is a phrase; one with no tokens matches nothing); keyword fields compare
 // whole normalised values; a Range is inclusive and never matches an
 // article without published_at; And{} matches everything, Or{} nothing.
-// Expand n first to match every spelling of a name.
-func Match(n Node, d *Document) bool {
+// Expand n first to match every spelling of a name. Relative dates
+// (now-7d) are taken from the moment Match is called.
+func Match(n Node, d *Document) bool { return MatchAt(n, d, time.Now()) }
+
+// MatchAt is Match with relative dates resolved against now.
+func MatchAt(n Node, d *Document, now time.Time) bool {
 	switch n := n.(type) {
 	case All:
 		return true
 	case And:
 		for _, c := range n.Children {
-			if !Match(c, d) {
+			if !MatchAt(c, d, now) {
 				return false
 			}
 		}
 		return true
 	case Or:
 		for _, c := range n.Children {
-			if Match(c, d) {
+			if MatchAt(c, d, now) {
 				return true
 			}
 		}
 		return false
 	case Not:
-		return !Match(n.Child, d)
+		return !MatchAt(n.Child, d, now)
 	case Range:
-		return matchRange(n, d)
+		return matchRange(n, d, now)
 	case Term:
 		return matchTerm(n, d)
 	}
 	return false
 }
 
-func matchRange(r Range, d *Document) bool {
+func matchRange(r Range, d *Document, now time.Time) bool {
 	if r.Field != FieldPublished || d.publishedAt == nil {
 		return false
 	}
 	t := *d.publishedAt
-	if !r.From.IsZero() && t.Before(r.From) {
+	from, to := r.Bounds(now)
+	if !from.IsZero() && t.Before(from) {
 		return false
 	}
-	if !r.To.IsZero() && t.After(r.To) {
+	if !to.IsZero() && t.After(to) {
 		return false
 	}
 	return true

@@ -75,6 +75,31 @@ func TestMatch(t *testing.T) {
 			t.Errorf("Match(%q) = %v, want %v", tt.q, got, tt.want)
 		}
 	}
+	// Relative dates, two days after publication.
+	now := pub.Add(48 * time.Hour)
+	for _, tt := range []struct {
+		q    string
+		want bool
+	}{
+		{"published_at:[now-7d TO now]", true},
+		{"published_at:now-7d", true},
+		{"published_at:now-24h", false},
+		{"published_at:[now-48h TO now]", true},
+		{"published_at:[now-47h TO now]", false},
+		{"published_at:[now-2d/d TO now-2d/d]", true},
+		{"published_at:[now-1d/d TO now]", false},
+		{"published_at:[* TO now-1M]", false},
+		{"published_at:[now-1M TO now-1d] AND person:witkoff", true},
+		{"NOT published_at:now-1w", false},
+	} {
+		n, err := query.Parse(tt.q)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tt.q, err)
+		}
+		if got := query.MatchAt(n, d, now); got != tt.want {
+			t.Errorf("MatchAt(%q, publication + 48h) = %v, want %v", tt.q, got, tt.want)
+		}
+	}
 	if !query.Match(query.And{}, d) || query.Match(query.Or{}, d) {
 		t.Errorf("And{} must match, Or{} must not")
 	}

@@ -66,6 +66,7 @@ type item struct {
 //	(talks OR summit) AND Kyiv     grouping; NOT binds tighter than AND, AND than OR
 //	title:ceasefire source:"Kyiv Independent" language:en country:UA person:Zelensky topic:diplomacy
 //	published_at:[2026-01-01 TO 2026-02-01]   dates (YYYY-MM-DD or RFC 3339, * for open); the To day counts to its end
+//	published_at:[now-7d TO now], published_at:now-24h   relative to when the query runs (see Relative)
 //
 // Keywords are upper case: "and", "or" and "not" are ordinary words. A word
 // with nothing searchable in it (a lone dash, punctuation) is ignored. "*",
@@ -426,7 +427,7 @@ func lexField(rs []rune, i, k int) (item, int, error) {
 	return item{kind: itemTerm, pos: i, node: Term{Field: f, Value: val}}, j, nil
 }
 
-const rangeHelp = "a date range looks like published_at:[2026-01-01 TO 2026-02-01]"
+const rangeHelp = "a date range looks like published_at:[2026-01-01 TO 2026-02-01] or published_at:[now-7d TO now]"
 
 // parseRange reads the inside of [From TO To].
 func parseRange(s string, pos int) (Range, error) {
@@ -434,22 +435,44 @@ func parseRange(s string, pos int) (Range, error) {
 	if len(parts) != 3 || !strings.EqualFold(parts[1], "TO") {
 		return Range{}, errorf(pos, "%s", rangeHelp)
 	}
-	from, err := parseDate(parts[0], false, pos)
-	if err != nil {
+	r := Range{Field: FieldPublished}
+	var err error
+	if r.From, r.FromNow, err = parseBound(parts[0], false, pos); err != nil {
 		return Range{}, err
 	}
-	to, err := parseDate(parts[2], true, pos)
-	if err != nil {
+	if r.To, r.ToNow, err = parseBound(parts[2], true, pos); err != nil {
 		return Range{}, err
 	}
-	if !from.IsZero() && !to.IsZero() && from.After(to) {
+	if !r.From.IsZero() && !r.To.IsZero() && r.From.After(r.To) {
 		return Range{}, errorf(pos, "date range starts after it ends")
 	}
-	return Range{Field: FieldPublished, From: from, To: to}, nil
+	return r, nil
 }
 
-// parseDay reads published_at:DATE, the range of that one day (or instant).
+// parseBound reads one bound of a range: a date (parseDate) or a moment
+// relative to now (now-7d).
+func parseBound(s string, end bool, pos int) (time.Time, *Relative, error) {
+	if isRelative(s) {
+		rel, err := parseRelative(s, pos)
+		if err != nil {
+			return time.Time{}, nil, err
+		}
+		return time.Time{}, &rel, nil
+	}
+	t, err := parseDate(s, end, pos)
+	return t, nil, err
+}
+
+// parseDay reads published_at:DATE, the range of that one day (or
+// instant). A relative published_at:now-7d is the range from then to now.
 func parseDay(s string, pos int) (Range, error) {
+	if isRelative(s) {
+		rel, err := parseRelative(s, pos)
+		if err != nil {
+			return Range{}, err
+		}
+		return Range{Field: FieldPublished, FromNow: &rel, ToNow: &Relative{}}, nil
+	}
 	from, err := parseDate(s, false, pos)
 	if err != nil {
 		return Range{}, err
@@ -475,7 +498,7 @@ func parseDate(s string, end bool, pos int) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, errorf(pos, "invalid date %q: use YYYY-MM-DD or RFC 3339 (2026-01-02T15:04:05Z) or *", s)
+		return time.Time{}, errorf(pos, "invalid date %q: use YYYY-MM-DD, RFC 3339 (2026-01-02T15:04:05Z), now-7d or *", s)
 	}
 	return t.UTC(), nil
 }

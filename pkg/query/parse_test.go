@@ -64,6 +64,11 @@ func TestParse(t *testing.T) {
 		{"published_at:[* TO 2026-02-01]", Range{Field: FieldPublished, To: endOfDay("2026-02-01")}},
 		{"published_at:[2026-01-01T10:00:00+02:00 TO *]", Range{Field: FieldPublished, From: time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)}},
 		{"published_at:2026-01-05", Range{Field: FieldPublished, From: day("2026-01-05"), To: endOfDay("2026-01-05")}},
+		{"published_at:[now-7d TO now]", Range{Field: FieldPublished, FromNow: &Relative{Amount: -7, Unit: Day}, ToNow: &Relative{}}},
+		{"published_at:now-24h", Range{Field: FieldPublished, FromNow: &Relative{Amount: -24, Unit: Hour}, ToNow: &Relative{}}},
+		{"published_at:[now-1M/M TO now/d]", Range{Field: FieldPublished, FromNow: &Relative{Amount: -1, Unit: Month, Round: Month}, ToNow: &Relative{Round: Day}}},
+		{"published_at:[2026-01-01 TO now+2H]", Range{Field: FieldPublished, From: day("2026-01-01"), ToNow: &Relative{Amount: 2, Unit: Hour}}},
+		{"published_at:[now-1y TO *] Putin", and(Range{Field: FieldPublished, FromNow: &Relative{Amount: -1, Unit: Year}}, w("Putin"))},
 		{"a *", and(w("a"), All{})},
 		{"Зеленський", w("Зеленський")},
 	}
@@ -106,8 +111,14 @@ func TestParseErrors(t *testing.T) {
 		{`"Abu Dhabi`, 0, "unclosed quote at 0"},
 		{"title:", 0, `title: needs a word or a "phrase" at 0`},
 		{"published_at:[2026-01-01 TO", 13, "unclosed [ at 13"},
-		{"published_at:[2026-01-01 2026-02-01]", 13, "a date range looks like published_at:[2026-01-01 TO 2026-02-01] at 13"},
-		{"published_at:[2026-13-01 TO *]", 13, `invalid date "2026-13-01": use YYYY-MM-DD or RFC 3339 (2026-01-02T15:04:05Z) or * at 13`},
+		{"published_at:[2026-01-01 2026-02-01]", 13, "a date range looks like published_at:[2026-01-01 TO 2026-02-01] or published_at:[now-7d TO now] at 13"},
+		{"published_at:[2026-13-01 TO *]", 13, `invalid date "2026-13-01": use YYYY-MM-DD, RFC 3339 (2026-01-02T15:04:05Z), now-7d or * at 13`},
+		{"published_at:[now-7x TO now]", 13, `invalid relative date "now-7x": unknown unit 'x'; write now, now-7d, now-24h, now-1M or now-7d/d with units y (years), M (months), w (weeks), d (days), h (hours), m (minutes) or s (seconds) at 13`},
+		{"published_at:now-d", 13, `invalid relative date "now-d": a number must follow + or -; write now, now-7d, now-24h, now-1M or now-7d/d with units y (years), M (months), w (weeks), d (days), h (hours), m (minutes) or s (seconds) at 13`},
+		{"published_at:[now-7 TO now]", 13, `invalid relative date "now-7": a unit must follow the number; write now, now-7d, now-24h, now-1M or now-7d/d with units y (years), M (months), w (weeks), d (days), h (hours), m (minutes) or s (seconds) at 13`},
+		{"published_at:[now/dd TO now]", 13, `invalid relative date "now/dd": one unit must follow /; write now, now-7d, now-24h, now-1M or now-7d/d with units y (years), M (months), w (weeks), d (days), h (hours), m (minutes) or s (seconds) at 13`},
+		{"published_at:nowish", 13, `invalid relative date "nowish": unexpected "ish"; write now, now-7d, now-24h, now-1M or now-7d/d with units y (years), M (months), w (weeks), d (days), h (hours), m (minutes) or s (seconds) at 13`},
+		{"published_at:now-9999999d", 13, `invalid relative date "now-9999999d": the amount must be at most 1000000; write now, now-7d, now-24h, now-1M or now-7d/d with units y (years), M (months), w (weeks), d (days), h (hours), m (minutes) or s (seconds) at 13`},
 		{"published_at:[2026-02-01 TO 2026-01-01]", 13, "date range starts after it ends at 13"},
 		{strings.Repeat("(", 101) + "a" + strings.Repeat(")", 101), 100, "query nested too deeply (more than 100 levels) at 100"},
 		{strings.Repeat("NOT ", 101) + "a", 400, "query nested too deeply (more than 100 levels) at 400"},
@@ -138,6 +149,8 @@ func TestFormat(t *testing.T) {
 		{fp(FieldTitle, `he said "no"`), `title:"he said \"no\""`},
 		{w("AND"), `"AND"`},
 		{Range{Field: FieldPublished, From: day("2026-01-01"), To: endOfDay("2026-02-01")}, "published_at:[2026-01-01 TO 2026-02-01]"},
+		{Range{Field: FieldPublished, FromNow: &Relative{Amount: -7, Unit: Day, Round: Day}, ToNow: &Relative{}}, "published_at:[now-7d/d TO now]"},
+		{Range{Field: FieldPublished, FromNow: &Relative{Amount: 0, Unit: Hour}}, "published_at:[now+0h TO *]"},
 		{All{}, "*"},
 	}
 	for _, tt := range tests {
@@ -152,7 +165,8 @@ func equal(a, b Node) bool {
 	switch a := a.(type) {
 	case Range:
 		b, ok := b.(Range)
-		return ok && a.Field == b.Field && a.From.Equal(b.From) && a.To.Equal(b.To)
+		return ok && a.Field == b.Field && a.From.Equal(b.From) && a.To.Equal(b.To) &&
+			reflect.DeepEqual(a.FromNow, b.FromNow) && reflect.DeepEqual(a.ToNow, b.ToNow)
 	case And:
 		b, ok := b.(And)
 		return ok && equalList(a.Children, b.Children)
@@ -182,7 +196,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"", "*", "Putin", `"Abu Dhabi" talks`, "(Putin AND Zelensky) AND (summit OR meeting)",
 		"-Trump NOT Biden", "title:ceasefire source:\"Kyiv Independent\" language:en",
-		"published_at:[2026-01-01 TO *]", "published_at:2026-01-05T10:00:00Z", "country:UA OR person:Зеленський",
+		"published_at:[2026-01-01 TO *]", "published_at:2026-01-05T10:00:00Z", "published_at:[now-7d/d TO now]", "published_at:now-1M", "country:UA OR person:Зеленський",
 		`"say \"no\""`, "a OR (b -c)", "foo:bar", "((", "al-Sisi 10:30 --x",
 	} {
 		f.Add(s)

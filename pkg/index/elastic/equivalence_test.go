@@ -2,9 +2,11 @@ package elastic
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/index/embedded"
@@ -63,10 +65,25 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 	for _, c := range searchCases {
 		queries = append(queries, c.q)
 	}
+	// Relative dates: the fixtures are from late 2025 and early 2026, so
+	// the ranges are written in days back from today, rounded to whole
+	// days (the two backends and Match read the clock moments apart).
+	daysAgo := func(day string) int {
+		t, _ := time.Parse(time.DateOnly, day)
+		return int(time.Since(t).Hours() / 24)
+	}
+	queries = append(queries,
+		fmt.Sprintf("published_at:[now-%dd/d TO now]", daysAgo("2026-01-25")),
+		fmt.Sprintf("published_at:[now-%dd/d TO now-%dd/d]", daysAgo("2026-01-22"), daysAgo("2026-01-26")),
+		fmt.Sprintf("published_at:now-%dd/d AND NOT person:putin", daysAgo("2026-01-01")),
+		fmt.Sprintf("NOT published_at:[now-%dw/w TO *]", daysAgo("2026-01-01")/7),
+		"published_at:[now-1M TO now]", "published_at:[* TO now]",
+	)
 	docs := make([]*query.Document, len(arts))
 	for i, a := range arts {
 		docs[i] = query.NewDocument(a)
 	}
+	histograms := 0 // with more than one bucket: the comparison says something
 	facets := []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic}
 	for _, qs := range queries {
 		for _, collapse := range []bool{false, true} {
@@ -75,14 +92,17 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 				t.Fatalf("parse %q: %v", qs, err)
 			}
 			req := index.Request{Query: q, Size: 50, Facets: facets, CollapseStories: collapse}
-			a, err := es.Search(context.Background(), req)
-			if err != nil {
-				t.Fatalf("elasticsearch %q: %v", qs, err)
+			search := func(ix interface {
+				Search(context.Context, index.Request) (*index.Result, error)
+			}, req index.Request) *index.Result {
+				t.Helper()
+				res, err := ix.Search(context.Background(), req)
+				if err != nil {
+					t.Fatalf("%T %q: %v", ix, qs, err)
+				}
+				return res
 			}
-			b, err := emb.Search(context.Background(), req)
-			if err != nil {
-				t.Fatalf("embedded %q: %v", qs, err)
-			}
+			a, b := search(es, req), search(emb, req)
 			if collapse {
 				// Which article stands for a story may differ with
 				// scoring; the stories must not.
@@ -110,8 +130,37 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 					t.Errorf("%q facet %s: elasticsearch %v, embedded %v", qs, f, a.Facets[f], b.Facets[f])
 				}
 			}
+			// Newest first, ties by id: the same order on both.
+			req.Sort = index.SortDate
+			if a, b := search(es, req), search(emb, req); !slices.Equal(hitIDs(a), hitIDs(b)) {
+				t.Errorf("%q by date: elasticsearch %v, embedded %v", qs, hitIDs(a), hitIDs(b))
+			}
+			for _, interval := range []string{index.HistogramHour, index.HistogramDay, index.HistogramWeek, index.HistogramMonth} {
+				req := index.Request{Query: q, Size: 1, Histogram: interval}
+				a, b := search(es, req), search(emb, req)
+				if !slices.EqualFunc(a.Histogram, b.Histogram, sameBucket) {
+					t.Errorf("%q histogram by %s: elasticsearch %v, embedded %v", qs, interval, a.Histogram, b.Histogram)
+				}
+				if len(a.Histogram) > 1 {
+					histograms++
+				}
+			}
 		}
 	}
+	if histograms < 40 {
+		t.Errorf("only %d histograms had more than one bucket", histograms)
+	}
+	t.Logf("%d histograms with more than one bucket agreed", histograms)
+}
+
+func sameBucket(a, b index.Bucket) bool { return a.T.Equal(b.T) && a.Count == b.Count }
+
+func hitIDs(r *index.Result) []string {
+	out := make([]string, len(r.Hits))
+	for i, h := range r.Hits {
+		out[i] = h.ID
+	}
+	return out
 }
 
 func stories(r *index.Result) []string {

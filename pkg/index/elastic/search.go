@@ -22,8 +22,8 @@ const (
 
 // Search runs one request. The query is expanded with the configured
 // Resolver (all known spellings of a name) and translated from its AST.
-// Hits sort by relevance, then newest first; a match-everything query
-// sorts newest first.
+// Hits sort by relevance, then newest first; a match-everything query, or
+// req.Sort SortDate, sorts newest first.
 func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, error) {
 	body, err := ix.searchBody(req)
 	if err != nil {
@@ -33,7 +33,7 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 	if err := ix.call(ctx, ix.es, "search", http.MethodPost, "/"+ix.target+"/_search", body, &r); err != nil {
 		return nil, err
 	}
-	return r.result(req), nil
+	return r.result(req)
 }
 
 func (ix *Index) searchBody(req index.Request) (map[string]any, error) {
@@ -45,8 +45,11 @@ func (ix *Index) searchBody(req index.Request) (map[string]any, error) {
 }
 
 // SearchBody is the _search request for req with its (already expanded)
-// query q.
+// query q. Relative dates in q are fixed to the time of the call.
 func SearchBody(q query.Node, req index.Request) (map[string]any, error) {
+	if q != nil {
+		q = query.Resolve(q, time.Now())
+	}
 	eq, err := Translate(q)
 	if err != nil {
 		return nil, err
@@ -81,12 +84,29 @@ func SearchBody(q query.Node, req index.Request) (map[string]any, error) {
 	}
 	dateDesc := map[string]any{index.DocPublishedAt: map[string]any{"order": "desc", "missing": "_last"}}
 	idAsc := map[string]any{"id": map[string]any{"order": "asc"}}
-	if isAll(q) {
+	switch req.Sort {
+	case "", index.SortRelevance:
+		if isAll(q) {
+			body["sort"] = []any{dateDesc, idAsc}
+		} else {
+			body["sort"] = []any{"_score", dateDesc, idAsc}
+		}
+	case index.SortDate:
 		body["sort"] = []any{dateDesc, idAsc}
-	} else {
-		body["sort"] = []any{"_score", dateDesc, idAsc}
+	default:
+		return nil, fmt.Errorf("search: unknown sort %q (want relevance or date)", req.Sort)
 	}
 	aggs := map[string]any{}
+	if req.Histogram != "" {
+		if !index.ValidInterval(req.Histogram) {
+			return nil, fmt.Errorf("search: unknown histogram interval %q (want hour, day, week or month)", req.Histogram)
+		}
+		// Non-empty buckets only: index.Buckets fills the gaps, the same
+		// way for both backends, and bounds their number.
+		aggs["histogram"] = map[string]any{"date_histogram": map[string]any{
+			"field": index.DocPublishedAt, "calendar_interval": req.Histogram, "time_zone": "UTC", "min_doc_count": 1,
+		}}
+	}
 	for _, f := range req.Facets {
 		field, ok := facetField(f)
 		if !ok {
@@ -128,7 +148,7 @@ type searchResponse struct {
 	Aggregations map[string]json.RawMessage `json:"aggregations"`
 }
 
-func (r *searchResponse) result(req index.Request) *index.Result {
+func (r *searchResponse) result(req index.Request) (*index.Result, error) {
 	res := &index.Result{Total: r.Hits.Total.Value, Hits: make([]index.Hit, 0, len(r.Hits.Hits))}
 	for _, h := range r.Hits.Hits {
 		s := h.Source
@@ -169,7 +189,26 @@ func (r *searchResponse) result(req index.Request) *index.Result {
 			res.Total = c.Value
 		}
 	}
-	return res
+	if req.Histogram != "" {
+		var h struct {
+			Buckets []struct {
+				Key      int64 `json:"key"`
+				DocCount int   `json:"doc_count"`
+			} `json:"buckets"`
+		}
+		if err := json.Unmarshal(r.Aggregations["histogram"], &h); err != nil {
+			return nil, fmt.Errorf("search: decode histogram: %w", err)
+		}
+		counts := make(map[time.Time]int, len(h.Buckets))
+		for _, b := range h.Buckets {
+			counts[time.UnixMilli(b.Key).UTC()] += b.DocCount
+		}
+		var err error
+		if res.Histogram, err = index.Buckets(counts, req.Histogram); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+	}
+	return res, nil
 }
 
 // cleanSnippet puts a highlight fragment on one line. The fragment is

@@ -155,14 +155,17 @@ func translateRange(r query.Range) (map[string]any, error) {
 	if name != index.DocPublishedAt {
 		return nil, fmt.Errorf("translate query: range on %q: only published_at has dates", r.Field)
 	}
+	// SearchBody resolved relative bounds already; a query translated on
+	// its own takes now from the clock.
+	from, to := r.Bounds(time.Now())
 	rng := map[string]any{"format": "strict_date_optional_time_nanos"}
-	if !r.From.IsZero() {
-		rng["gte"] = r.From.UTC().Format(time.RFC3339Nano)
+	if !from.IsZero() {
+		rng["gte"] = from.UTC().Format(time.RFC3339Nano)
 	}
-	if !r.To.IsZero() {
-		rng["lte"] = r.To.UTC().Format(time.RFC3339Nano)
+	if !to.IsZero() {
+		rng["lte"] = to.UTC().Format(time.RFC3339Nano)
 	}
-	if r.From.IsZero() && r.To.IsZero() {
+	if from.IsZero() && to.IsZero() {
 		return map[string]any{"exists": map[string]any{"field": name}}, nil
 	}
 	return map[string]any{"range": map[string]any{name: rng}}, nil

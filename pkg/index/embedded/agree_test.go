@@ -66,6 +66,15 @@ func TestRandomQueriesAgree(t *testing.T) {
 			if rnd.Intn(3) == 0 {
 				from = time.Time{}
 			}
+			if rnd.Intn(3) == 0 {
+				// Relative to now, rounded to days so that the instants
+				// of Search and Match cannot fall on either side of a
+				// bound (the articles are from 2025 and 2026).
+				since := time.Since(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+				ago := -rnd.Intn(int(since.Hours()/24) + 30)
+				return query.Range{Field: query.FieldPublished,
+					FromNow: &query.Relative{Amount: ago, Unit: query.Day, Round: query.Day}, ToNow: &query.Relative{}}
+			}
 			return query.Range{Field: query.FieldPublished, From: from, To: to}
 		case 6:
 			return query.Not{Child: gen(depth + 1)}

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/numeric"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 
 	"github.com/parley-news/parley/pkg/article"
@@ -35,10 +38,11 @@ var facetFields = map[string]string{
 	index.FacetTopic:    index.DocTopics,
 }
 
-// Search runs req. The query is expanded with the configured Resolver, then
-// translated (see translate). Hits come by relevance, then newest first;
-// a query that matches everything (*) comes newest first. Size defaults to
-// 10 and is capped at 100.
+// Search runs req. The query is expanded with the configured Resolver, its
+// relative dates fixed to now, then translated (see translate). Hits come
+// by relevance, then newest first; a query that matches everything (*),
+// or req.Sort SortDate, comes newest first. Size defaults to 10 and is
+// capped at 100.
 //
 // Facets count the top 10 values over all matching articles (not over
 // collapsed stories). With CollapseStories, hits are grouped by story_id in
@@ -51,7 +55,7 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 	if q == nil {
 		q = query.All{}
 	}
-	q = query.Expand(q, ix.resolver)
+	q = query.Resolve(query.Expand(q, ix.resolver), time.Now())
 	size := req.Size
 	if size <= 0 {
 		size = defaultSize
@@ -62,6 +66,16 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 	from := max(req.From, 0)
 
 	_, all := q.(query.All)
+	switch req.Sort {
+	case "", index.SortRelevance:
+	case index.SortDate:
+		all = true
+	default:
+		return nil, fmt.Errorf("search: unknown sort %q (want relevance or date)", req.Sort)
+	}
+	if req.Histogram != "" && !index.ValidInterval(req.Histogram) {
+		return nil, fmt.Errorf("search: unknown histogram interval %q (want hour, day, week or month)", req.Histogram)
+	}
 	order := sortOrder(all)
 	bq := translate(q)
 
@@ -82,11 +96,19 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 		}
 		sr.AddFacet(name, bleve.NewFacetRequest(field, facetSize))
 	}
+	if req.Histogram != "" {
+		sr.AddFacet(histogramFacet, histogramRequest())
+	}
 	res, err := ix.idx.SearchInContext(ctx, sr)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	out := &index.Result{Total: int(res.Total), Hits: []index.Hit{}, Facets: facets(res, req.Facets)}
+	if req.Histogram != "" {
+		if out.Histogram, err = histogram(res, req.Histogram); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+	}
 	want := snippetTerms(q)
 
 	if !req.CollapseStories {
@@ -154,6 +176,34 @@ func (ix *Index) collapse(ctx context.Context, res *bleve.SearchResult, newReque
 			return nil, 0, fmt.Errorf("search: collapse stories: %w", err)
 		}
 	}
+}
+
+// histogramFacet is the facet that counts matches by publication time.
+const histogramFacet = "parley_histogram"
+
+// histogramRequest counts every distinct published_at of the matches.
+// Bleve indexes a date as prefix-coded terms at several shifts; the terms
+// with shift 0 (first byte ShiftStartInt64) are the exact instants, read
+// from doc values in one pass over the matches. The counts are put in
+// buckets in Go (histogram), where every calendar interval is exact.
+func histogramRequest() *bleve.FacetRequest {
+	fr := bleve.NewFacetRequest(index.DocPublishedAt, math.MaxInt32)
+	fr.TermPrefix = string([]byte{numeric.ShiftStartInt64})
+	return fr
+}
+
+func histogram(res *bleve.SearchResult, interval string) ([]index.Bucket, error) {
+	counts := map[time.Time]int{}
+	if fr, ok := res.Facets[histogramFacet]; ok && fr != nil && fr.Terms != nil {
+		for _, t := range fr.Terms.Terms() {
+			ns, err := numeric.PrefixCoded(t.Term).Int64()
+			if err != nil {
+				return nil, fmt.Errorf("histogram: decode date term: %w", err)
+			}
+			counts[index.BucketStart(time.Unix(0, ns), interval)] += t.Count
+		}
+	}
+	return index.Buckets(counts, interval)
 }
 
 // sortOrder is relevance, then newest first (all: newest first only), then

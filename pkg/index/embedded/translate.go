@@ -105,7 +105,8 @@ func translateRange(r query.Range) bq.Query {
 	if r.Field != query.FieldPublished {
 		return bleve.NewMatchNoneQuery()
 	}
-	from, to := r.From, r.To
+	// Search resolved relative bounds already (query.Resolve).
+	from, to := r.Bounds(time.Now())
 	if (!from.IsZero() && from.After(maxTime)) || (!to.IsZero() && to.Before(minTime)) {
 		return bleve.NewMatchNoneQuery()
 	}
