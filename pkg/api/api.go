@@ -4,7 +4,6 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -82,6 +81,13 @@ type Config struct {
 	Token string
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout time.Duration
+	// AllowedHosts are further names (or name:port) the server answers
+	// under, e.g. the name a reverse proxy serves it as; see hostPolicy.
+	AllowedHosts []string
+	// ReadOnly servers (a stage alone: health, metrics, reads) mount no
+	// endpoint that changes state, so they may listen beyond loopback
+	// without a token.
+	ReadOnly bool
 }
 
 // Defaults fills zero settings.
@@ -99,7 +105,12 @@ func (c *Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("http address %q: %w (want host:port, e.g. 127.0.0.1:8080)", c.Addr, err)
 	}
-	return nil
+	for _, h := range c.AllowedHosts {
+		if strings.ContainsAny(h, "/@ ") {
+			return fmt.Errorf("allowed host %q: want a host name or name:port, e.g. parley.example.org", h)
+		}
+	}
+	return checkExposure(*c)
 }
 
 // Server serves the API.
@@ -110,6 +121,7 @@ type Server struct {
 	gatherer prometheus.Gatherer
 	log      *slog.Logger
 	mux      *http.ServeMux
+	hosts    hostPolicy
 
 	mu     sync.Mutex
 	checks []Check
@@ -127,7 +139,7 @@ func New(cfg Config, s Searcher, f Feeds, reg prometheus.Registerer, gatherer pr
 	}
 	srv := &Server{
 		cfg: cfg, search: s, feeds: f, gatherer: gatherer, log: log.With("component", "api"),
-		mux: http.NewServeMux(),
+		mux: http.NewServeMux(), hosts: newHostPolicy(cfg),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parley_http_requests_total", Help: "HTTP requests by route and status code.",
 		}, []string{"route", "code"}),
@@ -148,8 +160,8 @@ func New(cfg Config, s Searcher, f Feeds, reg prometheus.Registerer, gatherer pr
 	srv.route("GET /api/search", "search", srv.searchHandler)
 	srv.route("GET /api/articles/{id}", "article", srv.articleHandler)
 	srv.route("GET /api/feeds", "feeds", srv.listFeeds)
-	srv.route("POST /api/feeds", "feeds_add", srv.auth(srv.addFeed))
-	srv.route("DELETE /api/feeds", "feeds_remove", srv.auth(srv.removeFeed))
+	srv.route("POST /api/feeds", "feeds_add", srv.addFeed)
+	srv.route("DELETE /api/feeds", "feeds_remove", srv.removeFeed)
 	srv.mux.Handle("GET /", http.FileServerFS(mustSub(static, "static")))
 	return srv, nil
 }
@@ -162,21 +174,22 @@ func (s *Server) AddCheck(c Check) {
 }
 
 // Handle mounts another handler (rules, replay) on the server's mux.
-// Mutating methods go through the bearer-token check.
+// Every route whose method changes state (and any marked mutating) goes
+// through the token, same-origin and JSON checks (see route).
 func (s *Server) Handle(pattern, name string, h http.HandlerFunc, mutating bool) {
-	if mutating {
-		h = s.auth(h)
+	if method, _, _ := strings.Cut(pattern, " "); mutating && !isMutating(method) {
+		h = s.mutating(h)
 	}
 	s.route(pattern, name, h)
 }
 
 // Handler is the whole API, for tests and for embedding.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.guard(s.mux) }
 
 // Run serves until ctx ends, then shuts down gracefully.
 func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
-		Handler:           s.mux,
+		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -236,7 +249,18 @@ func BodyError(err error, want string) (int, string) {
 	return http.StatusBadRequest, "body: want " + want + ": " + err.Error()
 }
 
+// route mounts h under pattern ("METHOD /path"). A method that changes
+// state always passes the checks of mutating; a read-only server refuses
+// such routes.
 func (s *Server) route(pattern, name string, h http.HandlerFunc) {
+	method, _, _ := strings.Cut(pattern, " ")
+	if isMutating(method) {
+		if s.cfg.ReadOnly {
+			s.log.Debug("read-only server: route not mounted", "route", pattern)
+			return
+		}
+		h = s.mutating(h)
+	}
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
@@ -249,20 +273,6 @@ func (s *Server) route(pattern, name string, h http.HandlerFunc) {
 		s.requests.WithLabelValues(name, strconv.Itoa(sw.code)).Inc()
 		s.duration.WithLabelValues(name).Observe(time.Since(start).Seconds())
 	})
-}
-
-func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.Token != "" {
-			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.Token)) != 1 {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="parley"`)
-				writeError(w, http.StatusUnauthorized, "this endpoint needs Authorization: Bearer <token> (the --api-token parley was started with)")
-				return
-			}
-		}
-		h(w, r)
-	}
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -59,6 +59,9 @@ func newServer(t *testing.T, token string, checks ...Check) (*httptest.Server, *
 func do(t *testing.T, method, url, body, token string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -229,6 +232,7 @@ func TestRequestLimits(t *testing.T) {
 	// Chunked (no length): refused when the reader passes the limit.
 	req, _ := http.NewRequest("POST", ts.URL+"/api/feeds", io.MultiReader(strings.NewReader(big)))
 	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

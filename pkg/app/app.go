@@ -82,6 +82,12 @@ func New(cfg Config, roles []Role, log *slog.Logger) (*App, error) {
 	for _, r := range roles {
 		a.roles[r] = true
 	}
+	// Refuse at once, before anything starts, to serve state-changing
+	// endpoints beyond this machine without a token.
+	hc := a.apiConfig()
+	if err := hc.Validate(); err != nil {
+		return nil, err
+	}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return a, nil
 }
@@ -244,7 +250,9 @@ func (a *App) start(ctx context.Context) error {
 // records the latest reason.
 func (a *App) serveStarting(ctx context.Context) (stop func(), wait func(error), err error) {
 	reg := prometheus.NewRegistry()
-	srv, err := api.New(api.Config{Addr: a.cfg.HTTP, ShutdownTimeout: time.Second}, nil, nil, reg, reg, a.log)
+	cfg := a.apiConfig()
+	cfg.ShutdownTimeout, cfg.ReadOnly = time.Second, true
+	srv, err := api.New(cfg, nil, nil, reg, reg, a.log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -359,7 +367,7 @@ func (a *App) startStages(ctx context.Context, stage func(string, func(context.C
 		if a.roles[RoleAPI] {
 			search = a.backend
 		}
-		srv, err := api.New(api.Config{Addr: a.cfg.HTTP, Token: a.cfg.APIToken, ShutdownTimeout: a.cfg.ShutdownTimeout}, search, feeds, a.reg, a.reg, a.log)
+		srv, err := api.New(a.apiConfig(), search, feeds, a.reg, a.reg, a.log)
 		if err != nil {
 			return err
 		}
@@ -377,6 +385,17 @@ func (a *App) startStages(ctx context.Context, stage func(string, func(context.C
 		stage("http", func(ctx context.Context) error { return srv.Run(ctx, ln) })
 	}
 	return nil
+}
+
+// apiConfig is the HTTP server's configuration. Only the roles that
+// change state through HTTP (the API's feed set, the alerter's rules)
+// mount such endpoints; a stage alone serves health, metrics and reads.
+func (a *App) apiConfig() api.Config {
+	return api.Config{
+		Addr: a.cfg.HTTP, Token: a.cfg.APIToken, ShutdownTimeout: a.cfg.ShutdownTimeout,
+		AllowedHosts: a.cfg.AllowedHostList(),
+		ReadOnly:     !a.roles[RoleAPI] && !a.roles[RoleAlerter],
+	}
 }
 
 func (a *App) addChecks(srv *api.Server) {

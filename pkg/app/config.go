@@ -34,7 +34,8 @@ type Config struct {
 	Data          string `flag:"data" help:"directory for all state (JetStream store, embedded index, feed state)"`
 	HTTP          string `flag:"http" help:"HTTP listen address of the API and search page"`
 	WebhookSecret string `flag:"webhook-secret" help:"key of the HMAC-SHA256 signature (X-Parley-Signature) on rule webhooks" secret:"true"`
-	APIToken      string `flag:"api-token" help:"bearer token required by endpoints that change state (POST/DELETE /api/feeds, rules)" secret:"true"`
+	APIToken      string `flag:"api-token" help:"bearer token required by endpoints that change state (POST/DELETE /api/feeds, rules); required when --http is not a loopback address" secret:"true"`
+	AllowedHosts  string `flag:"allowed-hosts" help:"comma-separated further host names (or name:port) the HTTP server answers under, e.g. the name a reverse proxy serves it as"`
 	NATSURL       string `flag:"nats-url" help:"external NATS server URL (default: run an embedded one)"`
 	NATSListen    string `flag:"nats-listen" help:"where the embedded NATS accepts clients such as parley watch; empty for none"`
 	NATSCreds     string `flag:"nats-creds" help:"NATS credentials file"`
@@ -171,6 +172,17 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("site_rules: %w", err)
 	}
 	return nil
+}
+
+// AllowedHostList splits AllowedHosts.
+func (c *Config) AllowedHostList() []string {
+	var out []string
+	for _, h := range strings.Split(c.AllowedHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // ESURLs splits ESURL.

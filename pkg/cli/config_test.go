@@ -116,6 +116,26 @@ func TestMainUsageErrors(t *testing.T) {
 	}
 }
 
+// Issue 14 item 4: the API beyond loopback without a token refuses to
+// start, saying why and what to do; a stage alone (health and metrics
+// only) may listen there. Old code would start and run until the deadline.
+func TestRefusesExposedAPIWithoutToken(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--http", "0.0.0.0:0"},
+		{"api", "--http", "[::]:0", "--nats-url", "nats://127.0.0.1:1"},
+		{"alerter", "--http", ":0", "--nats-url", "nats://127.0.0.1:1"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		var out, errOut strings.Builder
+		env := Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+		code := Main(ctx, append(args, "--data", t.TempDir(), "--nats-listen", ""), env)
+		cancel()
+		if code != 2 || !strings.Contains(errOut.String(), "--api-token") || !strings.Contains(errOut.String(), "listens beyond this machine") {
+			t.Errorf("parley %v: exit %d, stderr %q; want exit 2 saying --api-token is needed", args, code, errOut.String())
+		}
+	}
+}
+
 func TestExtractCommand(t *testing.T) {
 	page := `<html lang="en"><head><title>Peskov: no date for summit | Example</title>
 <meta property="og:site_name" content="Example"></head><body><nav>Home World Sport</nav>

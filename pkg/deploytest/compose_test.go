@@ -134,6 +134,10 @@ func TestComposeSettings(t *testing.T) {
 			}
 		}
 	}
+	// parley refuses to serve state-changing endpoints on 0.0.0.0 without a token.
+	if env(svc["api"], "PARLEY_API_TOKEN") == "" {
+		t.Errorf("api: no PARLEY_API_TOKEN (parley api on 0.0.0.0 refuses to start without one)")
+	}
 	if !slices.Equal(svc["api"].Command, types.ShellCommand{"api"}) {
 		t.Errorf("api command %v, want [api] (parley api)", svc["api"].Command)
 	}

@@ -181,6 +181,9 @@ func TestK8sStages(t *testing.T) {
 			if !strings.HasSuffix(env["PARLEY_HTTP"], ":8080") || !strings.HasPrefix(env["PARLEY_HTTP"], "0.0.0.0:") {
 				t.Errorf("PARLEY_HTTP %q, want 0.0.0.0:8080 (the probes' port)", env["PARLEY_HTTP"])
 			}
+			if tt.name == "api" && env["PARLEY_API_TOKEN"] == "" {
+				t.Errorf("no PARLEY_API_TOKEN (parley api on 0.0.0.0 refuses to start without one)")
+			}
 			if tt.es {
 				for _, k := range []string{"PARLEY_ES_URL", "PARLEY_ES_USERNAME", "PARLEY_ES_PASSWORD", "PARLEY_ES_CA_CERT"} {
 					if env[k] == "" {

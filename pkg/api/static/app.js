@@ -1,0 +1,303 @@
+// parley's search page. Every string that comes from the API (titles,
+// sources, snippets, feed titles, error messages, the query itself) is
+// inserted as text through the DOM, never as markup, and links to
+// articles are made only for http(s) URLs. The server's
+// Content-Security-Policy forbids inline script, so nothing here may use
+// inline handlers either (README, Security).
+"use strict";
+
+const PAGE = 20;
+const $ = (s) => document.querySelector(s);
+
+// el builds an element. props: class, text, href (callers pass only "#…"
+// links or the output of httpURL), on: {event: fn}, data: {…}, any other
+// attribute by name. Children are nodes or strings (inserted as text).
+function el(tag, props, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (v == null || v === false) continue;
+    if (k === "class") e.className = v;
+    else if (k === "text") e.textContent = v;
+    else if (k === "on") for (const [ev, fn] of Object.entries(v)) e.addEventListener(ev, fn);
+    else if (k === "data") Object.assign(e.dataset, v);
+    else e.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const k of kids.flat(Infinity)) {
+    if (k != null && k !== false) e.append(k instanceof Node ? k : String(k));
+  }
+  return e;
+}
+
+// httpURL returns u when it is an absolute http or https URL, else null:
+// javascript:, data: and file: links from feeds are never made clickable.
+function httpURL(u) {
+  try {
+    const x = new URL(String(u ?? ""));
+    return x.protocol === "http:" || x.protocol === "https:" ? x.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function originalLink(u) {
+  const href = httpURL(u);
+  if (!href) return el("span", { class: "meta", title: "the article's address is not a web link" }, "no web link");
+  return el("a", { href, rel: "noopener noreferrer", target: "_blank" }, "original");
+}
+
+const fmtDate = (s) => {
+  const d = s ? new Date(s) : null;
+  return d && !isNaN(d) ? d.toISOString().replace("T", " ").slice(0, 16) + " UTC" : "";
+};
+
+// quoteValue makes a facet value one token of the query language.
+const quoteValue = (v) => /^[\p{L}\p{N}_.-]+$/u.test(v) ? v : '"' + v.replace(/\\/g, "\\\\").replace(/"/g, '\\"') + '"';
+
+const searchHash = (q, from, collapse) => {
+  const p = new URLSearchParams({ q });
+  if (from > 0) p.set("from", from);
+  if (collapse) p.set("collapse", "story");
+  return "#" + p;
+};
+
+// Requests: each view takes a ticket; a newer view aborts the older
+// request, and a response that arrives for an older ticket is dropped, so
+// a slow answer never overwrites a later query.
+let ticket = 0;
+let inflight = null;
+function begin() {
+  ticket++;
+  if (inflight) inflight.abort();
+  inflight = new AbortController();
+  return { id: ticket, signal: inflight.signal };
+}
+const stale = (t) => t.id !== ticket;
+
+async function getJSON(url, opts) {
+  const r = await fetch(url, opts);
+  const body = await r.json().catch(() => ({ error: r.status + " " + r.statusText }));
+  if (!r.ok) throw new Error(body.error || r.statusText);
+  return body;
+}
+
+function setView(status, ...nodes) {
+  $("#status").textContent = status;
+  $("#view").replaceChildren(...nodes);
+}
+
+function showError(t, e) {
+  if (stale(t) || e.name === "AbortError") return;
+  $("#side").replaceChildren();
+  setView("", el("div", { class: "error", role: "alert" }, e.message));
+}
+
+// Scroll positions of the result lists, so Back returns to the same place.
+const scrollMemo = new Map();
+history.scrollRestoration = "manual";
+
+function route() {
+  const h = location.hash.slice(1);
+  if (h === "feeds") return showFeeds();
+  if (h.startsWith("article/")) return showArticle(decodeURIComponent(h.slice(8)));
+  const p = new URLSearchParams(h);
+  const q = p.get("q") ?? "";
+  const collapse = p.get("collapse") === "story";
+  $("#q").value = q;
+  $("#collapse").checked = collapse;
+  search(q, Math.max(0, parseInt(p.get("from") || "0", 10) || 0), collapse);
+}
+
+function go(q, from = 0) {
+  const h = searchHash(q, from, $("#collapse").checked);
+  scrollMemo.delete(h);
+  if (location.hash === h) route(); // the same search again: run it again
+  else location.hash = h;
+}
+
+async function search(q, from, collapse) {
+  const t = begin();
+  $("#status").textContent = "Searching…";
+  try {
+    const p = new URLSearchParams({ q: q || "*", size: PAGE, from });
+    if (collapse) p.set("collapse", "story");
+    const res = await getJSON("/api/search?" + p, { signal: t.signal });
+    if (stale(t)) return;
+    renderFacets(q, res.facets || {}, collapse);
+    const unit = collapse ? (res.total === 1 ? "story" : "stories") : (res.total === 1 ? "article" : "articles");
+    let status = `${res.total.toLocaleString("en")} ${unit}${q ? " for " + q : ""}`;
+    if (res.total > 0) status += ` · ${(from + 1).toLocaleString("en")}–${(from + res.hits.length).toLocaleString("en")}`;
+    const nodes = [];
+    if (!res.hits.length) nodes.push(helpText());
+    for (const h of res.hits) nodes.push(hitCard(h));
+    const pager = el("div", { class: "pager" });
+    if (from > 0) pager.append(el("button", { class: "secondary", type: "button", id: "newer", on: { click: () => go(q, Math.max(0, from - PAGE)) } }, "← Newer"));
+    if (from + PAGE < res.total) pager.append(el("button", { class: "secondary", type: "button", id: "older", on: { click: () => go(q, from + PAGE) } }, "Older →"));
+    nodes.push(pager);
+    setView(status, ...nodes);
+    window.scrollTo(0, scrollMemo.get(location.hash) || 0);
+  } catch (e) {
+    showError(t, e);
+  }
+}
+
+function helpText() {
+  const fields = ["title:", "source:", "language:", "country:", "person:", "topic:", "published_at:[2026-01-01 TO 2026-02-01]"];
+  return el("p", { class: "help" }, "Nothing found. Words, ", el("code", {}, '"phrases"'), ", ",
+    el("code", {}, "AND"), " / ", el("code", {}, "OR"), " / ", el("code", {}, "NOT"), ", parentheses, and ",
+    fields.map((f) => [el("code", {}, f), " "]), ".");
+}
+
+function hitCard(h) {
+  return el("div", { class: "hit" },
+    el("h2", {}, el("a", { href: "#article/" + encodeURIComponent(h.id) }, h.title || h.url || h.id)),
+    el("div", { class: "meta" }, [h.source, fmtDate(h.published_at), h.language].filter(Boolean).join(" · "), " · ", originalLink(h.url)),
+    h.snippet ? el("p", {}, h.snippet) : null);
+}
+
+function renderFacets(q, facets, collapse) {
+  const groups = [];
+  for (const [name, vals] of Object.entries(facets)) {
+    if (!vals || !vals.length) continue;
+    const items = vals.map((v) => {
+      const clause = `${name}:${quoteValue(String(v.value))}`;
+      const nq = q && q !== "*" ? `(${q}) AND ${clause}` : clause;
+      return el("li", {}, el("a", { href: searchHash(nq, 0, collapse), class: "facet" }, el("span", {}, v.value), el("span", { class: "n" }, String(v.count))));
+    });
+    groups.push(el("h3", {}, name), el("ul", {}, items));
+  }
+  if (!groups.length) return $("#side").replaceChildren();
+  const wide = window.matchMedia("(min-width: 801px)").matches;
+  $("#side").replaceChildren(el("details", { open: wide },
+    el("summary", {}, "Filters"),
+    collapse ? el("p", { class: "help" }, "Counts are articles, not stories.") : null,
+    groups));
+}
+
+async function showArticle(id) {
+  const t = begin();
+  $("#side").replaceChildren();
+  $("#status").textContent = "Loading…";
+  try {
+    const a = await getJSON("/api/articles/" + encodeURIComponent(id), { signal: t.signal });
+    if (stale(t)) return;
+    const ents = a.entities || {};
+    const chips = (list, query) => (list || []).map((e) => el("a", { class: "chip", href: searchHash(query(e), 0, false) }, e.name || String(e)));
+    const paras = String(a.body || "").split(/\n\s*\n/).filter((p) => p.trim());
+    const meta = [a.source, fmtDate(a.published_at) + (a.updated_at ? " (updated " + fmtDate(a.updated_at) + ")" : ""), a.language]
+      .filter(Boolean).join(" · ");
+    const copies = el("span", {});
+    const art = el("article", { class: "full" },
+      el("p", {}, el("button", { class: "link", type: "button", id: "back", on: { click: back } }, "← back")),
+      el("h2", {}, a.title || a.url || a.id),
+      el("div", { class: "meta" }, meta, (a.authors || []).length ? " · by " + a.authors.join(", ") : "", " · ", originalLink(a.url)),
+      (a.topics || []).length ? el("p", {}, a.topics.map((tp) => el("span", { class: "chip" }, tp))) : null,
+      el("p", { class: "meta" },
+        chips(ents.people, (e) => `person:${quoteValue(e.name)}`),
+        chips(ents.countries, (e) => `country:${quoteValue(String(e))}`),
+        chips(ents.organizations, (e) => quoteValue(e.name))),
+      (a.quotes || []).map((qt) => el("blockquote", {}, `“${qt.text}” `, el("span", { class: "meta" }, "— " + (qt.speaker || "unattributed")))),
+      el("div", { class: "body" }, paras.length ? paras.map((p) => el("p", {}, p))
+        : el("p", { class: "meta" }, "No article text was extracted" + (a.empty_reason ? ": " + a.empty_reason : "") + ".")),
+      el("p", { class: "meta" }, "id " + a.id, copies));
+    setView("", art);
+    window.scrollTo(0, 0);
+    if (a.story_id) storyCopies(t, a.story_id, copies);
+  } catch (e) {
+    showError(t, e);
+  }
+}
+
+// storyCopies offers the other copies of a story only when there are some.
+async function storyCopies(t, story, into) {
+  const q = "story:" + quoteValue(story);
+  try {
+    const res = await getJSON("/api/search?" + new URLSearchParams({ q, size: 1 }), { signal: t.signal });
+    if (stale(t) || res.total < 2) return;
+    const n = res.total - 1;
+    into.replaceChildren(" · ", el("a", { href: searchHash(q, 0, false), id: "copies" }, `${n} other ${n === 1 ? "copy" : "copies"} of this story`));
+  } catch {
+    // the article is shown; the link is only an offer
+  }
+}
+
+// back returns to the previous view when parley's page led here, else to
+// the search page.
+let navigated = false; // a view of this page load precedes the current one
+function back() {
+  if (navigated) history.back();
+  else location.hash = "";
+}
+
+async function showFeeds() {
+  const t = begin();
+  const msg = el("p", { class: "help", role: "status" }, "Needs the API token when parley was started with one.");
+  const input = el("input", { type: "url", id: "feedurl", placeholder: "https://…/rss.xml", "aria-label": "Feed URL", required: true });
+  const form = el("form", { class: "addfeed", id: "add" }, input, el("button", { type: "submit" }, "Add"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await getJSON("/api/feeds", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url: input.value.trim() }) });
+      showFeeds();
+    } catch (err) {
+      msg.textContent = err.message;
+      msg.className = "error";
+    }
+  });
+  $("#side").replaceChildren(el("h3", {}, "Add a feed"), form, msg);
+  $("#status").textContent = "Loading…";
+  try {
+    const res = await getJSON("/api/feeds", { signal: t.signal });
+    if (stale(t)) return;
+    const rank = { failing: 0, blocked: 1, new: 2, ok: 3 };
+    const feeds = [...res.feeds].sort((a, b) => (rank[a.status] ?? 2) - (rank[b.status] ?? 2) || String(a.url).localeCompare(String(b.url)));
+    const rows = feeds.map((f) => el("tr", {},
+      el("td", { class: "url" }, f.title || "", f.title ? el("br") : null, el("span", { class: "meta" }, f.url)),
+      el("td", { class: "status-" + String(f.status).replace(/[^a-z]/g, "") }, f.status),
+      el("td", {}, String(f.items ?? 0)),
+      el("td", { class: "meta" }, fmtDate(f.last_fetch)),
+      el("td", { class: "err" }, f.last_error || ""),
+      el("td", {}, el("button", { class: "small danger", type: "button", on: { click: () => removeFeed(f.url, msg) } }, "Remove"))));
+    const failing = feeds.filter((f) => f.status === "failing" || f.status === "blocked").length;
+    setView(`${feeds.length} feeds${failing ? `, ${failing} failing` : ""}`,
+      el("div", { class: "table-wrap" }, el("table", { id: "feedtable" },
+        el("thead", {}, el("tr", {}, ["Feed", "Status", "Items", "Last fetch", "Last error", ""].map((h) => el("th", { scope: "col" }, h)))),
+        el("tbody", {}, rows))),
+      el("p", { class: "help" }, "For operators: ", el("a", { href: "/healthz" }, "health"), " · ", el("a", { href: "/metrics" }, "Prometheus metrics")));
+    window.scrollTo(0, 0);
+  } catch (e) {
+    showError(t, e);
+  }
+}
+
+async function removeFeed(url, msg) {
+  if (!window.confirm("Stop polling " + url + "?")) return;
+  try {
+    await getJSON("/api/feeds?" + new URLSearchParams({ url }), { method: "DELETE" });
+    showFeeds();
+  } catch (err) {
+    msg.textContent = err.message;
+    msg.className = "error";
+  }
+}
+
+window.addEventListener("hashchange", (e) => {
+  navigated = true;
+  scrollMemo.set(new URL(e.oldURL).hash, window.scrollY);
+  route();
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("#f").addEventListener("submit", (e) => { e.preventDefault(); go($("#q").value.trim()); });
+  $("#collapse").addEventListener("change", () => go($("#q").value.trim()));
+  $("#skip").addEventListener("click", (e) => { e.preventDefault(); $("#main").focus(); });
+  document.addEventListener("keydown", (e) => {
+    const typing = e.target.closest && e.target.closest("input, textarea, select, [contenteditable]");
+    if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      e.preventDefault();
+      $("#q").focus();
+      $("#q").select();
+    }
+  });
+  route();
+  if (!location.hash) $("#q").focus();
+});
