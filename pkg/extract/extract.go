@@ -273,12 +273,14 @@ func (e *Extractor) fillURL(a *article.Article, m *meta, pageURL string, base *u
 			break
 		}
 	}
+	// Only an http or https URL becomes the article's URL: a javascript:,
+	// data: or file: address would be a link on every page showing it.
 	if c, err := article.CanonicalURL(canon); err == nil {
 		a.URL = c
 	} else if c, err := article.CanonicalURL(pageURL); err == nil {
 		a.URL = c
 	} else {
-		a.URL = pageURL
+		a.URL = ""
 	}
 	if a.URL != "" {
 		a.ID = article.ID(a.URL)

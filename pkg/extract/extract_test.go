@@ -486,3 +486,33 @@ func TestConcurrentExtract(t *testing.T) {
 		}
 	}
 }
+
+// TestURLIsWebOnly: neither a page's canonical link nor the address it was
+// given makes a javascript:, data: or file: article URL; with no http(s)
+// address at all the article has none.
+func TestURLIsWebOnly(t *testing.T) {
+	e := newTestExtractor(t, Config{})
+	page := func(canonical string) []byte {
+		return []byte(`<html><head><title>Talks</title><link rel="canonical" href="` + canonical + `"></head><body><article><p>` +
+			strings.Repeat("Ministers met in Geneva on Tuesday to resume talks. ", 20) + `</p></article></body></html>`)
+	}
+	tests := []struct {
+		canonical, pageURL, want string
+	}{
+		{"javascript:alert(1)", "https://news.example/a", "https://news.example/a"},
+		{"data:text/html,hi", "https://news.example/a", "https://news.example/a"},
+		{"https://news.example/b", "javascript:alert(1)", ""},
+		{"javascript:alert(1)", "javascript:alert(1)", ""},
+		{"file:///etc/passwd", "file:///etc/passwd", ""},
+		{"", "data:text/html,hi", ""},
+	}
+	for _, tt := range tests {
+		a, err := e.Extract(context.Background(), page(tt.canonical), tt.pageURL, Hints{})
+		if err != nil {
+			t.Fatalf("%s on %s: %v", tt.canonical, tt.pageURL, err)
+		}
+		if a.URL != tt.want {
+			t.Errorf("canonical %q on %q: url %q, want %q", tt.canonical, tt.pageURL, a.URL, tt.want)
+		}
+	}
+}

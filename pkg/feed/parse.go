@@ -293,10 +293,10 @@ func convertItem(gi *gofeed.Item, base *url.URL, lang string) Item {
 		Content:  gi.Content,
 		Language: lang,
 	}
-	it.Link = absolute(base, gi.Link)
+	it.Link = webLink(base, gi.Link)
 	if it.Link == "" {
 		for _, l := range gi.Links {
-			if it.Link = absolute(base, l); it.Link != "" {
+			if it.Link = webLink(base, l); it.Link != "" {
 				break
 			}
 		}
@@ -353,7 +353,7 @@ func convertItem(gi *gofeed.Item, base *url.URL, lang string) Item {
 			it.Categories = append(it.Categories, c)
 		}
 	}
-	it.Image = absolute(base, itemImage(gi))
+	it.Image = webLink(base, itemImage(gi))
 	return it
 }
 
@@ -489,6 +489,17 @@ func utc(t *time.Time) *time.Time {
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// webLink is absolute(base, ref) when that is an http or https URL, else
+// "": a javascript:, data:, file: or other link from a feed is never kept,
+// so it can become neither the article's URL nor a link on a page (an item
+// without a link is published under its feed's URL, see pkg/fetcher).
+func webLink(base *url.URL, ref string) string {
+	if l := absolute(base, ref); isHTTPURL(l) {
+		return l
+	}
+	return ""
 }
 
 // absolute resolves ref against base; it returns "" for an empty ref and

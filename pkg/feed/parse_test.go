@@ -393,3 +393,40 @@ func TestParseDate(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDropsNonWebLinks: only http and https links are kept, so a
+// feed cannot make javascript:, data: or file: an article's URL or a link
+// on a page; an item left without a link is published under its feed's URL
+// (pkg/fetcher).
+func TestParseDropsNonWebLinks(t *testing.T) {
+	doc := `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://site.example/</link>
+<item><title>js</title><link>javascript:alert(document.cookie)</link><enclosure url="javascript:alert(2)" type="image/png"/></item>
+<item><title>js upper case</title><link>JaVaScRiPt:alert(1)</link></item>
+<item><title>data</title><link>data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;</link></item>
+<item><title>file</title><link>file:///etc/passwd</link></item>
+<item><title>vbscript</title><link>vbscript:msgbox(1)</link></item>
+<item><title>no host</title><link>http:///nohost</link></item>
+<item><title>js, permalink guid</title><link>javascript:void(0)</link><guid>https://site.example/a</guid></item>
+<item><title>relative</title><link>/news/b</link><enclosure url="/img/b.png" type="image/png"/></item>
+</channel></rss>`
+	f, err := Parse([]byte(doc), "", "https://site.example/feed.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"js": "", "js upper case": "", "data": "", "file": "", "vbscript": "", "no host": "",
+		"js, permalink guid": "https://site.example/a",
+		"relative":           "https://site.example/news/b",
+	}
+	if len(f.Items) != len(want) {
+		t.Fatalf("%d items, want %d", len(f.Items), len(want))
+	}
+	for _, it := range f.Items {
+		if it.Link != want[it.Title] {
+			t.Errorf("item %q: link %q, want %q", it.Title, it.Link, want[it.Title])
+		}
+		if it.Image != "" && !strings.HasPrefix(it.Image, "https://") {
+			t.Errorf("item %q: image %q", it.Title, it.Image)
+		}
+	}
+}
