@@ -22,6 +22,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/query"
 )
@@ -403,7 +404,9 @@ func (s *Server) listFeeds(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadGateway, err.Error())
 			return
 		}
-		st.URL = e.URL
+		// A feed URL's password is used for fetching, never shown.
+		st.URL = fetch.Redact(e.URL)
+		st.LastError = fetch.RedactIn(st.LastError, e.URL)
 		if st.Title == "" {
 			st.Title = e.Title
 		}
@@ -454,6 +457,16 @@ func (s *Server) removeFeed(w http.ResponseWriter, r *http.Request) {
 	if u == "" {
 		writeError(w, http.StatusBadRequest, "url: missing (DELETE /api/feeds?url=...)")
 		return
+	}
+	// /api/feeds shows URLs with their password redacted: that form names
+	// the feed too.
+	if entries, err := s.feeds.Feeds(r.Context()); err == nil {
+		for _, e := range entries {
+			if e.URL != u && fetch.Redact(e.URL) == u {
+				u = e.URL
+				break
+			}
+		}
 	}
 	if err := s.feeds.RemoveFeed(r.Context(), u); err != nil {
 		if errors.Is(err, bus.ErrUnknownFeed) {

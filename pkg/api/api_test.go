@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/bus/bustest"
 	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/query"
@@ -245,5 +246,46 @@ func TestRequestLimits(t *testing.T) {
 	}
 	if code, body := do(t, "GET", ts.URL+"/api/feeds", "", ""); code != 200 || len(body["feeds"].([]any)) != 0 {
 		t.Errorf("a refused body added a feed: %v", body)
+	}
+}
+
+// TestFeedPasswordsRedacted: a feed URL's password is kept for fetching
+// but never shown by /api/feeds, and the shown form removes the feed.
+func TestFeedPasswordsRedacted(t *testing.T) {
+	b := bustest.New(t)
+	reg := prometheus.NewRegistry()
+	s, err := New(Config{Addr: "127.0.0.1:0"}, &fixedIndex{}, b, reg, reg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	const secretURL = "https://reader:s3cret-pw@news.example/private.xml"
+	if code, body := do(t, "POST", ts.URL+"/api/feeds", `{"url":"`+secretURL+`"}`, ""); code != 201 {
+		t.Fatalf("POST: %d %v", code, body)
+	}
+	if err := b.PutFeedState(context.Background(), bus.FeedState{URL: secretURL, Status: bus.FeedFailing,
+		LastError: "fetch " + secretURL + ": HTTP 500 Internal Server Error"}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(ts.URL + "/api/feeds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(raw), "s3cret") || !strings.Contains(string(raw), `"url":"https://reader:***@news.example/private.xml"`) ||
+		!strings.Contains(string(raw), "fetch https://reader:***@news.example/private.xml: HTTP 500") {
+		t.Errorf("GET /api/feeds: %s", raw)
+	}
+	entries, _ := b.Feeds(context.Background())
+	if len(entries) != 1 || entries[0].URL != secretURL {
+		t.Fatalf("the feed set lost the credentials: %+v", entries)
+	}
+	if code, _ := do(t, "DELETE", ts.URL+"/api/feeds?url="+url.QueryEscape("https://reader:***@news.example/private.xml"), "", ""); code != 204 {
+		t.Errorf("DELETE by the shown URL: %d, want 204", code)
+	}
+	if entries, _ := b.Feeds(context.Background()); len(entries) != 0 {
+		t.Errorf("feed not removed: %+v", entries)
 	}
 }

@@ -131,12 +131,13 @@ func checkScheme(u *url.URL) error {
 // Get fetches rawURL. Non-2xx answers other than 304 give a *StatusError;
 // every error names the URL and can be classified with Temporary.
 func (c *Client) Get(ctx context.Context, rawURL string, opt Options) (*Response, error) {
+	shown := Redact(rawURL) // errors never carry the URL's password
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w: %v", rawURL, ErrInvalidURL, err)
+		return nil, fmt.Errorf("fetch %s: %w: %s", shown, ErrInvalidURL, RedactIn(err.Error(), rawURL))
 	}
 	if err := checkScheme(u); err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
+		return nil, fmt.Errorf("fetch %s: %w", shown, err)
 	}
 	limit := opt.Limit
 	if limit <= 0 {
@@ -148,7 +149,7 @@ func (c *Client) Get(ctx context.Context, rawURL string, opt Options) (*Response
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w: %v", rawURL, ErrInvalidURL, err)
+		return nil, fmt.Errorf("fetch %s: %w: %s", shown, ErrInvalidURL, RedactIn(err.Error(), rawURL))
 	}
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	accept := opt.Accept
@@ -166,7 +167,7 @@ func (c *Client) Get(ctx context.Context, rawURL string, opt Options) (*Response
 
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.wrap(ctx, rawURL, err)
+		return nil, c.wrap(ctx, shown, err)
 	}
 	defer resp.Body.Close()
 
@@ -188,13 +189,13 @@ func (c *Client) Get(ctx context.Context, rawURL string, opt Options) (*Response
 		return nil, &StatusError{
 			Code:       resp.StatusCode,
 			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
-			URL:        out.URL,
+			URL:        Redact(out.URL),
 		}
 	}
 
 	body, err := c.readBody(resp, limit)
 	if err != nil {
-		return nil, c.wrap(ctx, out.URL, err)
+		return nil, c.wrap(ctx, Redact(out.URL), err)
 	}
 	out.Body = body
 	return out, nil

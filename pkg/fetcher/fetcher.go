@@ -183,7 +183,7 @@ func (f *Fetcher) apply(ctx context.Context, ch bus.FeedChange) {
 		old.cancel()
 		delete(f.running, ch.Key)
 		delete(f.status, ch.Key)
-		f.log.Info("feed removed", "url", old.url)
+		f.log.Info("feed removed", "url", fetch.Redact(old.url))
 	}
 	if ch.Entry == nil {
 		f.updateGauge()
@@ -221,7 +221,7 @@ func (f *Fetcher) updateGauge() {
 }
 
 func (f *Fetcher) runLoop(ctx context.Context, key string, l *loop) {
-	log := f.log.With("feed", l.url)
+	log := f.log.With("feed", fetch.Redact(l.url))
 	st, err := f.bus.FeedState(ctx, l.url)
 	if err != nil {
 		log.Error("read feed state", "err", err)

@@ -1,6 +1,7 @@
 package fetcher
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -135,5 +136,39 @@ func TestSchedule(t *testing.T) {
 		if got := f.errorBackoff(tt.n, tt.retryAfter); got != tt.want {
 			t.Errorf("errorBackoff(%d, %s) = %s, want %s", tt.n, tt.retryAfter, got, tt.want)
 		}
+	}
+}
+
+// TestFeedPasswordNeverShown: a feed URL's password is sent to the feed's
+// server but appears neither in the feed's recorded error nor in any log
+// line, whatever fails.
+func TestFeedPasswordNeverShown(t *testing.T) {
+	o, err := origin.Start(origin.Generated{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	b := bustest.New(t)
+	var logs bytes.Buffer
+	f, err := New(Config{PollInterval: time.Minute, Fetch: fetch.Config{AllowPrivate: true, Timeout: 10 * time.Second}}, b, nil,
+		slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPassword := strings.Replace(o.URL, "http://", "http://reader:s3cret-pw@", 1)
+	for _, path := range []string{origin.FeedGone, origin.FeedNotFeed, "/feeds/missing.xml", origin.FeedRSS} {
+		st := f.Poll(context.Background(), withPassword+path, "")
+		if strings.Contains(st.LastError, "s3cret") {
+			t.Errorf("%s: last error %q shows the password", path, st.LastError)
+		}
+		if path != origin.FeedRSS && !strings.Contains(st.LastError, "reader:***@") {
+			t.Errorf("%s: last error %q does not name the feed", path, st.LastError)
+		}
+	}
+	if strings.Contains(logs.String(), "s3cret") {
+		t.Errorf("the password is in the logs:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "reader:***@") {
+		t.Errorf("no log line names the feed:\n%s", logs.String())
 	}
 }

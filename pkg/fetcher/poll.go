@@ -24,7 +24,7 @@ const pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 // Poll downloads one feed, publishes its new and updated items, records
 // and returns the feed's state (with NextPoll set).
 func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) bus.FeedState {
-	log := f.log.With("feed", feedURL)
+	log := f.log.With("feed", fetch.Redact(feedURL))
 	st, err := f.bus.FeedState(ctx, feedURL)
 	if err != nil {
 		log.Error("read feed state", "err", err)
@@ -60,7 +60,7 @@ func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) bus.FeedState
 	}
 	doc, err := feed.Parse(resp.Body, resp.ContentType, resp.URL)
 	if err != nil {
-		return f.failed(ctx, st, fmt.Errorf("feed %s: %w", feedURL, err))
+		return f.failed(ctx, st, fmt.Errorf("feed %s: %w", fetch.Redact(feedURL), err))
 	}
 	if st.Title == "" {
 		st.Title = strings.TrimSpace(doc.Title)
@@ -104,7 +104,8 @@ func (f *Fetcher) succeeded(ctx context.Context, st bus.FeedState, resp *fetch.R
 func (f *Fetcher) failed(ctx context.Context, st bus.FeedState, err error) bus.FeedState {
 	now := time.Now().UTC()
 	st.ErrorCount++
-	st.LastError = err.Error()
+	// The feed URL's password is used for fetching, never shown.
+	st.LastError = fetch.RedactIn(err.Error(), st.URL)
 	st.Status = bus.FeedFailing
 	outcome := "error"
 	var retryAfter time.Duration
@@ -119,14 +120,14 @@ func (f *Fetcher) failed(ctx context.Context, st bus.FeedState, err error) bus.F
 	f.m.polls.WithLabelValues(outcome).Inc()
 	next := now.Add(f.errorBackoff(st.ErrorCount, retryAfter))
 	st.NextPoll = &next
-	f.log.Warn("feed poll failed", "feed", st.URL, "status", st.Status, "errors_in_a_row", st.ErrorCount, "next_poll", next, "err", err)
+	f.log.Warn("feed poll failed", "feed", fetch.Redact(st.URL), "status", st.Status, "errors_in_a_row", st.ErrorCount, "next_poll", next, "err", st.LastError)
 	f.save(ctx, st)
 	return st
 }
 
 func (f *Fetcher) save(ctx context.Context, st bus.FeedState) {
 	if err := f.bus.PutFeedState(context.WithoutCancel(ctx), st); err != nil {
-		f.log.Error("save feed state", "feed", st.URL, "err", err)
+		f.log.Error("save feed state", "feed", fetch.Redact(st.URL), "err", fetch.RedactIn(err.Error(), st.URL))
 	}
 }
 
@@ -212,7 +213,7 @@ func (f *Fetcher) publishItems(ctx context.Context, feedURL, title string, doc *
 			// Marked seen only after JetStream confirmed the page: a crash in
 			// between publishes it again, and the message id drops the copy.
 			if err := f.bus.MarkSeen(ctx, feedURL, j.key, j.version); err != nil {
-				f.log.Warn("mark item seen", "link", j.item.Link, "err", err)
+				f.log.Warn("mark item seen", "link", fetch.RedactIn(j.item.Link, feedURL), "err", err)
 			}
 			outcome := "published"
 			if j.updated {
@@ -249,9 +250,10 @@ func (f *Fetcher) fetchPage(ctx context.Context, feedURL, feedTitle, source stri
 	<-f.pageSem
 	f.m.pageDur.Observe(time.Since(start).Seconds())
 	if err != nil {
-		raw.PageError = err.Error()
+		// A relative link resolved against the feed URL carries its password.
+		raw.PageError = fetch.RedactIn(err.Error(), feedURL)
 		f.m.items.WithLabelValues("page_error").Inc()
-		f.log.Warn("page not fetched; using the feed's content", "url", it.Link, "err", err)
+		f.log.Warn("page not fetched; using the feed's content", "url", fetch.RedactIn(it.Link, feedURL), "err", raw.PageError)
 		return raw
 	}
 	raw.PageURL = resp.URL

@@ -253,7 +253,7 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 	if a.ID == "" {
 		a.ID = article.ID(a.URL)
 	}
-	a.FeedURL = raw.FeedURL
+	a.FeedURL = fetch.Redact(raw.FeedURL) // its password is for fetching only
 	a.PageError = raw.PageError
 	if a.Source == "" {
 		a.Source = raw.Source
