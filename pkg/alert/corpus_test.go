@@ -252,6 +252,9 @@ func genRules(tb testing.TB, rng *rand.Rand, n int, arts []*article.Article) []R
 		func() string { return "title:" + quoted(pick(bigrams)) + " OR person:" + quoted(pick(people)) },
 		func() string { return entity() + " AND " + entity() },
 		func() string { return "(" + entity() + " AND NOT " + pick(words) + ") OR " + quoted(pick(bigrams)) },
+		func() string { return "speaker:" + entity() },
+		func() string { return "quote:" + pick(words) + " OR speaker:" + quoted(pick(people)) },
+		func() string { return "speaker:" + entity() + " AND quote:" + quoted(pick(bigrams)) },
 	}
 	rare := []func() string{ // tried on every article: keep them few
 		func() string { return "NOT " + pick(words) },

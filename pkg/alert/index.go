@@ -22,6 +22,8 @@ const (
 	spaceText     space = iota // tokens of title, summary and body
 	spaceSource                // tokens of source
 	spacePerson                // tokens of people's canonical names
+	spaceQuote                 // tokens of quotations
+	spaceSpeaker               // tokens of quotations' speakers
 	spaceLanguage              // keyword values, normalised as indexed
 	spaceCountry
 	spaceTopic
@@ -29,6 +31,10 @@ const (
 	spaceStory
 	numSpaces
 )
+
+// lastTextSpace is the last space of analysed tokens; the ones after it
+// hold whole keyword values.
+const lastTextSpace = spaceSpeaker
 
 type key struct {
 	space space
@@ -92,6 +98,10 @@ func termRequirement(t query.Term) requirement {
 		sp = spaceSource
 	case query.FieldPerson:
 		sp = spacePerson
+	case query.FieldQuote:
+		sp = spaceQuote
+	case query.FieldSpeaker:
+		sp = spaceSpeaker
 	case query.FieldLanguage:
 		return keywordRequirement(spaceLanguage, strings.ToLower(strings.TrimSpace(t.Value)))
 	case query.FieldCountry:
@@ -159,7 +169,7 @@ func newFilter(n query.Node) filter {
 			return filter{op: filterFalse}
 		}
 		f := filter{op: filterTerm, space: req.keys[0].space}
-		if f.space <= spacePerson {
+		if f.space <= lastTextSpace {
 			for _, t := range query.Analyze(n.Value) {
 				f.tokens = append(f.tokens, t.Text)
 			}
@@ -320,6 +330,10 @@ func articleSets(a *article.Article) [numSpaces]map[string]struct{} {
 	text(spaceSource, a.Source)
 	for _, p := range a.Entities.People {
 		text(spacePerson, p.Name)
+	}
+	for _, q := range a.Quotes {
+		text(spaceQuote, q.Text)
+		text(spaceSpeaker, q.Speaker)
 	}
 	keyword := func(sp space, v string) {
 		if v != "" {

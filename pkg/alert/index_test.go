@@ -21,6 +21,8 @@ func TestRequires(t *testing.T) {
 		{"title:Ceasefire", false, []key{{spaceText, "ceasefire"}}},
 		{`source:"Kyiv Independent"`, false, []key{{spaceSource, "independent"}}},
 		{"person:Lavrov", false, []key{{spacePerson, "lavrov"}}},
+		{`quote:"red lines"`, false, []key{{spaceQuote, "lines"}}},
+		{"speaker:Lavrov", false, []key{{spaceSpeaker, "lavrov"}}},
 		{"country:ua", false, []key{{spaceCountry, "UA"}}},
 		{"language:EN", false, []key{{spaceLanguage, "en"}}},
 		{"topic:Diplomacy", false, []key{{spaceTopic, "diplomacy"}}},
@@ -79,6 +81,7 @@ func TestIndexMatchesEveryRule(t *testing.T) {
 		{Name: "reuters-kyiv", Query: `source:reuters AND Kyiv`},
 		{Name: "topic-ceasefire", Query: `topic:ceasefire`},
 		{Name: "story", Query: `story:s-summit`},
+		{Name: "peskov-said", Query: `speaker:Песков`},
 		{Name: "everything", Query: `*`},
 		{Name: "nothing", Query: `xyzzyplugh`},
 	}
@@ -122,7 +125,7 @@ func TestIndexMatchesEveryRule(t *testing.T) {
 	}
 	wantHand := map[string]int{
 		"summit": 1, "zelensky-any-spelling": 2, "kiev": 2, "peskov-ru": 1, "sisi": 1,
-		"gaza-truce-title": 1, "topic-ceasefire": 1, "story": 2, "everything": len(arts),
+		"gaza-truce-title": 1, "topic-ceasefire": 1, "story": 2, "everything": len(arts), "peskov-said": 1,
 	}
 	for name, n := range wantHand {
 		if hits[name] < n {

@@ -446,6 +446,18 @@ func (g *Gazetteer) Lookup(name string) (kind, id string, ok bool) {
 	return e.Kind, article.EntityKey(article.Entity{Name: e.Name, ID: e.ID}), true
 }
 
+// CanonicalName is the canonical name of the entity name stands for, in
+// any known spelling: the name the enricher gives a quotation's speaker.
+// It implements query.Namer, so speaker:Зеленський finds the quotations
+// attributed to Volodymyr Zelensky.
+func (g *Gazetteer) CanonicalName(name string) (string, bool) {
+	e, ok := g.Resolve(name)
+	if !ok {
+		return "", false
+	}
+	return e.Name, true
+}
+
 // Resolve is Lookup returning the whole entry (canonical name, country).
 func (g *Gazetteer) Resolve(name string) (Entry, bool) {
 	// A lower-case common word is not the acronym it spells ("who", "us").

@@ -49,6 +49,8 @@ const (
 	DocTopics      = "topics"
 	DocStoryID     = "story_id"
 	DocPublishedAt = "published_at"
+	DocQuotes      = "quotes"
+	DocSpeakers    = "speakers"
 )
 
 // TextFields are the fields a bare word or phrase searches.
@@ -77,6 +79,10 @@ func FieldFor(f query.Field) (name string, keyword bool) {
 		return DocEntities, true
 	case query.FieldPublished:
 		return DocPublishedAt, true
+	case query.FieldQuote:
+		return DocQuotes, false
+	case query.FieldSpeaker:
+		return DocSpeakers, false
 	}
 	return "", false
 }

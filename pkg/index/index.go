@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/query"
 )
 
@@ -68,6 +69,9 @@ type Hit struct {
 	Language    string     `json:"language"`
 	Snippet     string     `json:"snippet"`
 	StoryID     string     `json:"story_id,omitempty"`
+	// Quotes are the article's quotations the query's speaker: and
+	// quote: terms pick out (query.MatchingQuotes), with their speakers.
+	Quotes []article.Quote `json:"quotes,omitempty"`
 }
 
 // FacetCount is one value of a facet and how many hits have it.

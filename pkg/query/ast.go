@@ -26,6 +26,8 @@ const (
 	FieldPerson    Field = "person"
 	FieldTopic     Field = "topic"
 	FieldStory     Field = "story"
+	FieldSpeaker   Field = "speaker" // who is quoted: words of the speakers' names
+	FieldQuote     Field = "quote"   // words of direct quotations
 	FieldEntity    Field = "entity"
 	FieldPublished Field = "published_at"
 )

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -9,6 +10,12 @@ import (
 // a Wikidata QID, or for kind "country" the ISO 3166-1 alpha-2 code.
 type Resolver interface {
 	Lookup(name string) (kind, id string, ok bool)
+}
+
+// Namer is a Resolver that also gives the canonical name of the entity a
+// name in any spelling stands for (enrich.Gazetteer is one).
+type Namer interface {
+	CanonicalName(name string) (string, bool)
 }
 
 // Entity kinds a Resolver returns.
@@ -34,6 +41,11 @@ const maxNameWords = 5
 //   - country:X becomes country:ISO2 when X resolves to a country (Ukraine,
 //     UAE, UK) or else, when X has two letters, its upper case; country:X
 //     naming a place becomes entity:QID.
+//
+//   - speaker:X naming a known person, organisation or place becomes
+//     Or(speaker:X, speaker:"Canonical Name") when the Resolver is also a
+//     Namer: the enricher writes a quote's speaker under the canonical name
+//     of the entity it resolved, so every spelling finds it.
 //
 // A nil Resolver returns n unchanged.
 func Expand(n Node, r Resolver) Node {
@@ -118,6 +130,19 @@ func expandTerm(t Term, r Resolver) Node {
 		if kind, id, ok := r.Lookup(t.Value); ok && id != "" && kind == KindPerson {
 			return Or{Children: []Node{t, entityTerm(kind, id)}}
 		}
+	case FieldSpeaker:
+		nm, ok := r.(Namer)
+		if !ok {
+			break
+		}
+		if kind, _, ok := r.Lookup(t.Value); !ok || kind == KindCountry {
+			break
+		}
+		name, ok := nm.CanonicalName(t.Value)
+		if !ok || name == "" || slices.Equal(terms(name), terms(t.Value)) {
+			break
+		}
+		return Or{Children: []Node{t, Term{Field: FieldSpeaker, Value: name, Phrase: true}}}
 	case FieldCountry:
 		kind, id, ok := r.Lookup(t.Value)
 		switch {

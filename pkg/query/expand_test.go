@@ -77,3 +77,48 @@ func TestExpand(t *testing.T) {
 		})
 	}
 }
+
+// namingResolver also knows canonical names, as the gazetteer does.
+type namingResolver struct {
+	mapResolver
+	names map[string]string // lower-case spelling -> canonical name
+}
+
+func (n namingResolver) CanonicalName(name string) (string, bool) {
+	c, ok := n.names[strings.ToLower(name)]
+	return c, ok
+}
+
+func TestExpandSpeaker(t *testing.T) {
+	r := namingResolver{resolver, map[string]string{
+		"zelenskiy": "Volodymyr Zelensky", "зеленський": "Volodymyr Zelensky", "putin": "Vladimir Putin",
+		"vladimir putin": "Vladimir Putin", "kremlin": "Kremlin", "ukraine": "Ukraine",
+	}}
+	canon := func(s string) Term { return fp(FieldSpeaker, s) }
+	tests := []struct {
+		in   string
+		want Node
+	}{
+		{"speaker:Zelenskiy", or(f(FieldSpeaker, "Zelenskiy"), canon("Volodymyr Zelensky"))},
+		{"speaker:Зеленський", or(f(FieldSpeaker, "Зеленський"), canon("Volodymyr Zelensky"))},
+		{"speaker:putin", or(f(FieldSpeaker, "putin"), canon("Vladimir Putin"))},
+		{`speaker:"Vladimir Putin"`, fp(FieldSpeaker, "Vladimir Putin")}, // already the canonical name
+		{"speaker:Kremlin", f(FieldSpeaker, "Kremlin")},
+		{"speaker:Ukraine", f(FieldSpeaker, "Ukraine")}, // a country does not speak
+		{"speaker:Smith", f(FieldSpeaker, "Smith")},
+		{"quote:Zelenskiy", f(FieldQuote, "Zelenskiy")},
+	}
+	for _, tt := range tests {
+		n, err := Parse(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Expand(n, r); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Expand(%q) = %s, want %s", tt.in, Format(got), Format(tt.want))
+		}
+		// Without canonical names, speaker: is searched as typed.
+		if got := Expand(n, resolver); !reflect.DeepEqual(got, n) {
+			t.Errorf("Expand(%q) without a Namer = %s", tt.in, Format(got))
+		}
+	}
+}

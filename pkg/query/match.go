@@ -12,6 +12,7 @@ import (
 // Match. Build it with NewDocument.
 type Document struct {
 	title, summary, body, source, people []*value
+	quotes, speakers                     []*value
 	language                             string
 	countries, topics, entities          []string
 	storyID                              string
@@ -66,8 +67,14 @@ func NewDocument(a *article.Article) *Document {
 	for _, p := range a.Entities.People {
 		d.people = append(d.people, &value{toks: terms(p.Name)})
 	}
+	for _, q := range a.Quotes {
+		d.quotes = append(d.quotes, &value{toks: terms(q.Text)})
+		if q.Speaker != "" {
+			d.speakers = append(d.speakers, &value{toks: terms(q.Speaker)})
+		}
+	}
 	n := 0
-	for _, f := range [][]*value{d.title, d.summary, d.body, d.source, d.people} {
+	for _, f := range [][]*value{d.title, d.summary, d.body, d.source, d.people, d.quotes, d.speakers} {
 		for _, v := range f {
 			n += len(v.toks)
 		}
@@ -171,6 +178,10 @@ func matchTerm(t Term, d *Document) bool {
 		text = [][]*value{d.source}
 	case FieldPerson:
 		text = [][]*value{d.people}
+	case FieldQuote:
+		text = [][]*value{d.quotes}
+	case FieldSpeaker:
+		text = [][]*value{d.speakers}
 	case FieldLanguage:
 		return keywordIn(t, d.language)
 	case FieldCountry:

@@ -170,3 +170,54 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+func TestQuotes(t *testing.T) {
+	a := &article.Article{
+		ID: "q", Title: "Lavrov and Rubio meet",
+		Quotes: []article.Quote{
+			{Speaker: "Sergey Lavrov", SpeakerID: "Q80527", Text: "We have our red lines"},
+			{Speaker: "Marco Rubio", Text: "The talks were productive"},
+			{Text: "nobody said this, red lines"},
+		},
+	}
+	d := query.NewDocument(a)
+	tests := []struct {
+		q      string
+		match  bool
+		quotes []string // speakers of MatchingQuotes, "-" for none
+	}{
+		{"speaker:Lavrov", true, []string{"Sergey Lavrov"}},
+		{`speaker:"Sergey Lavrov"`, true, []string{"Sergey Lavrov"}},
+		{`speaker:"Lavrov Sergey"`, false, nil},
+		{"speaker:lavrov quote:productive", true, nil}, // both in the article, not in one quotation
+		{`quote:"red lines"`, true, []string{"Sergey Lavrov", "-"}},
+		{`quote:"red lines" speaker:Lavrov`, true, []string{"Sergey Lavrov"}},
+		{"quote:productive OR speaker:lavrov", true, []string{"Sergey Lavrov", "Marco Rubio"}},
+		{"quote:meet", false, nil}, // a title word, not a quotation's
+		{"speaker:meet", false, nil},
+		{"Lavrov NOT speaker:Rubio", false, nil},
+		{"Lavrov NOT quote:productive", false, nil},
+		{"quote:lines NOT speaker:Lavrov", false, []string{"-"}}, // the article has a quotation of Lavrov's
+		{"Lavrov", true, nil},
+	}
+	for _, tt := range tests {
+		n, err := query.Parse(tt.q)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tt.q, err)
+		}
+		if got := query.Match(n, d); got != tt.match {
+			t.Errorf("Match(%q) = %v, want %v", tt.q, got, tt.match)
+		}
+		var got []string
+		for _, q := range query.MatchingQuotes(n, a.Quotes) {
+			s := q.Speaker
+			if s == "" {
+				s = "-"
+			}
+			got = append(got, s)
+		}
+		if !slices.Equal(got, tt.quotes) {
+			t.Errorf("MatchingQuotes(%q) = %v, want %v", tt.q, got, tt.quotes)
+		}
+	}
+}

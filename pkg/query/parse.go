@@ -33,9 +33,11 @@ var userFields = map[string]Field{
 	"story":        FieldStory,
 	"entity":       FieldEntity,
 	"published_at": FieldPublished,
+	"speaker":      FieldSpeaker,
+	"quote":        FieldQuote,
 }
 
-const fieldList = "title, source, language, country, person, topic or published_at"
+const fieldList = "title, source, language, country, person, topic, speaker, quote or published_at"
 
 type itemKind int
 
@@ -65,6 +67,7 @@ type item struct {
 //	NOT Trump, -Trump              without a word
 //	(talks OR summit) AND Kyiv     grouping; NOT binds tighter than AND, AND than OR
 //	title:ceasefire source:"Kyiv Independent" language:en country:UA person:Zelensky topic:diplomacy
+//	speaker:Lavrov quote:"red lines"   who is quoted, and words they are quoted saying
 //	published_at:[2026-01-01 TO 2026-02-01]   dates (YYYY-MM-DD or RFC 3339, * for open); the To day counts to its end
 //	published_at:[now-7d TO now], published_at:now-24h   relative to when the query runs (see Relative)
 //

@@ -34,6 +34,17 @@ var testNames = names{
 	"kiev":                {query.KindPlace, "Q1899"},
 	"ukraine":             {query.KindCountry, "UA"},
 	"uae":                 {query.KindCountry, "AE"},
+	"peskov":              {query.KindPerson, "Q4155387"},
+	"песков":              {query.KindPerson, "Q4155387"},
+	"dmitry peskov":       {query.KindPerson, "Q4155387"},
+}
+
+// CanonicalName makes names a query.Namer, as the gazetteer is: the
+// canonical name is the one the fixtures' quotations carry.
+func (n names) CanonicalName(name string) (string, bool) {
+	_, id, ok := n.Lookup(name)
+	c, known := map[string]string{"Q3881298": "Volodymyr Zelenskyy", "Q4155387": "Dmitry Peskov", "Q7747": "Vladimir Putin"}[id]
+	return c, ok && known
 }
 
 // TestSameResultsAsEmbedded indexes the fixtures into the embedded (Bleve)
@@ -61,6 +72,9 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 		"vladimir putin", "putin AND NOT zelensky", `"Volodymyr Zelenskiy"`,
 		"al-sisi", "russia-ukraine", "u.s.", "kyiv's", "NOT (talks OR summit)",
 		"story:s-abudhabi", "entity:q7747",
+		"speaker:peskov", "speaker:Песков", "speaker:zelenskiy", "speaker:Зеленський", `quote:"well prepared"`,
+		"speaker:peskov quote:any", "quote:ceasefire OR speaker:putin", "quote:summit -speaker:peskov",
+		`speaker:"dmitry peskov" AND published_at:[2026-01-01 TO *]`, "quote:ukraine", "speaker:ukraine",
 	}
 	for _, c := range searchCases {
 		queries = append(queries, c.q)
@@ -84,6 +98,7 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 		docs[i] = query.NewDocument(a)
 	}
 	histograms := 0 // with more than one bucket: the comparison says something
+	quoted := 0     // searches whose hits carried quotations
 	facets := []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic}
 	for _, qs := range queries {
 		for _, collapse := range []bool{false, true} {
@@ -113,6 +128,11 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 			}
 			if ia, ib := ids(a), ids(b); !slices.Equal(ia, ib) || a.Total != b.Total {
 				t.Errorf("%q: elasticsearch %d %v, embedded %d %v", qs, a.Total, ia, b.Total, ib)
+			}
+			if qa, qb := hitQuotes(a), hitQuotes(b); qa != qb {
+				t.Errorf("%q: quotes of the hits: elasticsearch %s, embedded %s", qs, qa, qb)
+			} else if qa != "" {
+				quoted++
 			}
 			var matched []string
 			expanded := query.Expand(q, testNames)
@@ -147,10 +167,25 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 			}
 		}
 	}
+	if quoted < 8 {
+		t.Errorf("only %d searches had hits with quotations", quoted)
+	}
 	if histograms < 40 {
 		t.Errorf("only %d histograms had more than one bucket", histograms)
 	}
 	t.Logf("%d histograms with more than one bucket agreed", histograms)
+}
+
+// hitQuotes lists the quotations of each hit, by hit id.
+func hitQuotes(r *index.Result) string {
+	var parts []string
+	for _, h := range r.Hits {
+		for _, q := range h.Quotes {
+			parts = append(parts, h.ID+": "+q.Speaker+": "+q.Text)
+		}
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "; ")
 }
 
 func sameBucket(a, b index.Bucket) bool { return a.T.Equal(b.T) && a.Count == b.Count }

@@ -318,6 +318,11 @@ var searchCases = []struct {
 	{"published_at:2026-02-01", []string{"a6"}},
 	{"diplomacy AND published_at:[2026-01-01 TO 2026-01-31]", nil},
 	{"topic:diplomacy AND published_at:[2026-01-01 TO 2026-01-31]", []string{"a1", "a2", "a3", "a4"}},
+	{"speaker:peskov", []string{"a1", "a6"}},
+	{`quote:"well prepared"`, []string{"a1", "a6"}},
+	{"speaker:peskov quote:any", []string{"a1"}},
+	{"quote:ceasefire", []string{"a3"}},
+	{"speaker:ceasefire", nil},
 }
 
 func TestSearchQueryLanguage(t *testing.T) {

@@ -25,7 +25,8 @@ const (
 // Hits sort by relevance, then newest first; a match-everything query, or
 // req.Sort SortDate, sorts newest first.
 func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, error) {
-	body, err := ix.searchBody(req)
+	q := ix.expanded(req.Query)
+	body, err := SearchBody(q, req)
 	if err != nil {
 		return nil, err
 	}
@@ -33,15 +34,15 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 	if err := ix.call(ctx, ix.es, "search", http.MethodPost, "/"+ix.target+"/_search", body, &r); err != nil {
 		return nil, err
 	}
-	return r.result(req)
+	return r.result(req, q)
 }
 
-func (ix *Index) searchBody(req index.Request) (map[string]any, error) {
-	q := req.Query
+// expanded is q with every spelling of its names (the configured Resolver).
+func (ix *Index) expanded(q query.Node) query.Node {
 	if q != nil && ix.cfg.Resolver != nil {
 		q = expand(q, ix.cfg.Resolver)
 	}
-	return SearchBody(q, req)
+	return q
 }
 
 // SearchBody is the _search request for req with its (already expanded)
@@ -68,7 +69,7 @@ func SearchBody(q query.Node, req index.Request) (map[string]any, error) {
 		"from":             from,
 		"size":             size,
 		"track_total_hits": true,
-		"_source":          []string{"id", "url", "title", "source", "published_at", "language", "story_id", "summary"},
+		"_source":          []string{"id", "url", "title", "source", "published_at", "language", "story_id", "summary", fieldArticle + ".quotes"},
 		"highlight": map[string]any{
 			"pre_tags":  []string{""},
 			"post_tags": []string{""},
@@ -141,6 +142,9 @@ type searchResponse struct {
 				Language    string     `json:"language"`
 				StoryID     string     `json:"story_id"`
 				Summary     string     `json:"summary"`
+				Article     struct {
+					Quotes []article.Quote `json:"quotes"`
+				} `json:"article"`
 			} `json:"_source"`
 			Highlight map[string][]string `json:"highlight"`
 		} `json:"hits"`
@@ -148,7 +152,7 @@ type searchResponse struct {
 	Aggregations map[string]json.RawMessage `json:"aggregations"`
 }
 
-func (r *searchResponse) result(req index.Request) (*index.Result, error) {
+func (r *searchResponse) result(req index.Request, q query.Node) (*index.Result, error) {
 	res := &index.Result{Total: r.Hits.Total.Value, Hits: make([]index.Hit, 0, len(r.Hits.Hits))}
 	for _, h := range r.Hits.Hits {
 		s := h.Source
@@ -162,6 +166,7 @@ func (r *searchResponse) result(req index.Request) (*index.Result, error) {
 		res.Hits = append(res.Hits, index.Hit{
 			ID: s.ID, URL: s.URL, Title: s.Title, Source: s.Source, PublishedAt: s.PublishedAt,
 			Language: s.Language, Snippet: snippet, StoryID: s.StoryID,
+			Quotes: query.MatchingQuotes(q, s.Article.Quotes),
 		})
 	}
 	if len(req.Facets) > 0 {

@@ -26,6 +26,14 @@ func TestRandomQueriesAgree(t *testing.T) {
 			words = append(words, tok.Text)
 		}
 	}
+	var quoteWords []string
+	for _, a := range arts {
+		for _, q := range a.Quotes {
+			for _, tok := range query.Analyze(q.Speaker + " " + q.Text) {
+				quoteWords = append(quoteWords, tok.Text)
+			}
+		}
+	}
 	words = append(words, "Zelenskiy", "Kiev", "UAE", "Ukraine", "Vladimir", "Putin", "nothing", "al-Sisi", "U.S.")
 	keywords := map[query.Field][]string{
 		query.FieldLanguage: {"en", "uk", "FR", "de"},
@@ -56,8 +64,12 @@ func TestRandomQueriesAgree(t *testing.T) {
 			f := fields[rnd.Intn(len(fields))]
 			return query.Term{Field: f, Value: pick(keywords[f])}
 		case 4:
-			fields := []query.Field{query.FieldTitle, query.FieldSource, query.FieldPerson}
-			return query.Term{Field: fields[rnd.Intn(3)], Value: pick(words)}
+			fields := []query.Field{query.FieldTitle, query.FieldSource, query.FieldPerson, query.FieldQuote, query.FieldSpeaker}
+			f := fields[rnd.Intn(len(fields))]
+			if (f == query.FieldQuote || f == query.FieldSpeaker) && rnd.Intn(2) == 0 {
+				return query.Term{Field: f, Value: pick(quoteWords)}
+			}
+			return query.Term{Field: f, Value: pick(words)}
 		case 5:
 			from, to := day(), day()
 			if from.After(to) {

@@ -75,6 +75,10 @@ func testArticles() []*article.Article {
 				Places:    []article.Entity{{Name: "Riyadh", ID: "Q3692"}, {Name: "Kyiv", ID: qKyiv}},
 				Countries: []string{"SA", "US", "RU"},
 			},
+			Quotes: []article.Quote{
+				{Speaker: "Sergey Lavrov", SpeakerID: "Q80527", Text: "We are ready to listen to proposals"},
+				{Speaker: "Marco Rubio", SpeakerID: "Q324546", Text: "This was a first step"},
+			},
 			Topics:  []string{"diplomacy"},
 			StoryID: "s3",
 		},
@@ -121,6 +125,7 @@ func testArticles() []*article.Article {
 				Places:    []article.Entity{{Name: "Cairo", ID: "Q85"}},
 				Countries: []string{"EG", "US"},
 			},
+			Quotes:  []article.Quote{{Speaker: "Abdel Fattah el-Sisi", SpeakerID: "Q58311", Text: "Egypt is ready to host further talks"}},
 			Topics:  []string{"diplomacy", "middle-east"},
 			StoryID: "s7",
 		},
@@ -133,6 +138,16 @@ type mapResolver map[string][2]string
 func (m mapResolver) Lookup(name string) (kind, id string, ok bool) {
 	v, ok := m[strings.ToLower(strings.TrimSpace(name))]
 	return v[0], v[1], ok
+}
+
+// canonicalNames are the names the enricher would give speakers, by id.
+var canonicalNames = map[string]string{qZelensky: "Volodymyr Zelenskiy", qPutin: "Vladimir Putin"}
+
+// CanonicalName makes mapResolver a query.Namer, as the gazetteer is.
+func (m mapResolver) CanonicalName(name string) (string, bool) {
+	_, id, ok := m.Lookup(name)
+	c, known := canonicalNames[id]
+	return c, ok && known
 }
 
 func testResolver() mapResolver {
@@ -282,6 +297,21 @@ var searchTests = []struct {
 	{"UAE", []string{"a1", "a2", "a4"}},
 	{"Kiev", []string{"a1", "a3"}},
 	{`"Abu Dhabi" -Kyiv`, []string{"a2", "a4"}},
+	// quotations and who said them
+	{"quote:constructive", []string{"a1"}},
+	{`quote:"ready to"`, []string{"a3", "a7"}},
+	{`quote:"to ready"`, nil},
+	{"quote:Riyadh", nil}, // in the body, not in a quotation
+	{"speaker:Lavrov", []string{"a3"}},
+	{"speaker:sisi", []string{"a7"}},
+	{`speaker:"el-Sisi"`, []string{"a7"}},
+	{"speaker:Lavrov quote:ready", []string{"a3"}},
+	{"speaker:Rubio quote:talks", nil},
+	{"speaker:Zelenskiy", []string{"a1"}},
+	{"speaker:Зеленський", []string{"a1"}}, // through the canonical name
+	{"speaker:Zelensky OR speaker:Putin", []string{"a1"}},
+	{"quote:ready -speaker:Lavrov", []string{"a7"}},
+	{"speaker:Kyiv", nil},
 }
 
 func TestSearch(t *testing.T) {

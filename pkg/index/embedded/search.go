@@ -118,7 +118,7 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 			if err := json.Unmarshal([]byte(raw), &a); err != nil {
 				return nil, fmt.Errorf("search: decode article %s: %w", h.ID, err)
 			}
-			out.Hits = append(out.Hits, hit(&a, want))
+			out.Hits = append(out.Hits, hit(&a, want, q))
 		}
 		return out, nil
 	}
@@ -138,7 +138,7 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 		if err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
-		out.Hits = append(out.Hits, hit(a, want))
+		out.Hits = append(out.Hits, hit(a, want, q))
 	}
 	return out, nil
 }
@@ -252,7 +252,7 @@ func facets(res *bleve.SearchResult, names []string) map[string][]index.FacetCou
 	return out
 }
 
-func hit(a *article.Article, want map[string]bool) index.Hit {
+func hit(a *article.Article, want map[string]bool, q query.Node) index.Hit {
 	return index.Hit{
 		ID:          a.ID,
 		URL:         a.URL,
@@ -262,6 +262,7 @@ func hit(a *article.Article, want map[string]bool) index.Hit {
 		Language:    a.Language,
 		Snippet:     snippet(a, want),
 		StoryID:     a.StoryID,
+		Quotes:      query.MatchingQuotes(q, a.Quotes),
 	}
 }
 

@@ -155,3 +155,31 @@ func TestHistogram(t *testing.T) {
 		t.Errorf("hourly histogram over a year: err = %v, want ErrTooManyBuckets", err)
 	}
 }
+
+func TestHitQuotes(t *testing.T) {
+	ix := openTest(t, Config{Resolver: testResolver()})
+	fill(t, ix, testArticles())
+	tests := []struct {
+		q    string
+		want map[string][]string // hit id -> speakers of its quotes
+	}{
+		{"speaker:Lavrov", map[string][]string{"a3": {"Sergey Lavrov"}}},
+		{`quote:"ready to"`, map[string][]string{"a3": {"Sergey Lavrov"}, "a7": {"Abdel Fattah el-Sisi"}}},
+		{"Riyadh", map[string][]string{"a3": nil}}, // no speaker: or quote:, no quotes
+	}
+	for _, tt := range tests {
+		res := search(t, ix, index.Request{Query: mustParse(t, tt.q), Size: 10})
+		if len(res.Hits) != len(tt.want) {
+			t.Fatalf("%q: %d hits, want %d", tt.q, len(res.Hits), len(tt.want))
+		}
+		for _, h := range res.Hits {
+			var got []string
+			for _, q := range h.Quotes {
+				got = append(got, q.Speaker)
+			}
+			if !slices.Equal(got, tt.want[h.ID]) {
+				t.Errorf("%q hit %s quotes by %v, want %v", tt.q, h.ID, got, tt.want[h.ID])
+			}
+		}
+	}
+}
