@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -334,4 +335,80 @@ func streamInfo(t *testing.T, b *Bus, name string) (jetstream.Stream, *jetstream
 		t.Fatal(err)
 	}
 	return s, info
+}
+
+// TestRawOversizedItem: an item whose feed fields alone exceed the message
+// limit is published without the excess (it used to be refused, which
+// kept its feed failing and its page refetched at every poll); the fields
+// that fit, the links and the page are kept whole.
+func TestRawOversizedItem(t *testing.T) {
+	b := newTestBus(t)
+	ctx := context.Background()
+	cons, err := b.Consumer(ctx, ConsumerConfig{Stream: StreamRaw, Durable: "test", Filter: SubjectRaw + ".>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	markup := strings.Repeat("<p>Ministers met in Geneva & talked.</p>", 50_000) // 2 MB; '<', '>' and '&' take 6 bytes each in JSON
+	many := make([]string, 200_000)
+	for i := range many {
+		many[i] = fmt.Sprintf("category-%d", i)
+	}
+	tests := []struct {
+		name     string
+		item     feed.Item
+		page     []byte
+		wantCut  []string
+		wantKept func(feed.Item) bool
+	}{
+		{"content", feed.Item{GUID: "c", Link: "https://example.org/c", Title: "Talks", Content: markup, Summary: "short"}, nil,
+			[]string{"content ("}, func(it feed.Item) bool {
+				return it.Title == "Talks" && it.Summary == "short" && strings.HasPrefix(markup, it.Content)
+			}},
+		{"content and summary", feed.Item{GUID: "cs", Link: "https://example.org/cs", Title: "Talks", Content: markup, Summary: markup}, []byte("<html>page</html>"),
+			[]string{"content (", "summary ("}, func(it feed.Item) bool { return it.Title == "Talks" && len(it.Content)+len(it.Summary) > 100_000 }},
+		{"categories", feed.Item{GUID: "k", Link: "https://example.org/k", Title: "Talks", Categories: many}, nil,
+			[]string{"categories ("}, func(it feed.Item) bool { return len(it.Categories) > 1000 && it.Categories[0] == "category-0" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &Raw{FeedURL: "https://example.org/feed", Source: "Example News", Item: tt.item, FetchedAt: time.Now()}
+			if tt.page != nil {
+				r.SetPage(tt.page)
+			}
+			if err := b.PublishRaw(ctx, r, "id-"+tt.name); err != nil {
+				t.Fatalf("publish: %v", err)
+			}
+			if r.Item.Content != tt.item.Content || len(r.Item.Categories) != len(tt.item.Categories) {
+				t.Errorf("the caller's item was changed")
+			}
+			batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for m := range batch.Messages() {
+				_ = m.Ack()
+				if len(m.Data()) > 1<<20 {
+					t.Errorf("message of %d bytes", len(m.Data()))
+				}
+				dr, err := DecodeRaw(m.Data())
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range tt.wantCut {
+					if !strings.Contains(dr.Truncated, c) || !strings.Contains(r.Truncated, c) {
+						t.Errorf("truncated %q (caller sees %q), want it to name %q", dr.Truncated, r.Truncated, c)
+					}
+				}
+				if !tt.wantKept(dr.Item) || dr.Item.Link != tt.item.Link || dr.Item.GUID != tt.item.GUID {
+					t.Errorf("kept fields: title %q, summary %d bytes, content %d bytes, %d categories, link %q",
+						dr.Item.Title, len(dr.Item.Summary), len(dr.Item.Content), len(dr.Item.Categories), dr.Item.Link)
+				}
+				if tt.page != nil {
+					if page, err := b.Page(ctx, dr); err != nil || !bytes.Equal(page, tt.page) {
+						t.Errorf("page %q, %v", page, err)
+					}
+				}
+			}
+		})
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -38,6 +40,10 @@ type Raw struct {
 	Page     []byte `json:"page,omitempty"`
 	PageRef  string `json:"page_ref,omitempty"`
 	PageSize int    `json:"page_size,omitempty"`
+
+	// Truncated says which feed fields PublishRaw cut, and from what size,
+	// for the item to fit one message; empty when none was.
+	Truncated string `json:"truncated,omitempty"`
 }
 
 // ItemKey identifies an item of a feed across polls: its guid, else its link,
@@ -75,7 +81,8 @@ const msgOverhead = 64 << 10
 // store first and travels by reference; it is never dropped.
 func (b *Bus) PublishRaw(ctx context.Context, r *Raw, msgID string) error {
 	subject := SubjectRaw + "." + Token(r.Source)
-	data, err := json.Marshal(r)
+	out := r // what goes in the message
+	data, err := json.Marshal(out)
 	if err != nil {
 		return fmt.Errorf("encode raw item: %w", err)
 	}
@@ -87,18 +94,129 @@ func (b *Bus) PublishRaw(ctx context.Context, r *Raw, msgID string) error {
 		ref := *r
 		ref.Page = nil
 		ref.PageRef = name
-		if data, err = json.Marshal(&ref); err != nil {
+		out = &ref
+		if data, err = json.Marshal(out); err != nil {
 			return fmt.Errorf("encode raw item: %w", err)
 		}
 	}
-	if int64(len(data))+msgOverhead/4 > b.nc.MaxPayload() {
-		return fmt.Errorf("publish raw item %s: %d bytes of feed fields exceed the nats payload limit %d", r.Item.Link, len(data), b.nc.MaxPayload())
+	if limit := b.nc.MaxPayload() - msgOverhead/4; int64(len(data)) > limit {
+		// Feed fields over the payload limit: the item is published
+		// without the excess rather than refused at every poll.
+		fit := *out
+		if data, err = fit.fitItem(int(limit)); err != nil {
+			return fmt.Errorf("publish raw item %s: %w", r.Item.Link, err)
+		}
+		r.Truncated = fit.Truncated
 	}
 	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
 	if _, err := b.js.PublishMsg(ctx, msg, jetstream.WithMsgID(msgID)); err != nil {
 		return fmt.Errorf("publish %s: %w", subject, err)
 	}
 	return nil
+}
+
+// fitItem cuts r's largest feed fields, the largest first, until r encodes
+// in at most limit bytes, records what it cut in r.Truncated, and returns
+// the encoding. Links, the feed URL and dates are never cut.
+func (r *Raw) fitItem(limit int) ([]byte, error) {
+	it := &r.Item
+	texts := []struct {
+		name string
+		v    *string
+	}{
+		{"content", &it.Content}, {"summary", &it.Summary}, {"title", &it.Title},
+		{"guid", &it.GUID}, {"image", &it.Image}, {"feed_title", &r.FeedTitle},
+	}
+	lists := []struct {
+		name string
+		v    *[]string
+	}{{"categories", &it.Categories}, {"authors", &it.Authors}}
+	sizes := map[string]int{}
+	var cut []string
+	for {
+		data, err := json.Marshal(r)
+		if err != nil {
+			return nil, fmt.Errorf("encode raw item: %w", err)
+		}
+		excess := len(data) - limit
+		if excess <= 0 {
+			if len(cut) > 0 {
+				parts := make([]string, len(cut))
+				for i, name := range cut {
+					parts[i] = fmt.Sprintf("%s (%d bytes)", name, sizes[name])
+				}
+				r.Truncated = fmt.Sprintf("cut to fit a %d-byte message: %s", limit, strings.Join(parts, ", "))
+				if data, err = json.Marshal(r); err != nil {
+					return nil, fmt.Errorf("encode raw item: %w", err)
+				}
+				if len(data) <= limit {
+					return data, nil
+				}
+				excess = len(data) - limit // the note itself: cut further
+			} else {
+				return data, nil
+			}
+		}
+		// The largest field goes first.
+		bestText, bestList, best := -1, -1, 0
+		for i, f := range texts {
+			if len(*f.v) > best {
+				bestText, bestList, best = i, -1, len(*f.v)
+			}
+		}
+		for i, f := range lists {
+			if n := listBytes(*f.v); n > best {
+				bestText, bestList, best = -1, i, n
+			}
+		}
+		var name string
+		switch {
+		case bestText >= 0:
+			f := texts[bestText]
+			name = f.name
+			if _, ok := sizes[name]; !ok {
+				sizes[name] = len(*f.v)
+			}
+			*f.v = strings.ToValidUTF8((*f.v)[:keepBytes(*f.v, excess)], "")
+		case bestList >= 0:
+			f := lists[bestList]
+			name = f.name
+			if _, ok := sizes[name]; !ok {
+				sizes[name] = listBytes(*f.v)
+			}
+			l, removed := *f.v, 0
+			for len(l) > 0 && removed < excess {
+				removed += len(l[len(l)-1]) + 3 // quotes and comma
+				l = l[:len(l)-1]
+			}
+			*f.v = l
+		default:
+			return nil, fmt.Errorf("%d bytes of links and other fields that cannot be cut exceed the nats payload limit %d", len(data), limit)
+		}
+		if !slices.Contains(cut, name) {
+			cut = append(cut, name)
+		}
+	}
+}
+
+// keepBytes is how much of v to keep for its JSON encoding to shrink by
+// excess bytes, assuming its escapes are spread evenly (the caller
+// encodes again and cuts further if they were not).
+func keepBytes(v string, excess int) int {
+	enc, _ := json.Marshal(v)
+	if len(enc) <= excess {
+		return 0
+	}
+	keep := int(int64(len(v)) * int64(len(enc)-excess) / int64(len(enc)))
+	return max(0, min(keep, len(v)-1))
+}
+
+func listBytes(l []string) int {
+	n := 0
+	for _, s := range l {
+		n += len(s) + 3
+	}
+	return n
 }
 
 // DecodeRaw reads a raw message.

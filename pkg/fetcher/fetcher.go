@@ -124,7 +124,7 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 				Name: "parley_fetcher_polls_total", Help: "Feed polls by outcome (new_items, unchanged, not_modified, error, blocked).",
 			}, []string{"outcome"}),
 			items: prometheus.NewCounterVec(prometheus.CounterOpts{
-				Name: "parley_fetcher_items_total", Help: "Feed items by outcome (published, updated, page_error, publish_error).",
+				Name: "parley_fetcher_items_total", Help: "Feed items by outcome (published, updated, page_error, publish_error, truncated: published without feed fields over the message limit).",
 			}, []string{"outcome"}),
 			pollDur: prometheus.NewHistogram(prometheus.HistogramOpts{
 				Name: "parley_fetcher_poll_seconds", Help: "Time to download and decode one feed.",

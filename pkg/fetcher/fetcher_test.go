@@ -3,8 +3,12 @@ package fetcher
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -170,5 +174,46 @@ func TestFeedPasswordNeverShown(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "reader:***@") {
 		t.Errorf("no log line names the feed:\n%s", logs.String())
+	}
+}
+
+// TestPollOversizedItem: an item whose feed fields exceed the message
+// limit (1 MiB here) is published once without the excess; the feed is
+// ok, and a re-poll neither publishes it again nor fetches its page. It
+// used to leave the feed failing for good and refetch the page each poll.
+func TestPollOversizedItem(t *testing.T) {
+	var pageHits atomic.Int64
+	content := strings.Repeat("<p>Ministers met in Geneva.</p>", 100_000) // 3 MB
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/feed.xml":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>
+<item><guid>big-1</guid><title>Big item</title><link>%[1]s/a</link><description><![CDATA[%[2]s]]></description></item>
+<item><guid>small-1</guid><title>Small item</title><link>%[1]s/b</link><description>short</description></item>
+</channel></rss>`, srv.URL, content)
+		default:
+			pageHits.Add(1)
+			fmt.Fprint(w, "<html><body><p>page</p></body></html>")
+		}
+	}))
+	defer srv.Close()
+	b := bustest.New(t)
+	f := newFetcher(t, b, true)
+	ctx := context.Background()
+	st := f.Poll(ctx, srv.URL+"/feed.xml", "")
+	if st.Status != bus.FeedOK || st.Items != 2 {
+		t.Fatalf("first poll: %+v", st)
+	}
+	st = f.Poll(ctx, srv.URL+"/feed.xml", "")
+	if st.Status != bus.FeedOK || st.Items != 2 {
+		t.Fatalf("second poll: %+v", st)
+	}
+	if n := bustest.StreamMsgs(t, b, bus.StreamRaw); n != 2 {
+		t.Errorf("raw stream holds %d messages, want 2", n)
+	}
+	if n := pageHits.Load(); n != 2 {
+		t.Errorf("pages fetched %d times, want 2 (once each)", n)
 	}
 }

@@ -215,6 +215,10 @@ func (f *Fetcher) publishItems(ctx context.Context, feedURL, title string, doc *
 			if err := f.bus.MarkSeen(ctx, feedURL, j.key, j.version); err != nil {
 				f.log.Warn("mark item seen", "link", fetch.RedactIn(j.item.Link, feedURL), "err", err)
 			}
+			if raw.Truncated != "" {
+				f.m.items.WithLabelValues("truncated").Inc()
+				f.log.Warn("feed item too large for a message: published without the excess", "feed", fetch.Redact(feedURL), "link", fetch.RedactIn(j.item.Link, feedURL), "truncated", raw.Truncated)
+			}
 			outcome := "published"
 			if j.updated {
 				outcome = "updated"
