@@ -40,6 +40,7 @@ type Searcher interface {
 type Feeds interface {
 	Feeds(ctx context.Context) ([]bus.FeedEntry, error)
 	FeedState(ctx context.Context, url string) (bus.FeedState, error)
+	HostState(ctx context.Context, host string) (bus.HostState, bool, error)
 	AddFeed(ctx context.Context, f bus.FeedEntry) (bool, error)
 	RemoveFeed(ctx context.Context, url string) error
 }
@@ -398,11 +399,26 @@ func (s *Server) listFeeds(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := make([]bus.FeedState, 0, len(entries))
+	hosts := map[string]bus.HostState{}
+	now := time.Now()
 	for _, e := range entries {
 		st, err := s.feeds.FeedState(r.Context(), e.URL)
 		if err != nil {
 			writeError(w, http.StatusBadGateway, err.Error())
 			return
+		}
+		if st.Host != "" {
+			hs, seen := hosts[st.Host]
+			if !seen {
+				if hs, _, err = s.feeds.HostState(r.Context(), st.Host); err != nil {
+					writeError(w, http.StatusBadGateway, err.Error())
+					return
+				}
+				hosts[st.Host] = hs
+			}
+			if hs.PausedUntil.After(now) {
+				st.HostPausedUntil, st.HostPauseReason = &hs.PausedUntil, hs.Reason
+			}
 		}
 		// A feed URL's password is used for fetching, never shown.
 		st.URL = fetch.Redact(e.URL)

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -287,5 +288,59 @@ func TestFeedPasswordsRedacted(t *testing.T) {
 	}
 	if entries, _ := b.Feeds(context.Background()); len(entries) != 0 {
 		t.Errorf("feed not removed: %+v", entries)
+	}
+}
+
+// A host paused after a 429 shows on every feed of the host, and only
+// while the pause lasts.
+func TestFeedsShowHostPause(t *testing.T) {
+	b := bustest.New(t)
+	reg := prometheus.NewRegistry()
+	s, err := New(Config{Addr: "127.0.0.1:0"}, &fixedIndex{}, b, reg, reg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	ctx := context.Background()
+	until := time.Now().Add(30 * time.Second).UTC().Truncate(time.Second)
+	feeds := []struct{ url, host string }{
+		{"https://www.example.co.uk/world.rss", "example.co.uk"},
+		{"https://feeds.example.co.uk/politics.rss", "example.co.uk"},
+		{"https://calm.example.org/feed", "example.org"},
+	}
+	for _, f := range feeds {
+		if _, err := b.AddFeed(ctx, bus.FeedEntry{URL: f.url}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.PutFeedState(ctx, bus.FeedState{URL: f.url, Status: bus.FeedOK, Host: f.host}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, hs := range []bus.HostState{
+		{Host: "example.co.uk", PausedUntil: until, Reason: "HTTP 429, Retry-After 30s: paused for 30s"},
+		{Host: "example.org", PausedUntil: time.Now().Add(-time.Minute), Reason: "an old pause"},
+	} {
+		if err := b.PutHostState(ctx, hs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var body struct{ Feeds []bus.FeedState }
+	resp, err := http.Get(ts.URL + "/api/feeds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range body.Feeds {
+		paused := f.HostPausedUntil != nil && f.HostPausedUntil.Equal(until) && strings.Contains(f.HostPauseReason, "429")
+		if want := f.Host == "example.co.uk"; paused != want {
+			t.Errorf("%s: host %q paused until %v (%q), want paused %v", f.URL, f.Host, f.HostPausedUntil, f.HostPauseReason, want)
+		}
+	}
+	if len(body.Feeds) != 3 {
+		t.Errorf("%d feeds, want 3", len(body.Feeds))
 	}
 }

@@ -315,7 +315,10 @@ func (a *App) startStages(ctx context.Context, stage func(string, func(context.C
 		}
 		f, err := fetcher.New(fetcher.Config{
 			PollInterval: a.cfg.PollInterval,
-			Fetch:        fetch.Config{AllowPrivate: a.cfg.AllowPrivate, Timeout: a.cfg.FetchTimeout},
+			Fetch: fetch.Config{
+				AllowPrivate: a.cfg.AllowPrivate, Timeout: a.cfg.FetchTimeout, UserAgent: a.cfg.UserAgent,
+				HostConcurrency: a.cfg.HostConcurrency, HostDelay: a.cfg.HostDelay,
+			},
 		}, a.bus, a.reg, a.log)
 		if err != nil {
 			return err

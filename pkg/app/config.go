@@ -15,6 +15,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/extract"
+	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/index/elastic"
 	"github.com/parley-news/parley/pkg/query"
 )
@@ -56,6 +57,9 @@ type Config struct {
 	PollInterval      time.Duration `flag:"poll-interval" help:"default interval between polls of one feed"`
 	AllowPrivate      bool          `flag:"allow-private-addresses" help:"permit fetching loopback and private-network addresses (off: refused, SSRF guard)"`
 	FetchTimeout      time.Duration `flag:"fetch-timeout" help:"total time limit of one feed or page download"`
+	HostConcurrency   int           `flag:"host-concurrency" help:"most requests in flight to one host (registrable domain or IP), feeds and pages together"`
+	HostDelay         time.Duration `flag:"host-delay" help:"least time between the starts of two requests to one host; 0 for none"`
+	UserAgent         string        `flag:"user-agent" help:"User-Agent of every feed and page request"`
 	RawRetention      time.Duration `flag:"raw-retention" help:"how long fetched pages are kept for re-parsing"`
 	ArticlesRetention time.Duration `flag:"articles-retention" help:"how long extracted articles are kept for re-indexing"`
 	ParserWorkers     int           `flag:"parser-workers" help:"pages extracted at once (default: one per CPU)"`
@@ -83,6 +87,18 @@ func (c *Config) Defaults() {
 	}
 	if c.FetchTimeout == 0 {
 		c.FetchTimeout = 30 * time.Second
+	}
+	// The host delay takes its default only with the concurrency: the
+	// command line fills both before it parses the flags (so --host-delay 0
+	// stays 0), and a Config that sets only a concurrency means no delay.
+	if c.HostConcurrency == 0 {
+		c.HostConcurrency = 2
+		if c.HostDelay == 0 {
+			c.HostDelay = time.Second
+		}
+	}
+	if c.UserAgent == "" {
+		c.UserAgent = fetch.DefaultUserAgent
 	}
 	if c.RawRetention == 0 {
 		c.RawRetention = 7 * 24 * time.Hour
@@ -138,6 +154,12 @@ func (c *Config) Validate() error {
 	}
 	if c.FetchTimeout < time.Second {
 		return fmt.Errorf("--fetch-timeout %s: must be at least 1s", c.FetchTimeout)
+	}
+	if c.HostConcurrency < 1 || c.HostConcurrency > 1024 {
+		return fmt.Errorf("--host-concurrency %d: must be 1 to 1024", c.HostConcurrency)
+	}
+	if c.HostDelay < 0 {
+		return fmt.Errorf("--host-delay %s: must not be negative", c.HostDelay)
 	}
 	if c.ParserWorkers < 0 || c.ParserWorkers > 256 {
 		return fmt.Errorf("--parser-workers %d: must be 0 (one per CPU) to 256", c.ParserWorkers)

@@ -105,7 +105,9 @@ func startProc(t *testing.T, bin, name string, args ...string) *proc {
 	p := &proc{name: name}
 	p.cmd = exec.Command(bin, append([]string{name}, args...)...)
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
-	p.cmd.Env = append(os.Environ(), "PARLEY_LOG_LEVEL=info")
+	// The tests' origins serve many feeds from one loopback host, faster
+	// than the default politeness would fetch them (flags override this).
+	p.cmd.Env = append(os.Environ(), "PARLEY_LOG_LEVEL=info", "PARLEY_HOST_CONCURRENCY=64", "PARLEY_HOST_DELAY=0")
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
@@ -211,6 +213,11 @@ func testLogger(t testing.TB) *slog.Logger {
 // Run ended before. stop cancels it and returns Run's error.
 func startRun(t testing.TB, cfg Config, roles []Role, log *slog.Logger) (a *App, stop func() error, err error) {
 	t.Helper()
+	if cfg.HostConcurrency == 0 {
+		// The tests' origins serve many feeds from one loopback host:
+		// no host delay (see Config.Defaults) and a generous limit.
+		cfg.HostConcurrency = 64
+	}
 	a, err = New(cfg, roles, log)
 	if err != nil {
 		t.Fatal(err)

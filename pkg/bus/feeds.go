@@ -42,6 +42,13 @@ type FeedState struct {
 	ETag         string     `json:"etag,omitempty"`
 	LastModified string     `json:"last_modified,omitempty"`
 	Unchanged    int        `json:"unchanged,omitempty"` // polls in a row without new items
+	// Host is the feed's politeness key (registrable domain or IP): feeds
+	// and pages of one host share its limits.
+	Host string `json:"host,omitempty"`
+	// HostPausedUntil and HostPauseReason are set by GET /api/feeds while
+	// the host is paused after a 429 or 503.
+	HostPausedUntil *time.Time `json:"host_paused_until,omitempty"`
+	HostPauseReason string     `json:"host_pause_reason,omitempty"`
 }
 
 // FeedKey is the bucket key of a feed URL.

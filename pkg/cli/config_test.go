@@ -175,3 +175,29 @@ func TestExtractSiteRule(t *testing.T) {
 		t.Errorf("site rule not applied:\n%s", out.String())
 	}
 }
+
+// The politeness defaults of the contract hold, and --host-delay 0 means no
+// delay rather than the default (app.Config.Defaults runs again in app.New).
+func TestPolitenessDefaults(t *testing.T) {
+	tests := []struct {
+		args  []string
+		conc  int
+		delay time.Duration
+	}{
+		{nil, 2, time.Second},
+		{[]string{"--host-delay", "0"}, 2, 0},
+		{[]string{"--host-concurrency", "4", "--host-delay", "250ms"}, 4, 250 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("run", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		cfg, _, err := loadConfig(fs, tt.args, func(string) string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Defaults()
+		if cfg.HostConcurrency != tt.conc || cfg.HostDelay != tt.delay {
+			t.Errorf("%v: host concurrency %d, delay %v; want %d, %v", tt.args, cfg.HostConcurrency, cfg.HostDelay, tt.conc, tt.delay)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -57,6 +58,7 @@ type Client struct {
 	// loopback servers.
 	blocked ssrf.Judge
 	now     func() time.Time
+	gate    *gate
 }
 
 const defaultAccept = "*/*"
@@ -67,7 +69,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	c := &Client{cfg: cfg, now: time.Now}
+	c := &Client{cfg: cfg, now: time.Now, gate: newGate(cfg)}
 	if cfg.AllowPrivate {
 		c.blocked = func(netip.AddrPort) string { return "" }
 	} else {
@@ -144,6 +146,17 @@ func (c *Client) Get(ctx context.Context, rawURL string, opt Options) (*Response
 		limit = c.cfg.MaxPageBytes
 	}
 
+	// The wait for the host is not part of the request's time limit.
+	host := HostKey(u.Hostname())
+	sent, release, err := c.gate.acquire(ctx, host)
+	if err != nil {
+		return nil, fmt.Errorf("fetch %s: wait for host %s: %w", rawURL, host, err)
+	}
+	var code int
+	var retryAfter time.Duration
+	defer func() { release(code, retryAfter) }()
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { sent() }})
+
 	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.Timeout, ErrTimeout)
 	defer cancel()
 
@@ -170,6 +183,7 @@ func (c *Client) Get(ctx context.Context, rawURL string, opt Options) (*Response
 		return nil, c.wrap(ctx, shown, err)
 	}
 	defer resp.Body.Close()
+	code = resp.StatusCode
 
 	out := &Response{
 		URL:          resp.Request.URL.String(),
@@ -186,11 +200,8 @@ func (c *Client) Get(ctx context.Context, rawURL string, opt Options) (*Response
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		// Drain a little so the connection can be reused.
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		return nil, &StatusError{
-			Code:       resp.StatusCode,
-			RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), c.now()),
-			URL:        Redact(out.URL),
-		}
+		retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+		return nil, &StatusError{Code: resp.StatusCode, RetryAfter: retryAfter, URL: Redact(out.URL)}
 	}
 
 	body, err := c.readBody(resp, limit)

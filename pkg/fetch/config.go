@@ -2,8 +2,9 @@
 // built to be pointed at untrusted URLs: it caps body sizes and decompression,
 // bounds every request by a total timeout, limits redirects, refuses private
 // and loopback addresses at dial time (the SSRF guard behind
-// --allow-private-addresses), supports conditional GET, and classifies its
-// errors as temporary or permanent.
+// --allow-private-addresses), supports conditional GET, classifies its
+// errors as temporary or permanent, and is polite: every request waits for
+// its host (hosts.go).
 package fetch
 
 import (
@@ -21,6 +22,8 @@ const (
 	DefaultMaxRedirects    = 5
 	DefaultUserAgent       = "parley/0.1 (+https://github.com/parley-news/parley)"
 	DefaultMaxInflateRatio = 100
+	DefaultMaxInFlight     = 256
+	DefaultMaxHostPause    = time.Hour
 )
 
 // Config configures a Client. Zero values take the defaults above; negative
@@ -47,6 +50,22 @@ type Config struct {
 	// MaxInflateRatio is the largest decompressed/compressed size ratio
 	// accepted for a Content-Encoding body before it counts as a bomb.
 	MaxInflateRatio int64
+
+	// HostConcurrency is the most requests in flight to one host (by
+	// HostKey) at once; zero means no per-host limit.
+	HostConcurrency int
+	// HostDelay is the least time between the starts of two requests to
+	// one host; zero means none.
+	HostDelay time.Duration
+	// MaxHostPause caps the pause of a host after a 429 or 503, however
+	// long its Retry-After.
+	MaxHostPause time.Duration
+	// MaxInFlight is the most requests in flight at once, all hosts
+	// together; it is taken only after the host let a request go.
+	MaxInFlight int
+	// OnHostPause, when set, is told of every pause of a host (it is called
+	// after the request that caused it ended, outside the Client's locks).
+	OnHostPause func(HostPause) `json:"-"`
 }
 
 // withDefaults returns cfg with zero fields replaced by their defaults.
@@ -72,6 +91,12 @@ func (cfg Config) withDefaults() Config {
 	if cfg.MaxInflateRatio == 0 {
 		cfg.MaxInflateRatio = DefaultMaxInflateRatio
 	}
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.MaxHostPause == 0 {
+		cfg.MaxHostPause = DefaultMaxHostPause
+	}
 	return cfg
 }
 
@@ -96,6 +121,18 @@ func (cfg Config) Validate() error {
 	}
 	if cfg.MaxInflateRatio < 0 {
 		errs = append(errs, fmt.Errorf("fetch config: max_inflate_ratio %d is negative", cfg.MaxInflateRatio))
+	}
+	if cfg.HostConcurrency < 0 {
+		errs = append(errs, fmt.Errorf("fetch config: host_concurrency %d is negative", cfg.HostConcurrency))
+	}
+	if cfg.HostDelay < 0 {
+		errs = append(errs, fmt.Errorf("fetch config: host_delay %v is negative", cfg.HostDelay))
+	}
+	if cfg.MaxHostPause < 0 {
+		errs = append(errs, fmt.Errorf("fetch config: max_host_pause %v is negative", cfg.MaxHostPause))
+	}
+	if cfg.MaxInFlight < 0 {
+		errs = append(errs, fmt.Errorf("fetch config: max_in_flight %d is negative", cfg.MaxInFlight))
 	}
 	d := cfg.withDefaults()
 	if cfg.ConnectTimeout > 0 && cfg.Timeout > 0 && d.ConnectTimeout > d.Timeout {

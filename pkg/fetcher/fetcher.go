@@ -2,8 +2,9 @@
 // of the feed set (watched in JetStream KV, so feeds added through the API
 // are polled at once), downloads each feed with conditional GET, detects new
 // items durably, fetches their pages and publishes them on
-// parley.raw.<source>. Feeds are polled concurrently under one limit, so a
-// slow or huge origin never delays the others.
+// parley.raw.<source>. Every request waits for its host (the politeness of
+// package fetch: per-host concurrency, delay and 429/503 pauses, shared by
+// feed and page requests), so a slow or paused host never delays others.
 package fetcher
 
 import (
@@ -31,10 +32,6 @@ type Config struct {
 	MaxIntervalFactor float64
 	// MaxErrorBackoff caps the delay after repeated failures.
 	MaxErrorBackoff time.Duration
-	// Feeds is how many feeds are downloaded at once.
-	Feeds int
-	// Pages is how many article pages are downloaded at once, across feeds.
-	Pages int
 	// PagesPerFeed is how many pages of one feed are downloaded at once.
 	PagesPerFeed int
 	Fetch        fetch.Config
@@ -51,12 +48,6 @@ func (c *Config) Defaults() {
 	if c.MaxErrorBackoff == 0 {
 		c.MaxErrorBackoff = 6 * time.Hour
 	}
-	if c.Feeds == 0 {
-		c.Feeds = 16
-	}
-	if c.Pages == 0 {
-		c.Pages = 32
-	}
 	if c.PagesPerFeed == 0 {
 		c.PagesPerFeed = 4
 	}
@@ -69,21 +60,19 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("poll interval %s: must be at least 1s", c.PollInterval)
 	case c.MaxIntervalFactor < 1:
 		return fmt.Errorf("max interval factor %g: must be at least 1", c.MaxIntervalFactor)
-	case c.Feeds < 1 || c.Pages < 1 || c.PagesPerFeed < 1:
-		return errors.New("fetcher concurrency: feeds, pages and pages per feed must be at least 1")
+	case c.PagesPerFeed < 1:
+		return errors.New("fetcher concurrency: pages per feed must be at least 1")
 	}
 	return c.Fetch.Validate()
 }
 
 // Fetcher is the fetching stage.
 type Fetcher struct {
-	cfg     Config
-	bus     *bus.Bus
-	client  *fetch.Client
-	log     *slog.Logger
-	feedSem chan struct{}
-	pageSem chan struct{}
-	m       metrics
+	cfg    Config
+	bus    *bus.Bus
+	client *fetch.Client
+	log    *slog.Logger
+	m      metrics
 
 	mu      sync.Mutex
 	running map[string]*loop // by feed key
@@ -111,13 +100,8 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	client, err := fetch.New(cfg.Fetch)
-	if err != nil {
-		return nil, err
-	}
 	f := &Fetcher{
-		cfg: cfg, bus: b, client: client, log: log.With("stage", "fetcher"),
-		feedSem: make(chan struct{}, cfg.Feeds), pageSem: make(chan struct{}, cfg.Pages),
+		cfg: cfg, bus: b, log: log.With("stage", "fetcher"),
 		running: map[string]*loop{}, status: map[string]string{},
 		m: metrics{
 			polls: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -127,11 +111,11 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 				Name: "parley_fetcher_items_total", Help: "Feed items by outcome (published, updated, page_error, publish_error, truncated: published without feed fields over the message limit).",
 			}, []string{"outcome"}),
 			pollDur: prometheus.NewHistogram(prometheus.HistogramOpts{
-				Name: "parley_fetcher_poll_seconds", Help: "Time to download and decode one feed.",
+				Name: "parley_fetcher_poll_seconds", Help: "Time to download one feed, the wait for its host included.",
 				Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
 			}),
 			pageDur: prometheus.NewHistogram(prometheus.HistogramOpts{
-				Name: "parley_fetcher_page_seconds", Help: "Time to download one article page.",
+				Name: "parley_fetcher_page_seconds", Help: "Time to download one article page, the wait for its host included.",
 				Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
 			}),
 			feeds: prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -139,8 +123,15 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 			}, []string{"status"}),
 		},
 	}
+	fcfg := cfg.Fetch
+	fcfg.OnHostPause = f.hostPaused
+	client, err := fetch.New(fcfg)
+	if err != nil {
+		return nil, err
+	}
+	f.client = client
 	if reg != nil {
-		for _, c := range []prometheus.Collector{f.m.polls, f.m.items, f.m.pollDur, f.m.pageDur, f.m.feeds} {
+		for _, c := range append([]prometheus.Collector{f.m.polls, f.m.items, f.m.pollDur, f.m.pageDur, f.m.feeds}, client.Collectors()...) {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("register fetcher metrics: %w", err)
 			}
@@ -155,7 +146,8 @@ func (f *Fetcher) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	f.log.Info("fetcher running", "poll_interval", f.cfg.PollInterval, "allow_private", f.cfg.Fetch.AllowPrivate)
+	f.log.Info("fetcher running", "poll_interval", f.cfg.PollInterval, "allow_private", f.cfg.Fetch.AllowPrivate,
+		"host_concurrency", f.cfg.Fetch.HostConcurrency, "host_delay", f.cfg.Fetch.HostDelay)
 	for ch := range changes {
 		f.apply(ctx, ch)
 	}
@@ -266,6 +258,16 @@ func (f *Fetcher) errorBackoff(n int, retryAfter time.Duration) time.Duration {
 	}
 	d = min(d, f.cfg.MaxErrorBackoff)
 	return max(d, retryAfter)
+}
+
+// hostPaused records a host's pause where GET /api/feeds shows it.
+func (f *Fetcher) hostPaused(p fetch.HostPause) {
+	f.log.Warn("host paused", "host", p.Host, "until", p.Until, "reason", p.Reason)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.bus.PutHostState(ctx, bus.HostState{Host: p.Host, PausedUntil: p.Until.UTC(), Reason: p.Reason}); err != nil {
+		f.log.Error("save host state", "host", p.Host, "err", err)
+	}
 }
 
 func hostOf(raw string) string {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -36,17 +37,12 @@ func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) bus.FeedState
 	}
 	now := time.Now().UTC()
 	st.LastFetch = &now
+	st.Host = fetch.HostKey(hostOf(feedURL))
 
-	select {
-	case f.feedSem <- struct{}{}:
-	case <-ctx.Done():
-		return st
-	}
 	start := time.Now()
 	resp, err := f.client.Get(ctx, feedURL, fetch.Options{
 		ETag: st.ETag, LastModified: st.LastModified, Limit: f.cfg.Fetch.MaxFeedBytes, Accept: feedAccept,
 	})
-	<-f.feedSem
 	f.m.pollDur.Observe(time.Since(start).Seconds())
 	if ctx.Err() != nil {
 		return st
@@ -243,15 +239,8 @@ func (f *Fetcher) fetchPage(ctx context.Context, feedURL, feedTitle, source stri
 		raw.PageError = "the feed item has no link"
 		return raw
 	}
-	select {
-	case f.pageSem <- struct{}{}:
-	case <-ctx.Done():
-		raw.PageError = ctx.Err().Error()
-		return raw
-	}
 	start := time.Now()
-	resp, err := f.client.Get(ctx, it.Link, fetch.Options{Limit: f.cfg.Fetch.MaxPageBytes, Accept: pageAccept})
-	<-f.pageSem
+	resp, err := f.getPage(ctx, it.Link)
 	f.m.pageDur.Observe(time.Since(start).Seconds())
 	if err != nil {
 		// A relative link resolved against the feed URL carries its password.
@@ -270,6 +259,22 @@ func (f *Fetcher) fetchPage(ctx context.Context, feedURL, feedTitle, source stri
 	}
 	raw.SetPage(resp.Body)
 	return raw
+}
+
+// pageAttempts is how often a page answered with 429 or 503 is asked for:
+// the answer paused its host, so the next attempt waits out the pause.
+const pageAttempts = 3
+
+// getPage downloads a page, asking again after a 429 or 503 once its host's
+// pause is over, so that rate limiting costs time rather than the page.
+func (f *Fetcher) getPage(ctx context.Context, link string) (*fetch.Response, error) {
+	for attempt := 1; ; attempt++ {
+		resp, err := f.client.Get(ctx, link, fetch.Options{Limit: f.cfg.Fetch.MaxPageBytes, Accept: pageAccept})
+		var se *fetch.StatusError
+		if attempt == pageAttempts || !errors.As(err, &se) || (se.Code != http.StatusTooManyRequests && se.Code != http.StatusServiceUnavailable) {
+			return resp, err
+		}
+	}
 }
 
 func syntheticLink(feedURL, key string) string {
