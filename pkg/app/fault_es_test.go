@@ -7,12 +7,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
 
 // cutProxy forwards TCP connections to target until it is cut: then it
@@ -126,10 +126,7 @@ func (p *cutProxy) restore(t *testing.T) {
 // it refuses and drops every connection), and checks afterwards that the
 // index holds every article exactly once.
 func TestElasticsearchOutage(t *testing.T) {
-	esURL := os.Getenv("PARLEY_TEST_ES_URL")
-	if esURL == "" {
-		t.Skip("PARLEY_TEST_ES_URL not set (make test starts Elasticsearch and sets it)")
-	}
+	esURL := sharedtest.ESURL(t)
 	if testing.Short() {
 		t.Skip("holds Elasticsearch down for 30 s")
 	}

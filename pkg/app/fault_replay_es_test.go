@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/parley-news/parley/pkg/cli"
 	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/internal/origin"
+	"github.com/parley-news/parley/pkg/internal/sharedtest"
 	"github.com/parley-news/parley/pkg/query"
 )
 
@@ -26,10 +26,7 @@ import (
 // Afterwards the alias names only the new index, which holds all 500
 // articles exactly once, and the old index is kept.
 func TestReplayIndexElastic(t *testing.T) {
-	esURL := strings.TrimRight(os.Getenv("PARLEY_TEST_ES_URL"), "/")
-	if esURL == "" {
-		t.Skip("PARLEY_TEST_ES_URL not set (make test starts Elasticsearch and sets it)")
-	}
+	esURL := sharedtest.ESURL(t)
 	const feeds, items = 3, 100
 	bodies := make([]string, 7)
 	for i := range bodies {

@@ -7,10 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
 
 // TestWaitsForElasticsearch starts parley with Elasticsearch unreachable
@@ -18,10 +19,7 @@ import (
 // with backoff, /healthz answers 503 with the reason; once Elasticsearch
 // can be reached, parley opens the index and /healthz turns ok.
 func TestWaitsForElasticsearch(t *testing.T) {
-	esURL := os.Getenv("PARLEY_TEST_ES_URL")
-	if esURL == "" {
-		t.Skip("PARLEY_TEST_ES_URL not set (make test starts Elasticsearch and sets it)")
-	}
+	esURL := sharedtest.ESURL(t)
 	u, err := url.Parse(esURL)
 	if err != nil {
 		t.Fatal(err)

@@ -186,10 +186,7 @@ func referencedFields(o savedObject) []fieldUse {
 // Elasticsearch and checks every field the saved objects use against the
 // mapping Elasticsearch reports for the alias.
 func TestKibanaObjectsMatchMapping(t *testing.T) {
-	url := strings.TrimRight(os.Getenv("PARLEY_TEST_ES_URL"), "/")
-	if url == "" {
-		t.Skip("PARLEY_TEST_ES_URL is not set: start Elasticsearch with `make es-up` and set it to the URL printed last; skipping")
-	}
+	url := sharedtest.ESURL(t)
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	alias := "parley-test-kibana-" + hex.EncodeToString(b[:])

@@ -16,17 +16,14 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
 
 // esURL is the real Elasticsearch the integration tests run against
 // (`make test` sets it from scripts/es.sh up).
 func esURL(tb testing.TB) string {
 	tb.Helper()
-	u := os.Getenv("PARLEY_TEST_ES_URL")
-	if u == "" {
-		tb.Skip("PARLEY_TEST_ES_URL is not set: start Elasticsearch with `make es-up` (scripts/es.sh up, needs Java and Maven) and set it to the URL printed last; skipping")
-	}
-	return strings.TrimRight(u, "/")
+	return sharedtest.ESURL(tb)
 }
 
 var nonName = regexp.MustCompile(`[^a-z0-9]+`)
