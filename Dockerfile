@@ -4,6 +4,7 @@
 #   fetcher  the fetcher stage alone, image `parley-fetcher`
 #   parser   the parser stage alone, image `parley-parser`
 #   indexer  the indexer stage alone, image `parley-indexer`
+#   alerter  the alerter stage alone, image `parley-alerter`
 # Build from the repository root (the Go workspace):
 #   docker build --build-arg SERVICE=fetcher -t parley-fetcher .
 ARG GO_VERSION=1.26
@@ -18,6 +19,7 @@ COPY pkg/go.mod pkg/go.sum pkg/
 COPY services/fetcher/go.mod services/fetcher/go.sum services/fetcher/
 COPY services/parser/go.mod services/parser/go.sum services/parser/
 COPY services/indexer/go.mod services/indexer/go.sum services/indexer/
+COPY services/alerter/go.mod services/alerter/go.sum services/alerter/
 COPY services/parley/go.mod services/parley/go.sum services/parley/
 RUN --mount=type=cache,target=/go/pkg/mod cd pkg && go mod download
 COPY pkg pkg
@@ -56,5 +58,9 @@ ENTRYPOINT ["/usr/local/bin/parley-parser"]
 FROM runtime AS service-indexer
 COPY --from=build /out/service /usr/local/bin/parley-indexer
 ENTRYPOINT ["/usr/local/bin/parley-indexer"]
+
+FROM runtime AS service-alerter
+COPY --from=build /out/service /usr/local/bin/parley-alerter
+ENTRYPOINT ["/usr/local/bin/parley-alerter"]
 
 FROM service-${SERVICE}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
-	"github.com/parley-news/parley/pkg/query"
 )
 
 // BucketAlerted remembers which (subject, story) pairs were alerted, so a
@@ -120,7 +119,7 @@ type Alerter struct {
 	cfg   Config
 	bus   *bus.Bus
 	log   *slog.Logger
-	rules *ruleSet
+	rules *Rules
 	hooks *webhooks
 
 	alerted jetstream.KeyValue // set by Run before its workers start
@@ -132,11 +131,10 @@ type Alerter struct {
 	hookOut  *prometheus.CounterVec
 }
 
-// NewAlerter builds the stage with the config file's rules (a bad one is
-// an error naming it); rules stored in the parley_rules bucket are loaded
-// and followed by Run. resolver expands names to all their spellings and
-// may be nil. Metrics are registered on reg when it is not nil.
-func NewAlerter(cfg Config, b *bus.Bus, rules []RuleConfig, resolver query.Resolver, reg prometheus.Registerer, log *slog.Logger) (*Alerter, error) {
+// NewAlerter builds the stage matching with rules, whose Run its owner
+// runs beside the alerter's (Run waits until the stored rules are loaded).
+// Metrics are registered on reg when it is not nil.
+func NewAlerter(cfg Config, b *bus.Bus, rules *Rules, reg prometheus.Registerer, log *slog.Logger) (*Alerter, error) {
 	cfg.Defaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -145,16 +143,11 @@ func NewAlerter(cfg Config, b *bus.Bus, rules []RuleConfig, resolver query.Resol
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = log.With("stage", "alerter")
-	kv := b.KV(bus.BucketRules)
-	if kv == nil {
-		return nil, errors.New("alerter: the bus has no rules bucket")
-	}
-	rs, err := newRuleSet(rules, kv, resolver, log)
-	if err != nil {
-		return nil, err
+	if rules == nil {
+		return nil, errors.New("alerter: no rules")
 	}
 	a := &Alerter{
-		cfg: cfg, bus: b, log: log, rules: rs,
+		cfg: cfg, bus: b, log: log, rules: rules,
 		articles: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parley_alerter_articles_total", Help: "Indexed articles handled by the alerter, by outcome (matched, unmatched, retried, dead_lettered).",
 		}, []string{"outcome"}),
@@ -174,13 +167,14 @@ func NewAlerter(cfg Config, b *bus.Bus, rules []RuleConfig, resolver query.Resol
 		}, []string{"rule", "outcome"}),
 	}
 	a.hooks = newWebhooks(cfg, a.hookOut, log)
+	rules.hooks.Store(a.hooks)
 	if reg != nil {
 		rulesGauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "parley_alerter_rules", Help: "Rules the alerter matches.",
-		}, func() float64 { return float64(a.rules.current().Len()) })
+		}, func() float64 { return float64(a.rules.Index().Len()) })
 		alwaysGauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "parley_alerter_rules_unindexed", Help: "Rules with no required term (only NOT, ranges or *): tried on every article.",
-		}, func() float64 { return float64(a.rules.current().AlwaysTried()) })
+		}, func() float64 { return float64(a.rules.Index().AlwaysTried()) })
 		for _, c := range []prometheus.Collector{a.articles, a.alerts, a.matchDur, a.latency, a.hookOut, rulesGauge, alwaysGauge} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("register alerter metrics: %w", err)
@@ -188,9 +182,9 @@ func NewAlerter(cfg Config, b *bus.Bus, rules []RuleConfig, resolver query.Resol
 		}
 	}
 	if cfg.WebhookSecret == "" {
-		for _, rc := range rules {
-			if rc.Webhook != "" {
-				log.Warn("webhooks will be sent unsigned: no webhook secret configured", "rule", rc.Name)
+		for _, r := range rules.Index().Rules() {
+			if r.Webhook != "" {
+				log.Warn("webhooks will be sent unsigned: no webhook secret configured", "rule", r.Name)
 				break
 			}
 		}
@@ -199,11 +193,11 @@ func NewAlerter(cfg Config, b *bus.Bus, rules []RuleConfig, resolver query.Resol
 }
 
 // Index is the current rule index.
-func (a *Alerter) Index() *Index { return a.rules.current() }
+func (a *Alerter) Index() *Index { return a.rules.Index() }
 
-// Run loads the stored rules, follows their changes, and consumes indexed
-// articles until ctx ends; it then finishes the articles in hand under
-// cfg.ShutdownTimeout and stops the webhook workers.
+// Run waits until the stored rules are loaded (by the Rules' own Run),
+// then consumes indexed articles until ctx ends; it then finishes the
+// articles in hand under cfg.ShutdownTimeout and stops the webhook workers.
 func (a *Alerter) Run(ctx context.Context) error {
 	alerted, err := a.bus.JetStream().CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: BucketAlerted, Description: "stories already alerted, per rule and entity",
@@ -219,24 +213,10 @@ func (a *Alerter) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 
-	ready := make(chan struct{})
-	watchErr := make(chan error, 1)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		watchErr <- a.rules.watch(ctx, ready)
-	}()
 	select {
-	case <-ready:
+	case <-a.rules.Ready():
 	case <-ctx.Done():
 		return nil
-	}
-	select {
-	case err := <-watchErr:
-		if err != nil {
-			return err
-		}
-	default:
 	}
 
 	cons, err := a.bus.Consumer(ctx, bus.ConsumerConfig{
@@ -252,7 +232,7 @@ func (a *Alerter) Run(ctx context.Context) error {
 	}
 	a.hooks.start(ctx)
 	defer a.hooks.stop()
-	a.log.Info("alerter running", "durable", a.cfg.Durable, "workers", a.cfg.Workers, "rules", a.rules.current().Len())
+	a.log.Info("alerter running", "durable", a.cfg.Durable, "workers", a.cfg.Workers, "rules", a.rules.Index().Len())
 
 	// The iterator is read by one goroutine and the messages handed to
 	// the workers; Stop on shutdown makes Next return.
@@ -275,7 +255,6 @@ func (a *Alerter) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	var runErr error
 	for {
 		m, err := it.Next()
 		if err != nil {
@@ -295,13 +274,8 @@ func (a *Alerter) Run(ctx context.Context) error {
 	}
 	close(msgs)
 	workers.Wait()
-	select {
-	case err := <-watchErr:
-		runErr = err
-	default:
-	}
 	a.log.Info("alerter stopped")
-	return runErr
+	return nil
 }
 
 // target is one publish an article causes.
@@ -325,7 +299,7 @@ func (a *Alerter) handle(ctx context.Context, m jetstream.Msg) {
 		return
 	}
 	start := time.Now()
-	matched := a.rules.current().Match(&art)
+	matched := a.rules.Index().Match(&art)
 	a.matchDur.Observe(time.Since(start).Seconds())
 
 	targets, err := a.targets(&art, matched)

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -33,20 +31,37 @@ func startAlerter(tb testing.TB, b *bus.Bus, cfg Config, rules []RuleConfig) *Al
 
 func startAlerterReg(tb testing.TB, b *bus.Bus, cfg Config, rules []RuleConfig, reg prometheus.Registerer) *Alerter {
 	tb.Helper()
-	al, err := NewAlerter(cfg, b, rules, gazetteer(tb), reg, testLogger(tb))
+	al, err := NewAlerter(cfg, b, startRules(tb, b, rules), reg, testLogger(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
+	runUntilCleanup(tb, "alerter", al.Run)
+	return al
+}
+
+// startRules runs a rule store over the bus's rules bucket until the test ends.
+func startRules(tb testing.TB, b *bus.Bus, config []RuleConfig) *Rules {
+	tb.Helper()
+	rs, err := NewRules(config, b.KV(bus.BucketRules), gazetteer(tb), testLogger(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	runUntilCleanup(tb, "rules", rs.Run)
+	return rs
+}
+
+// runUntilCleanup runs run until the test ends, and fails the test when it
+// returns an error.
+func runUntilCleanup(tb testing.TB, name string, run func(context.Context) error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- al.Run(ctx) }()
+	go func() { done <- run(ctx) }()
 	tb.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
-			tb.Errorf("alerter run: %v", err)
+			tb.Errorf("%s run: %v", name, err)
 		}
 	})
-	return al
 }
 
 // waitIdle waits until the alerter has acknowledged (or dead-lettered)
@@ -238,48 +253,45 @@ func TestOncePerStory(t *testing.T) {
 	}
 }
 
-func TestRulesAPIAndLiveChanges(t *testing.T) {
+// Rules stored through the store take effect at once, removed ones stop
+// alerting, rules written into the bucket by another client arrive by the
+// watch, and a second store on the bucket has them all. (The HTTP API over
+// the store is tested in pkg/api.)
+func TestRulesLiveChanges(t *testing.T) {
 	b := newTestBus(t)
 	al := startAlerter(t, b, Config{}, []RuleConfig{{Name: "from-config", Query: "Putin"}})
-	do := func(method, target, body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, target, strings.NewReader(body))
-		rec := httptest.NewRecorder()
-		switch method {
-		case http.MethodGet:
-			al.HandleList(rec, req)
-		case http.MethodPost:
-			al.HandleAdd(rec, req)
-		case http.MethodDelete:
-			al.HandleRemove(rec, req)
-		}
-		return rec
-	}
+	ctx := context.Background()
+	rs := al.rules
 	tests := []struct {
-		name, method, target, body string
-		code                       int
-		contains                   string
+		name    string
+		do      func() error
+		wantErr error
 	}{
-		{"bad query", "POST", "/api/rules", `{"name":"x","query":"(Putin OR Trump"}`, 400, "unbalanced parenthesis"},
-		{"bad name", "POST", "/api/rules", `{"name":"a b","query":"Putin"}`, 400, "rule name"},
-		{"bad body", "POST", "/api/rules", `{"nme":"x"}`, 400, "body"},
-		{"config rule", "POST", "/api/rules", `{"name":"from-config","query":"Trump"}`, 409, "config"},
-		{"add", "POST", "/api/rules", `{"name":"gaza","query":"Gaza ceasefire"}`, 201, `"version":1`},
-		{"update", "POST", "/api/rules", `{"name":"gaza","query":"Gaza","webhook":"https://hooks.example/secret-path"}`, 200, `"version":2`},
-		{"list", "GET", "/api/rules", ``, 200, `"name":"gaza","query":"Gaza","webhook":"https://hooks.example/…","source":"api","version":2`},
-		{"list config", "GET", "/api/rules", ``, 200, `"name":"from-config","query":"Putin","source":"config"`},
-		{"remove missing name", "DELETE", "/api/rules", ``, 400, "name"},
-		{"remove unknown", "DELETE", "/api/rules?name=nope", ``, 404, "no such rule"},
-		{"remove config", "DELETE", "/api/rules?name=from-config", ``, 409, "config"},
-		{"add second", "POST", "/api/rules", `{"name":"derby","query":"derby"}`, 201, `"created":true`},
-		{"remove", "DELETE", "/api/rules?name=derby", ``, 204, ""},
+		{"bad query", func() error { _, _, err := rs.Put(ctx, RuleConfig{Name: "x", Query: "(Putin OR Trump"}); return err }, ErrBadRule},
+		{"bad name", func() error { _, _, err := rs.Put(ctx, RuleConfig{Name: "a b", Query: "Putin"}); return err }, ErrBadRule},
+		{"config rule", func() error { _, _, err := rs.Put(ctx, RuleConfig{Name: "from-config", Query: "Trump"}); return err }, ErrConfigRule},
+		{"add", func() error { _, _, err := rs.Put(ctx, RuleConfig{Name: "gaza", Query: "Gaza ceasefire"}); return err }, nil},
+		{"update", func() error { _, _, err := rs.Put(ctx, RuleConfig{Name: "gaza", Query: "Gaza"}); return err }, nil},
+		{"remove unknown", func() error { return rs.Remove(ctx, "nope") }, ErrUnknownRule},
+		{"remove config", func() error { return rs.Remove(ctx, "from-config") }, ErrConfigRule},
+		{"add second", func() error { _, _, err := rs.Put(ctx, RuleConfig{Name: "derby", Query: "derby"}); return err }, nil},
+		{"remove", func() error { return rs.Remove(ctx, "derby") }, nil},
 	}
 	for _, tt := range tests {
-		rec := do(tt.method, tt.target, tt.body)
-		if rec.Code != tt.code || !strings.Contains(rec.Body.String(), tt.contains) {
-			t.Errorf("%s: %d %s, want %d containing %q", tt.name, rec.Code, rec.Body.String(), tt.code, tt.contains)
+		if err := tt.do(); !errors.Is(err, tt.wantErr) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.wantErr)
 		}
 	}
-	// A rule added through the API while running takes effect.
+	var gaza RuleInfo
+	for _, ri := range rs.List() {
+		if ri.Name == "gaza" {
+			gaza = ri
+		}
+	}
+	if gaza.Query != "Gaza" || gaza.Version != 2 || gaza.Source != SourceStored || gaza.Subject != "parley.alerts.gaza" {
+		t.Errorf("listed %+v, want gaza version 2 from the API", gaza)
+	}
+	// A rule added while running takes effect.
 	arts := handArticles()
 	publish(t, b, arts[3], arts[4]) // Gaza, derby
 	waitIdle(t, b)
@@ -292,40 +304,35 @@ func TestRulesAPIAndLiveChanges(t *testing.T) {
 
 	// A rule written into the bucket by another client arrives by the watch.
 	data, _ := json.Marshal(StoredRule{Name: "kyiv", Query: "Kyiv", Version: 1, UpdatedAt: time.Now()})
-	if _, err := b.KV(bus.BucketRules).Put(context.Background(), "kyiv", data); err != nil {
+	if _, err := b.KV(bus.BucketRules).Put(ctx, "kyiv", data); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for !hasRule(al.Index(), "kyiv") {
-		if time.Now().After(deadline) {
-			t.Fatal("rule written to the bucket never loaded")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitRule(t, al.Index, "kyiv")
 	publish(t, b, arts[5])
 	waitIdle(t, b)
 	if got := alertsOn(t, b, "parley.alerts.kyiv"); len(got) != 1 || got[0].Article.ID != "h6" {
 		t.Errorf("kyiv alerts %+v, want h6", got)
 	}
 
-	// Rules survive a restart: a second alerter on the same bucket has them.
-	al2, err := NewAlerter(Config{Durable: "second"}, b, nil, nil, nil, nil)
-	if err != nil {
-		t.Fatal(err)
+	// Rules survive a restart: a second store on the same bucket has them.
+	rs2 := startRules(t, b, nil)
+	<-rs2.Ready()
+	for _, name := range []string{"kyiv", "gaza"} {
+		if !hasRule(rs2.Index(), name) {
+			t.Errorf("stored rule %s not loaded by a second store", name)
+		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- al2.Run(ctx) }()
-	deadline = time.Now().Add(30 * time.Second)
-	for !hasRule(al2.Index(), "kyiv") || !hasRule(al2.Index(), "gaza") {
+}
+
+// waitRule waits until the index ix returns holds the rule name.
+func waitRule(t *testing.T, ix func() *Index, name string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !hasRule(ix(), name) {
 		if time.Now().After(deadline) {
-			t.Fatal("stored rules not loaded by a second alerter")
+			t.Fatalf("rule %s never loaded", name)
 		}
 		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-		t.Error(err)
 	}
 }
 

@@ -99,17 +99,24 @@ func copies(arts []*article.Article, n int) []*article.Article {
 
 func benchEndToEnd(b *testing.B, cfgs []RuleConfig, arts []*article.Article) {
 	bs := newTestBus(b)
-	al, err := NewAlerter(Config{}, bs, cfgs, gazetteer(b), nil, slog.New(slog.DiscardHandler))
+	rs, err := NewRules(cfgs, bs.KV(bus.BucketRules), gazetteer(b), slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	al, err := NewAlerter(Config{}, bs, rs, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan error, 2)
+	go func() { done <- rs.Run(ctx) }()
 	go func() { done <- al.Run(ctx) }()
 	defer func() {
 		cancel()
-		if err := <-done; err != nil {
-			b.Error(err)
+		for range 2 {
+			if err := <-done; err != nil {
+				b.Error(err)
+			}
 		}
 	}()
 

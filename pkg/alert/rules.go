@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -58,13 +57,13 @@ const (
 	MaxRuleTerms = 100_000
 )
 
-// errRuleLimit is a stored rule that would take the set past MaxRules or
-// MaxRuleTerms.
-var errRuleLimit = errors.New("over the rule limit")
+// ErrRuleLimit is a stored rule that would take the set past MaxRules or
+// MaxRuleTerms (the API answers 422).
+var ErrRuleLimit = errors.New("over the rule limit")
 
 // checkLimitLocked says whether the set can take rule key costing terms in
 // place of what it holds under key now; the caller holds mu.
-func (s *ruleSet) checkLimitLocked(key string, terms int) error {
+func (s *Rules) checkLimitLocked(key string, terms int) error {
 	rules, total := 0, terms
 	for k, e := range s.entries {
 		if k == key || e.rule == nil {
@@ -76,19 +75,27 @@ func (s *ruleSet) checkLimitLocked(key string, terms int) error {
 	p := message.NewPrinter(language.English)
 	switch {
 	case rules+1 > MaxRules:
-		return fmt.Errorf("%w: %s", errRuleLimit, p.Sprintf("there are %d rules; the limit is %d (remove one first)", rules, MaxRules))
+		return fmt.Errorf("%w: %s", ErrRuleLimit, p.Sprintf("there are %d rules; the limit is %d (remove one first)", rules, MaxRules))
 	case total > MaxRuleTerms:
-		return fmt.Errorf("%w: %s", errRuleLimit, p.Sprintf("the rules would have %d terms in all; the limit is %d (remove or shorten rules first)", total, MaxRuleTerms))
+		return fmt.Errorf("%w: %s", ErrRuleLimit, p.Sprintf("the rules would have %d terms in all; the limit is %d (remove or shorten rules first)", total, MaxRuleTerms))
 	}
 	return nil
 }
 
-// ruleSet is the config rules plus the stored ones, and the Index over
-// them, swapped whole on every change so matching never waits for a lock.
-type ruleSet struct {
+// Rules is the rule store: the config file's rules plus the ones kept in
+// the parley_rules bucket, and the Index over them, swapped whole on every
+// change so matching never waits for a lock. The alerter matches with it;
+// the API lists and changes it (GET/POST/DELETE /api/rules), in whichever
+// process runs those roles: Run follows the bucket, so every process sees
+// the changes made through any other.
+type Rules struct {
 	resolver query.Resolver
 	kv       jetstream.KeyValue
 	log      *slog.Logger
+	ready    chan struct{} // closed by Run once the stored rules are in
+	// hooks reports the webhook deliveries of the alerter in this process,
+	// if one runs here (GET /api/rules shows them).
+	hooks atomic.Pointer[webhooks]
 
 	mu      sync.Mutex
 	entries map[string]*entry // by lower-case name
@@ -98,8 +105,14 @@ type ruleSet struct {
 	index atomic.Pointer[Index]
 }
 
-func newRuleSet(config []RuleConfig, kv jetstream.KeyValue, resolver query.Resolver, log *slog.Logger) (*ruleSet, error) {
-	s := &ruleSet{resolver: resolver, kv: kv, log: log, entries: map[string]*entry{}, tombs: map[string]uint64{}}
+// NewRules builds the store over the bucket kv with the config file's
+// rules (a bad one is an error naming it); resolver expands names to all
+// their spellings and may be nil. The stored rules are loaded by Run.
+func NewRules(config []RuleConfig, kv jetstream.KeyValue, resolver query.Resolver, log *slog.Logger) (*Rules, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Rules{resolver: resolver, kv: kv, log: log, ready: make(chan struct{}), entries: map[string]*entry{}, tombs: map[string]uint64{}}
 	for i, rc := range config {
 		r, err := rc.Compile(resolver)
 		if err != nil {
@@ -115,10 +128,14 @@ func newRuleSet(config []RuleConfig, kv jetstream.KeyValue, resolver query.Resol
 	return s, nil
 }
 
-func (s *ruleSet) current() *Index { return s.index.Load() }
+// Index is the current rule index.
+func (s *Rules) Index() *Index { return s.index.Load() }
+
+// Ready is closed once Run has loaded the stored rules (or stopped).
+func (s *Rules) Ready() <-chan struct{} { return s.ready }
 
 // rebuild indexes the current rules; the caller holds mu or owns s.
-func (s *ruleSet) rebuild() {
+func (s *Rules) rebuild() {
 	names := make([]string, 0, len(s.entries))
 	for k, e := range s.entries {
 		if e.rule != nil {
@@ -136,13 +153,13 @@ func (s *ruleSet) rebuild() {
 // apply records a change from the bucket; it reports whether the set
 // changed. A revision not newer than the one known is a change already
 // applied (by the API handler itself).
-func (s *ruleSet) apply(key string, rev uint64, op jetstream.KeyValueOp, value []byte) bool {
+func (s *Rules) apply(key string, rev uint64, op jetstream.KeyValueOp, value []byte) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.applyLocked(key, rev, op, value)
 }
 
-func (s *ruleSet) applyLocked(key string, rev uint64, op jetstream.KeyValueOp, value []byte) bool {
+func (s *Rules) applyLocked(key string, rev uint64, op jetstream.KeyValueOp, value []byte) bool {
 	cur, ok := s.entries[key]
 	if ok && cur.source == SourceConfig {
 		if op == jetstream.KeyValuePut {
@@ -190,12 +207,16 @@ func (s *ruleSet) applyLocked(key string, rev uint64, op jetstream.KeyValueOp, v
 	return true
 }
 
-// watch keeps the set in step with the bucket until ctx ends. ready is
+// Run keeps the store in step with the bucket until ctx ends; Ready is
 // closed once the bucket's current rules are in.
-func (s *ruleSet) watch(ctx context.Context, ready chan<- struct{}) error {
+func (s *Rules) Run(ctx context.Context) error {
+	ready := s.ready
 	w, err := s.kv.WatchAll(ctx)
 	if err != nil {
 		close(ready)
+		if ctx.Err() != nil {
+			return nil // stopped while starting
+		}
 		return fmt.Errorf("watch rules: %w", err)
 	}
 	defer func() { _ = w.Stop() }()
@@ -235,8 +256,11 @@ func (s *ruleSet) watch(ctx context.Context, ready chan<- struct{}) error {
 	}
 }
 
-// put stores rc as a new version and applies it at once.
-func (s *ruleSet) put(ctx context.Context, rc RuleConfig) (StoredRule, bool, error) {
+// Put checks rc (a bad rule is ErrBadRule), stores it as a new version
+// (ErrConfigRule for a name the config file defines) and applies it at
+// once. It reports whether the rule is new.
+func (s *Rules) Put(ctx context.Context, rc RuleConfig) (StoredRule, bool, error) {
+	rc.Name, rc.Query, rc.Webhook = strings.TrimSpace(rc.Name), strings.TrimSpace(rc.Query), strings.TrimSpace(rc.Webhook)
 	key := strings.ToLower(rc.Name)
 	r, err := rc.Compile(s.resolver)
 	if err != nil {
@@ -247,7 +271,7 @@ func (s *ruleSet) put(ctx context.Context, rc RuleConfig) (StoredRule, bool, err
 	limitErr := s.checkLimitLocked(key, query.Terms(r.expanded))
 	s.mu.Unlock()
 	if cfg {
-		return StoredRule{}, false, fmt.Errorf("rule %s: %w", rc.Name, errConfigRule)
+		return StoredRule{}, false, fmt.Errorf("rule %s: %w", rc.Name, ErrConfigRule)
 	}
 	if limitErr != nil {
 		return StoredRule{}, false, fmt.Errorf("rule %s: %w", rc.Name, limitErr)
@@ -286,22 +310,23 @@ func (s *ruleSet) put(ctx context.Context, rc RuleConfig) (StoredRule, bool, err
 	}
 }
 
+// Errors of Put and Remove the API answers with 409 and 404.
 var (
-	errConfigRule  = errors.New("defined in the config file; change it there")
-	errUnknownRule = errors.New("no such rule")
+	ErrConfigRule  = errors.New("defined in the config file; change it there")
+	ErrUnknownRule = errors.New("no such rule")
 )
 
-// remove deletes a stored rule (the bucket keeps its history).
-func (s *ruleSet) remove(ctx context.Context, name string) error {
+// Remove deletes a stored rule (the bucket keeps its history).
+func (s *Rules) Remove(ctx context.Context, name string) error {
 	key := strings.ToLower(name)
 	s.mu.Lock()
 	e := s.entries[key]
 	s.mu.Unlock()
 	switch {
 	case e == nil:
-		return fmt.Errorf("rule %s: %w", name, errUnknownRule)
+		return fmt.Errorf("rule %s: %w", name, ErrUnknownRule)
 	case e.source == SourceConfig:
-		return fmt.Errorf("rule %s: %w", name, errConfigRule)
+		return fmt.Errorf("rule %s: %w", name, ErrConfigRule)
 	}
 	if err := s.kv.Delete(ctx, key); err != nil {
 		return fmt.Errorf("delete rule %s: %w", name, err)
@@ -327,12 +352,14 @@ type RuleInfo struct {
 	Subject   string     `json:"subject"`
 	// Error says why a stored rule is not matched (a query that no longer
 	// parses, a bad entry written by another client).
-	Error          string      `json:"error,omitempty"`
-	WebhookStatus  *hookStatus `json:"webhook_status,omitempty"`
-	RequiresAlways bool        `json:"tried_on_every_article,omitempty"`
+	Error string `json:"error,omitempty"`
+	// WebhookStatus is known where the alerter runs in the same process.
+	WebhookStatus  *WebhookStatus `json:"webhook_status,omitempty"`
+	RequiresAlways bool           `json:"tried_on_every_article,omitempty"`
 }
 
-func (s *ruleSet) list(h *webhooks) []RuleInfo {
+// List is every rule, by name.
+func (s *Rules) List() []RuleInfo {
 	s.mu.Lock()
 	out := make([]RuleInfo, 0, len(s.entries))
 	for _, e := range s.entries {
@@ -353,93 +380,13 @@ func (s *ruleSet) list(h *webhooks) []RuleInfo {
 		out = append(out, ri)
 	}
 	s.mu.Unlock()
-	for i := range out {
-		if st, ok := h.statusOf(out[i].Name); ok {
-			out[i].WebhookStatus = &st
+	if h := s.hooks.Load(); h != nil {
+		for i := range out {
+			if st, ok := h.statusOf(out[i].Name); ok {
+				out[i].WebhookStatus = &st
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
-}
-
-// HandleList serves GET /api/rules: {"rules": [RuleInfo...]}.
-func (a *Alerter) HandleList(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"rules": a.rules.list(a.hooks)})
-}
-
-// HandleAdd serves POST /api/rules with {"name", "query", "webhook"}: it
-// stores the rule (a new version when the name exists) and matching uses it
-// at once. A query that does not parse is a 400 with the parse error.
-func (a *Alerter) HandleAdd(w http.ResponseWriter, r *http.Request) {
-	var rc RuleConfig
-	// The server caps every request body (api.MaxBodyBytes).
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rc); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: over the %d-byte limit", mbe.Limit))
-			return
-		}
-		writeError(w, http.StatusBadRequest, `body: want {"name": "...", "query": "...", "webhook": "https://..." (optional)}: `+err.Error())
-		return
-	}
-	rc.Name, rc.Query, rc.Webhook = strings.TrimSpace(rc.Name), strings.TrimSpace(rc.Query), strings.TrimSpace(rc.Webhook)
-	if _, err := rc.Compile(nil); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	sr, created, err := a.rules.put(r.Context(), rc)
-	if err != nil {
-		switch {
-		case errors.Is(err, errConfigRule):
-			writeError(w, http.StatusConflict, err.Error())
-			return
-		case errors.Is(err, errRuleLimit):
-			writeError(w, http.StatusUnprocessableEntity, err.Error())
-			return
-		}
-		writeError(w, http.StatusBadGateway, err.Error())
-		return
-	}
-	code := http.StatusOK
-	if created {
-		code = http.StatusCreated
-	}
-	a.log.Info("rule stored", "rule", sr.Name, "version", sr.Version)
-	writeJSON(w, code, map[string]any{"name": sr.Name, "query": sr.Query, "version": sr.Version, "created": created, "subject": Subject(sr.Name)})
-}
-
-// HandleRemove serves DELETE /api/rules?name=NAME.
-func (a *Alerter) HandleRemove(w http.ResponseWriter, r *http.Request) {
-	name := strings.TrimSpace(r.URL.Query().Get("name"))
-	if name == "" {
-		writeError(w, http.StatusBadRequest, "name: missing (DELETE /api/rules?name=...)")
-		return
-	}
-	if err := a.rules.remove(r.Context(), name); err != nil {
-		switch {
-		case errors.Is(err, errUnknownRule):
-			writeError(w, http.StatusNotFound, err.Error())
-		case errors.Is(err, errConfigRule):
-			writeError(w, http.StatusConflict, err.Error())
-		default:
-			writeError(w, http.StatusBadGateway, err.Error())
-		}
-		return
-	}
-	a.log.Info("rule removed", "rule", name)
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
-
-func writeError(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, map[string]string{"error": msg})
 }

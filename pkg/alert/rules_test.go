@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -41,7 +40,7 @@ func TestRuleSetApply(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := newRuleSet([]RuleConfig{{Name: "c", Query: "config"}}, nil, nil, slog.New(slog.DiscardHandler))
+			s, err := NewRules([]RuleConfig{{Name: "c", Query: "config"}}, nil, nil, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +56,7 @@ func TestRuleSetApply(t *testing.T) {
 				}
 			}
 			got := ""
-			for _, r := range s.current().Rules() {
+			for _, r := range s.Index().Rules() {
 				if r.Name == "a" {
 					got = r.Query
 				}
@@ -80,16 +79,17 @@ func TestRuleLimits(t *testing.T) {
 	negated := func(n int) string { return strings.TrimSpace(strings.Repeat("-word ", n)) }
 	ctx := context.Background()
 
-	// One rule of 3,000 negated terms: refused by the API with the limit.
-	al := &Alerter{rules: &ruleSet{entries: map[string]*entry{}, tombs: map[string]uint64{}, log: slog.New(slog.DiscardHandler)}, log: slog.New(slog.DiscardHandler)}
-	rec := httptest.NewRecorder()
-	al.HandleAdd(rec, httptest.NewRequest("POST", "/api/rules", strings.NewReader(`{"name":"x","query":"`+negated(3000)+`"}`)))
-	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "query has 3,000 terms; the limit is 256") {
-		t.Errorf("rule of 3,000 terms: %d %s, want 400 naming the limit", rec.Code, rec.Body.String())
+	// One rule of 3,000 negated terms: refused as a bad rule naming the limit.
+	empty, err := NewRules(nil, nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := empty.Put(ctx, RuleConfig{Name: "x", Query: negated(3000)}); !errors.Is(err, ErrBadRule) || !strings.Contains(err.Error(), "query has 3,000 terms; the limit is 256") {
+		t.Errorf("rule of 3,000 terms: %v, want a bad rule naming the limit", err)
 	}
 
-	fill := func(n int, q string) *ruleSet {
-		s, err := newRuleSet(nil, nil, nil, slog.New(slog.DiscardHandler))
+	fill := func(n int, q string) *Rules {
+		s, err := NewRules(nil, nil, nil, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +101,7 @@ func TestRuleLimits(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		set   *ruleSet
+		set   *Rules
 		query string
 		want  string
 	}{
@@ -111,8 +111,8 @@ func TestRuleLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// Through the API (the limit holds before the bucket is written).
-			_, _, err := tt.set.put(ctx, RuleConfig{Name: "one-more", Query: tt.query})
-			if !errors.Is(err, errRuleLimit) || !strings.Contains(err.Error(), tt.want) {
+			_, _, err := tt.set.Put(ctx, RuleConfig{Name: "one-more", Query: tt.query})
+			if !errors.Is(err, ErrRuleLimit) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("put: %v, want %q", err, tt.want)
 			}
 			// Through the bucket, written by another client.
@@ -121,12 +121,12 @@ func TestRuleLimits(t *testing.T) {
 			tt.set.mu.Lock()
 			tt.set.rebuild()
 			tt.set.mu.Unlock()
-			for _, ri := range tt.set.list(&webhooks{}) {
+			for _, ri := range tt.set.List() {
 				if ri.Name == "one-more" && !strings.Contains(ri.Error, tt.want) {
 					t.Errorf("listed as %+v, want the limit as its error", ri)
 				}
 			}
-			for _, r := range tt.set.current().Rules() {
+			for _, r := range tt.set.Index().Rules() {
 				if r.Name == "one-more" {
 					t.Errorf("a rule past the limit is matched")
 				}

@@ -53,8 +53,9 @@ type hookJob struct {
 	body          []byte
 }
 
-// hookStatus is what GET /api/rules shows about a rule's webhook.
-type hookStatus struct {
+// WebhookStatus is what GET /api/rules shows about a rule's webhook
+// deliveries.
+type WebhookStatus struct {
 	Delivered   int64      `json:"delivered"`
 	Failed      int64      `json:"failed"`
 	Dropped     int64      `json:"dropped"`
@@ -76,7 +77,7 @@ type webhooks struct {
 	mu      sync.Mutex
 	ctx     context.Context // set by start; workers run until it ends
 	workers map[string]chan hookJob
-	status  map[string]*hookStatus
+	status  map[string]*WebhookStatus
 	wg      sync.WaitGroup
 }
 
@@ -101,7 +102,7 @@ func newWebhooks(cfg Config, total *prometheus.CounterVec, log *slog.Logger) *we
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		workers: map[string]chan hookJob{},
-		status:  map[string]*hookStatus{},
+		status:  map[string]*WebhookStatus{},
 	}
 }
 
@@ -146,22 +147,22 @@ func (h *webhooks) enqueue(j hookJob) {
 	}
 }
 
-func (h *webhooks) statusLocked(rule string) *hookStatus {
+func (h *webhooks) statusLocked(rule string) *WebhookStatus {
 	st, ok := h.status[rule]
 	if !ok {
-		st = &hookStatus{}
+		st = &WebhookStatus{}
 		h.status[rule] = st
 	}
 	return st
 }
 
 // statusOf returns a copy of a rule's webhook status.
-func (h *webhooks) statusOf(rule string) (hookStatus, bool) {
+func (h *webhooks) statusOf(rule string) (WebhookStatus, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	st, ok := h.status[rule]
 	if !ok {
-		return hookStatus{}, false
+		return WebhookStatus{}, false
 	}
 	return *st, true
 }

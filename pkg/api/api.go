@@ -1,5 +1,5 @@
-// Package api is parley's HTTP server (DESIGN A2): health, Prometheus
-// metrics, search, articles, the feed set, and the search page for people.
+// Package api is parley's HTTP server: health, Prometheus metrics, search,
+// articles, the feed set, the alert rules, and the search page for people.
 package api
 
 import (
@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/parley-news/parley/pkg/alert"
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/fetch"
@@ -66,6 +67,74 @@ func (s *Server) ServeVersions(v Versions) {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"id": id, "versions": vs})
 	})
+}
+
+// Rules is the rule store the alerter matches with (alert.Rules).
+type Rules interface {
+	List() []alert.RuleInfo
+	Put(ctx context.Context, rc alert.RuleConfig) (alert.StoredRule, bool, error)
+	Remove(ctx context.Context, name string) error
+}
+
+// ServeRules adds GET, POST and DELETE /api/rules over the rule store:
+// the saved searches the alerter matches, wherever it runs (changes go
+// through the rules bucket to every process).
+func (s *Server) ServeRules(rs Rules) {
+	s.route("GET /api/rules", "rules", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"rules": rs.List()})
+	})
+	s.route("POST /api/rules", "rules_add", (func(w http.ResponseWriter, r *http.Request) {
+		var rc alert.RuleConfig
+		dec := json.NewDecoder(r.Body) // capped by route (MaxBodyBytes)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&rc); err != nil {
+			code, msg := BodyError(err, `{"name": "...", "query": "...", "webhook": "https://..." (optional)}`)
+			writeError(w, code, msg)
+			return
+		}
+		sr, created, err := rs.Put(r.Context(), rc)
+		if err != nil {
+			writeError(w, rulesErrorCode(err), err.Error())
+			return
+		}
+		code := http.StatusOK
+		if created {
+			code = http.StatusCreated
+		}
+		s.log.Info("rule stored", "rule", sr.Name, "version", sr.Version)
+		writeJSON(w, code, map[string]any{"name": sr.Name, "query": sr.Query, "version": sr.Version, "created": created, "subject": alert.Subject(sr.Name)})
+	}))
+	s.route("DELETE /api/rules", "rules_remove", (func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimSpace(r.URL.Query().Get("name"))
+		if name == "" {
+			writeError(w, http.StatusBadRequest, "name: missing (DELETE /api/rules?name=...)")
+			return
+		}
+		if err := rs.Remove(r.Context(), name); err != nil {
+			writeError(w, rulesErrorCode(err), err.Error())
+			return
+		}
+		s.log.Info("rule removed", "rule", name)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+}
+
+// rulesErrorCode is the status of an error of the rule store: the
+// client's mistake, a conflict with the config file, or the store's own
+// failure (NATS).
+func rulesErrorCode(err error) int {
+	switch {
+	case errors.Is(err, alert.ErrBadRule):
+		return http.StatusBadRequest
+	case errors.Is(err, alert.ErrUnknownRule):
+		return http.StatusNotFound
+	case errors.Is(err, alert.ErrConfigRule):
+		return http.StatusConflict
+	case errors.Is(err, alert.ErrRuleLimit):
+		return http.StatusUnprocessableEntity
+	default:
+		return http.StatusBadGateway
+	}
 }
 
 // Check is one named health check; nil error means healthy.
@@ -173,16 +242,6 @@ func (s *Server) AddCheck(c Check) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.checks = append(s.checks, c)
-}
-
-// Handle mounts another handler (rules, replay) on the server's mux.
-// Every route whose method changes state (and any marked mutating) goes
-// through the token, same-origin and JSON checks (see route).
-func (s *Server) Handle(pattern, name string, h http.HandlerFunc, mutating bool) {
-	if method, _, _ := strings.Cut(pattern, " "); mutating && !isMutating(method) {
-		h = s.mutating(h)
-	}
-	s.route(pattern, name, h)
 }
 
 // Handler is the whole API, for tests and for embedding.

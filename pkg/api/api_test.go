@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/parley-news/parley/pkg/alert"
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/bus/bustest"
@@ -343,4 +344,89 @@ func TestFeedsShowHostPause(t *testing.T) {
 	if len(body.Feeds) != 3 {
 		t.Errorf("%d feeds, want 3", len(body.Feeds))
 	}
+}
+
+// The rules API over a real rule store on an in-process nats-server: the
+// answers to good and bad requests, the token on changes, and a second
+// store (another process) seeing the stored rules.
+func TestRulesAPI(t *testing.T) {
+	b := bustest.New(t)
+	reg := prometheus.NewRegistry()
+	s, err := New(Config{Addr: "127.0.0.1:0", Token: "s3cret"}, &fixedIndex{}, b, reg, reg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := runRules(t, b, []alert.RuleConfig{{Name: "from-config", Query: "Putin"}})
+	s.ServeRules(rs)
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+
+	if code, _ := do(t, "POST", ts.URL+"/api/rules", `{"name":"gaza","query":"Gaza"}`, ""); code != 401 {
+		t.Errorf("POST without token: %d, want 401", code)
+	}
+	if code, _ := do(t, "DELETE", ts.URL+"/api/rules?name=from-config", "", ""); code != 401 {
+		t.Errorf("DELETE without token: %d, want 401", code)
+	}
+	tests := []struct {
+		name, method, target, body string
+		code                       int
+		contains                   string
+	}{
+		{"bad query", "POST", "/api/rules", `{"name":"x","query":"(Putin OR Trump"}`, 400, "unbalanced parenthesis"},
+		{"bad name", "POST", "/api/rules", `{"name":"a b","query":"Putin"}`, 400, "rule name"},
+		{"bad webhook", "POST", "/api/rules", `{"name":"x","query":"Putin","webhook":"ftp://x"}`, 400, "webhook"},
+		{"bad body", "POST", "/api/rules", `{"nme":"x"}`, 400, "body"},
+		{"config rule", "POST", "/api/rules", `{"name":"from-config","query":"Trump"}`, 409, "config"},
+		{"add", "POST", "/api/rules", `{"name":"gaza","query":"Gaza ceasefire"}`, 201, `"version":1`},
+		{"update", "POST", "/api/rules", `{"name":"gaza","query":"Gaza","webhook":"https://hooks.example/secret-path"}`, 200, `"version":2`},
+		{"list", "GET", "/api/rules", ``, 200, `"name":"gaza","query":"Gaza","webhook":"https://hooks.example/…","source":"api","version":2`},
+		{"list config", "GET", "/api/rules", ``, 200, `"name":"from-config","query":"Putin","source":"config"`},
+		{"remove missing name", "DELETE", "/api/rules", ``, 400, "name"},
+		{"remove unknown", "DELETE", "/api/rules?name=nope", ``, 404, "no such rule"},
+		{"remove config", "DELETE", "/api/rules?name=from-config", ``, 409, "config"},
+		{"add second", "POST", "/api/rules", `{"name":"derby","query":"derby"}`, 201, `"created":true`},
+		{"remove", "DELETE", "/api/rules?name=derby", ``, 204, ""},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, ts.URL+tt.target, strings.NewReader(tt.body))
+		req.Header.Set("Authorization", "Bearer s3cret")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.code || !strings.Contains(string(body), tt.contains) {
+			t.Errorf("%s: %d %s, want %d containing %q", tt.name, resp.StatusCode, body, tt.code, tt.contains)
+		}
+	}
+	other := runRules(t, b, nil)
+	<-other.Ready()
+	var names []string
+	for _, ri := range other.List() {
+		names = append(names, ri.Name)
+	}
+	if strings.Join(names, ",") != "gaza" {
+		t.Errorf("another store lists %v, want [gaza]", names)
+	}
+}
+
+// runRules runs a rule store over the bus's rules bucket until the test ends.
+func runRules(t *testing.T, b *bus.Bus, config []alert.RuleConfig) *alert.Rules {
+	t.Helper()
+	rs, err := alert.NewRules(config, b.KV(bus.BucketRules), nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- rs.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("rules: %v", err)
+		}
+	})
+	return rs
 }

@@ -64,7 +64,7 @@ type App struct {
 	backend  Backend
 	gaz      *enrich.Gazetteer
 	server   *api.Server
-	alerter  *alert.Alerter
+	rules    *alert.Rules // in the alerter and API roles
 	httpAddr string
 
 	mu      sync.Mutex
@@ -123,7 +123,7 @@ func (a *App) Run(ctx context.Context) (err error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup
-	stage := func(name string, run func(context.Context) error) {
+	stage := func(name string, run stageFunc) {
 		a.mu.Lock()
 		a.running[name] = nil
 		a.mu.Unlock()
@@ -306,7 +306,10 @@ func (a *App) openBackend(ctx context.Context, onWait func(error)) error {
 	return nil
 }
 
-func (a *App) startStages(ctx context.Context, stage func(string, func(context.Context) error)) error {
+// stageFunc is a stage's Run: it returns when ctx ends or it fails.
+type stageFunc = func(context.Context) error
+
+func (a *App) startStages(ctx context.Context, stage func(string, stageFunc)) error {
 	if a.roles[RoleFetcher] {
 		if a.cfg.Feeds != "" {
 			if err := a.seedFeeds(ctx); err != nil {
@@ -351,8 +354,13 @@ func (a *App) startStages(ctx context.Context, stage func(string, func(context.C
 		}
 		stage("indexer", ix.Run)
 	}
+	if a.roles[RoleAlerter] || a.roles[RoleAPI] {
+		if err := a.startRules(stage); err != nil {
+			return err
+		}
+	}
 	if a.roles[RoleAlerter] {
-		if err := a.startAlerter(ctx, stage); err != nil {
+		if err := a.startAlerter(stage); err != nil {
 			return err
 		}
 	}
@@ -376,7 +384,9 @@ func (a *App) startStages(ctx context.Context, stage func(string, func(context.C
 		}
 		a.server = srv
 		a.addChecks(srv)
-		a.mountRules()
+		if a.roles[RoleAPI] {
+			srv.ServeRules(a.rules)
+		}
 		if a.bus != nil {
 			srv.ServeVersions(a.bus)
 		}
@@ -390,14 +400,14 @@ func (a *App) startStages(ctx context.Context, stage func(string, func(context.C
 	return nil
 }
 
-// apiConfig is the HTTP server's configuration. Only the roles that
-// change state through HTTP (the API's feed set, the alerter's rules)
-// mount such endpoints; a stage alone serves health, metrics and reads.
+// apiConfig is the HTTP server's configuration. Only the API role changes
+// state through HTTP (the feed set, the rules); a stage alone serves
+// health, metrics and reads.
 func (a *App) apiConfig() api.Config {
 	return api.Config{
 		Addr: a.cfg.HTTP, Token: a.cfg.APIToken, ShutdownTimeout: a.cfg.ShutdownTimeout,
 		AllowedHosts: a.cfg.AllowedHostList(),
-		ReadOnly:     !a.roles[RoleAPI] && !a.roles[RoleAlerter],
+		ReadOnly:     !a.roles[RoleAPI],
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +17,11 @@ import (
 
 // copiesByArticle reads a whole stream and counts its messages per article id.
 func copiesByArticle(t *testing.T, js jetstream.JetStream, stream string) map[string]int {
+	return copiesBy(t, js, stream, func(m jetstream.Msg) string { return m.Headers().Get(bus.HeaderArticleID) })
+}
+
+// copiesBy reads a whole stream and counts its messages per key.
+func copiesBy(t *testing.T, js jetstream.JetStream, stream string, key func(jetstream.Msg) string) map[string]int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -30,16 +36,18 @@ func copiesByArticle(t *testing.T, js jetstream.JetStream, stream string) map[st
 		if err != nil {
 			t.Fatalf("read %s after %d of %d: %v", stream, n, total, err)
 		}
-		out[m.Headers().Get(bus.HeaderArticleID)]++
+		out[key(m)]++
 	}
 	return out
 }
 
-// TestSplitModeFaults runs the fetcher, parser and indexer as three
+// TestSplitModeFaults runs the fetcher, parser, indexer and alerter as
 // processes against an external nats-server while they ingest 600
 // generated articles, kills each stage with SIGKILL in turn mid-stream and
 // restarts it, then restarts the nats-server itself (same port, same
-// store), and finally checks the index holds every article exactly once.
+// store), and finally checks the index holds every article exactly once,
+// no article went twice through the articles and indexed streams, and no
+// story was alerted twice on one subject.
 func TestSplitModeFaults(t *testing.T) {
 	bin := parleyBinary(t)
 	const feeds, items = 6, 100
@@ -57,9 +65,11 @@ func TestSplitModeFaults(t *testing.T) {
 		"fetcher": append(append([]string{}, common...), "--feeds", list, "--allow-private-addresses"),
 		"parser":  common,
 		"indexer": append(append([]string{}, common...), "--data", data),
+		"alerter": common,
 	}
+	roles := []string{"fetcher", "parser", "indexer", "alerter"}
 	procs := map[string]*proc{}
-	for _, role := range []string{"fetcher", "parser", "indexer"} {
+	for _, role := range roles {
 		procs[role] = startProc(t, bin, role, args[role]...)
 	}
 
@@ -85,6 +95,7 @@ func TestSplitModeFaults(t *testing.T) {
 	kill("fetcher", bus.StreamRaw, "fetched", total/10)
 	kill("parser", bus.StreamArticles, "parsed", total*3/10)
 	kill("indexer", bus.StreamIndexed, "indexed", total/2)
+	kill("alerter", bus.StreamIndexed, "indexed", total*6/10)
 
 	waitFor(t, "70% indexed before restarting nats-server", 4*time.Minute, func() bool { return streamMsgs(js, bus.StreamIndexed) >= total*7/10 })
 	n := streamMsgs(js, bus.StreamIndexed)
@@ -95,15 +106,22 @@ func TestSplitModeFaults(t *testing.T) {
 	faults = append(faults, fmt.Sprintf("restart the nats-server (shutdown, 2 s down, same port and store) at %d/%d articles indexed", n, total))
 	t.Logf("restarted nats-server at %d/%d indexed", n, total)
 
-	pollUntil(5*time.Minute, func() bool {
-		return streamMsgs(js, bus.StreamIndexed) >= total && drained(js, bus.StreamRaw, "parser") && drained(js, bus.StreamArticles, "indexer")
-	})
-	time.Sleep(2 * time.Second) // anything redelivered lands now
-	articles := copiesByArticle(t, js, bus.StreamArticles)
-	indexed := copiesByArticle(t, js, bus.StreamIndexed)
-	for _, role := range []string{"fetcher", "parser", "indexer"} {
+	settled := func() bool {
+		return streamMsgs(js, bus.StreamIndexed) >= total && drained(js, bus.StreamRaw, "parser") &&
+			drained(js, bus.StreamArticles, "indexer") && drained(js, bus.StreamIndexed, "alerter")
+	}
+	waitFor(t, "every article indexed and alerted on after the faults", 5*time.Minute, settled)
+	// Stop the stages first, so that nothing is in flight while the
+	// streams are counted (a redelivery would land after the count).
+	for _, role := range roles {
 		procs[role].stop(t)
 	}
+	if !settled() {
+		t.Fatal("the stages stopped with messages pending")
+	}
+	articles := copiesByArticle(t, js, bus.StreamArticles)
+	indexed := copiesByArticle(t, js, bus.StreamIndexed)
+	alerts := copiesBy(t, js, bus.StreamAlerts, func(m jetstream.Msg) string { return m.Subject() + " " + m.Headers().Get(bus.HeaderArticleID) })
 	got, docs := indexCount(t, filepath.Join(data, "index"))
 	tl := countAgainst(want, got, docs)
 	streamCopies := 0
@@ -112,14 +130,27 @@ func TestSplitModeFaults(t *testing.T) {
 			streamCopies += k - 1
 		}
 	}
+	alertCopies, entityAlerts := 0, 0
+	for key, k := range alerts {
+		alertCopies += k - 1
+		if strings.HasPrefix(key, bus.SubjectEntities+".") {
+			entityAlerts++
+		}
+	}
 	for _, f := range faults {
-		t.Logf("reliability: split mode, %s; load %d articles; expected %d, found %d, duplicates %d (missing %d, unexpected %d; second copies in PARLEY_ARTICLES/PARLEY_INDEXED %d)",
-			f, total, tl.expected, tl.found, tl.duplicates, tl.missing, tl.unexpected, streamCopies)
+		t.Logf("reliability: split mode, %s; load %d articles; expected %d, found %d, duplicates %d (missing %d, unexpected %d; second copies in PARLEY_ARTICLES/PARLEY_INDEXED %d; %d entity alerts, second copies per subject and story %d)",
+			f, total, tl.expected, tl.found, tl.duplicates, tl.missing, tl.unexpected, streamCopies, entityAlerts, alertCopies)
 	}
 	if tl.missing != 0 || tl.unexpected != 0 || tl.duplicates != 0 || docs != total {
 		t.Fatalf("after the faults: %d documents, missing %d, unexpected %d, duplicates %d", docs, tl.missing, tl.unexpected, tl.duplicates)
 	}
 	if streamCopies != 0 {
 		t.Errorf("an article went downstream twice: %d second copies in the articles and indexed streams", streamCopies)
+	}
+	if entityAlerts == 0 {
+		t.Error("no entity alerts: the alerter published nothing on parley.entities.*")
+	}
+	if alertCopies != 0 {
+		t.Errorf("a story was alerted twice on one subject: %d second copies in PARLEY_ALERTS", alertCopies)
 	}
 }

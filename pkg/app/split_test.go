@@ -2,9 +2,13 @@ package app
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"maps"
+	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,22 +31,70 @@ func sortedIDs(hits map[string]int) []string {
 	return ids
 }
 
-// TestSplitModeMatchesRun runs the fetcher, parser and indexer as three
-// processes against one external nats-server and checks they build the
-// same index as `parley run` does from the same origin.
+// alertCounts is how many alerts each subject of PARLEY_ALERTS holds.
+func alertCounts(t *testing.T, js jetstream.JetStream) map[string]uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, bus.StreamAlerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(">"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Subjects
+}
+
+// postRule stores a rule through the API at base.
+func postRule(t *testing.T, base, body string) {
+	t.Helper()
+	resp, err := http.Post(base+"/api/rules", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		msg, _ := io.ReadAll(resp.Body)
+		t.Fatalf("POST /api/rules %s: %s %s", body, resp.Status, msg)
+	}
+}
+
+// TestSplitModeMatchesRun runs every role as a process of its own (the
+// fetcher, parser, indexer, alerter and api, as the compose file and the
+// Kubernetes manifests do) against one external nats-server, with a rule
+// stored through `parley api`, and checks they build the same index and
+// publish the same alerts, rule and entity subjects, as `parley run` does
+// from the same origin.
 func TestSplitModeMatchesRun(t *testing.T) {
 	bin := parleyBinary(t)
 	o := startOrigin(t, origin.Generated{})
 	feeds := writeFeedList(t, o.FeedURLs()...)
+	const rule = `{"name":"uae","query":"country:AE OR \"Abu Dhabi\""}`
 
-	// Split mode.
+	// Split mode: the rule is stored through the api process before the
+	// fetcher starts, so the alerter has it for every article.
 	ns := startNATS(t, -1, t.TempDir())
 	url := ns.ClientURL()
 	data := t.TempDir()
 	common := []string{"--nats-url", url, "--http", "127.0.0.1:0", "--poll-interval", "1h", "--fetch-timeout", "5s"}
-	fetcher := startProc(t, bin, "fetcher", append(common, "--feeds", feeds, "--allow-private-addresses")...)
+	apiAddr := freeAddr(t)
+	apiProc := startProc(t, bin, "api", "--nats-url", url, "--http", apiAddr, "--data", t.TempDir())
+	apiBase := "http://" + apiAddr
+	waitFor(t, "parley api healthy", time.Minute, func() bool {
+		resp, err := http.Get(apiBase + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	postRule(t, apiBase, rule)
+	alerter := startProc(t, bin, "alerter", common...)
 	parser := startProc(t, bin, "parser", common...)
 	indexer := startProc(t, bin, "indexer", append(common, "--data", data)...)
+	fetcher := startProc(t, bin, "fetcher", append(common, "--feeds", feeds, "--allow-private-addresses")...)
 
 	nc, err := nats.Connect(url)
 	if err != nil {
@@ -51,31 +103,45 @@ func TestSplitModeMatchesRun(t *testing.T) {
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
 	want := 9 + len(origin.BadPages)
-	if !pollUntil(3*time.Minute, func() bool {
-		return streamMsgs(js, bus.StreamIndexed) >= want && drained(js, bus.StreamArticles, "indexer")
-	}) {
-		t.Fatal("split mode did not index the origin's articles within 3 minutes")
+	waitFor(t, "split mode to index and alert on the origin's articles", 3*time.Minute, func() bool {
+		return streamMsgs(js, bus.StreamIndexed) >= want && drained(js, bus.StreamArticles, "indexer") && drained(js, bus.StreamIndexed, "alerter")
+	})
+	var listed struct {
+		Rules []struct{ Name, Source string }
 	}
-	for _, p := range []*proc{fetcher, parser, indexer} {
+	if code := getJSON(t, apiBase+"/api/rules", &listed); code != 200 || len(listed.Rules) != 1 || listed.Rules[0].Name != "uae" || listed.Rules[0].Source != "api" {
+		t.Errorf("parley api GET /api/rules: %d %+v, want the stored rule uae", code, listed)
+	}
+	splitAlerts := alertCounts(t, js)
+	for _, p := range []*proc{fetcher, parser, indexer, alerter, apiProc} {
 		p.stop(t)
 	}
 	splitHits, _ := indexCount(t, filepath.Join(data, "index"))
 	splitIDs := sortedIDs(splitHits)
 
-	// The same origin through parley run, in-process.
+	// The same origin through parley run, in-process, the rule stored
+	// through its API before its feeds are added.
 	runData := t.TempDir()
-	a, stop, err := startRun(t, Config{Feeds: feeds, Data: runData, HTTP: "127.0.0.1:0", AllowPrivate: true, PollInterval: time.Hour, FetchTimeout: 5 * time.Second}, AllRoles, slog.New(slog.DiscardHandler))
+	a, stop, err := startRun(t, Config{Data: runData, HTTP: "127.0.0.1:0", AllowPrivate: true, PollInterval: time.Hour, FetchTimeout: 5 * time.Second}, AllRoles, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var n int
-	if !pollUntil(2*time.Minute, func() bool {
-		n, err = a.Backend().Count(context.Background())
-		return err == nil && n >= want
-	}) {
-		t.Fatalf("parley run indexed %d of %d", n, want)
+	runBase := "http://" + a.HTTPAddr()
+	postRule(t, runBase, rule)
+	for _, u := range o.FeedURLs() {
+		resp, err := http.Post(runBase+"/api/feeds", "application/json", strings.NewReader(`{"url":"`+u+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
 	}
-	time.Sleep(time.Second)
+	var n int
+	runJS := a.Bus().JetStream()
+	waitFor(t, "parley run to index and alert on the origin's articles", 2*time.Minute, func() bool {
+		n, err = a.Backend().Count(context.Background())
+		return err == nil && n >= want && drained(runJS, bus.StreamArticles, "indexer") && drained(runJS, bus.StreamIndexed, "alerter")
+	})
+	runAlerts := alertCounts(t, runJS)
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -85,4 +151,19 @@ func TestSplitModeMatchesRun(t *testing.T) {
 	if len(splitIDs) != want || !slices.Equal(splitIDs, runIDs) {
 		t.Fatalf("split mode indexed %d articles %v\nparley run indexed %d %v", len(splitIDs), splitIDs, len(runIDs), runIDs)
 	}
+	if !maps.Equal(splitAlerts, runAlerts) {
+		t.Errorf("alerts by subject:\nsplit mode %v\nparley run %v", splitAlerts, runAlerts)
+	}
+	kinds := map[string]uint64{}
+	for subj, c := range splitAlerts {
+		for _, k := range []string{"parley.alerts.uae", "parley.entities.country.", "parley.entities.person."} {
+			if strings.HasPrefix(subj, k) {
+				kinds[k] += c
+			}
+		}
+	}
+	if len(kinds) != 3 {
+		t.Errorf("split mode alerts by kind %v, want the rule's and both entity kinds (all subjects: %v)", kinds, splitAlerts)
+	}
+	t.Logf("split mode alerts by kind: %v", kinds)
 }

@@ -45,7 +45,7 @@ func env(s types.ServiceConfig, k string) string {
 func TestComposeServices(t *testing.T) {
 	p := loadCompose(t)
 	oneShot := map[string]bool{"es-setup": true, "kibana-setup": true}
-	want := []string{"nats", "elasticsearch", "es-setup", "kibana", "kibana-setup", "fetcher", "parser", "indexer", "api"}
+	want := []string{"nats", "elasticsearch", "es-setup", "kibana", "kibana-setup", "fetcher", "parser", "indexer", "alerter", "api"}
 	for _, name := range want {
 		s, ok := p.Services[name]
 		if !ok {
@@ -81,6 +81,7 @@ func TestComposeDependencies(t *testing.T) {
 		{"fetcher", "nats", types.ServiceConditionHealthy},
 		{"parser", "nats", types.ServiceConditionHealthy},
 		{"indexer", "nats", types.ServiceConditionHealthy},
+		{"alerter", "nats", types.ServiceConditionHealthy},
 		{"indexer", "elasticsearch", types.ServiceConditionHealthy},
 		{"indexer", "es-setup", types.ServiceConditionCompletedSuccessfully},
 		{"api", "elasticsearch", types.ServiceConditionHealthy},
@@ -104,7 +105,7 @@ func TestComposeSettings(t *testing.T) {
 	svc := p.Services
 
 	// Every stage reaches NATS through the nats service's client port.
-	for _, name := range []string{"fetcher", "parser", "indexer", "api"} {
+	for _, name := range []string{"fetcher", "parser", "indexer", "alerter", "api"} {
 		s := svc[name]
 		u, err := url.Parse(env(s, "PARLEY_NATS_URL"))
 		if err != nil || u.Scheme != "nats" || u.Hostname() != "nats" || u.Port() != "4222" {
@@ -221,7 +222,7 @@ func TestComposeRequiresPasswords(t *testing.T) {
 
 // composeImages maps each pipeline service of the compose file to the
 // command under services/ its image runs.
-var composeImages = map[string]string{"fetcher": "fetcher", "parser": "parser", "indexer": "indexer", "api": "parley"}
+var composeImages = map[string]string{"fetcher": "fetcher", "parser": "parser", "indexer": "indexer", "alerter": "alerter", "api": "parley"}
 
 // TestDockerfile: every pipeline service builds the one Dockerfile with its
 // command as the SERVICE argument; the image is multi-stage, static,

@@ -135,6 +135,7 @@ func TestK8sStages(t *testing.T) {
 		{name: "fetcher", imageHas: "parley-fetcher"},
 		{name: "parser", hpa: true, imageHas: "parley-parser"},
 		{name: "indexer", es: true, hpa: true, imageHas: "parley-indexer"},
+		{name: "alerter", imageHas: "parley-alerter"},
 		{name: "api", es: true, args: []string{"api"}, imageHas: "parley"},
 	}
 	for _, tt := range tests {
