@@ -7,7 +7,7 @@ GO ?= go
 FUZZTIME ?= 3000x
 BIN := bin
 
-.PHONY: all build run test test-unit vet fuzz bench bench-extract bench-es bench-enrich bench-alerts es-up es-down clean
+.PHONY: all build run test test-unit vet fuzz bench bench-extract bench-es bench-enrich bench-alerts bench-export es-up es-down clean
 
 all: build
 
@@ -73,6 +73,11 @@ bench-es:
 
 bench-enrich:
 	cd pkg && $(GO) test -run '^$$' -bench . -benchmem ./enrich/...
+
+# bench-export: exports of 2,000 and 20,000 matches through the HTTP API, peak server heap of
+# each (embedded index; Elasticsearch too when PARLEY_TEST_ES_URL is set).
+bench-export:
+	cd pkg && $(GO) test -run '^$$' -bench '^BenchmarkExport' -benchtime 1x -timeout 30m ./api/
 
 bench-alerts:
 	cd pkg && $(GO) test -run '^$$' -bench '^BenchmarkAlerts' -benchtime 1x -timeout 30m ./alert/

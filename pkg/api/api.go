@@ -35,6 +35,8 @@ var static embed.FS
 type Searcher interface {
 	Search(ctx context.Context, req index.Request) (*index.Result, error)
 	Article(ctx context.Context, id string) (*article.Article, error)
+	// Export calls fn with every article matching q, however many.
+	Export(ctx context.Context, q query.Node, fn func(index.Record) error) error
 }
 
 // Feeds is the feed set and its state.
@@ -229,6 +231,7 @@ func New(cfg Config, s Searcher, f Feeds, reg prometheus.Registerer, gatherer pr
 	srv.route("GET /healthz", "healthz", srv.healthz)
 	srv.mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	srv.route("GET /api/search", "search", srv.searchHandler)
+	srv.route("GET /api/export", "export", srv.exportHandler)
 	srv.route("GET /api/articles/{id}", "article", srv.articleHandler)
 	srv.route("GET /api/feeds", "feeds", srv.listFeeds)
 	srv.route("POST /api/feeds", "feeds_add", srv.addFeed)
@@ -292,6 +295,10 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.code = code
 	w.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection (flushes and
+// write deadlines of a streamed export).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // MaxBodyBytes is the largest request body any endpoint reads (a feed or a
 // rule is well under 1 KiB). A declared larger body is refused with 413

@@ -36,6 +36,13 @@ func (f *fixedIndex) Search(_ context.Context, req index.Request) (*index.Result
 	return &index.Result{Total: 1, Hits: []index.Hit{{ID: "a1", Title: "Talks in Abu Dhabi"}}}, nil
 }
 
+func (f *fixedIndex) Export(_ context.Context, q query.Node, fn func(index.Record) error) error {
+	if t, ok := q.(query.Term); ok && t.Value == "explode" {
+		return errors.New("index unreachable")
+	}
+	return fn(index.Record{ID: "a1", Title: "Talks in Abu Dhabi"})
+}
+
 func (f *fixedIndex) Article(_ context.Context, id string) (*article.Article, error) {
 	if id == "a1" {
 		return &article.Article{ID: "a1", Title: "Talks in Abu Dhabi"}, nil
@@ -93,6 +100,8 @@ func TestSearchAndArticles(t *testing.T) {
 		{"/api/search?from=-1", 400, "from"},
 		{"/api/search?q=explode", 502, "index unreachable"},
 		{"/api/search?q=Putin&sort=oldest", 400, "sort"},
+		{"/api/export?q=explode", 502, "index unreachable"},
+		{"/api/export?q=Putin&format=xml", 400, "format"},
 		{"/api/search?q=Putin&histogram=minute", 400, "histogram"},
 		{"/api/search?q=published_at:[now-7x+TO+now]", 400, "relative date"},
 		{"/api/articles/a1", 200, ""},
