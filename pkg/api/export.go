@@ -170,4 +170,3 @@ func defuseFormula(s string) string {
 	}
 	return s
 }
-

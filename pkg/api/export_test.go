@@ -165,7 +165,6 @@ func TestExportRecord(t *testing.T) {
 	}
 }
 
-
 func firstDiff(a, b []string) string {
 	for i := range min(len(a), len(b)) {
 		if a[i] != b[i] {
