@@ -35,16 +35,12 @@ const maxNameWords = 5
 //
 //   - a bare word or phrase that resolves becomes Or(term, entity:QID), or
 //     for a country Or(term, country:ISO2);
-//
 //   - adjacent bare words are tried as one name first, longest run first, so
 //     unquoted Vladimir Putin becomes Or(Vladimir AND Putin, entity:Q7747);
-//
 //   - person:X resolving to a person becomes Or(person:X, entity:QID);
-//
 //   - country:X becomes country:ISO2 when X resolves to a country (Ukraine,
 //     UAE, UK) or else, when X has two letters, its upper case; country:X
-//     naming a place becomes entity:QID.
-//
+//     naming a place becomes entity:QID;
 //   - speaker:X naming a known person, organisation or place becomes
 //     Or(speaker:X, speaker:"Canonical Name") when the Resolver is also a
 //     Namer: the enricher writes a quote's speaker under the canonical name
