@@ -7,7 +7,7 @@ GO ?= go
 FUZZTIME ?= 3000x
 BIN := bin
 
-.PHONY: all build run test test-unit vet fuzz bench bench-extract bench-es bench-enrich bench-alerts bench-export es-up es-down clean
+.PHONY: all build run test test-unit vet fuzz bench bench-extract bench-es bench-enrich bench-alerts bench-export bench-hostile es-up es-down clean
 
 all: build
 
@@ -81,6 +81,13 @@ bench-export:
 
 bench-alerts:
 	cd pkg && $(GO) test -run '^$$' -bench '^BenchmarkAlerts' -benchtime 1x -timeout 30m ./alert/
+
+# bench-hostile: peak memory of a parley process while 8 clients send the
+# costliest queries the limits allow, and alert matching against the
+# costliest rules (README, Security).
+bench-hostile:
+	cd pkg && $(GO) test -run '^$$' -bench '^BenchmarkHostileQueries$$' -benchtime 1x -timeout 30m ./app/
+	cd pkg && $(GO) test -run '^$$' -bench '^BenchmarkHostileRules$$' -benchtime 20x ./alert/
 
 es-up:
 	@bash scripts/es.sh up

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -161,6 +162,12 @@ type Config struct {
 	// endpoint that changes state, so they may listen beyond loopback
 	// without a token.
 	ReadOnly bool
+	// MaxSearches is how many searches run at once (default: the number
+	// of CPUs, at least 2); more wait up to SearchWait, then get 503. With
+	// the query limits it bounds the memory searches take, however many
+	// clients send them (README, Security).
+	MaxSearches int
+	SearchWait  time.Duration
 }
 
 // Defaults fills zero settings.
@@ -171,10 +178,19 @@ func (c *Config) Defaults() {
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 10 * time.Second
 	}
+	if c.MaxSearches == 0 {
+		c.MaxSearches = max(2, runtime.GOMAXPROCS(0))
+	}
+	if c.SearchWait == 0 {
+		c.SearchWait = 10 * time.Second
+	}
 }
 
 // Validate names the first bad setting.
 func (c *Config) Validate() error {
+	if c.MaxSearches < 0 || c.SearchWait < 0 {
+		return fmt.Errorf("max searches %d, search wait %s: must not be negative", c.MaxSearches, c.SearchWait)
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("http address %q: %w (want host:port, e.g. 127.0.0.1:8080)", c.Addr, err)
 	}
@@ -202,6 +218,8 @@ type Server struct {
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// searching holds a token per search running (Config.MaxSearches).
+	searching chan struct{}
 }
 
 // New builds the server. feeds may be nil in deployments without a feed set.
@@ -212,7 +230,7 @@ func New(cfg Config, s Searcher, f Feeds, reg prometheus.Registerer, gatherer pr
 	}
 	srv := &Server{
 		cfg: cfg, search: s, feeds: f, gatherer: gatherer, log: log.With("component", "api"),
-		mux: http.NewServeMux(), hosts: newHostPolicy(cfg),
+		mux: http.NewServeMux(), hosts: newHostPolicy(cfg), searching: make(chan struct{}, cfg.MaxSearches),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parley_http_requests_total", Help: "HTTP requests by route and status code.",
 		}, []string{"route", "code"}),
@@ -409,7 +427,20 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 		Sort:            sort,
 		Histogram:       hist,
 	}
+	wait := time.NewTimer(s.cfg.SearchWait)
+	select {
+	case s.searching <- struct{}{}:
+		wait.Stop()
+	case <-wait.C:
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("%d searches are running and others waited %s: try again", cap(s.searching), s.cfg.SearchWait))
+		return
+	case <-r.Context().Done():
+		wait.Stop()
+		return
+	}
 	res, err := s.search.Search(r.Context(), req)
+	<-s.searching
 	if errors.Is(err, index.ErrTooManyBuckets) {
 		writeError(w, http.StatusBadRequest, "search: "+err.Error())
 		return

@@ -439,3 +439,56 @@ func runRules(t *testing.T, b *bus.Bus, config []alert.RuleConfig) *alert.Rules 
 	})
 	return rs
 }
+
+// blockingIndex holds every search until release is closed.
+type blockingIndex struct {
+	fixedIndex
+	started chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingIndex) Search(ctx context.Context, req index.Request) (*index.Result, error) {
+	b.started <- struct{}{}
+	<-b.release
+	return &index.Result{}, nil
+}
+
+// TestSearchConcurrencyLimit: past MaxSearches, a search waits SearchWait
+// and then gets 503 with Retry-After, so however many clients send costly
+// queries, only so many run (and hold memory) at once.
+func TestSearchConcurrencyLimit(t *testing.T) {
+	ix := &blockingIndex{started: make(chan struct{}, 4), release: make(chan struct{})}
+	reg := prometheus.NewRegistry()
+	s, err := New(Config{Addr: "127.0.0.1:0", MaxSearches: 2, SearchWait: 100 * time.Millisecond}, ix, nil, reg, reg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	codes := make(chan int, 2)
+	for range 2 {
+		go func() {
+			code, _ := do(t, "GET", ts.URL+"/api/search?q=a", "", "")
+			codes <- code
+		}()
+	}
+	<-ix.started
+	<-ix.started
+	resp, err := http.Get(ts.URL + "/api/search?q=b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("third search: %d (Retry-After %q), want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	close(ix.release)
+	for range 2 {
+		if code := <-codes; code != 200 {
+			t.Errorf("running search: %d", code)
+		}
+	}
+	if code, _ := do(t, "GET", ts.URL+"/api/search?q=c", "", ""); code != 200 {
+		t.Errorf("search after the others ended: %d", code)
+	}
+}

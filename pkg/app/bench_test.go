@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -49,22 +48,7 @@ func benchBodies(tb testing.TB) []string {
 }
 
 // peakRSS is the process's peak resident set size (VmHWM), in MiB.
-func peakRSS() float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
-			var kb float64
-			fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
-			return kb / 1024
-		}
-	}
-	return 0
-}
+func peakRSS() float64 { return rssMiB(os.Getpid(), "VmHWM:") }
 
 // BenchmarkIngest measures end-to-end ingest: from a local origin serving
 // 10 feeds of 100 articles to all 1,000 searchable, through the embedded
