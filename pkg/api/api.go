@@ -162,10 +162,10 @@ type Config struct {
 	// endpoint that changes state, so they may listen beyond loopback
 	// without a token.
 	ReadOnly bool
-	// MaxSearches is how many searches run at once (default: the number
-	// of CPUs, at least 2); more wait up to SearchWait, then get 503. With
-	// the query limits it bounds the memory searches take, however many
-	// clients send them (README, Security).
+	// MaxSearches is how many searches, and how many exports, run at once
+	// (default: the number of CPUs, at least 2); more wait up to
+	// SearchWait, then get 503. With the query limits it bounds the memory
+	// they take, however many clients send them (README, Security).
 	MaxSearches int
 	SearchWait  time.Duration
 }
@@ -218,8 +218,9 @@ type Server struct {
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	// searching holds a token per search running (Config.MaxSearches).
-	searching chan struct{}
+	// searching and exporting hold a token per search or export running
+	// (Config.MaxSearches each).
+	searching, exporting chan struct{}
 }
 
 // New builds the server. feeds may be nil in deployments without a feed set.
@@ -230,7 +231,7 @@ func New(cfg Config, s Searcher, f Feeds, reg prometheus.Registerer, gatherer pr
 	}
 	srv := &Server{
 		cfg: cfg, search: s, feeds: f, gatherer: gatherer, log: log.With("component", "api"),
-		mux: http.NewServeMux(), hosts: newHostPolicy(cfg), searching: make(chan struct{}, cfg.MaxSearches),
+		mux: http.NewServeMux(), hosts: newHostPolicy(cfg), searching: make(chan struct{}, cfg.MaxSearches), exporting: make(chan struct{}, cfg.MaxSearches),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parley_http_requests_total", Help: "HTTP requests by route and status code.",
 		}, []string{"route", "code"}),
@@ -427,16 +428,7 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 		Sort:            sort,
 		Histogram:       hist,
 	}
-	wait := time.NewTimer(s.cfg.SearchWait)
-	select {
-	case s.searching <- struct{}{}:
-		wait.Stop()
-	case <-wait.C:
-		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("%d searches are running and others waited %s: try again", cap(s.searching), s.cfg.SearchWait))
-		return
-	case <-r.Context().Done():
-		wait.Stop()
+	if !s.admit(w, r, s.searching, "searches") {
 		return
 	}
 	res, err := s.search.Search(r.Context(), req)
@@ -465,6 +457,24 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// admit takes a slot of sem for r, waiting up to SearchWait. When none
+// frees up it answers 503 with Retry-After itself and returns false; the
+// caller that got a slot frees it with <-sem.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, sem chan struct{}, what string) bool {
+	wait := time.NewTimer(s.cfg.SearchWait)
+	defer wait.Stop()
+	select {
+	case sem <- struct{}{}:
+		return true
+	case <-wait.C:
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, fmt.Sprintf("%d %s are running and this one waited %s: try again", cap(sem), what, s.cfg.SearchWait))
+		return false
+	case <-r.Context().Done():
+		return false
+	}
 }
 
 func (s *Server) articleHandler(w http.ResponseWriter, r *http.Request) {

@@ -49,6 +49,10 @@ func (s *Server) exportHandler(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("format: %q: want csv or jsonl", format))
 		return
 	}
+	if !s.admit(w, r, s.exporting, "exports") {
+		return
+	}
+	defer func() { <-s.exporting }()
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Now().Add(exportStall))
 	started := false
