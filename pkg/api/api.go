@@ -122,6 +122,36 @@ func (s *Server) ServeRules(rs Rules) {
 	}))
 }
 
+// Alerts is the history of what rules alerted (alert.History).
+type Alerts interface {
+	Recent(ctx context.Context, rule string, n int) ([]alert.Received, error)
+}
+
+// ServeAlerts adds GET /api/alerts?rule=NAME[&limit=N]: the latest alerts
+// of a rule (50 by default, at most alert.MaxRecent), newest first, from
+// the alerts stream.
+func (s *Server) ServeAlerts(al Alerts) {
+	s.route("GET /api/alerts", "alerts", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		name := strings.TrimSpace(q.Get("rule"))
+		if name == "" {
+			writeError(w, http.StatusBadRequest, "rule: missing (GET /api/alerts?rule=NAME)")
+			return
+		}
+		limit, err := intParam(q.Get("limit"), 50, 1, alert.MaxRecent)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "limit: "+err.Error())
+			return
+		}
+		recent, err := al.Recent(r.Context(), name, limit)
+		if err != nil {
+			writeError(w, rulesErrorCode(err), err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"rule": name, "alerts": recent})
+	})
+}
+
 // rulesErrorCode is the status of an error of the rule store: the
 // client's mistake, a conflict with the config file, or the store's own
 // failure (NATS).

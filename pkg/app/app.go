@@ -386,6 +386,9 @@ func (a *App) startStages(ctx context.Context, stage func(string, stageFunc)) er
 		a.addChecks(srv)
 		if a.roles[RoleAPI] {
 			srv.ServeRules(a.rules)
+			if a.bus != nil {
+				srv.ServeAlerts(alert.NewHistory(a.bus.JetStream()))
+			}
 		}
 		if a.bus != nil {
 			srv.ServeVersions(a.bus)
