@@ -48,6 +48,7 @@ fuzz:
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME) ./extract/
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./query/
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzEnrich$$' -fuzztime $(FUZZTIME) ./enrich/
+	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzToken$$' -fuzztime $(FUZZTIME) ./bus/
 
 # bench: end-to-end ingest throughput (local origin -> searchable) and peak memory.
 bench:

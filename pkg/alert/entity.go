@@ -5,12 +5,16 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/parley-news/parley/pkg/bus"
 )
 
 // PersonSlug is the subject token of a person's canonical name:
 // lower-case ASCII, accents dropped, other characters as '-'
 // ("Vladimir Putin" -> "vladimir-putin", "Recep Tayyip Erdoğan" ->
-// "recep-tayyip-erdogan"). A name with no Latin letters gives "".
+// "recep-tayyip-erdogan"). A name with no Latin letters gives "". A
+// slug longer than bus.MaxTokenLen is cut to a bounded token (bus.Token):
+// entity names come from article text, and a subject must stay short.
 func PersonSlug(name string) string {
 	var sb strings.Builder
 	dash := false
@@ -32,6 +36,9 @@ func PersonSlug(name string) string {
 			dash = false
 		}
 		sb.WriteRune(r)
+	}
+	if sb.Len() > bus.MaxTokenLen {
+		return bus.Token(sb.String())
 	}
 	return sb.String()
 }

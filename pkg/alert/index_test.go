@@ -3,10 +3,12 @@ package alert
 import (
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/query"
 )
 
@@ -178,11 +180,19 @@ func TestPersonSlug(t *testing.T) {
 		{"  Mohammed bin Zayed  Al Nahyan ", "mohammed-bin-zayed-al-nahyan"},
 		{"Владимир Путин", ""},
 		{"Emmanuel Macron", "emmanuel-macron"},
+		{"Putin.*>\x00\r\n", "putin"},
 	}
 	for _, tt := range tests {
 		if got := PersonSlug(tt.in); got != tt.want {
 			t.Errorf("PersonSlug(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+	// A name from article text of any length gives a bounded token, and
+	// two long names sharing their beginning stay apart.
+	long := strings.Repeat("Mohammed bin Zayed ", 300)
+	a, b := PersonSlug(long+"Al Nahyan"), PersonSlug(long+"Al Maktoum")
+	if len(a) > bus.MaxTokenLen || len(b) > bus.MaxTokenLen || a == b || strings.ContainsAny(a, ".*> ") {
+		t.Errorf("long names: %q and %q", a, b)
 	}
 }
 

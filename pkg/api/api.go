@@ -58,7 +58,10 @@ type Versions interface {
 // of an article, oldest first.
 func (s *Server) ServeVersions(v Versions) {
 	s.route("GET /api/articles/{id}/versions", "article_versions", func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
+		id, ok := articleID(w, r)
+		if !ok {
+			return
+		}
 		vs, err := v.Versions(r.Context(), id)
 		if err != nil {
 			writeError(w, http.StatusBadGateway, err.Error())
@@ -512,7 +515,10 @@ func (s *Server) articleHandler(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotImplemented, "this process runs a single stage and has no index; ask the api or run process")
 		return
 	}
-	id := r.PathValue("id")
+	id, ok := articleID(w, r)
+	if !ok {
+		return
+	}
 	a, err := s.search.Article(r.Context(), id)
 	if errors.Is(err, index.ErrNotFound) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no article with id %q", id))
@@ -523,6 +529,19 @@ func (s *Server) articleHandler(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
+}
+
+// articleID is the {id} of the request's path when it has the form of an
+// article id, checked before any lookup: an id reaches the index, a KV key
+// and a NATS subject, where '*', '>' or 4,096 bytes would read other
+// articles or cost every stage its connection. Otherwise it answers 400.
+func articleID(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id := r.PathValue("id")
+	if !article.ValidID(id) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("id %.40q: not an article id (32 hex digits)", id))
+		return "", false
+	}
+	return id, true
 }
 
 func (s *Server) listFeeds(w http.ResponseWriter, r *http.Request) {

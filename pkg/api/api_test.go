@@ -23,6 +23,9 @@ import (
 	"github.com/parley-news/parley/pkg/query"
 )
 
+// knownID is the id of the one article fixedIndex knows.
+var knownID = article.ID("example.org/talks")
+
 // fixedIndex answers every search with the same hit and knows one article.
 // It stands in for a backend in tests of the HTTP layer only; the backends
 // have their own tests against real indexes.
@@ -33,7 +36,7 @@ func (f *fixedIndex) Search(_ context.Context, req index.Request) (*index.Result
 	if t, ok := req.Query.(query.Term); ok && t.Value == "explode" {
 		return nil, errors.New("index unreachable")
 	}
-	return &index.Result{Total: 1, Hits: []index.Hit{{ID: "a1", Title: "Talks in Abu Dhabi"}}}, nil
+	return &index.Result{Total: 1, Hits: []index.Hit{{ID: knownID, Title: "Talks in Abu Dhabi"}}}, nil
 }
 
 func (f *fixedIndex) Export(_ context.Context, q query.Node, fn func(index.Record) error) error {
@@ -44,8 +47,8 @@ func (f *fixedIndex) Export(_ context.Context, q query.Node, fn func(index.Recor
 }
 
 func (f *fixedIndex) Article(_ context.Context, id string) (*article.Article, error) {
-	if id == "a1" {
-		return &article.Article{ID: "a1", Title: "Talks in Abu Dhabi"}, nil
+	if id == knownID {
+		return &article.Article{ID: knownID, Title: "Talks in Abu Dhabi"}, nil
 	}
 	return nil, index.ErrNotFound
 }
@@ -104,8 +107,15 @@ func TestSearchAndArticles(t *testing.T) {
 		{"/api/export?q=Putin&format=xml", 400, "format"},
 		{"/api/search?q=Putin&histogram=minute", 400, "histogram"},
 		{"/api/search?q=published_at:[now-7x+TO+now]", 400, "relative date"},
-		{"/api/articles/a1", 200, ""},
-		{"/api/articles/zzz", 404, "zzz"},
+		{"/api/articles/" + knownID, 200, ""},
+		{"/api/articles/" + article.ID("example.org/unknown"), 404, article.ID("example.org/unknown")},
+		// Not an article id: refused before any lookup.
+		{"/api/articles/zzz", 400, "not an article id"},
+		{"/api/articles/" + strings.Repeat("a", 4096), 400, "not an article id"},
+		{"/api/articles/*", 400, "not an article id"},
+		{"/api/articles/%3E", 400, "not an article id"},
+		{"/api/articles/" + strings.ToUpper(knownID), 400, "not an article id"},
+		{"/api/articles/" + knownID + "%20", 400, "not an article id"},
 	}
 	for _, tt := range tests {
 		code, body := do(t, "GET", ts.URL+tt.path, "", "")
@@ -181,20 +191,35 @@ func TestVersions(t *testing.T) {
 	s.ServeVersions(b)
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
-	a := &article.Article{ID: "a1", URL: "https://example.org/a", Title: "Talks", Body: "First version."}
+	a := &article.Article{ID: knownID, URL: "https://example.org/talks", Title: "Talks", Body: "First version."}
+	other := &article.Article{ID: article.ID("example.org/other"), URL: "https://example.org/other", Title: "Other", Body: "Another article."}
 	for _, body := range []string{"First version.", "Second version, updated."} {
 		a.Body = body
 		if err := b.RecordVersion(context.Background(), a); err != nil {
 			t.Fatal(err)
 		}
 	}
-	code, body := do(t, "GET", ts.URL+"/api/articles/a1/versions", "", "")
+	if err := b.RecordVersion(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	code, body := do(t, "GET", ts.URL+"/api/articles/"+knownID+"/versions", "", "")
 	vs, _ := body["versions"].([]any)
 	if code != 200 || len(vs) != 2 || vs[0].(map[string]any)["body"] != "First version." {
 		t.Errorf("versions: %d %v", code, body)
 	}
-	if code, _ := do(t, "GET", ts.URL+"/api/articles/zz/versions", "", ""); code != 404 {
+	if code, _ := do(t, "GET", ts.URL+"/api/articles/"+article.ID("example.org/unknown")+"/versions", "", ""); code != 404 {
 		t.Errorf("unknown: %d", code)
+	}
+	// Wildcards and ids of any other form never reach the versions bucket:
+	// no other article's versions, and the connection stays up.
+	for _, id := range []string{"*", "%3E", knownID[:16] + "*", "zz", strings.Repeat("a", 4096), "a.b"} {
+		code, body := do(t, "GET", ts.URL+"/api/articles/"+id+"/versions", "", "")
+		if e, _ := body["error"].(string); code != 400 || !strings.Contains(e, "not an article id") {
+			t.Errorf("versions of %.40q: %d %v, want 400 naming the id format", id, code, body)
+		}
+	}
+	if !b.Conn().IsConnected() {
+		t.Errorf("nats connection %s after the bad ids", b.Conn().Status())
 	}
 }
 

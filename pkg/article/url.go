@@ -108,3 +108,18 @@ func ID(canonical string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:16])
 }
+
+// ValidID reports whether id has the form ID gives every article: 32
+// lower-case hex digits. Ids from outside (the API's paths, messages) are
+// checked with it before they reach a lookup, a subject or a key.
+func ValidID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	for i := range len(id) {
+		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}

@@ -261,27 +261,6 @@ func (b *Bus) Close() error {
 	return nil
 }
 
-// Token makes s safe as one subject token: lower case, letters, digits, '-'
-// and '_' only ('.' and spaces become '_'), never empty.
-func Token(s string) string {
-	var sb strings.Builder
-	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-', r == '_':
-			sb.WriteRune(r)
-		case r > 127 && r != 0xFFFD:
-			sb.WriteRune(r)
-		default:
-			sb.WriteByte('_')
-		}
-	}
-	t := strings.Trim(sb.String(), "_")
-	if t == "" {
-		return "unknown"
-	}
-	return t
-}
-
 func redact(u string) string { return RedactURL(u) }
 
 // RedactURL hides the user and password of every URL in a comma-separated

@@ -187,18 +187,11 @@ func TestDeadLetter(t *testing.T) {
 	}
 }
 
-func TestToken(t *testing.T) {
-	for in, want := range map[string]string{"Reuters World": "reuters_world", "www.mid.ru": "www_mid_ru", "": "unknown", "a>b*c": "a_b_c"} {
-		if got := Token(in); got != want {
-			t.Errorf("Token(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestArticleVersions(t *testing.T) {
 	b := newTestBus(t)
 	ctx := context.Background()
-	a := &article.Article{ID: "a1", URL: "https://example.org/a", Title: "Talks begin", Body: "Delegations met."}
+	id := article.ID("example.org/a")
+	a := &article.Article{ID: id, URL: "https://example.org/a", Title: "Talks begin", Body: "Delegations met."}
 	steps := []struct {
 		body        string
 		wantVersion int
@@ -215,7 +208,7 @@ func TestArticleVersions(t *testing.T) {
 		if err := b.RecordVersion(ctx, a); err != nil {
 			t.Fatal(err)
 		}
-		vs, err := b.Versions(ctx, "a1")
+		vs, err := b.Versions(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,12 +216,41 @@ func TestArticleVersions(t *testing.T) {
 			t.Fatalf("step %d: version %d with %d stored, want %d with %d", i, a.Version, len(vs), st.wantVersion, st.wantStored)
 		}
 	}
-	vs, _ := b.Versions(ctx, "a1")
+	vs, _ := b.Versions(ctx, id)
 	if vs[0].Body != "Delegations met." || vs[0].Version != 1 || vs[2].Version != 3 {
 		t.Errorf("history %+v", vs)
 	}
-	if none, err := b.Versions(ctx, "unknown"); err != nil || len(none) != 0 {
+	if none, err := b.Versions(ctx, article.ID("example.org/unknown")); err != nil || len(none) != 0 {
 		t.Errorf("unknown article: %v %v", none, err)
+	}
+}
+
+// TestVersionsRefuseBadIDs: an id that is not an article id never becomes
+// a key. '*' and '>' would read every article's versions, and a 4,096-byte
+// id once made nats-server drop the connection every stage shares.
+func TestVersionsRefuseBadIDs(t *testing.T) {
+	b := newTestBus(t)
+	ctx := context.Background()
+	a := &article.Article{ID: article.ID("example.org/a"), URL: "https://example.org/a", Title: "Talks begin", Body: "Delegations met."}
+	if err := b.RecordVersion(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"*", ">", a.ID[:8] + ".*", strings.Repeat("a", 4096), strings.ToUpper(a.ID), a.ID + " ", "", "a1"} {
+		vs, err := b.Versions(ctx, id)
+		if !errors.Is(err, ErrBadID) || len(vs) != 0 {
+			t.Errorf("Versions(%.40q) = %d versions, %v; want ErrBadID", id, len(vs), err)
+		}
+		bad := *a
+		bad.ID = id
+		if err := b.RecordVersion(ctx, &bad); !errors.Is(err, ErrBadID) {
+			t.Errorf("RecordVersion(%.40q) = %v; want ErrBadID", id, err)
+		}
+	}
+	if !b.Conn().IsConnected() {
+		t.Fatalf("connection %s after the bad ids", b.Conn().Status())
+	}
+	if vs, err := b.Versions(ctx, a.ID); err != nil || len(vs) != 1 {
+		t.Fatalf("the real article afterwards: %d versions, %v", len(vs), err)
 	}
 }
 

@@ -17,11 +17,19 @@ const BucketVersions = "parley_article_versions"
 
 const versionHistory = 64
 
+// ErrBadID is returned for an id that is not an article id (see
+// article.ValidID): it never becomes a key, where '*' or '>' would read
+// other articles' versions and a long one would cost the connection.
+var ErrBadID = errors.New("not an article id (32 hex digits)")
+
 // RecordVersion stores a as the newest version of its article when its
 // content differs from the last one stored, and sets a.Version: 1 for a
 // new article, one more for each change. A redelivered article (same
 // content) keeps its version and stores nothing.
 func (b *Bus) RecordVersion(ctx context.Context, a *article.Article) error {
+	if !article.ValidID(a.ID) {
+		return fmt.Errorf("article versions %.40q: %w", a.ID, ErrBadID)
+	}
 	hash := ContentHash(a)
 	e, err := b.versions.Get(ctx, a.ID)
 	switch {
@@ -52,6 +60,9 @@ func (b *Bus) RecordVersion(ctx context.Context, a *article.Article) error {
 
 // Versions returns the stored versions of an article, oldest first.
 func (b *Bus) Versions(ctx context.Context, id string) ([]*article.Article, error) {
+	if !article.ValidID(id) {
+		return nil, fmt.Errorf("article versions %.40q: %w", id, ErrBadID)
+	}
 	hist, err := b.versions.History(ctx, id)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, nil

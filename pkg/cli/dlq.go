@@ -78,7 +78,11 @@ func dlqCmd(ctx context.Context, args []string, env Env) error {
 			}
 		} else {
 			orig := h.Get(bus.HeaderSubject)
-			if orig == "" {
+			if !bus.StageSubject(orig) {
+				fmt.Fprintf(env.Stderr, "dead letter %d kept: its original subject %.80q is not one a stage reads\n", md.Sequence.Stream, orig)
+				if md.NumPending == 0 {
+					break
+				}
 				continue
 			}
 			msg := &nats.Msg{Subject: orig, Data: m.Data(), Header: nats.Header{}}

@@ -197,6 +197,12 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 			ix.fail(ctx, m, errors.New("article without id"), true)
 			continue
 		}
+		// The id becomes the document id, a header and a message id: one
+		// not made by article.ID is not parley's (a forged message).
+		if !article.ValidID(a.ID) {
+			ix.fail(ctx, m, fmt.Errorf("article id %.40q: not an article id (32 hex digits)", a.ID), true)
+			continue
+		}
 		arts = append(arts, &a)
 		kept = append(kept, m)
 	}
