@@ -237,8 +237,15 @@ func (f *Fetcher) runLoop(ctx context.Context, key string, l *loop) {
 			return
 		}
 		st = f.Poll(ctx, l.url, l.title)
+		// A poll cut short (the feed removed, shutdown) sets no NextPoll.
+		if ctx.Err() != nil {
+			return
+		}
 		f.setStatus(key, st.Status)
-		wait = time.Until(*st.NextPoll)
+		wait = f.cfg.PollInterval
+		if st.NextPoll != nil {
+			wait = time.Until(*st.NextPoll)
+		}
 	}
 }
 

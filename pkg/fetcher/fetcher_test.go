@@ -217,3 +217,55 @@ func TestPollOversizedItem(t *testing.T) {
 		t.Errorf("pages fetched %d times, want 2 (once each)", n)
 	}
 }
+
+// TestRemoveFeedDuringFirstPoll removes a feed while its first poll waits
+// for the server: the poll is cut short with no next poll time, and the
+// fetcher goes on running (it once dereferenced the missing time and
+// took the whole process down).
+func TestRemoveFeedDuringFirstPoll(t *testing.T) {
+	asked := make(chan struct{}, 1)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done()
+	}))
+	defer slow.Close()
+	b := bustest.New(t)
+	f := newFetcher(t, b, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	feedURL := slow.URL + "/feed.rss"
+	if _, err := b.AddFeed(ctx, bus.FeedEntry{URL: feedURL}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-asked:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the feed was not polled")
+	}
+	f.mu.Lock()
+	l := f.running[bus.FeedKey(feedURL)]
+	f.mu.Unlock()
+	if err := b.RemoveFeed(ctx, feedURL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-l.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the removed feed's loop did not stop")
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the fetcher stopped after a feed was removed: %v", err)
+	default:
+	}
+}
