@@ -491,3 +491,33 @@ func (a *App) Search(ctx context.Context, req index.Request) (*index.Result, err
 	}
 	return a.backend.Search(ctx, req)
 }
+
+// OpenFeedSet opens the feed set kept under cfg.Data by a parley that is
+// not running, for `parley feeds --data`: it runs a nats-server over the
+// store with no listener. It fails with bus.ErrStoreInUse while a parley
+// runs on the same data. close stops the server.
+func OpenFeedSet(ctx context.Context, cfg Config, log *slog.Logger) (feeds *bus.Bus, close func(), err error) {
+	cfg.Defaults()
+	if _, err := os.Stat(cfg.natsDir()); err != nil {
+		return nil, nil, fmt.Errorf("no parley state under %s: %w", cfg.Data, err)
+	}
+	emb, err := bus.StartEmbedded(bus.EmbeddedConfig{StoreDir: cfg.natsDir()}, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	nc, err := emb.Connect()
+	if err != nil {
+		emb.Shutdown()
+		return nil, nil, err
+	}
+	b, err := bus.AttachFeeds(ctx, nc, log)
+	if err != nil {
+		nc.Close()
+		emb.Shutdown()
+		return nil, nil, fmt.Errorf("%s: %w", cfg.Data, err)
+	}
+	return b, func() {
+		nc.Close()
+		emb.Shutdown()
+	}, nil
+}

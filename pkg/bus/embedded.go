@@ -1,9 +1,11 @@
 package bus
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -31,9 +33,14 @@ type EmbeddedConfig struct {
 
 // Embedded is a running in-process nats-server.
 type Embedded struct {
-	srv *server.Server
-	key nkeys.KeyPair
+	srv  *server.Server
+	key  nkeys.KeyPair
+	lock *os.File
 }
+
+// ErrStoreInUse is returned when another process runs a nats-server over
+// the same store (a running parley on the same --data).
+var ErrStoreInUse = errors.New("in use by another parley process: stop it first, or go through its API")
 
 // StartEmbedded starts a nats-server with JetStream and waits until it
 // accepts connections.
@@ -82,17 +89,23 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 	// could add feeds and rules past --api-token, forge articles and
 	// delete streams.
 	opts.Nkeys = []*server.NkeyUser{{Nkey: pub}}
+	lock, err := lockStore(opts.StoreDir)
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats: %w", err)
+	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("embedded nats: %w", err)
 	}
 	srv.SetLoggerV2(&natsLogger{log: log.With("component", "nats")}, false, false, false)
 	go srv.Start()
 	if !srv.ReadyForConnections(30 * time.Second) {
 		srv.Shutdown()
+		lock.Close()
 		return nil, fmt.Errorf("embedded nats: not ready after 30s (is %s already in use? set --nats-listen to another address or empty)", cfg.Listen)
 	}
-	return &Embedded{srv: srv, key: key}, nil
+	return &Embedded{srv: srv, key: key, lock: lock}, nil
 }
 
 // Connect opens an in-process client connection.
@@ -120,6 +133,9 @@ func (e *Embedded) ClientURL() string {
 func (e *Embedded) Shutdown() {
 	e.srv.Shutdown()
 	e.srv.WaitForShutdown()
+	if e.lock != nil {
+		e.lock.Close()
+	}
 }
 
 type natsLogger struct{ log *slog.Logger }

@@ -2,9 +2,12 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -116,4 +119,31 @@ func (b *Bus) KV(name string) jetstream.KeyValue {
 		return b.rules
 	}
 	return nil
+}
+
+// AttachFeeds binds the feed set of an existing parley state over nc,
+// creating and changing nothing (the streams' retention is the running
+// parley's to set), for `parley feeds --data` on a stopped parley. Only
+// the feed set methods (Feeds, AddFeed, RemoveFeed, FeedState) may be
+// called on what it returns.
+func AttachFeeds(ctx context.Context, nc *nats.Conn, log *slog.Logger) (*Bus, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	b := &Bus{nc: nc, js: js, log: log}
+	for _, kv := range []struct {
+		dst  *jetstream.KeyValue
+		name string
+	}{{&b.feeds, BucketFeeds}, {&b.feedState, BucketFeedState}} {
+		h, err := js.KeyValue(ctx, kv.name)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			return nil, fmt.Errorf("bucket %s: %w (no feed set here: is it parley's --data directory?)", kv.name, err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bucket %s: %w", kv.name, err)
+		}
+		*kv.dst = h
+	}
+	return b, nil
 }

@@ -43,6 +43,10 @@ Usage:
   parley watch [--query Q | --rule NAME | --subject S] [--all] [--count N]
                                     print alerts as JSON lines
   parley feeds list|add URL|remove URL|import FILE.opml|export [--api URL]
+                                    manage the feeds of a running parley through its API
+  parley feeds list|add URL|remove URL --data DIR
+                                    the same on the state of a stopped parley (e.g. one a
+                                    feed keeps from starting); refused while parley runs on DIR
   parley dlq list|replay [--stage S] messages a stage gave up on
   parley replay parse --since T | index --into DIR|NAME
                                     re-extract kept pages; or fill a fresh index from the kept

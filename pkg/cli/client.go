@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/parley-news/parley/pkg/app"
+	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/enrich"
 	"github.com/parley-news/parley/pkg/extract"
 	"github.com/parley-news/parley/pkg/feed"
@@ -186,17 +189,26 @@ func feedsCmd(ctx context.Context, args []string, env Env) error {
 	fs := newFlagSet("feeds", env, " list|add URL|remove URL|import FILE|export")
 	apiURL := fs.String("api", envOr(env, "PARLEY_API", defaultAPI), "URL of a running parley (env PARLEY_API)")
 	token := fs.String("token", env.Getenv("PARLEY_API_TOKEN"), "API token, when parley runs with --api-token (env PARLEY_API_TOKEN)")
-	// Flags may come after the verb: parley feeds add URL --api X.
+	data := fs.String("data", "", "the --data directory of a stopped parley: list, add or remove feeds in its state directly (for a parley that cannot start, e.g. because of a feed)")
+	// Flags may come before, between and after the verb and its URL:
+	// parley feeds remove URL --data DIR.
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 	var verb string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		verb, args = args[0], args[1:]
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	rest := fs.Args()
-	if verb == "" && len(rest) > 0 {
+	if len(rest) > 0 {
 		verb, rest = rest[0], rest[1:]
+	}
+	if *data != "" {
+		return localFeeds(ctx, *data, verb, rest, env)
 	}
 	c := newAPIClient(*apiURL, *token)
 	type feedState struct {
@@ -291,4 +303,61 @@ func feedsCmd(ctx context.Context, args []string, env Env) error {
 		return feed.WriteOPML(env.Stdout, "parley feeds", srcs)
 	}
 	return fmt.Errorf("unknown feeds command %q (list, add, remove, import, export): %w", verb, errUsage)
+}
+
+// localFeeds runs a feeds command on the state under dir of a stopped
+// parley (parley feeds --data DIR): the way to remove a feed from a parley
+// that cannot start, and to change the feed set without the API. A
+// running parley holds its store: then it says so and changes nothing.
+func localFeeds(ctx context.Context, dir, verb string, rest []string, env Env) error {
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	feeds, closeFeeds, err := app.OpenFeedSet(ctx, app.Config{Data: dir}, log)
+	if err != nil {
+		return fmt.Errorf("feeds --data %s: %w", dir, err)
+	}
+	defer closeFeeds()
+	switch verb {
+	case "list", "":
+		entries, err := feeds.Feeds(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "STATUS\tITEMS\tURL\tERROR")
+		for _, e := range entries {
+			st, err := feeds.FeedState(ctx, e.URL)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", st.Status, st.Items, e.URL, st.LastError)
+		}
+		return tw.Flush()
+	case "add":
+		if len(rest) != 1 {
+			return fmt.Errorf("feeds add takes one URL: %w", errUsage)
+		}
+		if u, err := url.Parse(rest[0]); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("url %q: want an absolute http or https URL: %w", rest[0], errUsage)
+		}
+		created, err := feeds.AddFeed(ctx, bus.FeedEntry{URL: rest[0]})
+		if err != nil {
+			return err
+		}
+		if created {
+			fmt.Fprintln(env.Stdout, "added", rest[0])
+		} else {
+			fmt.Fprintln(env.Stdout, "already there:", rest[0])
+		}
+		return nil
+	case "remove":
+		if len(rest) != 1 {
+			return fmt.Errorf("feeds remove takes one URL: %w", errUsage)
+		}
+		if err := feeds.RemoveFeed(ctx, rest[0]); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stdout, "removed", rest[0])
+		return nil
+	}
+	return fmt.Errorf("feeds %s --data: only list, add and remove work on a stopped parley's data; start parley for the others: %w", verb, errUsage)
 }
