@@ -86,8 +86,11 @@ func TestPipelineEndToEnd(t *testing.T) {
 			t.Errorf("feed_url %q fetched_at %v source %q", a.FeedURL, a.FetchedAt, a.Source)
 		}
 		var missing map[string]string
-		if code := getJSON(t, base+"/api/articles/nope", &missing); code != 404 || missing["error"] == "" {
+		if code := getJSON(t, base+"/api/articles/"+article.ID("example.org/nope"), &missing); code != 404 || missing["error"] == "" {
 			t.Errorf("unknown article: status %d %v", code, missing)
+		}
+		if code := getJSON(t, base+"/api/articles/nope", &missing); code != 400 || !strings.Contains(missing["error"], "not an article id") {
+			t.Errorf("malformed id: status %d %v", code, missing)
 		}
 	})
 
