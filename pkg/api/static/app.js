@@ -53,12 +53,17 @@ const fmtDate = (s) => {
 // quoteValue makes a facet value one token of the query language.
 const quoteValue = (v) => /^[\p{L}\p{N}_.-]+$/u.test(v) ? v : '"' + v.replace(/\\/g, "\\\\").replace(/"/g, '\\"') + '"';
 
+// searchHash is the page address of a search; it keeps the chosen sort.
 const searchHash = (q, from, collapse) => {
   const p = new URLSearchParams({ q });
   if (from > 0) p.set("from", from);
   if (collapse) p.set("collapse", "story");
+  if ($("#sort") && $("#sort").value === "date") p.set("sort", "date");
   return "#" + p;
 };
+
+// narrow adds a clause to a query, as the facets and the histogram do.
+const narrow = (q, clause) => q && q !== "*" ? `(${q}) AND ${clause}` : clause;
 
 // Requests: each view takes a ticket; a newer view aborts the older
 // request, and a response that arrives for an older ticket is dropped, so
@@ -102,9 +107,11 @@ function route() {
   const p = new URLSearchParams(h);
   const q = p.get("q") ?? "";
   const collapse = p.get("collapse") === "story";
+  const sort = p.get("sort") === "date" ? "date" : "relevance";
   $("#q").value = q;
   $("#collapse").checked = collapse;
-  search(q, Math.max(0, parseInt(p.get("from") || "0", 10) || 0), collapse);
+  $("#sort").value = sort;
+  search(q, Math.max(0, parseInt(p.get("from") || "0", 10) || 0), collapse, sort);
 }
 
 function go(q, from = 0) {
@@ -114,11 +121,11 @@ function go(q, from = 0) {
   else location.hash = h;
 }
 
-async function search(q, from, collapse) {
+async function search(q, from, collapse, sort) {
   const t = begin();
   $("#status").textContent = "Searching…";
   try {
-    const p = new URLSearchParams({ q: q || "*", size: PAGE, from });
+    const p = new URLSearchParams({ q: q || "*", size: PAGE, from, sort });
     if (collapse) p.set("collapse", "story");
     const res = await getJSON("/api/search?" + p, { signal: t.signal });
     if (stale(t)) return;
@@ -127,6 +134,11 @@ async function search(q, from, collapse) {
     let status = `${res.total.toLocaleString("en")} ${unit}${q ? " for " + q : ""}`;
     if (res.total > 0) status += ` · ${(from + 1).toLocaleString("en")}–${(from + res.hits.length).toLocaleString("en")}`;
     const nodes = [];
+    if (res.total > 0) {
+      const histo = el("div", { class: "histo-wrap", id: "histogram" });
+      nodes.push(histo, exportLinks(q, res.total));
+      histogram(t, q, histo);
+    }
     if (!res.hits.length) nodes.push(helpText());
     for (const h of res.hits) nodes.push(hitCard(h));
     const pager = el("div", { class: "pager" });
@@ -141,7 +153,8 @@ async function search(q, from, collapse) {
 }
 
 function helpText() {
-  const fields = ["title:", "source:", "language:", "country:", "person:", "topic:", "published_at:[2026-01-01 TO 2026-02-01]"];
+  const fields = ["title:", "source:", "language:", "country:", "person:", "topic:", "speaker:", 'quote:"…"',
+    "published_at:[2026-01-01 TO 2026-02-01]", "published_at:[now-7d TO now]"];
   return el("p", { class: "help" }, "Nothing found. Words, ", el("code", {}, '"phrases"'), ", ",
     el("code", {}, "AND"), " / ", el("code", {}, "OR"), " / ", el("code", {}, "NOT"), ", parentheses, and ",
     fields.map((f) => [el("code", {}, f), " "]), ".");
@@ -151,7 +164,72 @@ function hitCard(h) {
   return el("div", { class: "hit" },
     el("h2", {}, el("a", { href: "#article/" + encodeURIComponent(h.id) }, h.title || h.url || h.id)),
     el("div", { class: "meta" }, [h.source, fmtDate(h.published_at), h.language].filter(Boolean).join(" · "), " · ", originalLink(h.url)),
-    h.snippet ? el("p", {}, h.snippet) : null);
+    h.snippet ? el("p", {}, h.snippet) : null,
+    (h.quotes || []).map(quoteBlock));
+}
+
+// quoteBlock shows a quotation with its speaker, who links to everything
+// they are quoted saying.
+function quoteBlock(qt) {
+  const who = qt.speaker
+    ? el("a", { href: searchHash("speaker:" + quoteValue(qt.speaker), 0, false), class: "speaker" }, qt.speaker)
+    : "unattributed";
+  return el("blockquote", {}, `“${qt.text}” `, el("span", { class: "meta" }, "— ", who));
+}
+
+// exportLinks offers every match of the search as a file.
+function exportLinks(q, total) {
+  const href = (format) => "/api/export?" + new URLSearchParams({ q: q || "*", format });
+  return el("p", { class: "meta export" }, `Download all ${total.toLocaleString("en")}: `,
+    el("a", { href: href("csv"), download: "", id: "export-csv" }, "CSV"), " · ",
+    el("a", { href: href("jsonl"), download: "", id: "export-jsonl" }, "JSON lines"));
+}
+
+// histogram draws how many articles match per day (per week or month
+// when the matches span too many days); a bar narrows the search to its
+// interval.
+async function histogram(t, q, into) {
+  for (const interval of ["day", "week", "month"]) {
+    let res;
+    try {
+      res = await getJSON("/api/search?" + new URLSearchParams({ q: q || "*", size: 1, histogram: interval }), { signal: t.signal });
+    } catch (e) {
+      if (stale(t) || e.name === "AbortError") return;
+      if (/too many buckets/.test(e.message)) continue;
+      into.replaceChildren(el("p", { class: "meta" }, "No chart: " + e.message));
+      return;
+    }
+    if (stale(t)) return;
+    const buckets = res.histogram || [];
+    if (interval === "day" && buckets.length > 120) continue;
+    if (interval === "week" && buckets.length > 160) continue;
+    if (!buckets.length) return;
+    const peak = Math.max(...buckets.map((b) => b.count), 1);
+    const bars = buckets.map((b) => {
+      const label = `${bucketLabel(b.t, interval)}: ${b.count.toLocaleString("en")}`;
+      const bar = el("a", { class: "bar", href: searchHash(narrow(q, bucketClause(b.t, interval)), 0, $("#collapse").checked), title: label, "aria-label": label });
+      bar.style.height = Math.max(b.count ? 4 : 0, Math.round(100 * b.count / peak)) + "%";
+      return bar;
+    });
+    into.replaceChildren(
+      el("div", { class: "histo", role: "img", "aria-label": `articles per ${interval}` }, bars),
+      el("div", { class: "meta histo-axis" }, el("span", {}, bucketLabel(buckets[0].t, interval)),
+        el("span", {}, `per ${interval}`), el("span", {}, bucketLabel(buckets[buckets.length - 1].t, interval))));
+    return;
+  }
+  into.replaceChildren(el("p", { class: "meta" }, "No chart: the matches span too long; narrow published_at."));
+}
+
+const day = (t) => String(t).slice(0, 10);
+const bucketLabel = (t, interval) => interval === "month" ? String(t).slice(0, 7) : interval === "week" ? "week of " + day(t) : day(t);
+
+// bucketClause is the published_at range of one bucket (UTC).
+function bucketClause(t, interval) {
+  if (interval === "day") return "published_at:" + day(t);
+  const end = new Date(t);
+  if (interval === "week") end.setUTCDate(end.getUTCDate() + 6);
+  else end.setUTCMonth(end.getUTCMonth() + 1, 0);
+  return `published_at:[${day(t)} TO ${end.toISOString().slice(0, 10)}]`;
 }
 
 function renderFacets(q, facets, collapse) {
@@ -160,7 +238,7 @@ function renderFacets(q, facets, collapse) {
     if (!vals || !vals.length) continue;
     const items = vals.map((v) => {
       const clause = `${name}:${quoteValue(String(v.value))}`;
-      const nq = q && q !== "*" ? `(${q}) AND ${clause}` : clause;
+      const nq = narrow(q, clause);
       return el("li", {}, el("a", { href: searchHash(nq, 0, collapse), class: "facet" }, el("span", {}, v.value), el("span", { class: "n" }, String(v.count))));
     });
     groups.push(el("h3", {}, name), el("ul", {}, items));
@@ -195,7 +273,7 @@ async function showArticle(id) {
         chips(ents.people, (e) => `person:${quoteValue(e.name)}`),
         chips(ents.countries, (e) => `country:${quoteValue(String(e))}`),
         chips(ents.organizations, (e) => quoteValue(e.name))),
-      (a.quotes || []).map((qt) => el("blockquote", {}, `“${qt.text}” `, el("span", { class: "meta" }, "— " + (qt.speaker || "unattributed")))),
+      (a.quotes || []).map(quoteBlock),
       el("div", { class: "body" }, paras.length ? paras.map((p) => el("p", {}, p))
         : el("p", { class: "meta" }, "No article text was extracted" + (a.empty_reason ? ": " + a.empty_reason : "") + ".")),
       el("p", { class: "meta" }, "id " + a.id, copies));
@@ -289,6 +367,7 @@ window.addEventListener("hashchange", (e) => {
 document.addEventListener("DOMContentLoaded", () => {
   $("#f").addEventListener("submit", (e) => { e.preventDefault(); go($("#q").value.trim()); });
   $("#collapse").addEventListener("change", () => go($("#q").value.trim()));
+  $("#sort").addEventListener("change", () => go($("#q").value.trim()));
   $("#skip").addEventListener("click", (e) => { e.preventDefault(); $("#main").focus(); });
   document.addEventListener("keydown", (e) => {
     const typing = e.target.closest && e.target.closest("input, textarea, select, [contenteditable]");
