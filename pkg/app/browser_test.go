@@ -367,10 +367,12 @@ func TestSearchPageInBrowser(t *testing.T) {
 		b.screenshot("search.png")
 		b.run(chromedp.SetValue("#q", "Lavrov", chromedp.ByQuery), chromedp.Click(`#f button`, chromedp.ByQuery))
 		b.waitJS("the Lavrov results", `document.querySelector("#status").textContent.startsWith("2 articles for Lavrov")`)
-		// Search again on the same query runs it again.
+		// Search again on the same query runs it again (the page asks
+		// /api/search for the hits and for the chart: any request counts).
+		b.waitJS("the chart", `document.querySelector("#histogram .bar") !== null`)
 		before := searchRequests(t, base)
 		b.run(chromedp.Click(`#f button`, chromedp.ByQuery))
-		waitFor(t, "a second search for the same query", 10*time.Second, func() bool { return searchRequests(t, base) == before+1 })
+		waitFor(t, "a second search for the same query", 10*time.Second, func() bool { return searchRequests(t, base) > before })
 		b.clean("search")
 	})
 
