@@ -29,7 +29,7 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 		}
 		e.log.Debug("site rule body selectors found too little text; using the generic method", "host", rule.host)
 	}
-	paras, density := e.generic(ctx, root, base)
+	paras, density := e.generic(ctx, root, base, title)
 	paras = dropBoilerplate(paras, title)
 	body := strings.Join(paras, "\n\n")
 	if reason := classifyEmpty(doc, m, paras, density, e.cfg.MinBodyChars); reason != "" {
@@ -47,19 +47,22 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 //
 // Two extractors with different methods propose a text: trafilatura
 // (tree pruning with boilerplate rules) and readability (scoring of
-// containers). Their agreement decides: when readability's text is almost
-// entirely inside trafilatura's and trafilatura holds clearly more, the
+// containers). Their agreement decides: when readability's text lies
+// mostly inside trafilatura's and trafilatura holds clearly more, the
 // surplus is the boilerplate trafilatura kept (teasers, captions, share
-// and subscription lines) and readability's text is taken; otherwise
+// and subscription lines) and readability's text is taken; when the two
+// hardly overlap they chose different blocks, and the one that starts
+// nearest after the headline wins (see pickSecond); otherwise
 // trafilatura's, which is the more precise of the two on its own,
 // extended by readability's prose paragraphs that follow the shared text
 // when trafilatura stopped early (continuation).
-func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL) ([]string, float64) {
+func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL, title string) ([]string, float64) {
 	if countElements(root, maxLibraryElements) > maxLibraryElements {
 		e.log.Debug("page too large for the extraction libraries; densest block only", "limit_elements", maxLibraryElements)
 		paras := densestBlock(root)
 		return paras, 0
 	}
+	unwrapLayoutTables(root)
 	var tParas []string
 	var tDensity float64
 	// Trafilatura builds its text by repeated string concatenation, which
@@ -96,9 +99,19 @@ func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL)
 	}
 	tSet := shingleSet(e.seed, tParas)
 	inT, inR := overlap(tSet, shingleSet(e.seed, rParas))
-	if inR >= 0.95 && inT < 0.9 {
+	if inR >= coreShare && inT < 0.9 {
 		e.log.Debug("readability's text is the agreed core of trafilatura's", "in_t", inT, "in_r", inR)
 		return rParas, rDensity
+	}
+	if max(inT, inR) < 0.5 {
+		// The two chose different blocks (an article and the comments
+		// under it, or a sidebar beside it): the page's layout decides.
+		if e.pickSecond(root, title, tParas, rParas) {
+			e.log.Debug("methods disagree; readability's block is the article", "in_t", inT, "in_r", inR)
+			return rParas, rDensity
+		}
+		e.log.Debug("methods disagree; trafilatura's block is the article", "in_t", inT, "in_r", inR)
+		return tParas, tDensity
 	}
 	// Trafilatura sometimes stops early; readability's long paragraphs right
 	// after the shared text are the rest of the article.
@@ -111,6 +124,11 @@ func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL)
 	}
 	return tParas, tDensity
 }
+
+// coreShare is how much of readability's text must lie inside
+// trafilatura's for it to be taken as the article within trafilatura's
+// wider text.
+const coreShare = 0.85
 
 // maxTrafilaturaText is the most page text handed to trafilatura.
 const maxTrafilaturaText = 256 << 10
@@ -173,29 +191,57 @@ func textLen(paras []string) int {
 	return n
 }
 
-// classifyEmpty says why a page has no article body, or "" when it has one.
+// classifyEmpty says why a page has no article body, or "" when it has
+// one. When in doubt the text found is kept: a page is blanked only when
+// it has no text worth the name, or when what was found is the page's
+// teasers.
 func classifyEmpty(doc *goquery.Document, m *meta, paras []string, density float64, minChars int) string {
 	n := textLen(paras)
-	video := strings.HasPrefix(m.ogType, "video") || (m.ld.types["VideoObject"] && !m.ld.hasArticle)
-	if video && n < 3*minChars {
-		return ReasonVideoPage
-	}
-	listing := m.ld.types["CollectionPage"] || m.ld.types["ItemList"]
-	teasers := teaserCount(doc)
-	if n < minChars {
-		if listing || teasers >= 10 {
-			return ReasonIndexPage
-		}
+	if n == 0 {
 		return ReasonNoText
 	}
-	// A text was found, but on a page of teasers it is the teasers: the
-	// text is mostly links, or the page has next to no running prose
-	// outside links. Pages that say they are an article are never blanked.
-	if !m.ld.hasArticle && teasers >= 10 &&
-		(density > 0.6 || (listing && n < 4*minChars) || proseChars(doc.Nodes[0]) < minChars) {
+	video := strings.HasPrefix(m.ogType, "video") || (m.ld.types["VideoObject"] && !m.ld.hasArticle)
+	listing := m.ld.types["CollectionPage"] || m.ld.types["ItemList"]
+	teasers := teaserCount(doc)
+	// On a page of teasers the text found may be the teasers: it is
+	// mostly links, or the page has next to no running prose outside
+	// links. Many teaser links alone do not make an index page: blogs and
+	// old news pages carry long link lists beside a short article.
+	// A text with a long stretch of prose besides its links (a blog's
+	// front page of full posts) is kept.
+	linkText := teasers >= 10 && density > 0.6 && float64(n)*(1-density) < 4*float64(minChars)
+	teaserText := func() bool {
+		return linkText || (teasers >= 10 && proseChars(doc.Nodes[0]) < minChars)
+	}
+	if n < minChars {
+		switch {
+		case video:
+			return ReasonVideoPage
+		case listing || linkText:
+			return ReasonIndexPage
+		case wordCount(paras) < shortArticleWords:
+			return ReasonNoText
+		}
+		return "" // a short article: a sentence or more of text
+	}
+	// Pages that say they are an article are never blanked.
+	if !m.ld.hasArticle && (teaserText() || (listing && teasers >= 10 && n < 4*minChars)) {
 		return ReasonIndexPage
 	}
 	return ""
+}
+
+// shortArticleWords is the fewest words a text shorter than
+// Config.MinBodyChars needs to be kept as a short article ("This page
+// has moved." is not one).
+const shortArticleWords = 10
+
+func wordCount(paras []string) int {
+	n := 0
+	for _, p := range paras {
+		n += len(words(p))
+	}
+	return n
 }
 
 // teaserCount counts links that look like article teasers: headline-length
@@ -213,8 +259,9 @@ func teaserCount(doc *goquery.Document) int {
 
 // proseChars counts the characters of running text on the page: text
 // directly inside a block (not inside a link, a list of links, navigation
-// or a footer; forms count, as ASP.NET pages wrap everything in one), in blocks of at least 40 characters. An index page is all
-// headlines in links and has next to none.
+// or a footer; forms count, as ASP.NET pages wrap everything in one), in
+// blocks of at least 40 characters. An index page is all headlines in
+// links and has next to none.
 func proseChars(root *html.Node) int {
 	total := 0
 	var visit func(n *html.Node)

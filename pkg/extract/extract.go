@@ -47,8 +47,10 @@ type Config struct {
 	// SiteRules are per-host CSS selectors applied before the generic
 	// method; none by default.
 	SiteRules []SiteRule
-	// MinBodyChars is the shortest main text accepted as an article body;
-	// shorter pages get an empty body and an EmptyReason. Default 200.
+	// MinBodyChars is the length below which a main text is short: a
+	// short text is kept only when it is a sentence or more (ten words)
+	// on a page that is neither a listing nor a video page; otherwise the
+	// body is empty with an EmptyReason. Default 200.
 	MinBodyChars int
 	// MaxPageBytes caps the input; larger pages are cut (the parser of the
 	// HTML tolerates the truncation). Default 10 MiB.

@@ -337,6 +337,77 @@ func TestShortArticleAmongTeasers(t *testing.T) {
 	}
 }
 
+// TestShortArticleKept: a text shorter than MinBodyChars is still an
+// article when it is a sentence or more; a bare notice is not.
+func TestShortArticleKept(t *testing.T) {
+	e := newTestExtractor(t, Config{})
+	page := `<html><head><title>Ferry resumes</title></head><body><p>The island ferry resumed its winter timetable on Monday after repairs to the ramp.</p></body></html>`
+	a, err := e.Extract(context.Background(), []byte(page), "https://example.com/ferry", Hints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.EmptyReason != "" || !strings.Contains(a.Body, "winter timetable") {
+		t.Errorf("body %q, empty reason %q", a.Body, a.EmptyReason)
+	}
+}
+
+// TestArticleOnly: a news page in the table layout of the 2000s (the
+// article a run of <br>-separated text in one cell, a fixtures table and
+// link columns beside it, reader comments in the next row) and one in a
+// modern layout (newsletter box inside the story, comments, most-read
+// list) each give the article, paragraph by paragraph, and nothing else.
+func TestArticleOnly(t *testing.T) {
+	e := newTestExtractor(t, Config{})
+	tests := []struct {
+		file, url string
+		paras     []string // every paragraph of the article, in order
+		not       []string // text from the rest of the page
+	}{
+		{"oldtable.html", "https://www.riverside-courier.example/news/8812.html",
+			[]string{
+				"Work to deepen the silted channel into Riverside harbour will begin in March",
+				"The harbour master, Tom Pryce, told the meeting",
+				"The dredging contract, worth a little over two million pounds",
+				"Opponents on the council argued that the spoil",
+				"Residents of Quay Street, who have complained for years",
+				"A public exhibition of the plans will be held at the library on Saturday 25 October, from ten until four.",
+			},
+			[]string{"Local News", "fixtures", "Millford Town", "Posted:", "By Margaret Ellery", "Readers' comments",
+				"About time too", "Two million pounds to move mud", "tannery", "Add your comment", "Most read", "Lifeboat crew", "Riverside Courier Ltd"}},
+		{"modern.html", "https://www.northern-ledger.example/transport/2026/03/09/rail-strike",
+			[]string{
+				"A national rail strike planned for Monday has been called off",
+				"The deal gives drivers a rise of 4.5 per cent",
+				"Operators said trains would run to the normal timetable",
+				"Months of stalemate",
+				"The dispute began in October",
+				`"Nobody wanted to strand passengers, least of all our members,"`,
+				"The transport ministry welcomed the agreement and said it would publish the cost of the settlement to the public purse within a fortnight.",
+			},
+			[]string{"Transport Correspondent", "Photograph", "morning briefing", "inbox", "Share", "Copy link", "Comments (2)",
+				"moderated", "railfan_84", "carriage shortages for a year", "childcare", "Most popular", "Heatwave warning", "All rights reserved"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			a := extractFile(t, e, tt.file, tt.url, Hints{})
+			paras := strings.Split(a.Body, "\n\n")
+			if len(paras) != len(tt.paras) {
+				t.Errorf("%d paragraphs, want %d:\n%s", len(paras), len(tt.paras), a.Body)
+			}
+			for i, want := range tt.paras {
+				if i < len(paras) && !strings.HasPrefix(paras[i], want) && !strings.HasSuffix(paras[i], want) {
+					t.Errorf("paragraph %d = %q, want it to hold %q", i, paras[i], want)
+				}
+			}
+			for _, bad := range tt.not {
+				if strings.Contains(a.Body, bad) {
+					t.Errorf("body holds %q, which is not the article's", bad)
+				}
+			}
+		})
+	}
+}
+
 func TestEntitiesAndSpacesNormalised(t *testing.T) {
 	e := newTestExtractor(t, Config{MinBodyChars: 50})
 	a := extractFile(t, e, "entities.html", "https://example.com/cafe", Hints{})

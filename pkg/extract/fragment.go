@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -25,12 +27,49 @@ func FragmentText(fragment string) string {
 }
 
 // dropLeadingTitle removes a first paragraph that only repeats the title:
-// the headline is the article's title, not part of its body.
+// the headline is the article's title, not part of its body. On old pages
+// the headline is a line of a block that also holds a date line above it
+// and a byline below ("Posted: 14 October 2008<br>Headline<br>By Name");
+// that header is removed with it, and the rest of the block kept.
 func dropLeadingTitle(body, title string) string {
 	first, rest, _ := strings.Cut(body, "\n\n")
 	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
-	if title != "" && norm(first) == norm(title) {
+	if title == "" {
+		return body
+	}
+	if norm(first) == norm(title) {
 		return rest
+	}
+	lines := strings.Split(first, "\n")
+	if len(lines) < 2 || len(lines) > maxHeaderLines {
+		return body
+	}
+	heads := []string{title}
+	if part := longestTitlePart(title); part != title {
+		heads = append(heads, part)
+	}
+	for i, l := range lines {
+		if !slices.ContainsFunc(heads, func(h string) bool { return norm(l) == norm(h) }) {
+			continue
+		}
+		kept := lines[i+1:]
+		if len(kept) > 0 && bylineRe.MatchString(kept[0]) && len(words(kept[0])) <= 8 {
+			kept = kept[1:]
+		}
+		head := strings.Join(kept, "\n")
+		switch {
+		case head == "":
+			return rest
+		case rest == "":
+			return head
+		}
+		return head + "\n\n" + rest
 	}
 	return body
 }
+
+// maxHeaderLines is the most lines an article's header block (kicker,
+// date, headline, byline) has.
+const maxHeaderLines = 5
+
+var bylineRe = regexp.MustCompile(`(?i)^\s*by\s`)

@@ -23,6 +23,9 @@ func TestDropLeadingTitle(t *testing.T) {
 		{"talks  END\n\nThe talks ended.", "Talks end", "The talks ended."},
 		{"The talks ended.\n\nMore.", "Talks end", "The talks ended.\n\nMore."},
 		{"Talks end", "", "Talks end"},
+		{"Posted: 14 October 2008\nTalks end\nBy Jane Roe, Reporter\n\nThe talks ended.", "Talks end", "The talks ended."},
+		{"Posted: 14 October 2008\nTalks end\nThe talks ended at noon.\n\nMore.", "Site - Talks end", "The talks ended at noon.\n\nMore."},
+		{"Posted: 14 October 2008\nThe talks ended.", "Talks end", "Posted: 14 October 2008\nThe talks ended."},
 	}
 	for _, tt := range tests {
 		if got := dropLeadingTitle(tt.body, tt.title); got != tt.want {

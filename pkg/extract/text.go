@@ -74,11 +74,16 @@ func (w *textWriter) word(s string) {
 	}
 }
 
+// lineBreak ends a line; a second <br> with no text since the first
+// ends the paragraph, as "<br><br>" separated paragraphs on pages written
+// before CSS margins.
 func (w *textWriter) lineBreak() {
 	if w.cur.Len() > 0 {
 		s := w.cur.String()
 		if s[len(s)-1] != '\n' {
 			w.cur.WriteByte('\n')
+		} else {
+			w.flush()
 		}
 	}
 	w.space = false

@@ -1,9 +1,11 @@
 // Command extractbench measures parley's article extractor against
-// go-trafilatura, go-readability (readeck) and go-domdistiller on the shared
-// extraction benchmark (../shared/bench/extraction): every extractor runs in
-// the same process on one core, its predictions are scored by the
-// benchmark's own evaluate.py, and one table of F1, precision, recall and
-// pages per second is printed.
+// go-trafilatura, go-readability (readeck) and go-domdistiller on the two
+// shared extraction dev sets (../shared/bench/extraction, 2019 news, and
+// ../shared/bench/extraction-dragnet, 2012 pages in any charset): every
+// extractor runs in the same process on one core, its predictions are
+// scored with the sets' metric (shingle F1, macro averages; see score.go),
+// and one table of F1, precision, recall, empty bodies and pages per
+// second per set is printed.
 package main
 
 import (
@@ -11,11 +13,11 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/url"
 	"os"
 	"os/exec"
@@ -32,6 +34,7 @@ import (
 	trafilatura "github.com/markusmobius/go-trafilatura"
 
 	"github.com/parley-news/parley/pkg/extract"
+	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
 
@@ -47,10 +50,20 @@ func main() {
 	}
 }
 
+// devSets are the folders under ../shared/bench, in the order reported.
+var devSets = []string{"extraction", "extraction-dragnet"}
+
 type page struct {
-	id   string
-	url  string
-	html []byte
+	id    string
+	url   string
+	html  []byte // decoded to UTF-8 as the fetcher does
+	truth string
+}
+
+type devSet struct {
+	name  string
+	dir   string
+	pages []page
 }
 
 // extractor turns one page into plain text.
@@ -61,35 +74,50 @@ type extractor struct {
 
 type score struct {
 	f1, precision, recall float64
+	empty                 int
 	pagesPerSec           float64
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
 	fs := flag.NewFlagSet("extractbench", flag.ContinueOnError)
-	outDir := fs.String("out", "", "directory for the predictions files (default: a temporary directory)")
+	outDir := fs.String("out", "", "directory for the predictions and per-page files (default: a temporary directory)")
 	only := fs.String("only", "", "comma-separated extractor names to run (default: all)")
+	setsFlag := fs.String("sets", strings.Join(devSets, ","), "comma-separated dev sets to run")
 	ids := fs.String("ids", "", "file with page ids to run (one per line; default: all)")
+	limit := fs.Int("limit", 0, "run only the first N pages (by id) of each set; 0 = all")
 	rounds := fs.Int("rounds", 3, "timing rounds; each extractor's fastest round is reported")
+	verify := fs.Bool("verify", false, "also score every predictions file with the set's evaluate.py and fail on any difference")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
 	metaCov := fs.Bool("meta", false, "print how many pages got each metadata field from parley and exit")
 	show := fs.String("show", "", "print parley's article JSON for this page id and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	dir, ok := sharedtest.Find("bench/extraction")
-	if !ok {
-		fmt.Fprintln(stdout, "extractbench: ../shared/bench/extraction not found beside the repository; nothing to measure")
+	if *rounds < 1 {
+		return fmt.Errorf("-rounds must be at least 1")
+	}
+	var sets []devSet
+	for _, name := range strings.Split(*setsFlag, ",") {
+		name = strings.TrimSpace(name)
+		dir, ok := sharedtest.Find(filepath.Join("bench", name))
+		if !ok {
+			fmt.Fprintf(stdout, "extractbench: ../shared/bench/%s not found beside the repository; skipped\n", name)
+			continue
+		}
+		pages, err := loadPages(dir, *ids, *limit)
+		if err != nil {
+			return fmt.Errorf("set %s: %w", name, err)
+		}
+		sets = append(sets, devSet{name: name, dir: dir, pages: pages})
+	}
+	if len(sets) == 0 {
 		return nil
 	}
-	pages, err := loadPages(dir, *ids)
-	if err != nil {
-		return err
-	}
 	if *show != "" {
-		return showPage(ctx, pages, *show, stdout, logger)
+		return showPage(ctx, sets, *show, stdout, logger)
 	}
 	if *metaCov {
-		return metaCoverage(ctx, pages, stdout, logger)
+		return metaCoverage(ctx, sets, stdout, logger)
 	}
 	out := *outDir
 	if out == "" {
@@ -126,11 +154,6 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 		}
 	}
 
-	if *rounds < 1 {
-		return fmt.Errorf("-rounds must be at least 1")
-	}
-	fmt.Fprintf(stdout, "extractbench: %d pages from %s, GOMAXPROCS=1 while timing, best of %d rounds\n", len(pages), dir, *rounds)
-	results := make(map[string]score)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -142,59 +165,81 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 		}
 		defer pprof.StopCPUProfile()
 	}
-	// The machine is shared: each round times every extractor once, in
-	// turn, and an extractor's speed is its fastest round, so a burst of
-	// load from elsewhere does not land on one extractor only.
-	prev := runtime.GOMAXPROCS(1)
-	best := make(map[string]time.Duration)
-	for round := 0; round < *rounds; round++ {
+	fmt.Fprintf(stdout, "extractbench: %s, GOMAXPROCS=1 while timing, best of %d rounds, load average %s\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), *rounds, loadAvg())
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "set\tpages\textractor\tF1\tprecision\trecall\tempty\tpages/s\t")
+	for _, s := range sets {
+		results, err := measure(ctx, s, selected, *rounds, out, *verify)
+		if err != nil {
+			return err
+		}
 		for _, e := range selected {
-			preds := make(map[string]string, len(pages))
+			r := results[e.name]
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%.3f\t%.3f\t%.3f\t%d\t%.0f\t\n",
+				s.name, len(s.pages), e.name, r.f1, r.precision, r.recall, r.empty, r.pagesPerSec)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if *outDir != "" {
+		fmt.Fprintf(stdout, "predictions and per-page scores in %s\n", out)
+	}
+	return nil
+}
+
+// measure runs every extractor over one set, times it on one core (the
+// machine is shared: each round times every extractor once, in turn, and
+// an extractor's speed is its fastest round, so a burst of load from
+// elsewhere does not land on one extractor only) and scores the first
+// round's predictions.
+func measure(ctx context.Context, s devSet, selected []extractor, rounds int, out string, verify bool) (map[string]score, error) {
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	best := make(map[string]time.Duration)
+	preds := make(map[string]map[string]string)
+	for round := 0; round < rounds; round++ {
+		for _, e := range selected {
+			got := make(map[string]string, len(s.pages))
 			runtime.GC()
 			start := time.Now()
-			for _, p := range pages {
-				preds[p.id] = e.fn(ctx, p)
+			for _, p := range s.pages {
+				got[p.id] = e.fn(ctx, p)
 			}
 			elapsed := time.Since(start)
 			if d, ok := best[e.name]; !ok || elapsed < d {
 				best[e.name] = elapsed
 			}
 			if round == 0 {
-				if err := writeJSON(filepath.Join(out, e.name+".json"), preds); err != nil {
-					runtime.GOMAXPROCS(prev)
-					return err
-				}
+				preds[e.name] = got
 			}
 		}
 	}
 	runtime.GOMAXPROCS(prev)
-	for name, d := range best {
-		results[name] = score{pagesPerSec: float64(len(pages)) / d.Seconds()}
-	}
-
+	results := make(map[string]score)
 	for _, e := range selected {
-		file := filepath.Join(out, e.name+".json")
-		s, err := evaluate(ctx, dir, file, *ids)
-		if err != nil {
-			return fmt.Errorf("evaluate %s: %w", e.name, err)
+		rows := make([]pageScore, len(s.pages))
+		for i, p := range s.pages {
+			rows[i] = scorePage(p.truth, preds[e.name][p.id])
 		}
-		s.pagesPerSec = results[e.name].pagesPerSec
-		results[e.name] = s
+		r := aggregate(rows)
+		r.pagesPerSec = float64(len(s.pages)) / best[e.name].Seconds()
+		results[e.name] = r
+		base := filepath.Join(out, s.name+"."+e.name)
+		if err := writeJSON(base+".json", preds[e.name]); err != nil {
+			return nil, err
+		}
+		if err := writePerPage(base+".tsv", s.pages, rows); err != nil {
+			return nil, err
+		}
+		if verify {
+			if err := verifyScore(ctx, s, base+".json", r); err != nil {
+				return nil, fmt.Errorf("%s on %s: %w", e.name, s.name, err)
+			}
+		}
 	}
-
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "extractor\tF1\tprecision\trecall\tpages/s\t")
-	for _, e := range selected {
-		s := results[e.name]
-		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.0f\t\n", e.name, s.f1, s.precision, s.recall, s.pagesPerSec)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if *outDir != "" {
-		fmt.Fprintf(stdout, "predictions in %s\n", out)
-	}
-	return nil
+	return results, nil
 }
 
 func contains(list []string, s string) bool {
@@ -206,13 +251,18 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func loadPages(dir, idsFile string) ([]page, error) {
+// loadPages reads a set's ground truth and pages. The pages are stored as
+// crawled, in any charset: they are decoded to UTF-8 by the fetcher's own
+// fetch.DecodeHTML (no Content-Type is known, so a BOM, a <meta> charset
+// or sniffing decides), as parley's pipeline would.
+func loadPages(dir, idsFile string, limit int) ([]page, error) {
 	raw, err := os.ReadFile(filepath.Join(dir, "ground-truth.json"))
 	if err != nil {
 		return nil, fmt.Errorf("read ground truth: %w", err)
 	}
 	var truth map[string]struct {
-		URL string `json:"url"`
+		URL         string `json:"url"`
+		ArticleBody string `json:"articleBody"`
 	}
 	if err := json.Unmarshal(raw, &truth); err != nil {
 		return nil, fmt.Errorf("decode ground truth: %w", err)
@@ -234,13 +284,20 @@ func loadPages(dir, idsFile string) ([]page, error) {
 		}
 	}
 	sort.Strings(ids)
+	if limit > 0 && len(ids) > limit {
+		ids = ids[:limit]
+	}
 	pages := make([]page, 0, len(ids))
 	for _, id := range ids {
 		b, err := readGzip(filepath.Join(dir, "html", id+".html.gz"))
 		if err != nil {
 			return nil, err
 		}
-		pages = append(pages, page{id: id, url: truth[id].URL, html: b})
+		utf8Page, _, err := fetch.DecodeHTML(b, "")
+		if err != nil {
+			return nil, fmt.Errorf("page %s: %w", id, err)
+		}
+		pages = append(pages, page{id: id, url: truth[id].URL, html: utf8Page, truth: truth[id].ArticleBody})
 	}
 	return pages, nil
 }
@@ -273,26 +330,70 @@ func writeJSON(path string, v any) error {
 	return nil
 }
 
-func evaluate(ctx context.Context, dir, file, idsFile string) (score, error) {
-	args := []string{filepath.Join(dir, "evaluate.py"), file, "--bootstrap", "0"}
-	if idsFile != "" {
-		args = append(args, "--ids", idsFile)
+// writePerPage writes one line per page in evaluate.py's --per-page layout.
+func writePerPage(path string, pages []page, rows []pageScore) error {
+	var b strings.Builder
+	b.WriteString("id\tprecision\trecall\tf1\texact\ttp\tfp\tfn\n")
+	for i, s := range rows {
+		exact := 0
+		if s.exact {
+			exact = 1
+		}
+		fmt.Fprintf(&b, "%s\t%.4f\t%.4f\t%.4f\t%d\t%d\t%d\t%d\n", pages[i].id, s.precision(), s.recall(), s.f1(), exact, s.tp, s.fp, s.fn)
 	}
-	cmd := exec.CommandContext(ctx, "python3", args...)
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("write per-page scores: %w", err)
+	}
+	return nil
+}
+
+// verifyScore runs the set's reference scorer, evaluate.py (it lives in
+// ../shared/bench/extraction and takes the other set's truth with
+// --truth), on a predictions file and compares its figures with ours.
+func verifyScore(ctx context.Context, s devSet, file string, want score) error {
+	evalDir, ok := sharedtest.Find("bench/extraction")
+	if !ok {
+		return fmt.Errorf("verify: evaluate.py not found")
+	}
+	ids, err := os.CreateTemp("", "extractbench-ids-")
+	if err != nil {
+		return fmt.Errorf("verify: %w", err)
+	}
+	defer os.Remove(ids.Name())
+	for _, p := range s.pages {
+		fmt.Fprintln(ids, p.id)
+	}
+	ids.Close()
+	cmd := exec.CommandContext(ctx, "python3", filepath.Join(evalDir, "evaluate.py"), file, "--bootstrap", "0",
+		"--truth", filepath.Join(s.dir, "ground-truth.json"), "--ids", ids.Name())
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	outb, err := cmd.Output()
 	if err != nil {
-		return score{}, fmt.Errorf("python3 evaluate.py: %w: %s", err, stderr.String())
+		return fmt.Errorf("python3 evaluate.py: %w: %s", err, stderr.String())
 	}
 	lines := strings.Split(strings.TrimSpace(string(outb)), "\n")
 	last := lines[len(lines)-1]
-	var s score
+	var got score
 	var n int
-	if _, err := fmt.Sscanf(last, "F1 %f precision %f recall %f pages %d", &s.f1, &s.precision, &s.recall, &n); err != nil {
-		return score{}, fmt.Errorf("parse %q: %w", last, err)
+	if _, err := fmt.Sscanf(last, "F1 %f precision %f recall %f pages %d", &got.f1, &got.precision, &got.recall, &n); err != nil {
+		return fmt.Errorf("parse %q: %w", last, err)
 	}
-	return s, nil
+	for _, pair := range [][2]float64{{got.f1, want.f1}, {got.precision, want.precision}, {got.recall, want.recall}} {
+		if math.Abs(pair[0]-pair[1]) > 0.0005 {
+			return fmt.Errorf("verify: evaluate.py says %q, this scorer F1 %.3f precision %.3f recall %.3f", last, want.f1, want.precision, want.recall)
+		}
+	}
+	return nil
+}
+
+// loadAvg is the 1-minute load average, to report with the figures.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Fields(string(b))[0]
 }
 
 func parseURL(raw string) *url.URL {
@@ -339,56 +440,67 @@ func runDistiller(_ context.Context, p page) string {
 	return res.Text
 }
 
-var _ = errors.New
+func findPage(sets []devSet, id string) (page, bool) {
+	for _, s := range sets {
+		for _, p := range s.pages {
+			if p.id == id || (len(id) >= 8 && strings.HasPrefix(p.id, id)) {
+				return p, true
+			}
+		}
+	}
+	return page{}, false
+}
 
-func showPage(ctx context.Context, pages []page, id string, stdout io.Writer, logger *slog.Logger) error {
+func showPage(ctx context.Context, sets []devSet, id string, stdout io.Writer, logger *slog.Logger) error {
 	ex, err := extract.New(extract.Config{Logger: logger})
 	if err != nil {
 		return err
 	}
-	for _, p := range pages {
-		if strings.HasPrefix(p.id, id) {
-			a, err := ex.Extract(ctx, p.html, p.url, extract.Hints{})
-			if err != nil {
-				return err
-			}
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			enc.SetEscapeHTML(false)
-			return enc.Encode(a)
-		}
+	p, ok := findPage(sets, id)
+	if !ok {
+		return fmt.Errorf("no page %s", id)
 	}
-	return fmt.Errorf("no page %s", id)
+	a, err := ex.Extract(ctx, p.html, p.url, extract.Hints{})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(a)
 }
 
-// metaCoverage prints, per metadata field, on how many pages parley
-// filled it (the benchmark has no metadata truth; this shows reach only).
-func metaCoverage(ctx context.Context, pages []page, stdout io.Writer, logger *slog.Logger) error {
+// metaCoverage prints, per set and metadata field, on how many pages
+// parley filled it (the sets have no metadata truth; this shows reach only).
+func metaCoverage(ctx context.Context, sets []devSet, stdout io.Writer, logger *slog.Logger) error {
 	ex, err := extract.New(extract.Config{Logger: logger})
 	if err != nil {
 		return err
 	}
 	fields := []string{"title", "authors", "published_at", "updated_at", "language", "image", "source", "summary", "categories", "dateline", "empty_reason"}
-	counts := map[string]int{}
-	for _, p := range pages {
-		a, err := ex.Extract(ctx, p.html, p.url, extract.Hints{})
-		if err != nil {
-			continue
-		}
-		filled := map[string]bool{
-			"title": a.Title != "", "authors": len(a.Authors) > 0, "published_at": a.PublishedAt != nil,
-			"updated_at": a.UpdatedAt != nil, "language": a.Language != "", "image": a.Image != "",
-			"source": a.Source != "", "summary": a.Summary != "", "categories": len(a.Categories) > 0,
-			"dateline": a.Dateline != "", "empty_reason": a.EmptyReason != "",
-		}
-		for f, ok := range filled {
-			if ok {
-				counts[f]++
+	for _, s := range sets {
+		counts := map[string]int{}
+		for _, p := range s.pages {
+			a, err := ex.Extract(ctx, p.html, p.url, extract.Hints{})
+			if err != nil {
+				continue
+			}
+			filled := map[string]bool{
+				"title": a.Title != "", "authors": len(a.Authors) > 0, "published_at": a.PublishedAt != nil,
+				"updated_at": a.UpdatedAt != nil, "language": a.Language != "", "image": a.Image != "",
+				"source": a.Source != "", "summary": a.Summary != "", "categories": len(a.Categories) > 0,
+				"dateline": a.Dateline != "", "empty_reason": a.EmptyReason != "",
+			}
+			for f, ok := range filled {
+				if ok {
+					counts[f]++
+				}
 			}
 		}
-	}
-	for _, f := range fields {
-		fmt.Fprintf(stdout, "%-13s %3d/%d\n", f, counts[f], len(pages))
+		fmt.Fprintf(stdout, "%s:\n", s.name)
+		for _, f := range fields {
+			fmt.Fprintf(stdout, "  %-13s %4d/%d\n", f, counts[f], len(s.pages))
+		}
 	}
 	return nil
 }
