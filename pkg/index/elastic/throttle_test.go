@@ -116,7 +116,7 @@ func TestIndexRetriesThrottledWrites(t *testing.T) {
 	s := ix.Stats()
 	t.Logf("stats: %+v", s)
 	if s.ThrottledItems+s.ThrottledBulks == 0 {
-		t.Skipf("Elasticsearch throttled nothing in %d articles: this run could not test retries", total)
+		t.Skipf("Elasticsearch throttled nothing in %d articles: this run could not test retries against the real node (TestBulkWriterPaths covers them with scripted answers)", total)
 	}
 	if err := ix.Refresh(ctx); err != nil {
 		t.Fatal(err)
