@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,8 +29,13 @@ import (
 // parameters (size=100, from=10000, collapse=story, histogram=day,
 // sort=date). It prints the process's resident memory before the queries
 // and its peak (sampled every 10 ms) during each phase.
+// BENCH_HOSTILE_CLIENTS=N sends from N clients instead of 8.
 func BenchmarkHostileQueries(b *testing.B) {
-	const feeds, items, clients, rounds = 10, 100, 8, 3
+	const feeds, items, rounds = 10, 100, 3
+	clients := 8
+	if n, err := strconv.Atoi(os.Getenv("BENCH_HOSTILE_CLIENTS")); err == nil && n > 0 {
+		clients = n // to see that more clients do not take more memory
+	}
 	bin, err := buildParley()
 	if err != nil {
 		b.Fatal(err)
@@ -41,7 +47,8 @@ func BenchmarkHostileQueries(b *testing.B) {
 		addr := freeAddr(b)
 		data := b.TempDir()
 		cmd := exec.Command(bin, "run", "--feeds", writeFeedList(b, o.GeneratedFeedURLs()...), "--data", data,
-			"--http", addr, "--nats-listen", "", "--allow-private-addresses", "--poll-interval", "1h")
+			"--http", addr, "--nats-listen", "", "--allow-private-addresses", "--poll-interval", "1h",
+			"--host-delay", "0", "--host-concurrency", "16") // one local origin: no politeness wait
 		logf, err := os.Create(filepath.Join(data, "parley.log"))
 		if err != nil {
 			b.Fatal(err)
