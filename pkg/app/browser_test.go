@@ -127,6 +127,16 @@ func startBrowserSite(t *testing.T) *browserSite {
 	pages["/copy/geneva.html"] = page("Daily Copy", "Geneva talks between Lavrov and Fidan", day.Format(time.RFC3339), wireStory)
 	feeds["/copy.xml"] = rss("Daily Copy", []item{{"Geneva talks between Lavrov and Fidan", s.srv.URL + "/copy/geneva.html", day.Format(time.RFC1123Z)}})
 
+	late := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	var lateItems []item
+	for i := range 2 {
+		path := fmt.Sprintf("/late/%d.html", i)
+		title := fmt.Sprintf("Late talks report %d", i)
+		pages[path] = page("Late Desk", title, late.Format(time.RFC3339), "The talks resumed late. "+words(700+i, 80)+".\n\n"+words(710+i, 80)+".")
+		lateItems = append(lateItems, item{title, s.srv.URL + path, late.Format(time.RFC1123Z)})
+	}
+	feeds["/late.xml"] = rss("Late Desk", lateItems)
+
 	evil := evilMarkup + "Evil News"
 	day = time.Date(2026, 11, 6, 12, 0, 0, 0, time.UTC)
 	pages["/evil/a.html"] = page(evil, "Summit "+evilMarkup+" report", day.Format(time.RFC3339),
@@ -138,8 +148,9 @@ func startBrowserSite(t *testing.T) *browserSite {
 	return s
 }
 
+// feeds are the site's feeds, and one that is gone (404: failing).
 func (s *browserSite) feeds() []string {
-	return []string{s.srv.URL + "/wire.xml", s.srv.URL + "/copy.xml", s.srv.URL + "/evil.xml"}
+	return []string{s.srv.URL + "/wire.xml", s.srv.URL + "/copy.xml", s.srv.URL + "/evil.xml", s.srv.URL + "/gone.xml"}
 }
 
 // chromiumPath finds a Chromium to drive. Outside CI a missing browser
@@ -279,16 +290,18 @@ func (b *browser) clean(step string) {
 		Imgs       int      `json:"imgs"`
 		Scripts    int      `json:"scripts"`
 		Violations []string `json:"violations"`
+		Stray      []string `json:"stray"` // JavaScript values printed as text
 	}
 	b.eval(`({
 		pwned: typeof window.__pwned,
 		handlers: document.querySelectorAll("[onerror],[onload],[onclick],[onmouseover],[onfocus]").length,
+		stray: [...document.querySelectorAll("#view, #view *")].flatMap(e => [...e.childNodes]).filter(n => n.nodeType === 3 && /\b(null|undefined|NaN)\b|\[object /.test(n.textContent)).map(n => n.textContent),
 		badLinks: [...document.querySelectorAll("a[href]")].map(a => a.getAttribute("href")).filter(h => !/^(https?:\/\/|#|\/)/i.test(h)),
 		imgs: document.querySelectorAll("img").length,
 		scripts: document.querySelectorAll("script:not([src])").length,
 		violations: window.__violations || [],
 	})`, &got)
-	if got.Pwned != "undefined" || got.Handlers != 0 || len(got.BadLinks) != 0 || got.Imgs != 0 || got.Scripts != 0 || len(got.Violations) != 0 {
+	if got.Pwned != "undefined" || got.Handlers != 0 || len(got.BadLinks) != 0 || got.Imgs != 0 || got.Scripts != 0 || len(got.Violations) != 0 || len(got.Stray) != 0 {
 		b.t.Errorf("%s: injected markup took effect: %+v", step, got)
 	}
 	b.mu.Lock()
@@ -427,7 +440,12 @@ func TestSearchPageInBrowser(t *testing.T) {
 		if !clicked {
 			t.Fatal("no source facet for the hostile feed")
 		}
-		b.waitJS("the facet's search", `document.querySelector("#status").textContent.includes("source:")`)
+		b.waitJS("the facet's search", `document.querySelector("#chips .chip") !== null && !/…$/.test(document.querySelector("#status").textContent)`)
+		var chip string
+		b.eval(`document.querySelector("#chips .chip").textContent`, &chip)
+		if !strings.Contains(chip, "<img src=x onerror=") || !strings.Contains(chip, "Evil News") {
+			t.Errorf("the source chip does not show the feed title as text: %q", chip)
+		}
 		if s := b.status(); !strings.HasPrefix(s, "1 article ") {
 			t.Errorf("the hostile source's facet found %q, want its 1 article", s)
 		}
@@ -539,6 +557,119 @@ func TestSearchPageInBrowser(t *testing.T) {
 			t.Errorf("after the slow answer: status %q", s)
 		}
 		b.clean("slow response")
+	})
+
+	t.Run("filter chips", func(t *testing.T) {
+		b.t = t
+		b.open("#q=")
+		clickFacet := func(what, js string) {
+			t.Helper()
+			var ok bool
+			b.eval(`(() => { const a = `+js+`; if (a) a.click(); return !!a; })()`, &ok)
+			if !ok {
+				t.Fatalf("no %s", what)
+			}
+		}
+		facet := func(field, value, class string) string {
+			return fmt.Sprintf(`[...document.querySelectorAll("#side li")].map(li => [li.querySelector("a.facet"), li.querySelector("a.%s")]).filter(([f]) => f.href.includes(%q) && (f.title || f.firstChild.textContent) === %q).map(([, a]) => a)[0]`, class, "f="+field, value)
+		}
+		clickFacet("source facet Wire Service", facet("source", "Wire Service", "facet"))
+		b.waitJS("the first chip", `document.querySelectorAll("#chips .chip").length === 1 && !/…$/.test(document.querySelector("#status").textContent)`)
+		if s := b.status(); !strings.HasPrefix(s, fmt.Sprintf("%d articles", site.plain)) {
+			t.Errorf("source Wire Service: %q, want %d articles", s, site.plain)
+		}
+		var q string
+		b.eval(`document.querySelector("#q").value`, &q)
+		if q != "" {
+			t.Errorf("a facet rewrote the query text to %q", q)
+		}
+		clickFacet("source facet Daily Copy", facet("source", "Daily Copy", "facet"))
+		b.waitJS("the second chip", `document.querySelectorAll("#chips .chip").length === 2 && !/…$/.test(document.querySelector("#status").textContent)`)
+		if s := b.status(); !strings.HasPrefix(s, fmt.Sprintf("%d articles", site.plain+1)) {
+			t.Errorf("Wire Service OR Daily Copy: %q, want %d articles", s, site.plain+1)
+		}
+		clickFacet("exclude TR", facet("country", "TR", "exclude"))
+		b.waitJS("the negated chip", `document.querySelectorAll("#chips .chip.negated").length === 1 && !/…$/.test(document.querySelector("#status").textContent)`)
+		if s := b.status(); !strings.HasPrefix(s, fmt.Sprintf("%d articles", site.plain-1)) {
+			t.Errorf("without TR (the two Geneva copies): %q, want %d articles", s, site.plain-1)
+		}
+		var chips []string
+		b.eval(`[...document.querySelectorAll("#chips .chip")].map(c => c.textContent)`, &chips)
+		if len(chips) != 3 || !strings.HasPrefix(chips[2], "not country: Turkey") && !strings.HasPrefix(chips[2], "not country: Türkiye") {
+			t.Errorf("chips %q, want the country by name", chips)
+		}
+		b.screenshot("filters.png")
+		b.eval(`document.querySelector("#chips .chip.negated a.remove").click()`, nil)
+		b.waitJS("the chip removed", `document.querySelectorAll("#chips .chip").length === 2 && !/…$/.test(document.querySelector("#status").textContent)`)
+		if s := b.status(); !strings.HasPrefix(s, fmt.Sprintf("%d articles", site.plain+1)) {
+			t.Errorf("after removing the exclusion: %q", s)
+		}
+		b.clean("filter chips")
+	})
+
+	t.Run("highlights and failing feeds", func(t *testing.T) {
+		b.t = t
+		waitFor(t, "the gone feed to be failing", 30*time.Second, func() bool {
+			var feeds struct {
+				Feeds []struct{ URL, Status string } `json:"feeds"`
+			}
+			getJSON(t, base+"/api/feeds", &feeds)
+			for _, f := range feeds.Feeds {
+				if strings.HasSuffix(f.URL, "/gone.xml") && f.Status == "failing" {
+					return true
+				}
+			}
+			return false
+		})
+		b.open("#q=talks")
+		b.waitJS("the failing-feeds banner", `document.querySelector("#failing .banner") !== null`)
+		var banner string
+		b.eval(`document.querySelector("#failing .banner").textContent`, &banner)
+		if !strings.HasPrefix(banner, "1 feed is failing") {
+			t.Errorf("banner %q", banner)
+		}
+		var marks []string
+		b.eval(`[...document.querySelectorAll(".hit mark")].map(m => m.textContent.toLowerCase())`, &marks)
+		if len(marks) == 0 {
+			t.Error("no highlighted match")
+		}
+		for _, m := range marks {
+			if m != "talks" {
+				t.Errorf("highlighted %q for the query talks", m)
+			}
+		}
+		b.clean("highlights")
+	})
+
+	t.Run("live pill", func(t *testing.T) {
+		b.t = t
+		b.open("#q=talks")
+		before := b.status()
+		// New articles arrive while the search is open.
+		resp, err := http.Post(base+"/api/feeds", "application/json", strings.NewReader(`{"url":"`+site.srv.URL+`/late.xml"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("POST /api/feeds: %s", resp.Status)
+		}
+		waitFor(t, "the late articles", 60*time.Second, func() bool { return searchable(base) >= all.Total+2 })
+		b.waitJS("the new-articles pill", `document.querySelector("#newpill") !== null`)
+		var pill string
+		b.eval(`document.querySelector("#newpill").textContent`, &pill)
+		if pill != "2 new articles — show" {
+			t.Errorf("pill %q", pill)
+		}
+		if s := b.status(); s != before {
+			t.Errorf("the results changed by themselves: %q, then %q", before, s)
+		}
+		b.run(chromedp.Click("#newpill", chromedp.ByQuery))
+		b.waitJS("the new results", `document.querySelector("#newpill") === null && !/…$/.test(document.querySelector("#status").textContent)`)
+		if s := b.status(); s == before {
+			t.Errorf("after the pill: still %q", s)
+		}
+		b.clean("live pill")
 	})
 
 	t.Run("feeds", func(t *testing.T) {

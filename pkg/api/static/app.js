@@ -54,8 +54,10 @@ const fmtDate = (s) => {
 const quoteValue = (v) => /^[\p{L}\p{N}_.-]+$/u.test(v) ? v : '"' + v.replace(/\\/g, "\\\\").replace(/"/g, '\\"') + '"';
 
 // searchHash is the page address of a search; it keeps the chosen sort.
-const searchHash = (q, from, collapse) => {
+// filters are clauses ("source:X", "-country:TR") shown as chips.
+const searchHash = (q, from, collapse, filters = []) => {
   const p = new URLSearchParams({ q });
+  for (const f of filters) p.append("f", f);
   if (from > 0) p.set("from", from);
   if (collapse) p.set("collapse", "story");
   if ($("#sort") && $("#sort").value === "date") p.set("sort", "date");
@@ -64,6 +66,63 @@ const searchHash = (q, from, collapse) => {
 
 // narrow adds a clause to a query, as the facets and the histogram do.
 const narrow = (q, clause) => q && q !== "*" ? `(${q}) AND ${clause}` : clause;
+
+// filterQuery is what the chips add to the query: values of one field
+// are alternatives (OR), an excluded value is NOT, fields combine with AND.
+function filterQuery(filters) {
+  const incl = new Map();
+  const parts = [];
+  for (const f of filters) {
+    if (f.startsWith("-")) { parts.push("NOT " + f.slice(1)); continue; }
+    const field = f.slice(0, f.indexOf(":"));
+    if (!incl.has(field)) incl.set(field, []);
+    incl.get(field).push(f);
+  }
+  for (const vals of incl.values()) parts.unshift(vals.length > 1 ? `(${vals.join(" OR ")})` : vals[0]);
+  return parts.join(" AND ");
+}
+const withFilters = (q, filters) => filters.length ? narrow(q, filterQuery(filters)) : q;
+
+// Names for codes: countries and languages come as ISO codes.
+const regionNames = new Intl.DisplayNames(["en"], { type: "region", fallback: "code" });
+const languageNames = new Intl.DisplayNames(["en"], { type: "language", fallback: "code" });
+function displayName(field, value) {
+  try {
+    if (field === "country" && /^[A-Z]{2}$/.test(value)) return regionNames.of(value);
+    if (field === "language" && /^[a-z]{2,3}$/.test(value)) return languageNames.of(value);
+  } catch {
+    // an unknown code is shown as it is
+  }
+  return value;
+}
+
+// highlight returns text as nodes with the query's plain words marked.
+function highlight(text, words) {
+  text = String(text ?? "");
+  if (!words.length) return [text];
+  const re = new RegExp("(?<![\\p{L}\\p{N}])(" + words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|") + ")", "giu");
+  return text.split(re).map((part, i) => i % 2 ? el("mark", {}, part) : part);
+}
+
+// queryWords are the words and phrases of q outside field clauses and
+// operators, for highlighting.
+function queryWords(q) {
+  const out = [];
+  const re = /(-?)(?:([\p{L}_]+):)?(?:"((?:[^"\\]|\\.)*)"|\[[^\]]*\]|([^\s()"]+))/gu;
+  let not = false;
+  for (const m of String(q || "").matchAll(re)) {
+    const w = m[3] ?? m[4];
+    if (w === "NOT") { not = true; continue; }
+    const skip = not || m[1] || m[2]; // excluded, or a field clause
+    not = false;
+    if (skip || !w || /^(AND|OR)$/.test(w) || w === "*") continue;
+    out.push(w.replace(/\\(.)/g, "$1").replace(/\*$/, ""));
+  }
+  return out.filter((w) => w.length > 1);
+}
+
+// current is the search on screen (for the live count and the chips).
+let current = null;
 
 // Requests: each view takes a ticket; a newer view aborts the older
 // request, and a response that arrives for an older ticket is dropped, so
@@ -87,7 +146,7 @@ async function getJSON(url, opts) {
 
 function setView(status, ...nodes) {
   $("#status").textContent = status;
-  $("#view").replaceChildren(...nodes);
+  $("#view").replaceChildren(...nodes.filter((n) => n != null));
 }
 
 function showError(t, e) {
@@ -108,48 +167,137 @@ function route() {
   const q = p.get("q") ?? "";
   const collapse = p.get("collapse") === "story";
   const sort = p.get("sort") === "date" ? "date" : "relevance";
+  const filters = p.getAll("f").filter((f) => /^-?[a-z_]+:./.test(f));
   $("#q").value = q;
   $("#collapse").checked = collapse;
   $("#sort").value = sort;
-  search(q, Math.max(0, parseInt(p.get("from") || "0", 10) || 0), collapse, sort);
+  search(q, Math.max(0, parseInt(p.get("from") || "0", 10) || 0), collapse, sort, filters);
 }
 
+// go runs a search for q, keeping the filters on screen.
 function go(q, from = 0) {
-  const h = searchHash(q, from, $("#collapse").checked);
+  const h = searchHash(q, from, $("#collapse").checked, current ? current.filters : []);
   scrollMemo.delete(h);
   if (location.hash === h) route(); // the same search again: run it again
   else location.hash = h;
 }
 
-async function search(q, from, collapse, sort) {
+async function search(q, from, collapse, sort, filters) {
   const t = begin();
+  current = null;
   $("#status").textContent = "Searching…";
+  const eq = withFilters(q, filters);
   try {
-    const p = new URLSearchParams({ q: q || "*", size: PAGE, from, sort });
+    const p = new URLSearchParams({ q: eq || "*", size: PAGE, from, sort });
     if (collapse) p.set("collapse", "story");
     const res = await getJSON("/api/search?" + p, { signal: t.signal });
     if (stale(t)) return;
-    renderFacets(q, res.facets || {}, collapse);
+    current = { q, eq, collapse, filters, total: res.total, ticket: t.id };
+    const facets = await alternatives(t, q, filters, res.facets || {});
+    if (stale(t)) return;
+    renderFacets(q, facets, collapse, filters);
     const unit = collapse ? (res.total === 1 ? "story" : "stories") : (res.total === 1 ? "article" : "articles");
     let status = `${res.total.toLocaleString("en")} ${unit}${q ? " for " + q : ""}`;
     if (res.total > 0) status += ` · ${(from + 1).toLocaleString("en")}–${(from + res.hits.length).toLocaleString("en")}`;
-    const nodes = [];
+    const nodes = [el("div", { id: "live" }), failingBanner(), chipBar(q, collapse, filters)];
     if (res.total > 0) {
       const histo = el("div", { class: "histo-wrap", id: "histogram" });
-      nodes.push(histo, exportLinks(q, res.total));
-      histogram(t, q, histo);
+      nodes.push(histo, exportLinks(eq, res.total));
+      histogram(t, q, histo, filters);
     }
     if (!res.hits.length) nodes.push(helpText());
-    for (const h of res.hits) nodes.push(hitCard(h));
+    const words = queryWords(q);
+    for (const h of res.hits) nodes.push(hitCard(h, words));
     const pager = el("div", { class: "pager" });
     if (from > 0) pager.append(el("button", { class: "secondary", type: "button", id: "newer", on: { click: () => go(q, Math.max(0, from - PAGE)) } }, "← Newer"));
     if (from + PAGE < res.total) pager.append(el("button", { class: "secondary", type: "button", id: "older", on: { click: () => go(q, from + PAGE) } }, "Older →"));
     nodes.push(pager);
     setView(status, ...nodes);
     window.scrollTo(0, scrollMemo.get(location.hash) || 0);
+    checkFeeds(t);
   } catch (e) {
     showError(t, e);
   }
+}
+
+// alternatives gives a facet that has chosen values the counts without
+// them, so that more values of it can be added (OR), as Kibana does.
+async function alternatives(t, q, filters, facets) {
+  const fields = [...new Set(filters.filter((f) => !f.startsWith("-")).map((f) => f.slice(0, f.indexOf(":"))))];
+  const out = { ...facets };
+  await Promise.all(fields.map(async (field) => {
+    const rest = filters.filter((f) => f.startsWith("-") || !f.startsWith(field + ":"));
+    try {
+      const res = await getJSON("/api/search?" + new URLSearchParams({ q: withFilters(q, rest) || "*", size: 0 }), { signal: t.signal });
+      if (res.facets && res.facets[field]) out[field] = res.facets[field];
+    } catch {
+      // keep the facet as the filtered search counted it
+    }
+  }));
+  return out;
+}
+
+// chipBar shows the filters as chips: each can be negated or removed.
+function chipBar(q, collapse, filters) {
+  if (!filters.length) return null;
+  const chips = filters.map((f, i) => {
+    const neg = f.startsWith("-");
+    const clause = neg ? f.slice(1) : f;
+    const field = clause.slice(0, clause.indexOf(":"));
+    let value = clause.slice(field.length + 1);
+    if (value.startsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, "$1");
+    const others = filters.filter((_, j) => j !== i);
+    const flipped = filters.map((g, j) => j === i ? (neg ? clause : "-" + clause) : g);
+    return el("span", { class: "chip filter" + (neg ? " negated" : "") },
+      el("a", { href: searchHash(q, 0, collapse, flipped), class: "flip", title: neg ? "include instead" : "exclude instead" },
+        `${neg ? "not " : ""}${field}: ${displayName(field, value)}`),
+      el("a", { href: searchHash(q, 0, collapse, others), class: "remove", title: "remove this filter", "aria-label": `remove filter ${field} ${value}` }, "×"));
+  });
+  return el("div", { class: "chips", id: "chips" }, chips,
+    filters.length > 1 ? el("a", { href: searchHash(q, 0, collapse, []), class: "meta" }, "clear all") : null);
+}
+
+// Failing feeds are announced above the results, checked once a minute.
+let feedsChecked = 0;
+let failingFeeds = 0;
+function failingBanner() {
+  const b = el("div", { id: "failing" });
+  if (failingFeeds) b.replaceChildren(bannerText());
+  return b;
+}
+const bannerText = () => el("p", { class: "banner", role: "status" },
+  `${failingFeeds} ${failingFeeds === 1 ? "feed is" : "feeds are"} failing: their new articles are missing. `, el("a", { href: "#feeds" }, "See the feeds"));
+async function checkFeeds(t) {
+  if (Date.now() - feedsChecked < 60000) return;
+  feedsChecked = Date.now();
+  try {
+    const res = await getJSON("/api/feeds", { signal: t.signal });
+    failingFeeds = (res.feeds || []).filter((f) => f.status === "failing" || f.status === "blocked").length;
+  } catch {
+    return; // a server without a feed set, or a newer view
+  }
+  const b = $("#failing");
+  if (b && !stale(t)) b.replaceChildren(...(failingFeeds ? [bannerText()] : []));
+}
+
+// While a search is on screen, parley is asked every LIVE_MS how many
+// articles match now; more than shown brings a pill that shows them.
+const LIVE_MS = 10000;
+async function liveCheck() {
+  const c = current;
+  if (!c || document.hidden || c.ticket !== ticket) return;
+  let res;
+  try {
+    const p = new URLSearchParams({ q: c.eq || "*", size: 0 });
+    if (c.collapse) p.set("collapse", "story");
+    res = await getJSON("/api/search?" + p);
+  } catch {
+    return;
+  }
+  if (c !== current || res.total <= c.total) return;
+  const n = res.total - c.total;
+  $("#live").replaceChildren(el("button", { type: "button", class: "pill", id: "newpill", on: { click: () => go(c.q) } },
+    `${n.toLocaleString("en")} new ${c.collapse ? (n === 1 ? "story" : "stories") : (n === 1 ? "article" : "articles")} — show`));
 }
 
 function helpText() {
@@ -160,11 +308,11 @@ function helpText() {
     fields.map((f) => [el("code", {}, f), " "]), ".");
 }
 
-function hitCard(h) {
+function hitCard(h, words = []) {
   return el("div", { class: "hit" },
-    el("h2", {}, el("a", { href: "#article/" + encodeURIComponent(h.id) }, h.title || h.url || h.id)),
+    el("h2", {}, el("a", { href: "#article/" + encodeURIComponent(h.id) }, highlight(h.title || h.url || h.id, words))),
     el("div", { class: "meta" }, [h.source, fmtDate(h.published_at), h.language].filter(Boolean).join(" · "), " · ", originalLink(h.url)),
-    h.snippet ? el("p", {}, h.snippet) : null,
+    h.snippet ? el("p", {}, highlight(h.snippet, words)) : null,
     (h.quotes || []).map(quoteBlock));
 }
 
@@ -188,11 +336,11 @@ function exportLinks(q, total) {
 // histogram draws how many articles match per day (per week or month
 // when the matches span too many days); a bar narrows the search to its
 // interval.
-async function histogram(t, q, into) {
+async function histogram(t, q, into, filters = []) {
   for (const interval of ["day", "week", "month"]) {
     let res;
     try {
-      res = await getJSON("/api/search?" + new URLSearchParams({ q: q || "*", size: 1, histogram: interval }), { signal: t.signal });
+      res = await getJSON("/api/search?" + new URLSearchParams({ q: withFilters(q, filters) || "*", size: 1, histogram: interval }), { signal: t.signal });
     } catch (e) {
       if (stale(t) || e.name === "AbortError") return;
       if (/too many buckets/.test(e.message)) continue;
@@ -207,7 +355,7 @@ async function histogram(t, q, into) {
     const peak = Math.max(...buckets.map((b) => b.count), 1);
     const bars = buckets.map((b) => {
       const label = `${bucketLabel(b.t, interval)}: ${b.count.toLocaleString("en")}`;
-      const bar = el("a", { class: "bar", href: searchHash(narrow(q, bucketClause(b.t, interval)), 0, $("#collapse").checked), title: label, "aria-label": label });
+      const bar = el("a", { class: "bar", href: searchHash(narrow(q, bucketClause(b.t, interval)), 0, $("#collapse").checked, filters), title: label, "aria-label": label });
       bar.style.height = Math.max(b.count ? 4 : 0, Math.round(100 * b.count / peak)) + "%";
       return bar;
     });
@@ -232,14 +380,18 @@ function bucketClause(t, interval) {
   return `published_at:[${day(t)} TO ${end.toISOString().slice(0, 10)}]`;
 }
 
-function renderFacets(q, facets, collapse) {
+function renderFacets(q, facets, collapse, filters = []) {
   const groups = [];
   for (const [name, vals] of Object.entries(facets)) {
     if (!vals || !vals.length) continue;
     const items = vals.map((v) => {
       const clause = `${name}:${quoteValue(String(v.value))}`;
-      const nq = narrow(q, clause);
-      return el("li", {}, el("a", { href: searchHash(nq, 0, collapse), class: "facet" }, el("span", {}, v.value), el("span", { class: "n" }, String(v.count))));
+      const add = (f) => filters.includes(f) ? filters : [...filters.filter((g) => g !== "-" + clause && g !== clause), f];
+      const label = displayName(name, String(v.value));
+      return el("li", {},
+        el("a", { href: searchHash(q, 0, collapse, add(clause)), class: "facet", title: label === v.value ? null : String(v.value) },
+          el("span", {}, label), el("span", { class: "n" }, String(v.count))),
+        el("a", { href: searchHash(q, 0, collapse, add("-" + clause)), class: "exclude", title: "exclude " + label, "aria-label": "exclude " + label }, "−"));
     });
     groups.push(el("h3", {}, name), el("ul", {}, items));
   }
@@ -369,6 +521,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#f").addEventListener("submit", (e) => { e.preventDefault(); go($("#q").value.trim()); });
   $("#collapse").addEventListener("change", () => go($("#q").value.trim()));
   $("#sort").addEventListener("change", () => go($("#q").value.trim()));
+  $("#home").addEventListener("click", () => { current = null; });
+  window.setInterval(liveCheck, LIVE_MS);
   $("#skip").addEventListener("click", (e) => { e.preventDefault(); $("#main").focus(); });
   document.addEventListener("keydown", (e) => {
     const typing = e.target.closest && e.target.closest("input, textarea, select, [contenteditable]");
