@@ -37,6 +37,9 @@ type Article struct {
 	// large, not HTML, a redirect loop, too slow); the body then comes from
 	// the feed item's own content.
 	PageError string `json:"page_error,omitempty"`
+	// Truncated says which fields were cut, and from what size, for the
+	// article to fit one NATS message (a page of megabytes of text).
+	Truncated string `json:"truncated,omitempty"`
 	// Dateline is the place named in a dateline such as "KYIV, Jan 24 (Reuters) -".
 	Dateline string `json:"dateline,omitempty"`
 	// Version counts how often the page under this URL changed; the previous

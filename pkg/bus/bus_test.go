@@ -434,3 +434,26 @@ func TestRawOversizedItem(t *testing.T) {
 		})
 	}
 }
+
+// TestArticleOversized: an article too large for one message (a page of
+// megabytes of text) is published with its body cut to fit, and says so;
+// it used to fail every delivery and end in the dead-letter stream.
+func TestArticleOversized(t *testing.T) {
+	b := newTestBus(t)
+	ctx := context.Background()
+	body := strings.Repeat("Ministers met in Geneva on Tuesday to resume talks. ", 60_000) // 3 MB under a 1 MiB limit
+	a := &article.Article{ID: "0123456789abcdef0123456789abcdef", URL: "https://example.org/a", Title: "Talks", Body: body, Language: "en"}
+	if err := b.PublishArticle(ctx, a); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	if !strings.Contains(a.Truncated, fmt.Sprintf("body (%d bytes)", len(body))) || !strings.HasPrefix(body, a.Body) || len(a.Body) < 500_000 {
+		t.Errorf("truncated %q, body %d bytes", a.Truncated, len(a.Body))
+	}
+	info, err := b.js.Stream(ctx, StreamArticles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if si, err := info.Info(ctx); err != nil || si.State.Msgs != 1 {
+		t.Errorf("articles stream: %v, %+v; want 1 message", err, si)
+	}
+}

@@ -45,6 +45,8 @@ func LanguageToken(lang string) string {
 }
 
 // PublishArticle publishes an extracted article on parley.articles.<language>.
+// An article too large for one message has its body (then summary,
+// categories, authors) cut to fit, and a.Truncated says so.
 func (b *Bus) PublishArticle(ctx context.Context, a *article.Article) error {
 	return b.publishArticle(ctx, SubjectArticles, a)
 }
@@ -110,6 +112,19 @@ func (b *Bus) publishArticle(ctx context.Context, prefix string, a *article.Arti
 	data, err := json.Marshal(a)
 	if err != nil {
 		return fmt.Errorf("encode article %s: %w", a.ID, err)
+	}
+	if limit := int(b.nc.MaxPayload() - msgOverhead/4); len(data) > limit {
+		note, err := fit(limit, func() ([]byte, error) { return json.Marshal(a) }, []cuttable{
+			{name: "body", text: &a.Body}, {name: "summary", text: &a.Summary},
+			{name: "categories", list: &a.Categories}, {name: "authors", list: &a.Authors},
+		})
+		if err != nil {
+			return fmt.Errorf("article %s: %w", a.ID, err)
+		}
+		a.Truncated = note
+		if data, err = json.Marshal(a); err != nil {
+			return fmt.Errorf("encode article %s: %w", a.ID, err)
+		}
 	}
 	msg, id := articleMsg(prefix, a, data, ContentHash(a))
 	if _, err := b.js.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err != nil {

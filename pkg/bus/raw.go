@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -115,108 +113,25 @@ func (b *Bus) PublishRaw(ctx context.Context, r *Raw, msgID string) error {
 	return nil
 }
 
-// fitItem cuts r's largest feed fields, the largest first, until r encodes
-// in at most limit bytes, records what it cut in r.Truncated, and returns
-// the encoding. Links, the feed URL and dates are never cut.
+// fitItem cuts r's largest feed fields (fit) until r encodes in at most
+// limit bytes, records what it cut in r.Truncated, and returns the
+// encoding. Links, the feed URL and dates are never cut.
 func (r *Raw) fitItem(limit int) ([]byte, error) {
 	it := &r.Item
-	texts := []struct {
-		name string
-		v    *string
-	}{
-		{"content", &it.Content}, {"summary", &it.Summary}, {"title", &it.Title},
-		{"guid", &it.GUID}, {"image", &it.Image}, {"feed_title", &r.FeedTitle},
+	note, err := fit(limit, func() ([]byte, error) { return json.Marshal(r) }, []cuttable{
+		{name: "content", text: &it.Content}, {name: "summary", text: &it.Summary}, {name: "title", text: &it.Title},
+		{name: "guid", text: &it.GUID}, {name: "image", text: &it.Image}, {name: "feed_title", text: &r.FeedTitle},
+		{name: "categories", list: &it.Categories}, {name: "authors", list: &it.Authors},
+	})
+	if err != nil {
+		return nil, err
 	}
-	lists := []struct {
-		name string
-		v    *[]string
-	}{{"categories", &it.Categories}, {"authors", &it.Authors}}
-	sizes := map[string]int{}
-	var cut []string
-	for {
-		data, err := json.Marshal(r)
-		if err != nil {
-			return nil, fmt.Errorf("encode raw item: %w", err)
-		}
-		excess := len(data) - limit
-		if excess <= 0 {
-			if len(cut) > 0 {
-				parts := make([]string, len(cut))
-				for i, name := range cut {
-					parts[i] = fmt.Sprintf("%s (%d bytes)", name, sizes[name])
-				}
-				r.Truncated = fmt.Sprintf("cut to fit a %d-byte message: %s", limit, strings.Join(parts, ", "))
-				if data, err = json.Marshal(r); err != nil {
-					return nil, fmt.Errorf("encode raw item: %w", err)
-				}
-				if len(data) <= limit {
-					return data, nil
-				}
-				excess = len(data) - limit // the note itself: cut further
-			} else {
-				return data, nil
-			}
-		}
-		// The largest field goes first.
-		bestText, bestList, best := -1, -1, 0
-		for i, f := range texts {
-			if len(*f.v) > best {
-				bestText, bestList, best = i, -1, len(*f.v)
-			}
-		}
-		for i, f := range lists {
-			if n := listBytes(*f.v); n > best {
-				bestText, bestList, best = -1, i, n
-			}
-		}
-		var name string
-		switch {
-		case bestText >= 0:
-			f := texts[bestText]
-			name = f.name
-			if _, ok := sizes[name]; !ok {
-				sizes[name] = len(*f.v)
-			}
-			*f.v = strings.ToValidUTF8((*f.v)[:keepBytes(*f.v, excess)], "")
-		case bestList >= 0:
-			f := lists[bestList]
-			name = f.name
-			if _, ok := sizes[name]; !ok {
-				sizes[name] = listBytes(*f.v)
-			}
-			l, removed := *f.v, 0
-			for len(l) > 0 && removed < excess {
-				removed += len(l[len(l)-1]) + 3 // quotes and comma
-				l = l[:len(l)-1]
-			}
-			*f.v = l
-		default:
-			return nil, fmt.Errorf("%d bytes of links and other fields that cannot be cut exceed the nats payload limit %d", len(data), limit)
-		}
-		if !slices.Contains(cut, name) {
-			cut = append(cut, name)
-		}
+	r.Truncated = note
+	data, err := json.Marshal(r)
+	if err != nil {
+		return nil, fmt.Errorf("encode raw item: %w", err)
 	}
-}
-
-// keepBytes is how much of v to keep for its JSON encoding to shrink by
-// excess bytes, assuming its escapes are spread evenly (the caller
-// encodes again and cuts further if they were not).
-func keepBytes(v string, excess int) int {
-	enc, _ := json.Marshal(v)
-	if len(enc) <= excess {
-		return 0
-	}
-	keep := int(int64(len(v)) * int64(len(enc)-excess) / int64(len(enc)))
-	return max(0, min(keep, len(v)-1))
-}
-
-func listBytes(l []string) int {
-	n := 0
-	for _, s := range l {
-		n += len(s) + 3
-	}
-	return n
+	return data, nil
 }
 
 // DecodeRaw reads a raw message.

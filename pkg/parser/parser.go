@@ -177,6 +177,9 @@ func (p *Parser) handle(ctx context.Context, m jetstream.Msg) {
 	if err := m.Ack(); err != nil {
 		p.log.Warn("ack raw page", "subject", m.Subject(), "err", err)
 	}
+	if a.Truncated != "" {
+		p.log.Warn("article too large for a message: published without the excess", "url", a.URL, "truncated", a.Truncated)
+	}
 	if a.Body == "" {
 		p.pages.WithLabelValues("empty").Inc()
 		p.log.Info("no article body", "url", a.URL, "reason", a.EmptyReason)
