@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -141,7 +142,7 @@ func (a *App) Run(ctx context.Context) (err error) {
 			a.running[name] = err
 			a.mu.Unlock()
 			if ctx.Err() == nil {
-				a.log.Error("stage failed; shutting down", "stage", name, "err", err)
+				a.log.Error("stage failed; stopping the others", "stage", name, "err", err)
 				cancel(fmt.Errorf("%s: %w", name, err))
 			}
 		}()
@@ -150,6 +151,9 @@ func (a *App) Run(ctx context.Context) (err error) {
 		cancel(err)
 		wg.Wait()
 		return err
+	}
+	if a.bus != nil {
+		stage("nats", a.watchConn)
 	}
 	close(a.ready)
 	a.log.Info("parley is running", "roles", a.roleList(), "http", a.cfg.HTTP, "nats", bus.RedactURL(a.NATSURL()), "index", a.indexName())
@@ -304,6 +308,29 @@ func (a *App) openBackend(ctx context.Context, onWait func(error)) error {
 	}
 	a.backend = ix
 	return nil
+}
+
+// watchConn returns when the NATS connection is closed for good (nats.go
+// closes instead of reconnecting after some server errors), so that Run
+// ends and Supervise starts parley again with a new connection; while the
+// connection only reconnects, stages wait for it.
+func (a *App) watchConn(ctx context.Context) error {
+	nc := a.bus.Conn()
+	closed := make(chan struct{})
+	var once sync.Once
+	nc.SetClosedHandler(func(*nats.Conn) { once.Do(func() { close(closed) }) })
+	if nc.IsClosed() {
+		once.Do(func() { close(closed) })
+	}
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-closed:
+		if err := nc.LastError(); err != nil {
+			return fmt.Errorf("connection closed: %w", err)
+		}
+		return errors.New("connection closed")
+	}
 }
 
 // stageFunc is a stage's Run: it returns when ctx ends or it fails.

@@ -179,10 +179,11 @@ func Dial(ctx context.Context, cfg Config, name string, log *slog.Logger) (*nats
 	}
 }
 
-// options are the client options of cfg: name, reconnects, credentials and TLS.
-func (c *Config) options(name string, log *slog.Logger) ([]nats.Option, error) {
-	opts := []nats.Option{
-		nats.Name(name),
+// reconnectOptions make a connection that was dropped reconnect for as
+// long as it takes, saying so in the log, for connections over the network
+// and in-process ones alike: a lost connection is never a reason to stop.
+func reconnectOptions(log *slog.Logger) []nats.Option {
+	return []nats.Option{
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
@@ -192,6 +193,11 @@ func (c *Config) options(name string, log *slog.Logger) ([]nats.Option, error) {
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted()) }),
 	}
+}
+
+// options are the client options of cfg: name, reconnects, credentials and TLS.
+func (c *Config) options(name string, log *slog.Logger) ([]nats.Option, error) {
+	opts := append([]nats.Option{nats.Name(name)}, reconnectOptions(log)...)
 	switch {
 	case c.CredsFile != "":
 		opts = append(opts, nats.UserCredentials(c.CredsFile))

@@ -36,6 +36,7 @@ type Embedded struct {
 	srv  *server.Server
 	key  nkeys.KeyPair
 	lock *os.File
+	log  *slog.Logger
 }
 
 // ErrStoreInUse is returned when another process runs a nats-server over
@@ -105,7 +106,7 @@ func StartEmbedded(cfg EmbeddedConfig, log *slog.Logger) (*Embedded, error) {
 		lock.Close()
 		return nil, fmt.Errorf("embedded nats: not ready after 30s (is %s already in use? set --nats-listen to another address or empty)", cfg.Listen)
 	}
-	return &Embedded{srv: srv, key: key, lock: lock}, nil
+	return &Embedded{srv: srv, key: key, lock: lock, log: log}, nil
 }
 
 // Connect opens an in-process client connection.
@@ -114,7 +115,8 @@ func (e *Embedded) Connect() (*nats.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to embedded nats: %w", err)
 	}
-	nc, err := nats.Connect("", nats.InProcessServer(e.srv), nats.Name("parley-embedded"), nats.Nkey(pub, e.key.Sign))
+	opts := append([]nats.Option{nats.InProcessServer(e.srv), nats.Name("parley-embedded"), nats.Nkey(pub, e.key.Sign)}, reconnectOptions(e.log)...)
+	nc, err := nats.Connect("", opts...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to embedded nats: %w", err)
 	}

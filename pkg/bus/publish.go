@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -167,7 +168,9 @@ func (b *Bus) DeadLetter(ctx context.Context, stage string, msg jetstream.Msg, c
 			out.Header[k] = v
 		}
 	}
-	out.Header.Set(HeaderError, cause.Error())
+	// The error may quote what the message carried: bounded, so the dead
+	// letter always fits in a message.
+	out.Header.Set(HeaderError, truncate(cause.Error(), 4096))
 	out.Header.Set(HeaderSubject, msg.Subject())
 	out.Header.Set(HeaderStage, stage)
 	out.Header.Set(HeaderFailedAt, time.Now().UTC().Format(time.RFC3339))
@@ -185,9 +188,13 @@ func (b *Bus) DeadLetter(ctx context.Context, stage string, msg jetstream.Msg, c
 	return nil
 }
 
+// truncate cuts s to at most n bytes, at a character boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

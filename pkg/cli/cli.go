@@ -163,9 +163,10 @@ func runRoles(ctx context.Context, name string, roles []app.Role, args []string,
 	if name != "run" {
 		cfg.NATSListen = ""
 	}
-	a, err := app.New(cfg, roles, log)
-	if err != nil {
+	// A bad setting is a usage error (app.New checks them all before
+	// anything starts); app.Supervise reports the others.
+	if _, err := app.New(cfg, roles, log); err != nil {
 		return fmt.Errorf("%w: %w", err, errUsage)
 	}
-	return a.Run(ctx)
+	return app.Supervise(ctx, cfg, roles, log, nil)
 }

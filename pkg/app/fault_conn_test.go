@@ -1,0 +1,69 @@
+package app
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+)
+
+// TestClosedConnectionRestartsInPlace closes parley's NATS connection for
+// good, as nats.go does after some server errors (it then does not
+// reconnect), and checks that parley, run as the commands run it
+// (Supervise), starts again in the same process with a new connection:
+// /healthz 200 on the same address, the index still searchable, and a feed
+// added afterwards ingested. Before, every stage shut down and the process
+// exited.
+func TestClosedConnectionRestartsInPlace(t *testing.T) {
+	site := newHostileSite(t, map[string]hostileFeed{
+		"plain":      {title: "Plain Wire", language: "en", pageLang: "en"},
+		"afterwards": {title: "Afterwards Wire", language: "en", pageLang: "en"},
+	})
+	addr := freeAddr(t)
+	base := "http://" + addr
+	cfg := Config{Data: t.TempDir(), HTTP: addr, NATSListen: "", AllowPrivate: true, PollInterval: time.Hour,
+		Feeds: writeFeedList(t, site.feedURL("plain"))}
+	ctx, cancel := context.WithCancel(context.Background())
+	apps := make(chan *App, 4)
+	done := make(chan error, 1)
+	go func() { done <- Supervise(ctx, cfg, AllRoles, testLogger(t), func(a *App) { apps <- a }) }()
+	defer func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("supervise: %v", err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Error("parley did not stop within 60s")
+		}
+	}()
+	next := func() *App {
+		t.Helper()
+		select {
+		case a := <-apps:
+			return a
+		case err := <-done:
+			t.Fatalf("parley stopped: %v", err)
+		case <-time.After(90 * time.Second):
+			t.Fatal("parley did not start within 90s")
+		}
+		return nil
+	}
+	first := next()
+	waitFor(t, "the plain feed's article", time.Minute, func() bool { return searchable(base) >= 1 })
+
+	first.Bus().Conn().Close()
+	second := next()
+	if second == first || second.Bus().Conn().IsClosed() {
+		t.Fatal("parley did not start again with a new connection")
+	}
+	serving(t, base, "plain")
+	if code, body := send(t, "POST", base+"/api/feeds", jsonBody(map[string]string{"url": site.feedURL("afterwards")})); code != 201 {
+		t.Fatalf("POST /api/feeds: %d %.200s", code, body)
+	}
+	waitFor(t, "the article of a feed added after the restart", time.Minute, func() bool {
+		var res struct{ Total int }
+		return fetchJSON(base+"/api/search?q="+url.QueryEscape(`"Report afterwards"`), &res) == nil && res.Total == 1
+	})
+}
