@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,6 +21,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/parley-news/parley/pkg/alert"
 	"github.com/parley-news/parley/pkg/article"
@@ -201,6 +204,9 @@ type Config struct {
 	// they take, however many clients send them (README, Security).
 	MaxSearches int
 	SearchWait  time.Duration
+	// MaxFeeds is the most feeds POST /api/feeds lets the set hold
+	// (default 10,000); past it, 422.
+	MaxFeeds int
 }
 
 // Defaults fills zero settings.
@@ -217,12 +223,15 @@ func (c *Config) Defaults() {
 	if c.SearchWait == 0 {
 		c.SearchWait = 10 * time.Second
 	}
+	if c.MaxFeeds == 0 {
+		c.MaxFeeds = 10_000
+	}
 }
 
 // Validate names the first bad setting.
 func (c *Config) Validate() error {
-	if c.MaxSearches < 0 || c.SearchWait < 0 {
-		return fmt.Errorf("max searches %d, search wait %s: must not be negative", c.MaxSearches, c.SearchWait)
+	if c.MaxSearches < 0 || c.SearchWait < 0 || c.MaxFeeds < 0 {
+		return fmt.Errorf("max searches %d, search wait %s, max feeds %d: must not be negative", c.MaxSearches, c.SearchWait, c.MaxFeeds)
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("http address %q: %w (want host:port, e.g. 127.0.0.1:8080)", c.Addr, err)
@@ -608,6 +617,17 @@ func (s *Server) addFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = u // the feed is kept as given: feeds are fetched as written, not canonicalised
+	// Every feed is a polling loop and state kept: their number is capped
+	// like the rules' (README, Security).
+	entries, err := s.feeds.Feeds(r.Context())
+	if err != nil {
+		writeError(w, http.StatusBadGateway, err.Error())
+		return
+	}
+	if len(entries) >= s.cfg.MaxFeeds && !slices.ContainsFunc(entries, func(e bus.FeedEntry) bool { return e.URL == strings.TrimSpace(body.URL) }) {
+		writeError(w, http.StatusUnprocessableEntity, message.NewPrinter(language.English).Sprintf("there are %d feeds; the limit is %d (remove one first)", len(entries), s.cfg.MaxFeeds))
+		return
+	}
 	created, err := s.feeds.AddFeed(r.Context(), bus.FeedEntry{URL: strings.TrimSpace(body.URL), Title: body.Title})
 	if err != nil {
 		writeError(w, http.StatusBadGateway, err.Error())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -515,5 +516,30 @@ func TestSearchConcurrencyLimit(t *testing.T) {
 	}
 	if code, _ := do(t, "GET", ts.URL+"/api/search?q=c", "", ""); code != 200 {
 		t.Errorf("search after the others ended: %d", code)
+	}
+}
+
+// TestFeedCountLimit: POST /api/feeds stops adding at MaxFeeds (422 naming
+// the limit); a feed already in the set may still be posted again.
+func TestFeedCountLimit(t *testing.T) {
+	b := bustest.New(t)
+	reg := prometheus.NewRegistry()
+	s, err := New(Config{Addr: "127.0.0.1:0", MaxFeeds: 3}, &fixedIndex{}, b, reg, reg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	for i := range 3 {
+		if code, body := do(t, "POST", ts.URL+"/api/feeds", fmt.Sprintf(`{"url":"https://news.example/%d.xml"}`, i), ""); code != 201 {
+			t.Fatalf("feed %d: %d %v", i, code, body)
+		}
+	}
+	code, body := do(t, "POST", ts.URL+"/api/feeds", `{"url":"https://news.example/3.xml"}`, "")
+	if e, _ := body["error"].(string); code != 422 || e != "there are 3 feeds; the limit is 3 (remove one first)" {
+		t.Errorf("fourth feed: %d %v, want 422 naming the limit", code, body)
+	}
+	if code, _ := do(t, "POST", ts.URL+"/api/feeds", `{"url":"https://news.example/0.xml"}`, ""); code != 200 {
+		t.Errorf("posting a feed already in the set: %d, want 200", code)
 	}
 }

@@ -54,8 +54,12 @@ func Terms(n Node) int {
 		return sumTerms(n.Children)
 	case Or:
 		return sumTerms(n.Children)
+	case All:
+		return 0
 	}
-	return 0
+	// A node kind added to the language must get its own case above (its
+	// children summed); until then it counts as one term.
+	return 1
 }
 
 func sumTerms(ns []Node) int {
