@@ -641,6 +641,30 @@ func TestSearchPageInBrowser(t *testing.T) {
 		b.clean("highlights")
 	})
 
+	t.Run("alert from a search", func(t *testing.T) {
+		b.t = t
+		// Nothing matches yet: the late feed arrives in the next subtest.
+		b.open("#q=resumed")
+		b.run(chromedp.Click("#alertme", chromedp.ByQuery))
+		b.waitJS("the rule form", `document.querySelector("#rule-name") !== null`)
+		var name, q string
+		b.eval(`document.querySelector("#rule-name").value`, &name)
+		b.eval(`document.querySelector("#rule-query").value`, &q)
+		if name != "resumed" || q != "resumed" {
+			t.Errorf("the form proposes name %q, query %q", name, q)
+		}
+		b.run(chromedp.SetValue("#rule-name", "late-talks", chromedp.ByQuery), chromedp.Click("#ruleform button", chromedp.ByQuery))
+		b.waitJS("the rule stored", `document.querySelector("#alertme-done") !== null`)
+		var rules struct {
+			Rules []struct{ Name, Query string } `json:"rules"`
+		}
+		getJSON(t, base+"/api/rules", &rules)
+		if len(rules.Rules) != 1 || rules.Rules[0].Name != "late-talks" || rules.Rules[0].Query != "resumed" {
+			t.Errorf("rules after Alert me: %+v", rules.Rules)
+		}
+		b.clean("alert me")
+	})
+
 	t.Run("live pill", func(t *testing.T) {
 		b.t = t
 		b.open("#q=talks")
@@ -670,6 +694,35 @@ func TestSearchPageInBrowser(t *testing.T) {
 			t.Errorf("after the pill: still %q", s)
 		}
 		b.clean("live pill")
+	})
+
+	t.Run("rules page", func(t *testing.T) {
+		b.t = t
+		// The late feed (added above) matched the rule made from the page.
+		waitFor(t, "the rule to alert", 30*time.Second, func() bool {
+			var res struct {
+				Alerts []any `json:"alerts"`
+			}
+			return getJSON(t, base+"/api/alerts?rule=late-talks", &res) == 200 && len(res.Alerts) == 2
+		})
+		b.open("#rules")
+		b.waitJS("the rule's alerts", `[...document.querySelectorAll(".rule[data-rule='late-talks'] .alert-list a")].length === 2`)
+		var titles []string
+		b.eval(`[...document.querySelectorAll(".rule[data-rule='late-talks'] .alert-list a")].map(a => a.textContent).sort()`, &titles)
+		if strings.Join(titles, "|") != "Late talks report 0|Late talks report 1" {
+			t.Errorf("alerts listed: %q", titles)
+		}
+		b.screenshot("rules.png")
+		b.eval(`window.confirm = () => true; document.querySelector("button.danger[data-rule='late-talks']").click(); true`, nil)
+		b.waitJS("the rule deleted", `document.querySelector(".rule[data-rule='late-talks']") === null && document.querySelector("#status").textContent === "0 rules"`)
+		var rules struct {
+			Rules []any `json:"rules"`
+		}
+		getJSON(t, base+"/api/rules", &rules)
+		if len(rules.Rules) != 0 {
+			t.Errorf("rules after Delete: %v", rules.Rules)
+		}
+		b.clean("rules page")
 	})
 
 	t.Run("feeds", func(t *testing.T) {

@@ -162,6 +162,7 @@ history.scrollRestoration = "manual";
 function route() {
   const h = location.hash.slice(1);
   if (h === "feeds") return showFeeds();
+  if (h === "rules") return showRules();
   if (h.startsWith("article/")) return showArticle(decodeURIComponent(h.slice(8)));
   const p = new URLSearchParams(h);
   const q = p.get("q") ?? "";
@@ -199,7 +200,7 @@ async function search(q, from, collapse, sort, filters) {
     const unit = collapse ? (res.total === 1 ? "story" : "stories") : (res.total === 1 ? "article" : "articles");
     let status = `${res.total.toLocaleString("en")} ${unit}${q ? " for " + q : ""}`;
     if (res.total > 0) status += ` · ${(from + 1).toLocaleString("en")}–${(from + res.hits.length).toLocaleString("en")}`;
-    const nodes = [el("div", { id: "live" }), failingBanner(), chipBar(q, collapse, filters)];
+    const nodes = [el("div", { id: "live" }), failingBanner(), chipBar(q, collapse, filters), alertMe(eq)];
     if (res.total > 0) {
       const histo = el("div", { class: "histo-wrap", id: "histogram" });
       nodes.push(histo, exportLinks(eq, res.total));
@@ -217,6 +218,109 @@ async function search(q, from, collapse, sort, filters) {
     checkFeeds(t);
   } catch (e) {
     showError(t, e);
+  }
+}
+
+// ruleSlug proposes a rule name for a query: letters, digits and '-'.
+const ruleSlug = (q) => String(q || "everything").toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "rule";
+
+// ruleForm edits a rule: name, query, optional webhook. done is called
+// with the stored rule.
+function ruleForm(rule, done) {
+  const name = el("input", { type: "text", id: "rule-name", value: rule.name, required: true, "aria-label": "Rule name", title: "letters, digits, - and _" });
+  const query = el("input", { type: "search", id: "rule-query", value: rule.query, required: true, "aria-label": "Query" });
+  const hook = el("input", { type: "url", id: "rule-webhook", placeholder: "https://… (optional)", "aria-label": "Webhook URL (optional)" });
+  const msg = el("p", { class: "help", role: "status" },
+    rule.webhook ? `This rule posts to ${rule.webhook}; enter the full webhook URL again to keep it (parley shows only its host).` : "parley posts each alert to the webhook, signed (README).");
+  const form = el("form", { class: "ruleform", id: "ruleform" },
+    el("label", {}, "Name ", name), el("label", {}, "Query ", query), el("label", {}, "Webhook ", hook), el("button", { type: "submit" }, "Save rule"), msg);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = { name: name.value.trim(), query: query.value.trim() };
+    if (hook.value.trim()) body.webhook = hook.value.trim();
+    try {
+      const res = await getJSON("/api/rules", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      done(res);
+    } catch (err) {
+      msg.textContent = err.message;
+      msg.className = "error";
+    }
+  });
+  return form;
+}
+
+// alertMe offers to save the search as an alert rule.
+function alertMe(q) {
+  const box = el("div", { class: "alertme" });
+  const open = el("button", { type: "button", class: "secondary small", id: "alertme" }, "Alert me");
+  open.addEventListener("click", () => {
+    box.replaceChildren(ruleForm({ name: ruleSlug(q), query: q || "*" }, (res) => {
+      box.replaceChildren(el("p", { class: "meta", role: "status", id: "alertme-done" },
+        `Rule ${res.name} ${res.created ? "created" : "updated"}: new matching articles alert on ${res.subject}. `, el("a", { href: "#rules" }, "See the rules")));
+    }));
+    $("#rule-name").focus();
+  });
+  box.append(open);
+  return box;
+}
+
+// showRules lists the alert rules with their latest alerts.
+async function showRules() {
+  const t = begin();
+  const side = el("div", {}, el("h3", {}, "New rule"));
+  const fresh = () => side.replaceChildren(el("h3", {}, "New rule"), ruleForm({ name: "", query: "" }, () => showRules()));
+  fresh();
+  $("#side").replaceChildren(side);
+  $("#status").textContent = "Loading…";
+  try {
+    const res = await getJSON("/api/rules", { signal: t.signal });
+    if (stale(t)) return;
+    const rules = res.rules || [];
+    const cards = rules.map((r) => {
+      const alerts = el("ul", { class: "alert-list" }, el("li", { class: "meta" }, "loading alerts…"));
+      recentAlerts(t, r.name, alerts);
+      const actions = r.source === "config" ? el("span", { class: "meta" }, "from the config file")
+        : el("span", {},
+          el("button", { type: "button", class: "small secondary", on: { click: () => {
+            side.replaceChildren(el("h3", {}, "Edit " + r.name), ruleForm(r, () => showRules()));
+            window.scrollTo(0, 0);
+          } } }, "Edit"), " ",
+          el("button", { type: "button", class: "small danger", data: { rule: r.name }, on: { click: () => removeRule(r.name) } }, "Delete"));
+      return el("div", { class: "hit rule", data: { rule: r.name } },
+        el("h2", {}, r.name),
+        el("div", { class: "meta" }, el("a", { href: searchHash(r.query, 0, false) }, r.query),
+          r.webhook ? " · webhook " + r.webhook : "", ` · version ${r.version}`, r.updated_at ? " · " + fmtDate(r.updated_at) : "", " · ", actions),
+        r.error ? el("p", { class: "error" }, r.error) : null,
+        alerts);
+    });
+    setView(`${rules.length} ${rules.length === 1 ? "rule" : "rules"}`, ...(cards.length ? cards : [el("p", { class: "help" }, "No rules yet: search, then press Alert me, or add one here.")]));
+    window.scrollTo(0, 0);
+  } catch (e) {
+    showError(t, e);
+  }
+}
+
+async function recentAlerts(t, rule, into) {
+  try {
+    const res = await getJSON("/api/alerts?" + new URLSearchParams({ rule, limit: 10 }), { signal: t.signal });
+    if (stale(t)) return;
+    const alerts = res.alerts || [];
+    into.replaceChildren(...(alerts.length ? alerts.map((a) => el("li", {},
+      el("span", { class: "meta" }, fmtDate(a.time) + " · "),
+      el("a", { href: "#article/" + encodeURIComponent(a.article.id) }, a.article.title || a.article.url || a.article.id),
+      el("span", { class: "meta" }, a.article.source ? " · " + a.article.source : ""))) : [el("li", { class: "meta" }, "No alerts in the last week.")]));
+  } catch (e) {
+    if (!stale(t)) into.replaceChildren(el("li", { class: "meta" }, "Alerts not available: " + e.message));
+  }
+}
+
+async function removeRule(name) {
+  if (!window.confirm("Delete the rule " + name + "?")) return;
+  try {
+    await getJSON("/api/rules?" + new URLSearchParams({ name }), { method: "DELETE" });
+    showRules();
+  } catch (err) {
+    setView(err.message);
   }
 }
 
