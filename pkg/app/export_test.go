@@ -16,6 +16,7 @@ var (
 	FreeAddr      = freeAddr
 	StreamMsgs    = streamMsgs
 	StreamCount   = streamCount
+	Idle          = idle
 )
 
 type LockedBuffer = lockedBuffer

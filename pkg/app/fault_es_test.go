@@ -166,7 +166,7 @@ func TestElasticsearchOutage(t *testing.T) {
 	proxy.restore(t)
 	t.Logf("elasticsearch unreachable for 30 s: indexed %d -> %d, parsed %d -> %d meanwhile", atCut, atRestore, parsedAtCut, parsedAtRestore)
 
-	pollUntil(5*time.Minute, func() bool {
+	waitFor(t, "every article indexed after the outage", 5*time.Minute, func() bool {
 		return streamMsgs(js, bus.StreamIndexed) >= total && drained(js, bus.StreamArticles, "indexer")
 	})
 	ctx := context.Background()

@@ -102,11 +102,10 @@ func TestPoisonPageDeadLettered(t *testing.T) {
 		}
 		return false
 	})
-	app.WaitFor(t, "every other article indexed", 2*time.Minute, func() bool {
+	app.WaitFor(t, "every other article indexed and the stages idle", 2*time.Minute, func() bool {
 		c, _ := a.Backend().Count(ctx)
-		return c >= len(want)
+		return c >= len(want) && app.Idle(js)
 	})
-	time.Sleep(time.Second)
 	found, missing := 0, 0
 	for id := range want {
 		if _, err := a.Article(ctx, id); err == nil {

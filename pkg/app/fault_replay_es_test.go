@@ -90,8 +90,11 @@ func TestReplayIndexElastic(t *testing.T) {
 		}
 	}
 
-	app.WaitFor(t, "every article indexed", 4*time.Minute, func() bool { return count() >= total })
-	time.Sleep(2 * time.Second) // anything more would be a duplicate or a stray
+	// Once the live stages are idle, anything more would be in the index
+	// already (a duplicate or a stray).
+	app.WaitFor(t, "every article indexed and the stages idle", 4*time.Minute, func() bool {
+		return count() >= total && app.Idle(a.Bus().JetStream())
+	})
 	var aliases map[string]json.RawMessage
 	getJSON(t, esURL+"/_alias/"+alias, &aliases)
 	if _, ok := aliases[name]; !ok || len(aliases) != 1 {

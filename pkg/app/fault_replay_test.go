@@ -69,11 +69,10 @@ func TestReplay(t *testing.T) {
 	}, log)
 	ctx := context.Background()
 	const want = 8 // RSS 3, Atom 2 (one of them the RSS feed's Abu Dhabi story), RSS 1.0 2, JSON Feed 2
-	app.WaitFor(t, "8 articles indexed", 2*time.Minute, func() bool {
+	app.WaitFor(t, "8 articles indexed and the stages idle", 2*time.Minute, func() bool {
 		n, _ := a.Backend().Count(ctx)
-		return n >= want
+		return n >= want && app.Idle(a.Bus().JetStream())
 	})
-	time.Sleep(time.Second)
 	live := ids(t, a)
 	if len(live) != want {
 		t.Fatalf("live index holds %d articles, want %d", len(live), want)
@@ -120,7 +119,9 @@ func TestReplay(t *testing.T) {
 		if !strings.Contains(msg, "0 failed") {
 			t.Errorf("replay parse said %q", msg)
 		}
-		time.Sleep(2 * time.Second)
+		// replay parse returns once JetStream confirmed what it published;
+		// the indexer has handled it once idle.
+		app.WaitFor(t, "the indexer idle after replay parse", time.Minute, func() bool { return app.Idle(js) })
 		after := app.StreamCount(t, js, bus.StreamArticles)
 		if n, _ := a.Backend().Count(ctx); n != want {
 			t.Errorf("after replay parse the index holds %d, want %d", n, want)

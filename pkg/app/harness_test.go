@@ -29,6 +29,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/index/embedded"
 	"github.com/parley-news/parley/pkg/internal/origin"
@@ -416,6 +417,13 @@ func drained(js jetstream.JetStream, stream, durable string) bool {
 	}
 	ci, err := c.Info(ctx)
 	return err == nil && ci.NumPending == 0 && ci.NumAckPending == 0
+}
+
+// idle reports whether the parser and the indexer have nothing pending
+// or unacknowledged: everything published so far has gone as far as it
+// will go (a redelivery would be pending or unacknowledged first).
+func idle(js jetstream.JetStream) bool {
+	return drained(js, bus.StreamRaw, "parser") && drained(js, bus.StreamArticles, "indexer")
 }
 
 // searcher is an index to page through: an embedded one or an app's backend.

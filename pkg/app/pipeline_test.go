@@ -15,14 +15,17 @@ import (
 
 func TestPipelineEndToEnd(t *testing.T) {
 	o := startOrigin(t, origin.Generated{})
-	_, base := startApp(t, Config{AllowPrivate: true, FetchTimeout: 5 * time.Second}, o.FeedURLs())
+	a, base := startApp(t, Config{AllowPrivate: true, FetchTimeout: 5 * time.Second}, o.FeedURLs())
 
 	// Thirteen distinct articles: eight English pages (the Abu Dhabi story
 	// comes from two feeds by two URLs), the French ministry's Latin-1 one,
 	// and four whose pages cannot be had (made from the feed's description).
 	want := 9 + len(origin.BadPages)
-	waitFor(t, "all articles searchable", 90*time.Second, func() bool { return search(t, base, "*").Total >= want })
-	time.Sleep(time.Second) // anything extra would show up now
+	// Everything the origin serves has gone through (anything extra would be
+	// in the index by then).
+	waitFor(t, "all articles searchable and the stages idle", 90*time.Second, func() bool {
+		return search(t, base, "*").Total >= want && idle(a.Bus().JetStream())
+	})
 	all := search(t, base, "*")
 	if all.Total != want {
 		var titles []string

@@ -9,8 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/parley-news/parley/pkg/alert"
 	"github.com/parley-news/parley/pkg/app"
+	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/cli"
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
@@ -58,7 +61,7 @@ func TestWatchAsANewUser(t *testing.T) {
 			{Name: "nothing", Query: `"no such phrase anywhere"`},
 		},
 	}
-	_, base := app.StartApp(t, cfg, o.FeedURLs())
+	a, base := app.StartApp(t, cfg, o.FeedURLs())
 	// The embedded NATS requires the key parley generated under --data:
 	// watch finds it there.
 	natsArgs := []string{"--data", data, "--nats-listen", natsAddr}
@@ -81,6 +84,8 @@ func TestWatchAsANewUser(t *testing.T) {
 	}
 
 	// An ad hoc query watch sees an article from a feed added while it runs.
+	js := a.Bus().JetStream()
+	consumersBefore := consumers(t, js, bus.StreamIndexed)
 	var out, errOut app.LockedBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -89,7 +94,11 @@ func TestWatchAsANewUser(t *testing.T) {
 		env := cli.Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
 		done <- cli.Main(ctx, append([]string{"watch", "--data", data, "--nats-listen", natsAddr}, "--query", `"grain corridor" AND country:TR`, "--count", "1"), env)
 	}()
-	time.Sleep(2 * time.Second) // the watch subscribes for new articles only
+	// The watch follows new articles only: add the feed once its consumer
+	// is there.
+	app.WaitFor(t, "the watch's consumer on "+bus.StreamIndexed, 30*time.Second, func() bool {
+		return consumers(t, js, bus.StreamIndexed) > consumersBefore
+	})
 	resp, err := http.Post(base+"/api/feeds", "application/json", strings.NewReader(`{"url":"`+o.URL+origin.FeedLate+`"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -107,4 +116,18 @@ func TestWatchAsANewUser(t *testing.T) {
 	case <-time.After(100 * time.Second):
 		t.Fatal("the --query watch never saw the article from the added feed")
 	}
+}
+
+// consumers is how many consumers a stream has.
+func consumers(t *testing.T, js jetstream.JetStream, stream string) int {
+	t.Helper()
+	s, err := js.Stream(context.Background(), stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Consumers
 }
