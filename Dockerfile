@@ -16,6 +16,8 @@ WORKDIR /src
 # Module files first, so dependency downloads are cached across code changes.
 COPY go.work go.work.sum ./
 COPY pkg/go.mod pkg/go.sum pkg/
+COPY pkg/deploytest/go.mod pkg/deploytest/go.sum pkg/deploytest/
+COPY pkg/extract/cmd/extractbench/go.mod pkg/extract/cmd/extractbench/go.sum pkg/extract/cmd/extractbench/
 COPY services/fetcher/go.mod services/fetcher/go.sum services/fetcher/
 COPY services/parser/go.mod services/parser/go.sum services/parser/
 COPY services/indexer/go.mod services/indexer/go.sum services/indexer/

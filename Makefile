@@ -1,6 +1,9 @@
 # parley — build, test and benchmark every module of the workspace.
 SHELL := /bin/bash
-MODULES := pkg services/parley services/fetcher services/parser services/indexer services/alerter
+# pkg/deploytest and the extraction benchmark are modules of their own, so
+# their dependencies (compose-go with docker and logrus; go-domdistiller
+# and the other extractors compared) stay out of the services' module graph.
+MODULES := pkg services/parley services/fetcher services/parser services/indexer services/alerter pkg/deploytest pkg/extract/cmd/extractbench
 GO ?= go
 # Count-based, not time-based: a time-based -fuzztime can end in a spurious
 # "context deadline exceeded" (golang/go#75804).
@@ -60,7 +63,7 @@ bench:
 	cd pkg && $(GO) test -run '^$$' -bench '^BenchmarkIngest' -benchtime 1x -timeout 30m ./app/
 
 bench-extract:
-	cd pkg && $(GO) run ./extract/cmd/extractbench
+	cd pkg/extract/cmd/extractbench && $(GO) run .
 
 # bench-es: 20,000 articles into the real Elasticsearch through the indexer
 # stage, through the backend alone, and with a plain _bulk loader, in one

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/parley-news/parley/pkg/app"
 	"github.com/parley-news/parley/pkg/extract"

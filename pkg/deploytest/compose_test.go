@@ -252,6 +252,22 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 
+	// The dependency download step runs with go.work in place, so it needs
+	// the module file of every module the workspace uses.
+	work, err := os.ReadFile(filepath.Join(root, "go.work"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(work), "\n") {
+		dir, ok := strings.CutPrefix(strings.TrimSpace(line), "./")
+		if !ok {
+			continue
+		}
+		if !strings.Contains(df, "\nCOPY "+dir+"/go.mod "+dir+"/go.sum "+dir+"/\n") {
+			t.Errorf("Dockerfile does not copy %s/go.mod and go.sum before downloading the modules (go.work uses %s)", dir, dir)
+		}
+	}
+
 	for name, cmd := range composeImages {
 		b := p.Services[name].Build
 		if b == nil {

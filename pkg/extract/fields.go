@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/abadojack/whatlanggo"
+	"github.com/RadhiFadlillah/whatlanggo"
 	"github.com/markusmobius/go-htmldate"
 	"golang.org/x/net/html"
 )
