@@ -188,6 +188,10 @@ func TestHostileInputKeepsServing(t *testing.T) {
 			if code, body := send(t, "DELETE", base+"/api/rules?name="+url.QueryEscape(name), ""); code != 404 && code != 400 {
 				t.Errorf("DELETE /api/rules name %.40q: %d %.200s", name, code, body)
 			}
+			// A rule name reaches a subject filter when its alerts are read.
+			if code, body := send(t, "GET", base+"/api/alerts?rule="+url.QueryEscape(name), ""); code != 400 {
+				t.Errorf("GET /api/alerts rule %.40q: %d %.200s, want 400", name, code, body)
+			}
 		}
 		serving(t, base, "plain")
 	})

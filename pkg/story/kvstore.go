@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parley-news/parley/pkg/article"
 )
 
 // KVStore keeps signatures in a JetStream key-value bucket (parley_stories),
@@ -42,8 +44,12 @@ func (s KVStore) Load(ctx context.Context) ([]Signature, error) {
 	}
 }
 
-// Save writes one signature under its article id.
+// Save writes one signature under its article id, which must have the
+// form article.ID gives (it is the key).
 func (s KVStore) Save(ctx context.Context, sig Signature) error {
+	if !article.ValidID(sig.ArticleID) {
+		return fmt.Errorf("save story signature %.40q: not an article id (32 hex digits)", sig.ArticleID)
+	}
 	data, err := json.Marshal(sig)
 	if err != nil {
 		return fmt.Errorf("encode story signature: %w", err)
