@@ -47,6 +47,34 @@ func alertCounts(t *testing.T, js jetstream.JetStream) map[string]uint64 {
 	return info.State.Subjects
 }
 
+// checkRecentAlerts asks the API at base for the rule's alerts
+// (GET /api/alerts) and checks it lists the n the stream holds, newest
+// first.
+func checkRecentAlerts(t *testing.T, base, rule string, n uint64) {
+	t.Helper()
+	var got struct {
+		Rule   string `json:"rule"`
+		Alerts []struct {
+			Time    time.Time `json:"time"`
+			Rule    string    `json:"rule"`
+			Article struct {
+				ID string `json:"id"`
+			} `json:"article"`
+		} `json:"alerts"`
+	}
+	if code := getJSON(t, base+"/api/alerts?rule="+rule+"&limit=200", &got); code != 200 {
+		t.Fatalf("GET /api/alerts?rule=%s: %d", rule, code)
+	}
+	if n == 0 || uint64(len(got.Alerts)) != n {
+		t.Errorf("GET %s/api/alerts?rule=%s: %d alerts, the stream holds %d", base, rule, len(got.Alerts), n)
+	}
+	for i, a := range got.Alerts {
+		if a.Rule != rule || a.Article.ID == "" || (i > 0 && a.Time.After(got.Alerts[i-1].Time)) {
+			t.Errorf("alert %d %+v: want the rule's, with an article, newest first", i, a)
+		}
+	}
+}
+
 // postRule stores a rule through the API at base.
 func postRule(t *testing.T, base, body string) {
 	t.Helper()
@@ -113,6 +141,7 @@ func TestSplitModeMatchesRun(t *testing.T) {
 		t.Errorf("parley api GET /api/rules: %d %+v, want the stored rule uae", code, listed)
 	}
 	splitAlerts := alertCounts(t, js)
+	checkRecentAlerts(t, apiBase, "uae", splitAlerts["parley.alerts.uae"])
 	for _, p := range []*proc{fetcher, parser, indexer, alerter, apiProc} {
 		p.stop(t)
 	}
@@ -142,6 +171,7 @@ func TestSplitModeMatchesRun(t *testing.T) {
 		return err == nil && n >= want && drained(runJS, bus.StreamArticles, "indexer") && drained(runJS, bus.StreamIndexed, "alerter")
 	})
 	runAlerts := alertCounts(t, runJS)
+	checkRecentAlerts(t, runBase, "uae", runAlerts["parley.alerts.uae"])
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
