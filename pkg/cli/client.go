@@ -17,10 +17,10 @@ import (
 
 	"github.com/parley-news/parley/pkg/app"
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/charset"
 	"github.com/parley-news/parley/pkg/enrich"
 	"github.com/parley-news/parley/pkg/extract"
 	"github.com/parley-news/parley/pkg/feed"
-	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/index"
 )
 
@@ -60,7 +60,7 @@ func extractCmd(ctx context.Context, args []string, env Env) error {
 	if u == "" {
 		u = "http://localhost/"
 	}
-	utf8, _, err := fetch.DecodeHTML(data, "")
+	utf8, _, err := charset.HTML(data, "")
 	if err != nil {
 		return fmt.Errorf("decode page: %w", err)
 	}

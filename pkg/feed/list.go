@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/parley-news/parley/pkg/charset"
 )
 
 // Source is one entry of a feed list.
@@ -263,7 +265,7 @@ func dedupe(in []Source) []Source {
 }
 
 func charsetReader(label string, input io.Reader) (io.Reader, error) {
-	enc, name := lookupEncoding(label)
+	enc, name := charset.Lookup(label)
 	if enc == nil {
 		return nil, fmt.Errorf("unknown charset %q", label)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/charset"
 	"github.com/parley-news/parley/pkg/extract"
 	"github.com/parley-news/parley/pkg/fetch"
 )
@@ -215,7 +216,7 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 	var reason string
 	switch {
 	case page != nil:
-		utf8, _, derr := fetch.DecodeHTML(page, raw.ContentType)
+		utf8, _, derr := charset.HTML(page, raw.ContentType)
 		if derr != nil {
 			return nil, fmt.Errorf("decode page %s: %w", pageURL, derr)
 		}

@@ -33,8 +33,8 @@ import (
 	distiller "github.com/markusmobius/go-domdistiller"
 	trafilatura "github.com/markusmobius/go-trafilatura"
 
+	"github.com/parley-news/parley/pkg/charset"
 	"github.com/parley-news/parley/pkg/extract"
-	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
 
@@ -253,7 +253,7 @@ func contains(list []string, s string) bool {
 
 // loadPages reads a set's ground truth and pages. The pages are stored as
 // crawled, in any charset: they are decoded to UTF-8 by the fetcher's own
-// fetch.DecodeHTML (no Content-Type is known, so a BOM, a <meta> charset
+// charset.HTML (no Content-Type is known, so a BOM, a <meta> charset
 // or sniffing decides), as parley's pipeline would.
 func loadPages(dir, idsFile string, limit int) ([]page, error) {
 	raw, err := os.ReadFile(filepath.Join(dir, "ground-truth.json"))
@@ -293,7 +293,7 @@ func loadPages(dir, idsFile string, limit int) ([]page, error) {
 		if err != nil {
 			return nil, err
 		}
-		utf8Page, _, err := fetch.DecodeHTML(b, "")
+		utf8Page, _, err := charset.HTML(b, "")
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", id, err)
 		}
