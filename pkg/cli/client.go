@@ -150,6 +150,7 @@ func searchCmd(ctx context.Context, args []string, env Env) error {
 	apiURL := fs.String("api", envOr(env, "PARLEY_API", defaultAPI), "URL of a running parley (env PARLEY_API)")
 	size := fs.Int("size", 20, "how many results")
 	from := fs.Int("from", 0, "skip this many results")
+	sort := fs.String("sort", index.SortRelevance, "relevance, or date for newest first")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func searchCmd(ctx context.Context, args []string, env Env) error {
 		q = "*"
 	}
 	var res index.Result
-	path := fmt.Sprintf("/api/search?q=%s&size=%d&from=%d", url.QueryEscape(q), *size, *from)
+	path := fmt.Sprintf("/api/search?q=%s&size=%d&from=%d&sort=%s", url.QueryEscape(q), *size, *from, url.QueryEscape(*sort))
 	if err := newAPIClient(*apiURL, "").do(ctx, http.MethodGet, path, nil, &res); err != nil {
 		return err
 	}
@@ -174,6 +175,13 @@ func searchCmd(ctx context.Context, args []string, env Env) error {
 			date = h.PublishedAt.UTC().Format("2006-01-02 15:04")
 		}
 		fmt.Fprintf(env.Stdout, "\n%s  %s  [%s]\n  %s\n  %s\n", date, h.Title, h.Source, h.URL, h.Snippet)
+		for _, qt := range h.Quotes {
+			speaker := qt.Speaker
+			if speaker == "" {
+				speaker = "unattributed"
+			}
+			fmt.Fprintf(env.Stdout, "  “%s” — %s\n", qt.Text, speaker)
+		}
 	}
 	return nil
 }
