@@ -408,6 +408,47 @@ func TestSearchPageInBrowser(t *testing.T) {
 		b.clean("paging")
 	})
 
+	t.Run("sort, chart, quotes and export", func(t *testing.T) {
+		b.t = t
+		b.open("#q=")
+		b.eval(`document.querySelector("#sort").value = "date"; document.querySelector("#sort").dispatchEvent(new Event("change")); true`, nil)
+		b.waitJS("newest first", `location.hash.includes("sort=date") && !/…$/.test(document.querySelector("#status").textContent)`)
+		var dates []string
+		b.eval(`[...document.querySelectorAll(".hit .meta")].map(m => (m.textContent.match(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/) || [""])[0])`, &dates)
+		for i := 1; i < len(dates); i++ {
+			if dates[i] > dates[i-1] {
+				t.Errorf("sort=date: %s after %s", dates[i], dates[i-1])
+			}
+		}
+		// A bar of the chart narrows the search to its day.
+		b.waitJS("the chart", `document.querySelectorAll("#histogram a.bar").length > 1`)
+		b.eval(`[...document.querySelectorAll("#histogram a.bar")].find(a => a.title.startsWith("2026-11-05")).click(); true`, nil)
+		b.waitJS("the day's articles", `location.hash.includes("published_at") && !/…$/.test(document.querySelector("#status").textContent)`)
+		if s := b.status(); !strings.HasPrefix(s, "2 articles") { // wire report 04 and the Geneva copy
+			t.Errorf("the bar of 5 November gave %q", s)
+		}
+		// Quotes: a speaker: search shows the quotation, its speaker links on.
+		b.open("#q=speaker:Lavrov")
+		var quotes []string
+		b.eval(`[...document.querySelectorAll(".hit blockquote")].map(q => q.textContent)`, &quotes)
+		if len(quotes) != 2 || !strings.Contains(quotes[0], "We are ready to continue the dialogue") {
+			t.Errorf("speaker:Lavrov hits show the quotes %q", quotes)
+		}
+		// Export: the page's CSV link gives every match.
+		var href string
+		b.eval(`document.querySelector("#export-csv").getAttribute("href")`, &href)
+		resp, err := http.Get(base + href)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if lines := strings.Count(strings.TrimSpace(string(body)), "\n"); resp.StatusCode != 200 || lines < 2 || !strings.Contains(string(body), "Lavrov") {
+			t.Errorf("export %s: %s, %d records", href, resp.Status, lines)
+		}
+		b.clean("sort, chart, quotes, export")
+	})
+
 	t.Run("crafted link", func(t *testing.T) {
 		b.t = t
 		// The link of issue 14 row 3, as a user would receive it, and one
