@@ -524,6 +524,20 @@ func TestSearchPageInBrowser(t *testing.T) {
 		if s := b.status(); !strings.HasPrefix(s, fmt.Sprintf("%d stories", all.Total-1)) {
 			t.Errorf("collapsed status %q, want %d stories", s, all.Total-1)
 		}
+		// The story card of the Geneva talks says it has a copy and lists it.
+		b.open("#q=Geneva OR Wire&collapse=story")
+		b.waitJS("the copies count", `document.querySelector(".copies-toggle") !== null`)
+		var toggles []string
+		b.eval(`[...document.querySelectorAll(".copies-toggle")].map(b => b.textContent)`, &toggles)
+		if len(toggles) != 1 || !strings.HasPrefix(toggles[0], "+1 copy: ") {
+			t.Errorf("copies offered on the story cards: %q, want one +1 copy", toggles)
+		}
+		b.run(chromedp.Click(".copies-toggle", chromedp.ByQuery))
+		var listed []string
+		b.eval(`[...document.querySelectorAll(".copies:not([hidden]) li a")].map(a => a.textContent)`, &listed)
+		if len(listed) != 1 || !strings.Contains(listed[0], "Geneva") {
+			t.Errorf("copies listed: %q", listed)
+		}
 		var copy, single string
 		for _, h := range all.Hits {
 			if strings.Contains(h.Title, "Geneva") && copy == "" {

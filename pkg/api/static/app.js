@@ -208,7 +208,11 @@ async function search(q, from, collapse, sort, filters) {
     }
     if (!res.hits.length) nodes.push(helpText());
     const words = queryWords(q);
-    for (const h of res.hits) nodes.push(hitCard(h, words));
+    for (const h of res.hits) {
+      const card = hitCard(h, words);
+      if (collapse && h.story_id) storyCard(t, h, card);
+      nodes.push(card);
+    }
     const pager = el("div", { class: "pager" });
     if (from > 0) pager.append(el("button", { class: "secondary", type: "button", id: "newer", on: { click: () => go(q, Math.max(0, from - PAGE)) } }, "← Newer"));
     if (from + PAGE < res.total) pager.append(el("button", { class: "secondary", type: "button", id: "older", on: { click: () => go(q, from + PAGE) } }, "Older →"));
@@ -247,6 +251,33 @@ function ruleForm(rule, done) {
     }
   });
   return form;
+}
+
+// storyCard says how many other copies a story has ("+2 copies") and
+// lists them, first published first, when asked.
+async function storyCard(t, h, card) {
+  const q = "story:" + quoteValue(h.story_id);
+  let res;
+  try {
+    res = await getJSON("/api/search?" + new URLSearchParams({ q, size: 50, sort: "date" }), { signal: t.signal });
+  } catch {
+    return; // the card stands without the count
+  }
+  if (stale(t)) return;
+  const copies = (res.hits || []).filter((c) => c.id !== h.id).reverse();
+  const n = res.total - 1;
+  if (n < 1) return;
+  const list = el("ul", { class: "copies", hidden: true },
+    copies.map((c) => el("li", {}, el("span", { class: "meta" }, [c.source, fmtDate(c.published_at)].filter(Boolean).join(" · ") + " · "),
+      el("a", { href: "#article/" + encodeURIComponent(c.id) }, c.title || c.url || c.id))),
+    n > copies.length ? el("li", { class: "meta" }, el("a", { href: searchHash(q, 0, false) }, `all ${n + 1} articles of this story`)) : null);
+  const sources = [...new Set(copies.map((c) => c.source).filter(Boolean))].slice(0, 3).join(", ");
+  const toggle = el("button", { type: "button", class: "link copies-toggle", "aria-expanded": "false" }, `+${n} ${n === 1 ? "copy" : "copies"}${sources ? ": " + sources : ""}`);
+  toggle.addEventListener("click", () => {
+    list.hidden = !list.hidden;
+    toggle.setAttribute("aria-expanded", String(!list.hidden));
+  });
+  card.append(el("div", { class: "meta" }, toggle), list);
 }
 
 // alertMe offers to save the search as an alert rule.
