@@ -13,6 +13,8 @@ import (
 	"github.com/RadhiFadlillah/whatlanggo"
 	"github.com/markusmobius/go-htmldate"
 	"golang.org/x/net/html"
+
+	"github.com/parley-news/parley/pkg/docdate"
 )
 
 // titleSeparators split "Headline | Site" style titles.
@@ -249,51 +251,17 @@ func isoLang(s string) string {
 
 // ---- dates ----
 
-var dateLayouts = []string{
-	time.RFC3339Nano, time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05.000Z0700",
-	"2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05Z07:00",
-	"2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 -0700 MST", "2006-01-02 15:04:05", "2006-01-02 15:04",
-	"2006-01-02", "2006/01/02 15:04:05", "2006/01/02", "20060102", "20060102150405",
-	time.RFC1123Z, time.RFC1123, time.RFC850, time.ANSIC, "Mon, 2 Jan 2006 15:04:05 -0700",
-	"Mon, 2 Jan 2006 15:04:05 MST", "January 2, 2006 15:04 MST", "January 2, 2006 3:04 PM MST",
-	"January 2, 2006 3:04 PM", "January 2, 2006", "Jan 2, 2006 3:04 PM", "Jan 2, 2006", "Jan. 2, 2006",
-	"2 January 2006 15:04", "2 January 2006", "2 Jan 2006 15:04", "2 Jan 2006", "02.01.2006 15:04", "02.01.2006",
-	"Monday, January 2, 2006", "Monday, 2 January 2006", "Mon Jan 2 15:04:05 MST 2006",
-}
-
-// parseDate reads the many date spellings pages use; dates without a zone
-// are taken as UTC. The result is always UTC.
+// parseDate is docdate.Parse for the extractor's optional fields.
 func parseDate(s string) *time.Time {
-	s = strings.TrimSpace(s)
-	if s == "" || len(s) > 80 {
-		return nil
-	}
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && len(s) >= 10 && len(s) <= 13 {
-		var t time.Time
-		if len(s) == 13 {
-			t = time.UnixMilli(n)
-		} else {
-			t = time.Unix(n, 0)
-		}
-		return validDate(t)
-	}
-	s = strings.Join(strings.Fields(s), " ")
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return validDate(t)
-		}
-	}
-	// "2024-01-24T10:00:00+0000 extra" and similar: try the leading ISO part.
-	if m := isoPrefix.FindString(s); m != "" && m != s {
-		return parseDate(m)
+	if t, ok := docdate.Parse(s); ok {
+		return &t
 	}
 	return nil
 }
 
-var isoPrefix = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?`)
-
+// validDate keeps t when it is within docdate's plausible years.
 func validDate(t time.Time) *time.Time {
-	if t.Year() < 1990 || t.Year() > 2200 {
+	if !docdate.Valid(t) {
 		return nil
 	}
 	u := t.UTC()

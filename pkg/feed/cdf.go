@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/mmcdole/gofeed"
+
+	"github.com/parley-news/parley/pkg/docdate"
 )
 
 // parseCDF reads Microsoft's Channel Definition Format (a <CHANNEL> root
@@ -69,7 +71,7 @@ func parseCDF(doc []byte) (*gofeed.Feed, bool) {
 					item = &gofeed.Item{Link: absolute(b, attr(t, "href"))}
 					if lm := attr(t, "lastmod"); lm != "" {
 						item.Updated = lm
-						if tm, ok := parseDate(lm); ok {
+						if tm, ok := docdate.Parse(lm); ok {
 							item.UpdatedParsed = &tm
 						}
 					}

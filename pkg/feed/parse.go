@@ -11,10 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/itlightning/dateparse"
 	"github.com/mmcdole/gofeed"
 	ext "github.com/mmcdole/gofeed/extensions"
 	"github.com/mmcdole/gofeed/rss"
+
+	"github.com/parley-news/parley/pkg/docdate"
 )
 
 var (
@@ -315,7 +316,7 @@ func convertItem(gi *gofeed.Item, base *url.URL, lang string) Item {
 	if it.Published == nil && it.Updated == nil {
 		// Atom-style or ad-hoc date elements inside RSS items.
 		for _, k := range []string{"published", "updated", "modified", "date"} {
-			if t, ok := parseDate(gi.Custom[k]); ok {
+			if t, ok := docdate.Parse(gi.Custom[k]); ok {
 				it.Published = &t
 				break
 			}
@@ -427,7 +428,7 @@ func extDate(exts ext.Extensions, names ...string) *time.Time {
 		}
 		for _, n := range names {
 			for _, e := range m[n] {
-				if t, ok := parseDate(e.Value); ok {
+				if t, ok := docdate.Parse(e.Value); ok {
 					return &t
 				}
 			}
@@ -436,43 +437,13 @@ func extDate(exts ext.Extensions, names ...string) *time.Time {
 	return nil
 }
 
-var dateLayouts = []string{
-	time.RFC3339Nano, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05", "2006-01-02T15:04Z07:00",
-	time.RFC1123Z, time.RFC1123, "Mon, 2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05 MST",
-	"2006-01-02 15:04:05", "2006-01-02",
-	"Mon, Jan 2 2006 03:04:05 PM", "Mon, Jan 2 2006 15:04:05", "Mon, 2 Jan 2006 03:04:05 PM",
-}
-
-// parseDate reads the date formats gofeed leaves unparsed, with a few
-// fixed layouts first and dateparse's format guessing as the last resort
-// (e.g. "Sat, Dec 16 2023 02:02:33 PM", "2020/1/10 14:33:00"). Zone-less
-// dates are taken as UTC.
-func parseDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, false
-	}
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	if t, ok := parseLocalizedRFC822(s); ok {
-		return t, true
-	}
-	if t, err := dateparse.ParseIn(s, time.UTC); err == nil && t.Year() > 1970 && t.Year() < 3000 {
-		return t.UTC(), true
-	}
-	return time.Time{}, false
-}
-
-// itemDate prefers gofeed's parse of a date and falls back to parseDate on
-// the raw text gofeed could not read.
+// itemDate prefers gofeed's parse of a date, within docdate's plausible years,
+// and falls back to docdate.Parse on the raw text.
 func itemDate(parsed *time.Time, raw string) *time.Time {
-	if t := utc(parsed); t != nil {
+	if t := utc(parsed); t != nil && docdate.Valid(*t) {
 		return t
 	}
-	if t, ok := parseDate(raw); ok {
+	if t, ok := docdate.Parse(raw); ok {
 		return &t
 	}
 	return nil

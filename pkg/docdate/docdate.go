@@ -1,0 +1,145 @@
+// Package docdate reads the dates written in feeds and pages: one parser,
+// with one window of plausible years, for the feed reader and the
+// extractor alike.
+package docdate
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/itlightning/dateparse"
+)
+
+// The years a document's date may fall in: earlier is a placeholder or a
+// zero time printed ("1970-01-01", "0001-01-01"), later a typo or garbage
+// guessed into a date. News before 1990 is not on the web as feeds or
+// pages written then.
+const (
+	MinYear = 1990
+	MaxYear = 2200
+)
+
+// Valid reports whether t is within the plausible years.
+func Valid(t time.Time) bool {
+	return !t.IsZero() && t.Year() >= MinYear && t.Year() <= MaxYear
+}
+
+var layouts = []string{
+	time.RFC3339Nano, time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05.000Z0700",
+	"2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05Z07:00",
+	"2006-01-02 15:04:05 -0700", "2006-01-02 15:04:05 -0700 MST", "2006-01-02 15:04:05", "2006-01-02 15:04",
+	"2006-01-02", "2006/01/02 15:04:05", "2006/01/02", "20060102", "20060102150405",
+	time.RFC1123Z, time.RFC1123, time.RFC850, time.ANSIC, "Mon, 2 Jan 2006 15:04:05 -0700",
+	"Mon, 2 Jan 2006 15:04:05 MST", "Mon, Jan 2 2006 03:04:05 PM", "Mon, Jan 2 2006 15:04:05",
+	"Mon, 2 Jan 2006 03:04:05 PM", "January 2, 2006 15:04 MST", "January 2, 2006 3:04 PM MST",
+	"January 2, 2006 3:04 PM", "January 2, 2006", "Jan 2, 2006 3:04 PM", "Jan 2, 2006", "Jan. 2, 2006",
+	"2 January 2006 15:04", "2 January 2006", "2 Jan 2006 15:04", "2 Jan 2006", "02.01.2006 15:04", "02.01.2006",
+	"Monday, January 2, 2006", "Monday, 2 January 2006", "Mon Jan 2 15:04:05 MST 2006",
+}
+
+var isoPrefix = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?`)
+
+// Parse reads a date as feeds and pages write it: fixed layouts first
+// (RFC 3339, RFC 822 and their real-world variants, written-out months),
+// Unix seconds or milliseconds, the leading ISO date of a longer text, RFC
+// 822 with day and month names in the languages of the feeds parley reads,
+// and dateparse's format guessing last ("2020/1/10 14:33:00"). Dates
+// without a zone are UTC; the result is UTC, and only within the plausible
+// years (Valid).
+func Parse(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 80 {
+		return time.Time{}, false
+	}
+	t, ok := parse(s)
+	if !ok || !Valid(t) {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+func parse(s string) (time.Time, bool) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && len(s) >= 10 && len(s) <= 13 {
+		if len(s) == 13 {
+			return time.UnixMilli(n), true
+		}
+		return time.Unix(n, 0), true
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	for _, l := range layouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	if m := isoPrefix.FindString(s); m != "" && m != s {
+		return parse(m)
+	}
+	if t, ok := localizedRFC822(s); ok {
+		return t, true
+	}
+	if t, err := dateparse.ParseIn(s, time.UTC); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// localMonths maps month names and abbreviations in the languages of the
+// non-English news feeds parley reads (Portuguese, Italian, Spanish,
+// French, German, Dutch) to their English abbreviation, for RFC 822 dates
+// that servers localise against the standard ("Seg, 24 Set 2018 ...").
+var localMonths = func() map[string]string {
+	m := map[string]string{}
+	for en, names := range map[string]string{
+		"Jan": "jan janeiro gen gennaio ene enero janv janvier januar jänner januari january",
+		"Feb": "feb fev fevereiro febbraio febrero févr fevr février fevrier februar februari february",
+		"Mar": "mar mär março marco marzo mars märz maerz maart march",
+		"Apr": "apr abr abril aprile avr avril april",
+		"May": "may mai maio mag maggio mayo mei",
+		"Jun": "jun junho giu giugno junio juin juni june",
+		"Jul": "jul julho lug luglio julio juil juillet juli july",
+		"Aug": "aug ago agosto aoû août aout august augustus",
+		"Sep": "sep sept set setembro settembre septiembre septembre september",
+		"Oct": "oct out outubro ott ottobre octubre octobre okt oktober october",
+		"Nov": "nov novembro novembre noviembre november",
+		"Dec": "dec dez dezembro dic dicembre diciembre déc dezember december décembre",
+	} {
+		for _, n := range strings.Fields(names) {
+			m[n] = en
+		}
+	}
+	return m
+}()
+
+// localDate matches "[Weekday,] 24 Set 2018 19:42:40 [-0300|GMT]" with any
+// weekday and month word.
+var localDate = regexp.MustCompile(`^(?:\p{L}+\.?,?\s+)?(\d{1,2})\s+(\p{L}+)\.?,?\s+(\d{4})\s+(\d{1,2}:\d{2}(?::\d{2})?)\s*(\S*)$`)
+
+// localizedRFC822 reads an RFC 822 date whose day and month names are
+// not English.
+func localizedRFC822(s string) (time.Time, bool) {
+	m := localDate.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false
+	}
+	mon, ok := localMonths[strings.ToLower(m[2])]
+	if !ok {
+		return time.Time{}, false
+	}
+	clock := m[4]
+	if strings.Count(clock, ":") == 1 {
+		clock += ":00"
+	}
+	zone := m[5]
+	if zone == "" {
+		zone = "+0000"
+	}
+	v := m[1] + " " + mon + " " + m[3] + " " + clock + " " + zone
+	for _, layout := range []string{"2 Jan 2006 15:04:05 -0700", "2 Jan 2006 15:04:05 MST", "2 Jan 2006 15:04:05 -07:00"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}

@@ -1,0 +1,54 @@
+package docdate
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// Feeds and pages had a parser each, with different layouts and windows
+// of plausible years (feeds 1971-2999, pages 1990-2200); the one parser
+// reads what either read, within the narrower window.
+func TestParse(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // RFC 3339 UTC, "" for unparsable
+	}{
+		{"Sat, Dec 16 2023 02:02:33 PM", "2023-12-16T14:02:33Z"},
+		{"2020/1/10 14:33:00", "2020-01-10T14:33:00Z"},
+		{"2026-11-24T10:00:00+01:00", "2026-11-24T09:00:00Z"},
+		{"Tue, 24 Nov 2026 09:30:00 +0400", "2026-11-24T05:30:00Z"},
+		{"2026-11-24", "2026-11-24T00:00:00Z"},
+		{"Seg, 24 Set 2018 19:42:40 -0300", "2018-09-24T22:42:40Z"},
+		{"mer, 16 nov 2022 00:38:15 +0100", "2022-11-15T23:38:15Z"},
+		{"Di, 3 Mär 2026 08:00 GMT", "2026-03-03T08:00:00Z"},
+		{"lun., 5 janv. 2026 10:00:00 +0100", "2026-01-05T09:00:00Z"},
+		{"Mon, 5 Foo 2026 10:00:00 +0100", ""},
+		{"", ""},
+		{"yesterday-ish", ""},
+		// What only the page parser read.
+		{"1732440000", "2024-11-24T09:20:00Z"},
+		{"1732440000000", "2024-11-24T09:20:00Z"},
+		{"2024-01-24T10:00:00+0000 Updated 2 hours ago", "2024-01-24T10:00:00Z"},
+		{"24.01.2024 10:00", "2024-01-24T10:00:00Z"},
+		{"Monday, January 22, 2024", "2024-01-22T00:00:00Z"},
+		// The narrower window: placeholders and guesses far off are no date.
+		{"1985-03-01", ""},
+		{"1970-01-01T00:00:00Z", ""},
+		{"0001-01-01T00:00:00Z", ""},
+		{"2999-12-31", ""},
+		{"2200-12-31", "2200-12-31T00:00:00Z"},
+		{"1990-01-01", "1990-01-01T00:00:00Z"},
+		{strings.Repeat("2026-11-24 ", 10), ""},
+	}
+	for _, tt := range tests {
+		got, ok := Parse(tt.in)
+		var s string
+		if ok {
+			s = got.Format(time.RFC3339)
+		}
+		if s != tt.want {
+			t.Errorf("Parse(%q) = %q, want %q", tt.in, s, tt.want)
+		}
+	}
+}
