@@ -52,20 +52,30 @@ func BucketStart(t time.Time, interval string) time.Time {
 // Buckets turns counts by bucket start (from BucketStart, or a backend's
 // date histogram) into the histogram of Result: every interval from the
 // first non-empty one to the last, empty ones with count 0, oldest first.
-// No counts give an empty histogram.
-func Buckets(counts map[time.Time]int, interval string) ([]Bucket, error) {
+// No counts give an empty histogram. from and to, when not zero, are the
+// span the query asked for (query.DateBounds): the histogram then reaches
+// out to the intervals they fall in, so that two searches over one span
+// have the same intervals, also where the first or last ones are empty.
+func Buckets(counts map[time.Time]int, interval string, from, to time.Time) ([]Bucket, error) {
 	u, ok := intervalUnits[interval]
 	if !ok {
 		return nil, fmt.Errorf("histogram interval %q: want hour, day, week or month", interval)
 	}
-	if len(counts) == 0 {
+	bounded := !from.IsZero() && !to.IsZero()
+	if len(counts) == 0 && !bounded {
 		return []Bucket{}, nil
 	}
-	starts := make([]time.Time, 0, len(counts))
+	starts := make([]time.Time, 0, len(counts)+2)
 	byInstant := make(map[[2]int64]int, len(counts))
 	for t, n := range counts {
 		starts = append(starts, t.UTC())
 		byInstant[instant(t)] += n
+	}
+	if !from.IsZero() && (bounded || len(starts) > 0) {
+		starts = append(starts, BucketStart(from, interval))
+	}
+	if !to.IsZero() && (bounded || len(starts) > 0) {
+		starts = append(starts, BucketStart(to, interval))
 	}
 	slices.SortFunc(starts, func(a, b time.Time) int { return a.Compare(b) })
 	first, last := starts[0], starts[len(starts)-1]

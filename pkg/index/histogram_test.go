@@ -45,7 +45,7 @@ func TestBuckets(t *testing.T) {
 		}, []Bucket{bk("2026-01-01T08:00:00Z", 1), bk("2026-01-01T09:00:00Z", 2)}},
 	}
 	for _, tt := range tests {
-		got, err := Buckets(tt.in, tt.interval)
+		got, err := Buckets(tt.in, tt.interval, time.Time{}, time.Time{})
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
@@ -55,13 +55,56 @@ func TestBuckets(t *testing.T) {
 	}
 	// 10,000 hours fit; one more does not.
 	first := ts("2026-01-01T00:00:00Z")
-	if got, err := Buckets(map[time.Time]int{first: 1, first.Add((MaxBuckets - 1) * time.Hour): 1}, HistogramHour); err != nil || len(got) != MaxBuckets {
+	var none time.Time
+	if got, err := Buckets(map[time.Time]int{first: 1, first.Add((MaxBuckets - 1) * time.Hour): 1}, HistogramHour, none, none); err != nil || len(got) != MaxBuckets {
 		t.Errorf("%d hours: %d buckets, %v", MaxBuckets, len(got), err)
 	}
-	if _, err := Buckets(map[time.Time]int{first: 1, first.Add(MaxBuckets * time.Hour): 1}, HistogramHour); !errors.Is(err, ErrTooManyBuckets) {
+	if _, err := Buckets(map[time.Time]int{first: 1, first.Add(MaxBuckets * time.Hour): 1}, HistogramHour, none, none); !errors.Is(err, ErrTooManyBuckets) {
 		t.Errorf("%d hours: err %v, want ErrTooManyBuckets", MaxBuckets+1, err)
 	}
-	if _, err := Buckets(map[time.Time]int{first: 1}, "minute"); err == nil {
+	if _, err := Buckets(map[time.Time]int{first: 1}, "minute", none, none); err == nil {
 		t.Errorf("an unknown interval was accepted")
+	}
+}
+
+// A query's published_at span widens the histogram to it, so searches over
+// one span chart the same intervals.
+func TestBucketsWithinSpan(t *testing.T) {
+	ts := func(s string) time.Time {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			panic(err)
+		}
+		return t
+	}
+	days := func(from string, counts ...int) []Bucket {
+		var out []Bucket
+		for i, n := range counts {
+			out = append(out, Bucket{T: ts(from).AddDate(0, 0, i), Count: n})
+		}
+		return out
+	}
+	mid := map[time.Time]int{ts("2026-03-03T00:00:00Z"): 2}
+	var none time.Time
+	tests := []struct {
+		name     string
+		in       map[time.Time]int
+		from, to time.Time
+		want     []Bucket
+	}{
+		{"both sides", mid, ts("2026-03-01T12:00:00Z"), ts("2026-03-05T23:59:59.999999999Z"), days("2026-03-01T00:00:00Z", 0, 0, 2, 0, 0)},
+		{"no match, both sides", nil, ts("2026-03-01T00:00:00Z"), ts("2026-03-02T23:59:59.999999999Z"), days("2026-03-01T00:00:00Z", 0, 0)},
+		{"start only", mid, ts("2026-03-02T00:00:00Z"), none, days("2026-03-02T00:00:00Z", 0, 2)},
+		{"end only", mid, none, ts("2026-03-04T08:00:00Z"), days("2026-03-03T00:00:00Z", 2, 0)},
+		{"no match, one side", nil, ts("2026-03-01T00:00:00Z"), none, []Bucket{}},
+	}
+	for _, tt := range tests {
+		got, err := Buckets(tt.in, HistogramDay, tt.from, tt.to)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !slices.EqualFunc(got, tt.want, func(a, b Bucket) bool { return a.T.Equal(b.T) && a.Count == b.Count }) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

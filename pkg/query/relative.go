@@ -262,3 +262,28 @@ func resolveAll(ns []Node, now time.Time) []Node {
 	}
 	return out
 }
+
+// DateBounds is the span of publication times every match of n lies in,
+// as far as n's published_at ranges say (ranges under AND narrow it; under
+// OR or NOT they are not counted): from and to are zero where n leaves
+// that side open. Relative bounds are taken as they stand, so resolve n
+// first (Resolve).
+func DateBounds(n Node) (from, to time.Time) {
+	switch n := n.(type) {
+	case Range:
+		if n.Field == FieldPublished && n.FromNow == nil && n.ToNow == nil {
+			return n.From, n.To
+		}
+	case And:
+		for _, c := range n.Children {
+			f, t := DateBounds(c)
+			if !f.IsZero() && (from.IsZero() || f.After(from)) {
+				from = f
+			}
+			if !t.IsZero() && (to.IsZero() || t.Before(to)) {
+				to = t
+			}
+		}
+	}
+	return from, to
+}

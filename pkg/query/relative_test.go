@@ -70,3 +70,38 @@ func TestResolve(t *testing.T) {
 		t.Errorf("Resolve = %s\nwant      %s", got, want)
 	}
 }
+
+func TestDateBounds(t *testing.T) {
+	d := func(s string) time.Time {
+		t, _ := time.Parse(time.RFC3339Nano, s)
+		return t
+	}
+	tests := []struct {
+		q        string
+		from, to string // "" for open
+	}{
+		{"Putin", "", ""},
+		{"published_at:[2026-01-01 TO 2026-01-31]", "2026-01-01T00:00:00Z", "2026-01-31T23:59:59.999999999Z"},
+		{"Putin published_at:[2026-01-01 TO *] published_at:[* TO 2026-02-10]", "2026-01-01T00:00:00Z", "2026-02-10T23:59:59.999999999Z"},
+		{"published_at:[2026-01-01 TO 2026-03-01] published_at:[2026-02-01 TO 2026-04-01]", "2026-02-01T00:00:00Z", "2026-03-01T23:59:59.999999999Z"},
+		{"published_at:2026-01-05 OR Putin", "", ""},
+		{"NOT published_at:2026-01-05", "", ""},
+		{"published_at:[now-7d TO now]", "", ""}, // unresolved: not a span yet
+	}
+	for _, tt := range tests {
+		n, err := Parse(tt.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		from, to := DateBounds(n)
+		if (tt.from == "" && !from.IsZero()) || (tt.from != "" && !from.Equal(d(tt.from))) ||
+			(tt.to == "" && !to.IsZero()) || (tt.to != "" && !to.Equal(d(tt.to))) {
+			t.Errorf("DateBounds(%q) = %v, %v; want %q, %q", tt.q, from, to, tt.from, tt.to)
+		}
+	}
+	now := time.Date(2026, 12, 2, 13, 0, 0, 0, time.UTC)
+	n, _ := Parse("published_at:[now-7d/d TO now]")
+	if from, to := DateBounds(Resolve(n, now)); !from.Equal(d("2026-11-25T00:00:00Z")) || !to.Equal(now) {
+		t.Errorf("resolved relative range: %v, %v", from, to)
+	}
+}

@@ -2,6 +2,7 @@ package elastic
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -92,6 +93,7 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 		fmt.Sprintf("published_at:now-%dd/d AND NOT person:putin", daysAgo("2026-01-01")),
 		fmt.Sprintf("NOT published_at:[now-%dw/w TO *]", daysAgo("2026-01-01")/7),
 		"published_at:[now-1M TO now]", "published_at:[* TO now]",
+		"topic:diplomacy published_at:[2025-12-01 TO 2026-03-01]", "nothing-matches published_at:[2026-01-01 TO 2026-01-03]",
 	)
 	docs := make([]*query.Document, len(arts))
 	for i, a := range arts {
@@ -157,7 +159,14 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 			}
 			for _, interval := range []string{index.HistogramHour, index.HistogramDay, index.HistogramWeek, index.HistogramMonth} {
 				req := index.Request{Query: q, Size: 1, Histogram: interval}
-				a, b := search(es, req), search(emb, req)
+				a, errA := es.Search(context.Background(), req)
+				b, errB := emb.Search(context.Background(), req)
+				if errors.Is(errA, index.ErrTooManyBuckets) && errors.Is(errB, index.ErrTooManyBuckets) {
+					continue // hours from the fixtures' dates up to now, a year on
+				}
+				if errA != nil || errB != nil {
+					t.Fatalf("%q histogram by %s: elasticsearch %v, embedded %v", qs, interval, errA, errB)
+				}
 				if !slices.EqualFunc(a.Histogram, b.Histogram, sameBucket) {
 					t.Errorf("%q histogram by %s: elasticsearch %v, embedded %v", qs, interval, a.Histogram, b.Histogram)
 				}

@@ -26,6 +26,10 @@ const (
 // req.Sort SortDate, sorts newest first.
 func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, error) {
 	q := ix.expanded(req.Query)
+	if q != nil {
+		// One now for the query and the histogram's span.
+		q = query.Resolve(q, time.Now())
+	}
 	body, err := SearchBody(q, req)
 	if err != nil {
 		return nil, err
@@ -209,7 +213,8 @@ func (r *searchResponse) result(req index.Request, q query.Node) (*index.Result,
 			counts[time.UnixMilli(b.Key).UTC()] += b.DocCount
 		}
 		var err error
-		if res.Histogram, err = index.Buckets(counts, req.Histogram); err != nil {
+		from, to := query.DateBounds(q)
+		if res.Histogram, err = index.Buckets(counts, req.Histogram, from, to); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
 	}

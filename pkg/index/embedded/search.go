@@ -105,7 +105,7 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 	}
 	out := &index.Result{Total: int(res.Total), Hits: []index.Hit{}, Facets: facets(res, req.Facets)}
 	if req.Histogram != "" {
-		if out.Histogram, err = histogram(res, req.Histogram); err != nil {
+		if out.Histogram, err = histogram(res, req.Histogram, q); err != nil {
 			return nil, fmt.Errorf("search: %w", err)
 		}
 	}
@@ -192,7 +192,7 @@ func histogramRequest() *bleve.FacetRequest {
 	return fr
 }
 
-func histogram(res *bleve.SearchResult, interval string) ([]index.Bucket, error) {
+func histogram(res *bleve.SearchResult, interval string, q query.Node) ([]index.Bucket, error) {
 	counts := map[time.Time]int{}
 	if fr, ok := res.Facets[histogramFacet]; ok && fr != nil && fr.Terms != nil {
 		for _, t := range fr.Terms.Terms() {
@@ -203,7 +203,8 @@ func histogram(res *bleve.SearchResult, interval string) ([]index.Bucket, error)
 			counts[index.BucketStart(time.Unix(0, ns), interval)] += t.Count
 		}
 	}
-	return index.Buckets(counts, interval)
+	from, to := query.DateBounds(q)
+	return index.Buckets(counts, interval, from, to)
 }
 
 // sortOrder is relevance, then newest first (all: newest first only), then

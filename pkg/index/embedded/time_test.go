@@ -139,6 +139,14 @@ func TestHistogram(t *testing.T) {
 			bk("2026-02-01T00:00:00Z", 1),
 		}},
 		{"nothing-matches-this", index.HistogramDay, []index.Bucket{}},
+		// A published_at span widens the chart to it, empty weeks and all.
+		{"talks published_at:[2026-01-10 TO 2026-02-03]", index.HistogramWeek, []index.Bucket{
+			bk("2026-01-05T00:00:00Z", 0), bk("2026-01-12T00:00:00Z", 0), bk("2026-01-19T00:00:00Z", 2),
+			bk("2026-01-26T00:00:00Z", 1), bk("2026-02-02T00:00:00Z", 0),
+		}},
+		{"nothing-matches-this published_at:[2026-01-01 TO 2026-01-02]", index.HistogramDay, []index.Bucket{
+			bk("2026-01-01T00:00:00Z", 0), bk("2026-01-02T00:00:00Z", 0),
+		}},
 	}
 	for _, tt := range tests {
 		for _, collapse := range []bool{false, true} {
