@@ -344,7 +344,7 @@ func (a *App) startStages(ctx context.Context, stage func(string, stageFunc)) er
 			}
 		}
 		f, err := fetcher.New(fetcher.Config{
-			PollInterval: a.cfg.PollInterval,
+			PollInterval: a.cfg.PollInterval, MinPollInterval: a.cfg.MinPollInterval, MaxPollInterval: a.cfg.MaxPollInterval,
 			Fetch: fetch.Config{
 				AllowPrivate: a.cfg.AllowPrivate, Timeout: a.cfg.FetchTimeout, UserAgent: a.cfg.UserAgent,
 				HostConcurrency: a.cfg.HostConcurrency, HostDelay: a.cfg.HostDelay,

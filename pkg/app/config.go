@@ -54,7 +54,9 @@ type Config struct {
 	ESCACert      string `flag:"es-ca-cert" help:"CA certificate file for Elasticsearch TLS"`
 	ESIndex       string `flag:"es-index" help:"Elasticsearch alias parley reads and writes"`
 
-	PollInterval      time.Duration `flag:"poll-interval" help:"default interval between polls of one feed"`
+	PollInterval      time.Duration `flag:"poll-interval" help:"interval between polls of a new feed; the scheduler then learns each feed's own"`
+	MinPollInterval   time.Duration `flag:"min-poll-interval" help:"shortest interval between polls of one feed (a busy feed)"`
+	MaxPollInterval   time.Duration `flag:"max-poll-interval" help:"longest interval between polls of one feed (an idle feed)"`
 	AllowPrivate      bool          `flag:"allow-private-addresses" help:"permit fetching loopback and private-network addresses (off: refused, SSRF guard)"`
 	FetchTimeout      time.Duration `flag:"fetch-timeout" help:"total time limit of one feed or page download"`
 	HostConcurrency   int           `flag:"host-concurrency" help:"most requests in flight to one host (registrable domain or IP), feeds and pages together"`
@@ -84,6 +86,12 @@ func (c *Config) Defaults() {
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = 10 * time.Minute
+	}
+	if c.MinPollInterval == 0 {
+		c.MinPollInterval = time.Minute
+	}
+	if c.MaxPollInterval == 0 {
+		c.MaxPollInterval = 24 * time.Hour
 	}
 	if c.FetchTimeout == 0 {
 		c.FetchTimeout = 30 * time.Second
@@ -151,6 +159,12 @@ func (c *Config) Validate() error {
 	}
 	if c.PollInterval < time.Second {
 		return fmt.Errorf("--poll-interval %s: must be at least 1s", c.PollInterval)
+	}
+	if c.MinPollInterval < time.Second {
+		return fmt.Errorf("--min-poll-interval %s: must be at least 1s", c.MinPollInterval)
+	}
+	if c.MaxPollInterval < c.PollInterval || c.MaxPollInterval < c.MinPollInterval {
+		return fmt.Errorf("--max-poll-interval %s: must be at least --poll-interval (%s) and --min-poll-interval (%s)", c.MaxPollInterval, c.PollInterval, c.MinPollInterval)
 	}
 	if c.FetchTimeout < time.Second {
 		return fmt.Errorf("--fetch-timeout %s: must be at least 1s", c.FetchTimeout)

@@ -275,7 +275,8 @@ func startApp(t testing.TB, cfg Config, feeds []string) (*App, string) {
 	cfg.Feeds = writeFeedList(t, feeds...)
 	cfg.HTTP = "127.0.0.1:0"
 	if cfg.PollInterval == 0 {
-		cfg.PollInterval = 2 * time.Second
+		// Re-polled every few seconds whatever the feeds' dates say.
+		cfg.PollInterval, cfg.MinPollInterval, cfg.MaxPollInterval = 2*time.Second, time.Second, 4*time.Second
 	}
 	a := runApp(t, cfg, testLogger(t))
 	return a, "http://" + a.HTTPAddr()

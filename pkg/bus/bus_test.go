@@ -155,6 +155,21 @@ func TestFeedSet(t *testing.T) {
 	if first.Entry == nil || first.Entry.URL != "https://b.example/atom" {
 		t.Errorf("watch first %+v", first)
 	}
+	// The initial values may carry the removal of a.example; then the mark.
+	for c := range ch {
+		if c.Synced {
+			break
+		}
+		if c.Entry != nil {
+			t.Errorf("after the feed set, %+v; want the Synced mark", c)
+		}
+	}
+	if _, err := b.AddFeed(ctx, FeedEntry{URL: "https://c.example/feed"}); err != nil {
+		t.Fatal(err)
+	}
+	if later := <-ch; later.Entry == nil || later.Entry.URL != "https://c.example/feed" {
+		t.Errorf("watch later %+v", later)
+	}
 }
 
 func TestDeadLetter(t *testing.T) {

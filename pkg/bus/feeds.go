@@ -42,6 +42,13 @@ type FeedState struct {
 	ETag         string     `json:"etag,omitempty"`
 	LastModified string     `json:"last_modified,omitempty"`
 	Unchanged    int        `json:"unchanged,omitempty"` // polls in a row without new items
+	// What the scheduler learnt: the time between the feed's items
+	// (seconds), its newest item, the feed's or HTTP's own refresh hint
+	// (seconds), and the interval it chose after the last poll (seconds).
+	PublishGap float64    `json:"publish_gap_seconds,omitempty"`
+	NewestItem *time.Time `json:"newest_item,omitempty"`
+	Hint       float64    `json:"hint_seconds,omitempty"`
+	Interval   float64    `json:"interval_seconds,omitempty"`
 	// Host is the feed's politeness key (registrable domain or IP): feeds
 	// and pages of one host share its limits.
 	Host string `json:"host,omitempty"`
@@ -122,14 +129,17 @@ func (b *Bus) Feeds(ctx context.Context) ([]FeedEntry, error) {
 	return out, nil
 }
 
-// FeedChange is an addition (Entry set) or removal (Entry nil) in the feed set.
+// FeedChange is an addition (Entry set) or removal (Entry nil) in the feed
+// set, or (Synced) the mark that the feed set as it was when the watch
+// started has been delivered.
 type FeedChange struct {
-	Key   string
-	Entry *FeedEntry
+	Key    string
+	Entry  *FeedEntry
+	Synced bool
 }
 
-// WatchFeeds streams the current feed set, then every change, until ctx
-// ends. The channel is closed when the watch stops.
+// WatchFeeds streams the current feed set, then a Synced mark, then every
+// change, until ctx ends. The channel is closed when the watch stops.
 func (b *Bus) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
 	w, err := b.feeds.WatchAll(ctx)
 	if err != nil {
@@ -147,11 +157,11 @@ func (b *Bus) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
 				if !ok {
 					return
 				}
-				if e == nil { // end of the initial values
-					continue
+				ch := FeedChange{Synced: true} // e == nil: end of the initial values
+				if e != nil {
+					ch = FeedChange{Key: e.Key()}
 				}
-				ch := FeedChange{Key: e.Key()}
-				if e.Operation() == jetstream.KeyValuePut {
+				if e != nil && e.Operation() == jetstream.KeyValuePut {
 					var f FeedEntry
 					if err := json.Unmarshal(e.Value(), &f); err != nil {
 						b.log.Error("bad feed entry in bucket", "key", e.Key(), "err", err)

@@ -25,4 +25,8 @@ type Feed struct {
 	Link     string `json:"link,omitempty"`
 	Language string `json:"language,omitempty"`
 	Items    []Item `json:"items"`
+	// MinInterval is how often at most the feed asks to be fetched: RSS
+	// <ttl>, or sy:updatePeriod divided by sy:updateFrequency; zero when
+	// it says nothing.
+	MinInterval time.Duration `json:"min_interval,omitempty"`
 }

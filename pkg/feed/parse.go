@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -142,7 +143,41 @@ func newParser() *gofeed.Parser {
 	return p
 }
 
-const customGUIDNotPermalink = "parley_guid_not_permalink"
+const (
+	customGUIDNotPermalink = "parley_guid_not_permalink"
+	customTTL              = "parley_ttl"
+)
+
+// syPeriods are the periods of the RSS 1.0 syndication module.
+var syPeriods = map[string]time.Duration{
+	"hourly": time.Hour, "daily": 24 * time.Hour, "weekly": 7 * 24 * time.Hour,
+	"monthly": 30 * 24 * time.Hour, "yearly": 365 * 24 * time.Hour,
+}
+
+// minInterval reads the feed's own refresh hints: RSS <ttl> (minutes) and
+// sy:updatePeriod/sy:updateFrequency. The larger wins; nonsense is ignored.
+func minInterval(gf *gofeed.Feed) time.Duration {
+	var d time.Duration
+	if n, err := strconv.Atoi(gf.Custom[customTTL]); err == nil && n > 0 && n <= 366*24*60 {
+		d = time.Duration(n) * time.Minute
+	}
+	if sy := gf.Extensions["sy"]; sy != nil {
+		first := func(name string) string {
+			if es := sy[name]; len(es) > 0 {
+				return strings.ToLower(strings.TrimSpace(es[0].Value))
+			}
+			return ""
+		}
+		if period, ok := syPeriods[first("updatePeriod")]; ok {
+			freq := 1
+			if n, err := strconv.Atoi(first("updateFrequency")); err == nil && n > 0 {
+				freq = n
+			}
+			d = max(d, period/time.Duration(freq))
+		}
+	}
+	return d
+}
 
 type permalinkTranslator struct{ gofeed.DefaultRSSTranslator }
 
@@ -152,6 +187,12 @@ func (t permalinkTranslator) Translate(feed any) (*gofeed.Feed, error) {
 		return nil, err
 	}
 	rf, ok := feed.(*rss.Feed)
+	if ok && strings.TrimSpace(rf.TTL) != "" {
+		if gf.Custom == nil {
+			gf.Custom = map[string]string{}
+		}
+		gf.Custom[customTTL] = strings.TrimSpace(rf.TTL)
+	}
 	if !ok || len(rf.Items) != len(gf.Items) {
 		return gf, nil
 	}
@@ -256,9 +297,10 @@ func convert(gf *gofeed.Feed, feedURL string) *Feed {
 		base = nil
 	}
 	f := &Feed{
-		Title:    strings.TrimSpace(gf.Title),
-		Language: strings.TrimSpace(gf.Language),
-		Items:    make([]Item, 0, len(gf.Items)),
+		Title:       strings.TrimSpace(gf.Title),
+		Language:    strings.TrimSpace(gf.Language),
+		Items:       make([]Item, 0, len(gf.Items)),
+		MinInterval: minInterval(gf),
 	}
 	f.Link = absolute(base, gf.Link)
 	if f.Link == "" {

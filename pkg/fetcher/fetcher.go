@@ -12,8 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
+	"math/rand/v2"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,16 +26,23 @@ import (
 
 // Config of the fetching stage.
 type Config struct {
-	// PollInterval is the default interval between polls of one feed.
-	// Adaptive scheduling may poll a quiet feed less often (up to
-	// MaxIntervalFactor times), never more often.
-	PollInterval      time.Duration
-	MaxIntervalFactor float64
+	// PollInterval is where a new feed starts; the scheduler then learns
+	// each feed's interval within [MinPollInterval, MaxPollInterval] (a
+	// PollInterval below MinPollInterval lowers the minimum to it).
+	PollInterval    time.Duration
+	MinPollInterval time.Duration
+	MaxPollInterval time.Duration
 	// MaxErrorBackoff caps the delay after repeated failures.
 	MaxErrorBackoff time.Duration
 	// PagesPerFeed is how many pages of one feed are downloaded at once.
 	PagesPerFeed int
-	Fetch        fetch.Config
+	// Polls is how many polls run at once, all hosts together.
+	Polls int
+	// StartRate is how many feeds a second at most start their first poll
+	// when the stage starts (feeds due then are spread over at most one
+	// PollInterval).
+	StartRate float64
+	Fetch     fetch.Config
 }
 
 // Defaults fills zero settings.
@@ -42,14 +50,24 @@ func (c *Config) Defaults() {
 	if c.PollInterval == 0 {
 		c.PollInterval = 10 * time.Minute
 	}
-	if c.MaxIntervalFactor == 0 {
-		c.MaxIntervalFactor = 4
+	if c.MinPollInterval == 0 {
+		c.MinPollInterval = time.Minute
+	}
+	c.MinPollInterval = min(c.MinPollInterval, c.PollInterval)
+	if c.MaxPollInterval == 0 {
+		c.MaxPollInterval = 24 * time.Hour
 	}
 	if c.MaxErrorBackoff == 0 {
 		c.MaxErrorBackoff = 6 * time.Hour
 	}
 	if c.PagesPerFeed == 0 {
 		c.PagesPerFeed = 4
+	}
+	if c.Polls == 0 {
+		c.Polls = 512
+	}
+	if c.StartRate == 0 {
+		c.StartRate = 50
 	}
 }
 
@@ -58,10 +76,14 @@ func (c *Config) Validate() error {
 	switch {
 	case c.PollInterval < time.Second:
 		return fmt.Errorf("poll interval %s: must be at least 1s", c.PollInterval)
-	case c.MaxIntervalFactor < 1:
-		return fmt.Errorf("max interval factor %g: must be at least 1", c.MaxIntervalFactor)
-	case c.PagesPerFeed < 1:
-		return errors.New("fetcher concurrency: pages per feed must be at least 1")
+	case c.MinPollInterval < time.Second:
+		return fmt.Errorf("min poll interval %s: must be at least 1s", c.MinPollInterval)
+	case c.MaxPollInterval < c.PollInterval:
+		return fmt.Errorf("max poll interval %s: must be at least the poll interval %s", c.MaxPollInterval, c.PollInterval)
+	case c.PagesPerFeed < 1 || c.Polls < 1:
+		return errors.New("fetcher concurrency: pages per feed and polls must be at least 1")
+	case c.StartRate <= 0:
+		return fmt.Errorf("start rate %g: must be positive", c.StartRate)
 	}
 	return c.Fetch.Validate()
 }
@@ -74,24 +96,22 @@ type Fetcher struct {
 	log    *slog.Logger
 	m      metrics
 
+	sched   *scheduler
+	sch     schedule
 	mu      sync.Mutex
-	running map[string]*loop // by feed key
-	status  map[string]string
-}
-
-type loop struct {
-	url    string
-	title  string
-	cancel context.CancelFunc
-	done   chan struct{}
+	status  map[string]string // by feed key
+	initial []bus.FeedChange  // the feed set at start, until the watch is synced
+	synced  bool
 }
 
 type metrics struct {
-	polls   *prometheus.CounterVec
-	items   *prometheus.CounterVec
-	pollDur prometheus.Histogram
-	pageDur prometheus.Histogram
-	feeds   *prometheus.GaugeVec
+	polls    *prometheus.CounterVec
+	items    *prometheus.CounterVec
+	pollDur  prometheus.Histogram
+	pageDur  prometheus.Histogram
+	feeds    *prometheus.GaugeVec
+	lateness prometheus.Histogram
+	interval prometheus.Histogram
 }
 
 // New builds the stage; metrics are registered on reg.
@@ -102,7 +122,9 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 	}
 	f := &Fetcher{
 		cfg: cfg, bus: b, log: log.With("stage", "fetcher"),
-		running: map[string]*loop{}, status: map[string]string{},
+		sched:  newScheduler(cfg.Fetch.HostConcurrency, cfg.Polls, time.Now),
+		sch:    schedule{start: cfg.PollInterval, min: cfg.MinPollInterval, max: cfg.MaxPollInterval, jitter: 0.1, rand: rand.Float64},
+		status: map[string]string{},
 		m: metrics{
 			polls: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "parley_fetcher_polls_total", Help: "Feed polls by outcome (new_items, unchanged, not_modified, error, blocked).",
@@ -121,6 +143,14 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 			feeds: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 				Name: "parley_fetcher_feeds", Help: "Feeds by status.",
 			}, []string{"status"}),
+			lateness: prometheus.NewHistogram(prometheus.HistogramOpts{
+				Name: "parley_fetch_lateness_seconds", Help: "Time from when a feed's poll was due to when it started (waits for the host included).",
+				Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600},
+			}),
+			interval: prometheus.NewHistogram(prometheus.HistogramOpts{
+				Name: "parley_fetch_poll_interval_seconds", Help: "The interval the scheduler chose after each successful poll.",
+				Buckets: []float64{60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 28800, 43200, 86400},
+			}),
 		},
 	}
 	fcfg := cfg.Fetch
@@ -131,7 +161,7 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 	}
 	f.client = client
 	if reg != nil {
-		for _, c := range append([]prometheus.Collector{f.m.polls, f.m.items, f.m.pollDur, f.m.pageDur, f.m.feeds}, client.Collectors()...) {
+		for _, c := range append([]prometheus.Collector{f.m.polls, f.m.items, f.m.pollDur, f.m.pageDur, f.m.feeds, f.m.lateness, f.m.interval}, client.Collectors()...) {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("register fetcher metrics: %w", err)
 			}
@@ -146,56 +176,116 @@ func (f *Fetcher) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	f.log.Info("fetcher running", "poll_interval", f.cfg.PollInterval, "allow_private", f.cfg.Fetch.AllowPrivate,
+	f.log.Info("fetcher running", "poll_interval", f.cfg.PollInterval, "min_poll_interval", f.cfg.MinPollInterval,
+		"max_poll_interval", f.cfg.MaxPollInterval, "allow_private", f.cfg.Fetch.AllowPrivate,
 		"host_concurrency", f.cfg.Fetch.HostConcurrency, "host_delay", f.cfg.Fetch.HostDelay)
+	var polls sync.WaitGroup
+	loopDone := make(chan struct{})
+	go func() {
+		defer close(loopDone)
+		f.dispatch(ctx, &polls)
+	}()
 	for ch := range changes {
-		f.apply(ctx, ch)
+		f.apply(ch)
 	}
-	f.mu.Lock()
-	loops := make([]*loop, 0, len(f.running))
-	for _, l := range f.running {
-		l.cancel()
-		loops = append(loops, l)
-	}
-	f.mu.Unlock()
-	for _, l := range loops {
-		<-l.done
-	}
+	<-loopDone
+	polls.Wait()
 	f.log.Info("fetcher stopped")
 	return nil
 }
 
-func (f *Fetcher) apply(ctx context.Context, ch bus.FeedChange) {
+// dispatch starts the polls that are due until ctx ends.
+func (f *Fetcher) dispatch(ctx context.Context, polls *sync.WaitGroup) {
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		start, wait := f.sched.take()
+		for _, e := range start {
+			pctx, cancel := context.WithCancel(ctx)
+			f.sched.mu.Lock()
+			e.cancel = cancel
+			f.sched.mu.Unlock()
+			polls.Add(1)
+			go func() {
+				defer polls.Done()
+				defer cancel()
+				next := f.pollDue(pctx, e)
+				f.sched.done(e, next)
+			}()
+		}
+		t.Reset(max(wait, 0))
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-f.sched.wake:
+		}
+	}
+}
+
+// pollDue polls a feed whose turn came and returns when its next poll is
+// due. A feed whose saved state says it is not due yet (a restart, or the
+// spread at start) waits for that time without a request.
+func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
+	now := time.Now()
+	if st, err := f.bus.FeedState(ctx, e.url); err == nil && st.NextPoll != nil && st.NextPoll.After(now.Add(time.Second)) {
+		f.setStatus(e.key, st.Status)
+		return *st.NextPoll
+	}
+	f.m.lateness.Observe(now.Sub(e.due).Seconds())
+	st := f.Poll(ctx, e.url, e.title)
+	f.setStatus(e.key, st.Status)
+	if st.NextPoll == nil || ctx.Err() != nil {
+		return time.Now().Add(f.cfg.PollInterval)
+	}
+	return *st.NextPoll
+}
+
+func (f *Fetcher) apply(ch bus.FeedChange) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if old, ok := f.running[ch.Key]; ok {
-		if ch.Entry != nil && ch.Entry.URL == old.url {
-			return
+	if ch.Synced {
+		// The feed set at start: spread over the first interval.
+		f.synced = true
+		offsets := spread(len(f.initial), f.cfg.StartRate, f.cfg.PollInterval)
+		now := time.Now()
+		for i, c := range rand.Perm(len(f.initial)) {
+			ic := f.initial[c]
+			f.addLocked(ic.Key, ic.Entry, now.Add(offsets[i]))
 		}
-		old.cancel()
-		delete(f.running, ch.Key)
-		delete(f.status, ch.Key)
-		f.log.Info("feed removed", "url", fetch.Redact(old.url))
-	}
-	if ch.Entry == nil {
+		f.initial = nil
 		f.updateGauge()
 		return
 	}
-	lctx, cancel := context.WithCancel(ctx)
-	l := &loop{url: ch.Entry.URL, title: ch.Entry.Title, cancel: cancel, done: make(chan struct{})}
-	f.running[ch.Key] = l
-	f.status[ch.Key] = bus.FeedNew
+	if ch.Entry == nil {
+		if u, ok := f.sched.remove(ch.Key); ok {
+			f.log.Info("feed removed", "url", fetch.Redact(u))
+		}
+		delete(f.status, ch.Key)
+		f.initial = slices.DeleteFunc(f.initial, func(c bus.FeedChange) bool { return c.Key == ch.Key })
+		f.updateGauge()
+		return
+	}
+	if !f.synced {
+		f.initial = append(f.initial, ch)
+		return
+	}
+	// Added while running: polled at once.
+	f.addLocked(ch.Key, ch.Entry, time.Now())
 	f.updateGauge()
-	go func() {
-		defer close(l.done)
-		f.runLoop(lctx, ch.Key, l)
-	}()
+}
+
+// addLocked schedules a feed; f.mu is held.
+func (f *Fetcher) addLocked(key string, e *bus.FeedEntry, due time.Time) {
+	if f.sched.add(key, e.URL, e.Title, due) {
+		f.status[key] = bus.FeedNew
+	}
 }
 
 func (f *Fetcher) setStatus(key, status string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.running[key]; ok {
+	if _, ok := f.status[key]; ok {
 		f.status[key] = status
 		f.updateGauge()
 	}
@@ -210,50 +300,6 @@ func (f *Fetcher) updateGauge() {
 	for s, n := range counts {
 		f.m.feeds.WithLabelValues(s).Set(n)
 	}
-}
-
-func (f *Fetcher) runLoop(ctx context.Context, key string, l *loop) {
-	log := f.log.With("feed", fetch.Redact(l.url))
-	st, err := f.bus.FeedState(ctx, l.url)
-	if err != nil {
-		log.Error("read feed state", "err", err)
-	}
-	// A feed polled recently (before a restart) waits for its turn.
-	wait := time.Duration(0)
-	if st.NextPoll != nil {
-		wait = time.Until(*st.NextPoll)
-	}
-	for {
-		if wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		st = f.Poll(ctx, l.url, l.title)
-		// A poll cut short (the feed removed, shutdown) sets no NextPoll.
-		if ctx.Err() != nil {
-			return
-		}
-		f.setStatus(key, st.Status)
-		wait = f.cfg.PollInterval
-		if st.NextPoll != nil {
-			wait = time.Until(*st.NextPoll)
-		}
-	}
-}
-
-// nextInterval is the delay before the next poll after a successful one:
-// the poll interval, stretched for a feed that has been quiet for a while.
-func (f *Fetcher) nextInterval(unchanged int) time.Duration {
-	factor := math.Min(math.Pow(1.5, float64(max(0, unchanged-1))), f.cfg.MaxIntervalFactor)
-	return time.Duration(float64(f.cfg.PollInterval) * factor)
 }
 
 // errorBackoff is the delay after the n-th failure in a row, at least what

@@ -115,19 +115,8 @@ func TestPollReportsFailures(t *testing.T) {
 	}
 }
 
-func TestSchedule(t *testing.T) {
-	f := &Fetcher{cfg: Config{PollInterval: 10 * time.Minute, MaxIntervalFactor: 4, MaxErrorBackoff: 6 * time.Hour}}
-	intervals := []struct {
-		unchanged int
-		want      time.Duration
-	}{
-		{0, 10 * time.Minute}, {1, 10 * time.Minute}, {2, 15 * time.Minute}, {3, 22*time.Minute + 30*time.Second}, {20, 40 * time.Minute},
-	}
-	for _, tt := range intervals {
-		if got := f.nextInterval(tt.unchanged); got != tt.want {
-			t.Errorf("nextInterval(%d) = %s, want %s", tt.unchanged, got, tt.want)
-		}
-	}
+func TestErrorBackoff(t *testing.T) {
+	f := &Fetcher{cfg: Config{PollInterval: 10 * time.Minute, MaxErrorBackoff: 6 * time.Hour}}
 	backoffs := []struct {
 		n          int
 		retryAfter time.Duration
@@ -252,20 +241,28 @@ func TestRemoveFeedDuringFirstPoll(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the feed was not polled")
 	}
-	f.mu.Lock()
-	l := f.running[bus.FeedKey(feedURL)]
-	f.mu.Unlock()
 	if err := b.RemoveFeed(ctx, feedURL); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-l.done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the removed feed's loop did not stop")
-	}
+	waitUntil(t, "the removed feed's poll to stop", func() bool {
+		f.sched.mu.Lock()
+		defer f.sched.mu.Unlock()
+		return f.sched.active == 0 && len(f.sched.feeds) == 0 && f.sched.due.Len() == 0
+	})
 	select {
 	case err := <-done:
 		t.Fatalf("the fetcher stopped after a feed was removed: %v", err)
 	default:
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

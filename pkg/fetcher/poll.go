@@ -52,7 +52,7 @@ func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) bus.FeedState
 	}
 	if resp.NotModified {
 		f.m.polls.WithLabelValues("not_modified").Inc()
-		return f.succeeded(ctx, st, resp, 0)
+		return f.succeeded(ctx, st, resp, nil, 0)
 	}
 	doc, err := feed.Parse(resp.Body, resp.ContentType, resp.URL)
 	if err != nil {
@@ -73,10 +73,10 @@ func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) bus.FeedState
 	} else {
 		f.m.polls.WithLabelValues("unchanged").Inc()
 	}
-	return f.succeeded(ctx, st, resp, published)
+	return f.succeeded(ctx, st, resp, doc, published)
 }
 
-func (f *Fetcher) succeeded(ctx context.Context, st bus.FeedState, resp *fetch.Response, published int) bus.FeedState {
+func (f *Fetcher) succeeded(ctx context.Context, st bus.FeedState, resp *fetch.Response, doc *feed.Feed, published int) bus.FeedState {
 	now := time.Now().UTC()
 	st.Status = bus.FeedOK
 	st.LastSuccess = &now
@@ -91,7 +91,9 @@ func (f *Fetcher) succeeded(ctx context.Context, st bus.FeedState, resp *fetch.R
 	} else {
 		st.Unchanged++
 	}
-	next := now.Add(f.nextInterval(st.Unchanged))
+	iv := f.sch.next(&st, doc, resp.Header, published, now)
+	f.m.interval.Observe(iv.Seconds())
+	next := now.Add(iv)
 	st.NextPoll = &next
 	f.save(ctx, st)
 	return st

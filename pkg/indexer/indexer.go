@@ -99,7 +99,15 @@ type Indexer struct {
 	docs     *prometheus.CounterVec
 	batchDur prometheus.Histogram
 	latency  prometheus.Histogram
+	fresh    *prometheus.HistogramVec
+	mu       sync.Mutex
+	sources  map[string]bool // the sources with a label of their own in fresh
 }
+
+// maxSourceLabels bounds the source label of parley_publish_to_index_seconds:
+// the first sources seen get their own, the rest share "other", so 100,000
+// feeds do not make 100,000 series.
+const maxSourceLabels = 200
 
 // New builds the stage; metrics are registered on reg.
 func New(cfg Config, b *bus.Bus, backend Backend, reg prometheus.Registerer, log *slog.Logger) (*Indexer, error) {
@@ -120,9 +128,14 @@ func New(cfg Config, b *bus.Bus, backend Backend, reg prometheus.Registerer, log
 			Name: "parley_indexer_fetch_to_indexed_seconds", Help: "Time from fetching an article's page to the index confirming it.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
 		}),
+		fresh: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "parley_publish_to_index_seconds", Help: "Time from an article's published_at to the index confirming it (searchable), by source (the first 200 sources; then \"other\").",
+			Buckets: []float64{1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 3 * 3600, 12 * 3600, 86400, 7 * 86400},
+		}, []string{"source"}),
+		sources: map[string]bool{},
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{ix.docs, ix.batchDur, ix.latency} {
+		for _, c := range []prometheus.Collector{ix.docs, ix.batchDur, ix.latency, ix.fresh} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("register indexer metrics: %w", err)
 			}
@@ -254,7 +267,32 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 		if arts[i].FetchedAt != nil {
 			ix.latency.Observe(time.Since(*arts[i].FetchedAt).Seconds())
 		}
+		ix.observeFreshness(arts[i])
 	}
+}
+
+// observeFreshness records how long after its publication an article
+// became searchable; articles without a date, or dated in the future, say
+// nothing about that.
+func (ix *Indexer) observeFreshness(a *article.Article) {
+	if a.PublishedAt == nil {
+		return
+	}
+	d := time.Since(*a.PublishedAt)
+	if d < 0 {
+		return
+	}
+	source := a.Source
+	ix.mu.Lock()
+	if !ix.sources[source] {
+		if len(ix.sources) >= maxSourceLabels {
+			source = "other"
+		} else {
+			ix.sources[source] = true
+		}
+	}
+	ix.mu.Unlock()
+	ix.fresh.WithLabelValues(source).Observe(d.Seconds())
 }
 
 // fail retries m later, or dead-letters it when the error is permanent or
