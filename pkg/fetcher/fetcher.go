@@ -96,6 +96,7 @@ type Fetcher struct {
 	log    *slog.Logger
 	m      metrics
 
+	robots  *robotsCache
 	sched   *scheduler
 	sch     schedule
 	mu      sync.Mutex
@@ -130,7 +131,7 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 				Name: "parley_fetcher_polls_total", Help: "Feed polls by outcome (new_items, unchanged, not_modified, error, blocked).",
 			}, []string{"outcome"}),
 			items: prometheus.NewCounterVec(prometheus.CounterOpts{
-				Name: "parley_fetcher_items_total", Help: "Feed items by outcome (published, updated, page_error, publish_error, truncated: published without feed fields over the message limit).",
+				Name: "parley_fetcher_items_total", Help: "Feed items by outcome (published, updated, page_error, robots_disallowed, publish_error, truncated: published without feed fields over the message limit).",
 			}, []string{"outcome"}),
 			pollDur: prometheus.NewHistogram(prometheus.HistogramOpts{
 				Name: "parley_fetcher_poll_seconds", Help: "Time to download one feed, the wait for its host included.",
@@ -160,6 +161,7 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 		return nil, err
 	}
 	f.client = client
+	f.robots = newRobotsCache(client, client.Config().UserAgent)
 	if reg != nil {
 		for _, c := range append([]prometheus.Collector{f.m.polls, f.m.items, f.m.pollDur, f.m.pageDur, f.m.feeds, f.m.lateness, f.m.interval}, client.Collectors()...) {
 			if err := reg.Register(c); err != nil {

@@ -241,6 +241,13 @@ func (f *Fetcher) fetchPage(ctx context.Context, feedURL, feedTitle, source stri
 		raw.PageError = "the feed item has no link"
 		return raw
 	}
+	if err := f.robots.allowed(ctx, it.Link); err != nil {
+		raw.PageError = fetch.RedactIn(err.Error(), feedURL)
+		if errors.Is(err, errRobotsDisallowed) {
+			f.m.items.WithLabelValues("robots_disallowed").Inc()
+		}
+		return raw
+	}
 	start := time.Now()
 	resp, err := f.getPage(ctx, it.Link)
 	f.m.pageDur.Observe(time.Since(start).Seconds())
