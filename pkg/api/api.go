@@ -48,6 +48,7 @@ type Feeds interface {
 	Feeds(ctx context.Context) ([]bus.FeedEntry, error)
 	FeedState(ctx context.Context, url string) (bus.FeedState, error)
 	HostState(ctx context.Context, host string) (bus.HostState, bool, error)
+	WebSubOf(ctx context.Context, feedURL string) (bus.WebSub, bool, error)
 	AddFeed(ctx context.Context, f bus.FeedEntry) (bool, error)
 	RemoveFeed(ctx context.Context, url string) error
 }
@@ -390,13 +391,26 @@ func (s *Server) route(pattern, name string, h http.HandlerFunc) {
 		}
 		h = s.mutating(h)
 	}
+	s.mount(pattern, name, h, MaxBodyBytes)
+}
+
+// HandleSigned mounts a route whose requests authenticate themselves
+// (WebSub: the hub's HMAC signature on pushed content, the challenge of a
+// verification of intent), so it skips the token, same-origin and JSON
+// checks of state-changing routes and is mounted on read-only servers too
+// (a fetcher alone receives WebSub pushes); limit caps the body.
+func (s *Server) HandleSigned(pattern, name string, h http.HandlerFunc, limit int64) {
+	s.mount(pattern, name, h, limit)
+}
+
+func (s *Server) mount(pattern, name string, h http.HandlerFunc, limit int64) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
-		if r.ContentLength > MaxBodyBytes {
-			writeError(sw, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: %d bytes, over the %d-byte limit", r.ContentLength, MaxBodyBytes))
+		if r.ContentLength > limit {
+			writeError(sw, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: %d bytes, over the %d-byte limit", r.ContentLength, limit))
 		} else {
-			r.Body = http.MaxBytesReader(sw, r.Body, MaxBodyBytes)
+			r.Body = http.MaxBytesReader(sw, r.Body, limit)
 			h(sw, r)
 		}
 		s.requests.WithLabelValues(name, strconv.Itoa(sw.code)).Inc()
@@ -583,6 +597,16 @@ func (s *Server) listFeeds(w http.ResponseWriter, r *http.Request) {
 			}
 			if hs.PausedUntil.After(now) {
 				st.HostPausedUntil, st.HostPauseReason = &hs.PausedUntil, hs.Reason
+			}
+		}
+		if st.Hub != "" {
+			sub, ok, err := s.feeds.WebSubOf(r.Context(), e.URL)
+			if err != nil {
+				writeError(w, http.StatusBadGateway, err.Error())
+				return
+			}
+			if ok { // the secret stays out
+				st.WebSubState, st.WebSubError, st.WebSubLeaseUntil, st.WebSubLastPush = sub.State, sub.Error, sub.LeaseUntil, sub.LastPush
 			}
 		}
 		// A feed URL's password is used for fetching, never shown.

@@ -66,6 +66,7 @@ type App struct {
 	gaz      *enrich.Gazetteer
 	server   *api.Server
 	rules    *alert.Rules // in the alerter and API roles
+	fetcher  *fetcher.Fetcher
 	httpAddr string
 
 	mu      sync.Mutex
@@ -345,6 +346,7 @@ func (a *App) startStages(ctx context.Context, stage func(string, stageFunc)) er
 		}
 		f, err := fetcher.New(fetcher.Config{
 			PollInterval: a.cfg.PollInterval, MinPollInterval: a.cfg.MinPollInterval, MaxPollInterval: a.cfg.MaxPollInterval,
+			WebSubCallback: a.cfg.WebSubCallback,
 			Fetch: fetch.Config{
 				AllowPrivate: a.cfg.AllowPrivate, Timeout: a.cfg.FetchTimeout, UserAgent: a.cfg.UserAgent,
 				HostConcurrency: a.cfg.HostConcurrency, HostDelay: a.cfg.HostDelay,
@@ -353,6 +355,7 @@ func (a *App) startStages(ctx context.Context, stage func(string, stageFunc)) er
 		if err != nil {
 			return err
 		}
+		a.fetcher = f
 		stage("fetcher", f.Run)
 	}
 	if a.roles[RoleParser] {
@@ -419,6 +422,12 @@ func (a *App) startStages(ctx context.Context, stage func(string, stageFunc)) er
 		}
 		if a.bus != nil {
 			srv.ServeVersions(a.bus)
+		}
+		if a.fetcher != nil && a.cfg.WebSubCallback != "" {
+			// Hubs verify subscriptions and push content here; the
+			// requests prove themselves (challenge, HMAC signature).
+			srv.HandleSigned("GET /websub/{feed}", "websub_verify", a.fetcher.WebSubHandler(), 0)
+			srv.HandleSigned("POST /websub/{feed}", "websub_push", a.fetcher.WebSubHandler(), fetch.DefaultMaxFeedBytes)
 		}
 		ln, err := srv.Listen()
 		if err != nil {

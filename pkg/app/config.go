@@ -62,6 +62,7 @@ type Config struct {
 	HostConcurrency   int           `flag:"host-concurrency" help:"most requests in flight to one host (registrable domain or IP), feeds and pages together"`
 	HostDelay         time.Duration `flag:"host-delay" help:"least time between the starts of two requests to one host; 0 for none"`
 	UserAgent         string        `flag:"user-agent" help:"User-Agent of every feed and page request"`
+	WebSubCallback    string        `flag:"websub-callback" help:"public base URL at which WebSub hubs reach parley (its /websub/ path); unset, WebSub is off"`
 	RawRetention      time.Duration `flag:"raw-retention" help:"how long fetched pages are kept for re-parsing"`
 	ArticlesRetention time.Duration `flag:"articles-retention" help:"how long extracted articles are kept for re-indexing"`
 	ParserWorkers     int           `flag:"parser-workers" help:"pages extracted at once (default: one per CPU)"`
@@ -172,6 +173,11 @@ func (c *Config) Validate() error {
 	if c.HostConcurrency < 1 || c.HostConcurrency > 1024 {
 		return fmt.Errorf("--host-concurrency %d: must be 1 to 1024", c.HostConcurrency)
 	}
+	if c.WebSubCallback != "" {
+		if u, err := url.Parse(c.WebSubCallback); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--websub-callback %q: want the absolute http(s) URL hubs reach parley at, e.g. https://parley.example.org", c.WebSubCallback)
+		}
+	}
 	if c.HostDelay < 0 {
 		return fmt.Errorf("--host-delay %s: must not be negative", c.HostDelay)
 	}
@@ -210,13 +216,17 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// AllowedHostList splits AllowedHosts.
+// AllowedHostList splits AllowedHosts; the host of --websub-callback is
+// allowed too (hubs send it).
 func (c *Config) AllowedHostList() []string {
 	var out []string
 	for _, h := range strings.Split(c.AllowedHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
 			out = append(out, h)
 		}
+	}
+	if u, err := url.Parse(c.WebSubCallback); err == nil && u.Host != "" {
+		out = append(out, u.Host)
 	}
 	return out
 }

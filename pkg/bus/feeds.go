@@ -56,6 +56,13 @@ type FeedState struct {
 	// the host is paused after a 429 or 503.
 	HostPausedUntil *time.Time `json:"host_paused_until,omitempty"`
 	HostPauseReason string     `json:"host_pause_reason,omitempty"`
+	// WebSub: the hub the feed advertises, and (set by GET /api/feeds)
+	// the subscription's state, lease and last push.
+	Hub              string     `json:"hub,omitempty"`
+	WebSubState      string     `json:"websub_state,omitempty"`
+	WebSubError      string     `json:"websub_error,omitempty"`
+	WebSubLeaseUntil *time.Time `json:"websub_lease_until,omitempty"`
+	WebSubLastPush   *time.Time `json:"websub_last_push,omitempty"`
 }
 
 // FeedKey is the bucket key of a feed URL.
@@ -100,6 +107,9 @@ func (b *Bus) RemoveFeed(ctx context.Context, url string) error {
 	}
 	if err := b.feedState.Delete(ctx, key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("remove feed state %s: %w", url, err)
+	}
+	if err := b.feedState.Delete(ctx, webSubKey(key)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("remove websub subscription %s: %w", url, err)
 	}
 	return nil
 }

@@ -30,3 +30,27 @@ func TestMinInterval(t *testing.T) {
 		}
 	}
 }
+
+func TestDiscoverHub(t *testing.T) {
+	tests := []struct {
+		name, doc, hub, self string
+	}{
+		{"atom:link in RSS", `<?xml version="1.0"?><rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>t</title><link>https://example.org/</link><atom:link rel="hub" href="https://hub.example/"/><atom:link rel="self" type="application/rss+xml" href="https://example.org/feed.xml"/><item><title>a</title><link>https://example.org/a</link><atom:link rel="hub" href="https://wrong.example/"/></item></channel></rss>`,
+			"https://hub.example/", "https://example.org/feed.xml"},
+		{"Atom", `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><link rel="self" href="/atom"/><link rel="hub" href="https://pubsubhubbub.appspot.com/"/><entry><title>a</title><link href="https://example.org/a"/><id>a</id></entry></feed>`,
+			"https://pubsubhubbub.appspot.com/", "https://example.org/atom"},
+		{"JSON Feed", `{"version":"https://jsonfeed.org/version/1.1","title":"t","feed_url":"https://example.org/feed.json","hubs":[{"type":"rssCloud","url":"https://cloud.example/"},{"type":"WebSub","url":"https://hub.example/websub"}],"items":[{"id":"1","url":"https://example.org/1","content_text":"x"}]}`,
+			"https://hub.example/websub", "https://example.org/feed.json"},
+		{"none", `<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><link>https://example.org/</link><item><title>a</title><link>https://example.org/a</link></item></channel></rss>`, "", ""},
+		{"a hub that is not http", `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><link rel="hub" href="javascript:alert(1)"/><entry><title>a</title><id>a</id></entry></feed>`, "", ""},
+	}
+	for _, tt := range tests {
+		f, err := Parse([]byte(tt.doc), "", "https://example.org/feed")
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if f.Hub != tt.hub || f.Self != tt.self {
+			t.Errorf("%s: hub %q self %q, want %q %q", tt.name, f.Hub, f.Self, tt.hub, tt.self)
+		}
+	}
+}

@@ -29,4 +29,9 @@ type Feed struct {
 	// <ttl>, or sy:updatePeriod divided by sy:updateFrequency; zero when
 	// it says nothing.
 	MinInterval time.Duration `json:"min_interval,omitempty"`
+	// Hub and Self are the WebSub hub the feed advertises (<atom:link
+	// rel="hub">, JSON Feed "hubs") and its own canonical URL (rel="self"),
+	// the topic to subscribe to.
+	Hub  string `json:"hub,omitempty"`
+	Self string `json:"self,omitempty"`
 }

@@ -69,7 +69,9 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", parseWhat(feedURL), err)
 	}
-	return convert(gf, feedURL), nil
+	f := convert(gf, feedURL)
+	f.Hub, f.Self = discoverHub(doc, feedURL)
+	return f, nil
 }
 
 func parseJSON(doc []byte) (*gofeed.Feed, error) {

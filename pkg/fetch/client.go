@@ -133,6 +133,20 @@ func checkScheme(u *url.URL) error {
 // Get fetches rawURL. Non-2xx answers other than 304 give a *StatusError;
 // every error names the URL and can be classified with Temporary.
 func (c *Client) Get(ctx context.Context, rawURL string, opt Options) (*Response, error) {
+	return c.do(ctx, rawURL, nil, opt)
+}
+
+// PostForm posts form to rawURL (a WebSub hub) under the same guard,
+// limits and politeness as Get.
+func (c *Client) PostForm(ctx context.Context, rawURL string, form url.Values, opt Options) (*Response, error) {
+	if form == nil {
+		form = url.Values{}
+	}
+	return c.do(ctx, rawURL, form, opt)
+}
+
+// do sends a GET, or a POST of form when it is not nil.
+func (c *Client) do(ctx context.Context, rawURL string, form url.Values, opt Options) (*Response, error) {
 	shown := Redact(rawURL) // errors never carry the URL's password
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -150,7 +164,7 @@ func (c *Client) Get(ctx context.Context, rawURL string, opt Options) (*Response
 	host := HostKey(u.Hostname())
 	sent, release, err := c.gate.acquire(ctx, host)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: wait for host %s: %w", rawURL, host, err)
+		return nil, fmt.Errorf("fetch %s: wait for host %s: %w", shown, host, err)
 	}
 	var code int
 	var retryAfter time.Duration
@@ -160,9 +174,16 @@ func (c *Client) Get(ctx context.Context, rawURL string, opt Options) (*Response
 	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.Timeout, ErrTimeout)
 	defer cancel()
 
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	method, reqBody := http.MethodGet, io.Reader(nil)
+	if form != nil {
+		method, reqBody = http.MethodPost, strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), reqBody)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w: %s", shown, ErrInvalidURL, RedactIn(err.Error(), rawURL))
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	accept := opt.Accept

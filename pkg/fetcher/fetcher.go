@@ -42,7 +42,10 @@ type Config struct {
 	// when the stage starts (feeds due then are spread over at most one
 	// PollInterval).
 	StartRate float64
-	Fetch     fetch.Config
+	// WebSubCallback is the public base URL at which hubs reach
+	// WebSubHandler (--websub-callback); empty, WebSub is off.
+	WebSubCallback string
+	Fetch          fetch.Config
 }
 
 // Defaults fills zero settings.
@@ -85,6 +88,12 @@ func (c *Config) Validate() error {
 	case c.StartRate <= 0:
 		return fmt.Errorf("start rate %g: must be positive", c.StartRate)
 	}
+	if c.WebSubCallback != "" {
+		u, err := url.Parse(c.WebSubCallback)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("websub callback %q: want an absolute http(s) URL, e.g. https://parley.example.org", c.WebSubCallback)
+		}
+	}
 	return c.Fetch.Validate()
 }
 
@@ -97,6 +106,7 @@ type Fetcher struct {
 	m      metrics
 
 	robots  *robotsCache
+	webSub  webSubMetrics
 	sched   *scheduler
 	sch     schedule
 	mu      sync.Mutex
@@ -126,6 +136,7 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 		sched:  newScheduler(cfg.Fetch.HostConcurrency, cfg.Polls, time.Now),
 		sch:    schedule{start: cfg.PollInterval, min: cfg.MinPollInterval, max: cfg.MaxPollInterval, jitter: 0.1, rand: rand.Float64},
 		status: map[string]string{},
+		webSub: newWebSubMetrics(),
 		m: metrics{
 			polls: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "parley_fetcher_polls_total", Help: "Feed polls by outcome (new_items, unchanged, not_modified, error, blocked).",
@@ -163,7 +174,7 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 	f.client = client
 	f.robots = newRobotsCache(client, client.Config().UserAgent)
 	if reg != nil {
-		for _, c := range append([]prometheus.Collector{f.m.polls, f.m.items, f.m.pollDur, f.m.pageDur, f.m.feeds, f.m.lateness, f.m.interval}, client.Collectors()...) {
+		for _, c := range append([]prometheus.Collector{f.m.polls, f.m.items, f.m.pollDur, f.m.pageDur, f.m.feeds, f.m.lateness, f.m.interval, f.webSub.subs, f.webSub.pushes}, client.Collectors()...) {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("register fetcher metrics: %w", err)
 			}

@@ -52,7 +52,8 @@ func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) bus.FeedState
 	}
 	if resp.NotModified {
 		f.m.polls.WithLabelValues("not_modified").Inc()
-		return f.succeeded(ctx, st, resp, nil, 0)
+		pushed := f.subscribe(ctx, &st, feedURL, nil, resp.Header)
+		return f.succeeded(ctx, st, resp, nil, 0, pushed)
 	}
 	doc, err := feed.Parse(resp.Body, resp.ContentType, resp.URL)
 	if err != nil {
@@ -73,10 +74,13 @@ func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) bus.FeedState
 	} else {
 		f.m.polls.WithLabelValues("unchanged").Inc()
 	}
-	return f.succeeded(ctx, st, resp, doc, published)
+	pushed := f.subscribe(ctx, &st, feedURL, doc, resp.Header)
+	return f.succeeded(ctx, st, resp, doc, published, pushed)
 }
 
-func (f *Fetcher) succeeded(ctx context.Context, st bus.FeedState, resp *fetch.Response, doc *feed.Feed, published int) bus.FeedState {
+// succeeded records a successful poll; pushed says a WebSub hub pushes the
+// feed, which then gets only a slow backup poll.
+func (f *Fetcher) succeeded(ctx context.Context, st bus.FeedState, resp *fetch.Response, doc *feed.Feed, published int, pushed bool) bus.FeedState {
 	now := time.Now().UTC()
 	st.Status = bus.FeedOK
 	st.LastSuccess = &now
@@ -92,6 +96,9 @@ func (f *Fetcher) succeeded(ctx context.Context, st bus.FeedState, resp *fetch.R
 		st.Unchanged++
 	}
 	iv := f.sch.next(&st, doc, resp.Header, published, now)
+	if pushed {
+		iv = max(iv, min(webSubBackup, f.cfg.MaxPollInterval))
+	}
 	f.m.interval.Observe(iv.Seconds())
 	next := now.Add(iv)
 	st.NextPoll = &next
