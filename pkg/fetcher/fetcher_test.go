@@ -182,6 +182,8 @@ func TestPollOversizedItem(t *testing.T) {
 <item><guid>big-1</guid><title>Big item</title><link>%[1]s/a</link><description><![CDATA[%[2]s]]></description></item>
 <item><guid>small-1</guid><title>Small item</title><link>%[1]s/b</link><description>short</description></item>
 </channel></rss>`, srv.URL, content)
+		case "/robots.txt":
+			http.NotFound(w, r)
 		default:
 			pageHits.Add(1)
 			fmt.Fprint(w, "<html><body><p>page</p></body></html>")

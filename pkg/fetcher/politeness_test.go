@@ -126,7 +126,7 @@ func TestPolitenessAcrossFeedsAndPages(t *testing.T) {
 		if maxIn > 2 {
 			t.Errorf("host %s: %d requests in flight at once, want at most 2", h.IP, maxIn)
 		}
-		wantRequests := feeds + feeds*items
+		wantRequests := 1 + feeds + feeds*items // robots.txt, feeds, pages
 		if i == limitedHost {
 			wantRequests++ // the page asked again after the pause
 		}
