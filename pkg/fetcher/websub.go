@@ -161,16 +161,18 @@ func (f *Fetcher) subscribe(ctx context.Context, st *bus.FeedState, feedURL stri
 		if sub.State != bus.WebSubActive {
 			sub.State = bus.WebSubFailed
 		}
-		sub.Error = err.Error()
+		sub.Error = fetch.RedactIn(err.Error(), hub)
 		f.webSub.subs.WithLabelValues("failed").Inc()
-		log.Warn("websub subscription request failed", "err", err)
-	} else {
-		f.webSub.subs.WithLabelValues("requested").Inc()
-		log.Info("websub subscription requested", "topic", topic)
+		log.Warn("websub subscription request failed", "err", sub.Error)
+		if err := f.bus.PutWebSub(context.WithoutCancel(ctx), sub); err != nil {
+			log.Warn("save websub subscription", "err", err)
+		}
+		return sub.State == bus.WebSubActive
 	}
-	if err := f.bus.PutWebSub(context.WithoutCancel(ctx), sub); err != nil {
-		log.Warn("save websub subscription", "err", err)
-	}
+	// Not saved again: the hub may have verified it meanwhile, and that
+	// record (active, its lease) is the one to keep.
+	f.webSub.subs.WithLabelValues("requested").Inc()
+	log.Info("websub subscription requested", "topic", topic)
 	return sub.State == bus.WebSubActive
 }
 
