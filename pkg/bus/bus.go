@@ -121,6 +121,7 @@ type Bus struct {
 	stories   jetstream.KeyValue
 	rules     jetstream.KeyValue
 	versions  jetstream.KeyValue
+	fetchers  jetstream.KeyValue
 	pages     jetstream.ObjectStore
 }
 

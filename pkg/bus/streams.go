@@ -18,6 +18,7 @@ const (
 	BucketSeen      = "parley_seen"       // items already published, per feed
 	BucketStories   = "parley_stories"    // story signatures for near-duplicate detection
 	BucketRules     = "parley_rules"      // saved searches for alerts
+	BucketFetchers  = "parley_fetchers"   // the fetchers alive, each renewing its key (FetcherTTL)
 	StorePages      = "parley_pages"      // pages too large for one message
 )
 
@@ -80,10 +81,13 @@ func (b *Bus) setup(ctx context.Context) error {
 		{&b.seen, jetstream.KeyValueConfig{Bucket: BucketSeen, Description: "published items", TTL: seenTTL}},
 		{&b.stories, jetstream.KeyValueConfig{Bucket: BucketStories, Description: "story signatures", TTL: b.cfg.ArticlesMaxAge}},
 		{&b.rules, jetstream.KeyValueConfig{Bucket: BucketRules, Description: "alert rules", History: 10}},
+		{&b.fetchers, jetstream.KeyValueConfig{Bucket: BucketFetchers, Description: "fetchers alive", TTL: FetcherTTL, Storage: jetstream.MemoryStorage}},
 		{&b.versions, jetstream.KeyValueConfig{Bucket: BucketVersions, Description: "every version of every article", History: versionHistory, TTL: b.cfg.ArticlesMaxAge, Compression: true}},
 	}
 	for _, kv := range kvs {
-		kv.conf.Storage = jetstream.FileStorage
+		if kv.conf.Storage != jetstream.MemoryStorage {
+			kv.conf.Storage = jetstream.FileStorage
+		}
 		kv.conf.Replicas = b.cfg.Replicas
 		h, err := b.js.CreateOrUpdateKeyValue(ctx, kv.conf)
 		if err != nil {

@@ -144,6 +144,9 @@ func TestK8sStages(t *testing.T) {
 			if !ok {
 				t.Fatalf("no Deployment %s", tt.name)
 			}
+			if tt.name == "fetcher" && (d.Spec.Replicas == nil || *d.Spec.Replicas < 2) {
+				t.Errorf("fetcher replicas %v: want several sharing the feed set", d.Spec.Replicas)
+			}
 			cs := d.Spec.Template.Spec.Containers
 			if len(cs) != 1 {
 				t.Fatalf("%d containers, want 1", len(cs))

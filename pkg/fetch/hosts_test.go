@@ -64,10 +64,10 @@ func getAll(c *Client, url string, n int) []error {
 // it times a request when its handler starts, which on a loaded machine
 // lags the client's write by up to tens of milliseconds (more on a new
 // connection than on a reused one).
-const arrivalSlack = 50 * time.Millisecond
+const arrivalSlack = 80 * time.Millisecond
 
 func TestHostConcurrencyAndDelay(t *testing.T) {
-	const delay = 150 * time.Millisecond
+	const delay = 200 * time.Millisecond
 	c := newClient(t, Config{HostConcurrency: 2, HostDelay: delay})
 	// Each answer takes longer than the delay, so the concurrency limit,
 	// not only the delay, is what keeps a third request waiting.

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -45,7 +46,10 @@ type Config struct {
 	// WebSubCallback is the public base URL at which hubs reach
 	// WebSubHandler (--websub-callback); empty, WebSub is off.
 	WebSubCallback string
-	Fetch          fetch.Config
+	// ID names this fetcher among the fetchers sharing the feed set
+	// (default: host name, process id and a random suffix).
+	ID    string
+	Fetch fetch.Config
 }
 
 // Defaults fills zero settings.
@@ -71,6 +75,10 @@ func (c *Config) Defaults() {
 	}
 	if c.StartRate == 0 {
 		c.StartRate = 50
+	}
+	if c.ID == "" {
+		host, _ := os.Hostname()
+		c.ID = bus.Token(fmt.Sprintf("%s-%d-%04x", host, os.Getpid(), rand.Uint32N(1<<16)))
 	}
 }
 
@@ -113,6 +121,7 @@ type Fetcher struct {
 	status  map[string]string // by feed key
 	initial []bus.FeedChange  // the feed set at start, until the watch is synced
 	synced  bool
+	members []string // the fetchers alive, this one included
 }
 
 type metrics struct {
@@ -192,16 +201,31 @@ func (f *Fetcher) Run(ctx context.Context) error {
 	f.log.Info("fetcher running", "poll_interval", f.cfg.PollInterval, "min_poll_interval", f.cfg.MinPollInterval,
 		"max_poll_interval", f.cfg.MaxPollInterval, "allow_private", f.cfg.Fetch.AllowPrivate,
 		"host_concurrency", f.cfg.Fetch.HostConcurrency, "host_delay", f.cfg.Fetch.HostDelay)
+	f.refreshMembers(ctx)
 	var polls sync.WaitGroup
-	loopDone := make(chan struct{})
+	loopDone, membersDone := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(loopDone)
 		f.dispatch(ctx, &polls)
+	}()
+	go func() {
+		defer close(membersDone)
+		t := time.NewTicker(bus.FetcherTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				f.refreshMembers(ctx)
+			}
+		}
 	}()
 	for ch := range changes {
 		f.apply(ch)
 	}
 	<-loopDone
+	<-membersDone
 	polls.Wait()
 	f.log.Info("fetcher stopped")
 	return nil
@@ -236,14 +260,55 @@ func (f *Fetcher) dispatch(ctx context.Context, polls *sync.WaitGroup) {
 	}
 }
 
+// refreshMembers renews this fetcher's heartbeat and takes the list of
+// fetchers alive, which decides the hosts it polls. A fetcher that cannot
+// reach the bucket keeps the membership it had (alone: every host).
+func (f *Fetcher) refreshMembers(ctx context.Context) {
+	if err := f.bus.Heartbeat(ctx, f.cfg.ID); err != nil {
+		if ctx.Err() == nil {
+			f.log.Warn("fetcher heartbeat", "err", err)
+		}
+		return
+	}
+	members, err := f.bus.LiveFetchers(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			f.log.Warn("list fetchers", "err", err)
+		}
+		return
+	}
+	if !slices.Contains(members, f.cfg.ID) {
+		members = append(members, f.cfg.ID)
+		slices.Sort(members)
+	}
+	f.mu.Lock()
+	changed := !slices.Equal(members, f.members)
+	f.members = members
+	f.mu.Unlock()
+	if changed {
+		f.log.Info("fetchers sharing the feed set", "fetchers", members, "self", f.cfg.ID)
+		f.sched.setMembers(members, f.cfg.ID)
+	}
+}
+
 // pollDue polls a feed whose turn came and returns when its next poll is
 // due. A feed whose saved state says it is not due yet (a restart, or the
 // spread at start) waits for that time without a request.
 func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 	now := time.Now()
-	if st, err := f.bus.FeedState(ctx, e.url); err == nil && st.NextPoll != nil && st.NextPoll.After(now.Add(time.Second)) {
-		f.setStatus(e.key, st.Status)
-		return *st.NextPoll
+	// The claim keeps every other fetcher off this feed until the poll's
+	// state is saved, or until it expires (this fetcher died mid-poll).
+	claimed, next, err := f.bus.ClaimFeed(ctx, e.url, now, now.Add(max(2*f.client.Config().Timeout, time.Minute)))
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			f.log.Warn("claim feed", "feed", fetch.Redact(e.url), "err", err)
+		}
+		return now.Add(30 * time.Second)
+	case !claimed && next != nil:
+		return *next
+	case !claimed:
+		return now.Add(f.cfg.PollInterval)
 	}
 	f.m.lateness.Observe(now.Sub(e.due).Seconds())
 	st := f.Poll(ctx, e.url, e.title)

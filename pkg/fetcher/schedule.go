@@ -3,6 +3,7 @@ package fetcher
 import (
 	"container/heap"
 	"context"
+	"hash/fnv"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -33,6 +34,7 @@ type entry struct {
 	due                   time.Time
 	idx                   int // in the heap; -1 when not in it
 	removed               bool
+	parked                bool               // its host belongs to another fetcher
 	cancel                context.CancelFunc // of the poll in progress
 }
 
@@ -71,13 +73,20 @@ type scheduler struct {
 	ready      []*entry // host slot taken, waiting for a poll slot
 	active     int
 	wake       chan struct{}
+	// Sharding: the live fetchers and this one's id. A host belongs to
+	// the fetcher that ranks first for it (rendezvous hashing), so each
+	// host's requests come from one fetcher; the due feeds of other
+	// fetchers' hosts are parked until the membership changes.
+	members []string
+	self    string
+	parked  map[string][]*entry
 }
 
 func newScheduler(hostLimit, maxPolls int, now func() time.Time) *scheduler {
 	return &scheduler{
 		hostLimit: hostLimit, maxPolls: maxPolls, now: now,
 		feeds: map[string]*entry{}, hostActive: map[string]int{}, hostWait: map[string][]*entry{},
-		wake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), parked: map[string][]*entry{},
 	}
 }
 
@@ -131,6 +140,11 @@ func (s *scheduler) take() ([]*entry, time.Duration) {
 	now := s.now()
 	for s.due.Len() > 0 && !s.due[0].due.After(now) {
 		e := heap.Pop(&s.due).(*entry)
+		if !s.owns(e.host) {
+			e.parked = true
+			s.parked[e.host] = append(s.parked[e.host], e)
+			continue
+		}
 		if s.hostLimit > 0 && s.hostActive[e.host] >= s.hostLimit {
 			s.hostWait[e.host] = append(s.hostWait[e.host], e)
 			continue
@@ -190,6 +204,57 @@ func (s *scheduler) done(e *entry, next time.Time) {
 	if !e.removed {
 		e.due = next
 		heap.Push(&s.due, e)
+	}
+	s.signal()
+}
+
+// owns reports whether host belongs to this fetcher; s.mu is held.
+func (s *scheduler) owns(host string) bool {
+	return len(s.members) < 2 || owner(s.members, host) == s.self
+}
+
+// owner is the member that ranks first for host.
+func owner(members []string, host string) string {
+	var best string
+	var bestScore uint64
+	for _, m := range members {
+		h := fnv.New64a()
+		h.Write([]byte(m))
+		h.Write([]byte{0})
+		h.Write([]byte(host))
+		if sc := mix(h.Sum64()); best == "" || sc > bestScore {
+			best, bestScore = m, sc
+		}
+	}
+	return best
+}
+
+// mix is splitmix64's finalizer: FNV alone hardly moves the high bits for
+// names that differ in their last bytes (127.0.5.1, 127.0.5.2), which
+// would give one fetcher every host.
+func mix(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// setMembers takes a new membership and brings back the parked feeds of
+// the hosts that are now this fetcher's, due as they were.
+func (s *scheduler) setMembers(members []string, self string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.members, s.self = members, self
+	for host, es := range s.parked {
+		if !s.owns(host) {
+			continue
+		}
+		for _, e := range es {
+			e.parked = false
+			if !e.removed {
+				heap.Push(&s.due, e)
+			}
+		}
+		delete(s.parked, host)
 	}
 	s.signal()
 }

@@ -221,3 +221,26 @@ func TestSpread(t *testing.T) {
 		}
 	}
 }
+
+// Hosts spread over the fetchers, and a fetcher leaving moves only its own.
+func TestOwnerSpread(t *testing.T) {
+	three := []string{"fetcher-a", "fetcher-b", "fetcher-c"}
+	count := map[string]int{}
+	moved := 0
+	for i := range 3000 {
+		host := fmt.Sprintf("127.0.%d.%d", i/250, i%250+1)
+		o := owner(three, host)
+		count[o]++
+		if o2 := owner([]string{"fetcher-a", "fetcher-c"}, host); o != "fetcher-b" && o2 != o {
+			moved++
+		}
+	}
+	for _, m := range three {
+		if count[m] < 800 || count[m] > 1200 {
+			t.Errorf("%s owns %d of 3000 hosts, want about 1000: %v", m, count[m], count)
+		}
+	}
+	if moved != 0 {
+		t.Errorf("%d hosts of the fetchers that stayed changed owner", moved)
+	}
+}

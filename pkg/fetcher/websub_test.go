@@ -165,4 +165,3 @@ func TestLinkRels(t *testing.T) {
 		t.Errorf("hub %q self %q", hub, self)
 	}
 }
-

@@ -33,8 +33,9 @@ type Host struct {
 
 // Request is one request a Host received.
 type Request struct {
-	At   time.Time
-	Path string
+	At    time.Time
+	Path  string
+	Agent string // User-Agent
 }
 
 // StartHost serves on ip (e.g. "127.0.0.2") at a free port. keepLog keeps
@@ -57,7 +58,7 @@ func (h *Host) serve(w http.ResponseWriter, r *http.Request) {
 	n := h.requests
 	h.requests++
 	if h.keepLog {
-		h.log = append(h.log, Request{At: time.Now(), Path: r.URL.Path})
+		h.log = append(h.log, Request{At: time.Now(), Path: r.URL.Path, Agent: r.UserAgent()})
 	}
 	h.inFlight++
 	h.maxInFlight = max(h.maxInFlight, h.inFlight)

@@ -1,0 +1,84 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// FetcherTTL is how long a fetcher counts as alive after its last
+// heartbeat; fetchers renew theirs every FetcherTTL/3.
+const FetcherTTL = 15 * time.Second
+
+// Heartbeat says fetcher id is alive for FetcherTTL more.
+func (b *Bus) Heartbeat(ctx context.Context, id string) error {
+	if _, err := b.fetchers.Put(ctx, id, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
+		return fmt.Errorf("fetcher heartbeat %s: %w", id, err)
+	}
+	return nil
+}
+
+// LiveFetchers lists the fetchers whose heartbeat has not expired, sorted.
+func (b *Bus) LiveFetchers(ctx context.Context) ([]string, error) {
+	lister, err := b.fetchers.ListKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list fetchers: %w", err)
+	}
+	var out []string
+	for k := range lister.Keys() {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// ClaimFeed takes the next poll of a feed for the caller: it succeeds when
+// the feed is due at now (its saved next poll, if any, is not later) and
+// no other fetcher claimed it meanwhile, and then sets the next poll to
+// until, so that no other fetcher polls the feed before the caller saves
+// its state (or until passes: a fetcher that died mid-poll). When it does
+// not, next is the feed's saved next poll (nil if unknown).
+func (b *Bus) ClaimFeed(ctx context.Context, url string, now, until time.Time) (claimed bool, next *time.Time, err error) {
+	key := FeedKey(url)
+	e, err := b.feedState.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		data, err := json.Marshal(FeedState{URL: url, Status: FeedNew, NextPoll: &until})
+		if err != nil {
+			return false, nil, fmt.Errorf("encode feed state %s: %w", url, err)
+		}
+		if _, err := b.feedState.Create(ctx, key, data); err != nil {
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				return false, nil, nil
+			}
+			return false, nil, fmt.Errorf("claim feed %s: %w", url, err)
+		}
+		return true, nil, nil
+	}
+	if err != nil {
+		return false, nil, fmt.Errorf("claim feed %s: %w", url, err)
+	}
+	var st FeedState
+	if err := json.Unmarshal(e.Value(), &st); err != nil {
+		return false, nil, fmt.Errorf("decode feed state %s: %w", url, err)
+	}
+	if st.NextPoll != nil && st.NextPoll.After(now.Add(time.Second)) {
+		return false, st.NextPoll, nil
+	}
+	st.NextPoll = &until
+	data, err := json.Marshal(st)
+	if err != nil {
+		return false, nil, fmt.Errorf("encode feed state %s: %w", url, err)
+	}
+	if _, err := b.feedState.Update(ctx, key, data, e.Revision()); err != nil {
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return false, nil, nil
+		}
+		return false, nil, fmt.Errorf("claim feed %s: %w", url, err)
+	}
+	return true, nil, nil
+}
