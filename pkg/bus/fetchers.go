@@ -82,3 +82,42 @@ func (b *Bus) ClaimFeed(ctx context.Context, url string, now, until time.Time) (
 	}
 	return true, nil, nil
 }
+
+// Leave removes fetcher id from the fetchers alive at once (a clean
+// shutdown), so that its hosts move without waiting for FetcherTTL.
+func (b *Bus) Leave(ctx context.Context, id string) error {
+	if err := b.fetchers.Delete(ctx, id); err != nil {
+		return fmt.Errorf("fetcher leave %s: %w", id, err)
+	}
+	return nil
+}
+
+// ReleaseClaim undoes a claim whose poll was cut short (shutdown, the feed
+// removed) and saved nothing: the feed is due again at once. A state
+// written since (the claim no longer there) is left alone.
+func (b *Bus) ReleaseClaim(ctx context.Context, url string, until time.Time) error {
+	key := FeedKey(url)
+	e, err := b.feedState.Get(ctx, key)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil
+		}
+		return fmt.Errorf("release claim %s: %w", url, err)
+	}
+	var st FeedState
+	if err := json.Unmarshal(e.Value(), &st); err != nil {
+		return fmt.Errorf("decode feed state %s: %w", url, err)
+	}
+	if st.NextPoll == nil || !st.NextPoll.Equal(until) {
+		return nil
+	}
+	st.NextPoll = nil
+	data, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encode feed state %s: %w", url, err)
+	}
+	if _, err := b.feedState.Update(ctx, key, data, e.Revision()); err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return fmt.Errorf("release claim %s: %w", url, err)
+	}
+	return nil
+}

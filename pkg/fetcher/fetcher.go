@@ -227,6 +227,11 @@ func (f *Fetcher) Run(ctx context.Context) error {
 	<-loopDone
 	<-membersDone
 	polls.Wait()
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	if err := f.bus.Leave(lctx, f.cfg.ID); err != nil {
+		f.log.Warn("leave the fetchers", "err", err)
+	}
+	cancel()
 	f.log.Info("fetcher stopped")
 	return nil
 }
@@ -298,7 +303,8 @@ func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 	now := time.Now()
 	// The claim keeps every other fetcher off this feed until the poll's
 	// state is saved, or until it expires (this fetcher died mid-poll).
-	claimed, next, err := f.bus.ClaimFeed(ctx, e.url, now, now.Add(max(2*f.client.Config().Timeout, time.Minute)))
+	until := now.Add(max(2*f.client.Config().Timeout, time.Minute))
+	claimed, next, err := f.bus.ClaimFeed(ctx, e.url, now, until)
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
@@ -312,8 +318,18 @@ func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 	}
 	f.m.lateness.Observe(now.Sub(e.due).Seconds())
 	st := f.Poll(ctx, e.url, e.title)
+	if ctx.Err() != nil {
+		// Cut short (shutdown, the feed removed): due again at once, for
+		// whichever fetcher polls it next.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		if err := f.bus.ReleaseClaim(rctx, e.url, until); err != nil {
+			f.log.Warn("release claim", "feed", fetch.Redact(e.url), "err", err)
+		}
+		cancel()
+		return time.Now().Add(f.cfg.PollInterval)
+	}
 	f.setStatus(e.key, st.Status)
-	if st.NextPoll == nil || ctx.Err() != nil {
+	if st.NextPoll == nil {
 		return time.Now().Add(f.cfg.PollInterval)
 	}
 	return *st.NextPoll

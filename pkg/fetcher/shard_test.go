@@ -66,7 +66,8 @@ func TestShardedFetchers(t *testing.T) {
 	want := uint64(hosts * feeds * items)
 	waitUntil(t, "every item published", func() bool { return bustest.StreamMsgs(t, b, bus.StreamRaw) >= want })
 	// Membership settles (every fetcher sees all three), and two more
-	// intervals pass; then one is killed as a crash would: no goodbye.
+	// intervals pass; then one is killed as a crash would (its heartbeat
+	// left to expire).
 	waitUntil(t, "three fetchers seen by each", func() bool {
 		for _, r := range runners {
 			r.f.mu.Lock()
@@ -102,6 +103,11 @@ func TestShardedFetchers(t *testing.T) {
 		t.Fatal(err)
 	}
 	killed.done <- nil // for the deferred stop
+	// A stopped fetcher leaves at once; a crashed one stays listed until
+	// its last heartbeat expires: as if it had just written one.
+	if err := b.Heartbeat(context.Background(), killed.id); err != nil {
+		t.Fatal(err)
+	}
 	bound := bus.FetcherTTL + bus.FetcherTTL/3 + interval + 2*time.Second
 	var killedHosts []*origin.Host
 	for _, h := range farm.Hosts {

@@ -106,6 +106,14 @@ type FarmConfig struct {
 	// Before, when set, may answer a request itself (return true), e.g.
 	// with a 429; host is the host's index.
 	Before func(w http.ResponseWriter, r *http.Request, host, n int) bool
+	// BusyEvery, when set, makes every BusyOneIn-th feed busy: it gains a
+	// new item every BusyEvery (dated then), the others never change.
+	// Feeds carry an ETag, so unchanged ones answer 304.
+	BusyEvery time.Duration
+	BusyOneIn int
+	// Published, when set, is told when each new item of a busy feed was
+	// published and its page URL, the first time its feed serves it.
+	Published func(page string, at time.Time)
 }
 
 // StartFarm serves a Farm until Close.
@@ -172,6 +180,11 @@ func (f *Farm) PageURLs() []string {
 
 var farmPublished = time.Date(2026, 1, 20, 9, 0, 0, 0, time.UTC)
 
+// busy reports whether feed (the n-th on its host) gains items.
+func (f *Farm) busy(feed int) bool {
+	return f.cfg.BusyEvery > 0 && f.cfg.BusyOneIn > 0 && feed%f.cfg.BusyOneIn == 0
+}
+
 func (f *Farm) serve(h *Host, w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	switch {
@@ -181,15 +194,36 @@ func (f *Farm) serve(h *Host, w http.ResponseWriter, r *http.Request) {
 			http.NotFound(w, r)
 			return
 		}
+		// A busy feed's items are numbered by period since the epoch: the
+		// newest is the current period's, published at its start.
+		newest, at := int64(f.cfg.Items-1), farmPublished
+		if f.busy(feed) {
+			period := time.Now().UnixNano() / int64(f.cfg.BusyEvery)
+			newest, at = period, time.Unix(0, period*int64(f.cfg.BusyEvery)).UTC()
+		}
+		etag := fmt.Sprintf(`"%d"`, newest)
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
 		var b bytes.Buffer
 		fmt.Fprintf(&b, `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Publisher %s feed %d</title><link>%s/</link>`, h.IP, feed, h.URL)
-		for j := range f.cfg.Items {
-			link := fmt.Sprintf("%s/a/%d/%d.html", h.URL, feed, j)
+		for j := range int64(f.cfg.Items) {
+			n := newest - j
+			link := fmt.Sprintf("%s/a/%d/%d.html", h.URL, feed, n)
+			date := farmPublished.Add(time.Duration(n) * time.Hour)
+			if f.busy(feed) {
+				date = at.Add(-time.Duration(j) * f.cfg.BusyEvery)
+				if j == 0 && f.cfg.Published != nil {
+					f.cfg.Published(link, date)
+				}
+			}
 			fmt.Fprintf(&b, "<item><title>Report %d of feed %d at %s</title><link>%s</link><guid>%s</guid><pubDate>%s</pubDate><description>Envoys met in round %d of the talks.</description></item>",
-				j, feed, h.IP, link, link, farmPublished.Add(time.Duration(j)*time.Hour).Format(time.RFC1123Z), j)
+				n, feed, h.IP, link, link, date.Format(time.RFC1123Z), n)
 		}
 		b.WriteString("</channel></rss>")
 		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Header().Set("ETag", etag)
 		_, _ = w.Write(b.Bytes())
 	case strings.HasPrefix(path, "/a/"):
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
