@@ -52,8 +52,11 @@ type Config struct {
 	WebhookQueue int
 	// WebhookAttempts bounds the tries of one delivery.
 	WebhookAttempts int
-	// WebhookBackoff is the wait before the first retry; it doubles.
-	WebhookBackoff time.Duration
+	// WebhookBackoff is the wait before the first retry; it doubles up to
+	// WebhookMaxBackoff. A Retry-After the endpoint sends is waited for
+	// when longer; one beyond WebhookMaxBackoff ends the delivery.
+	WebhookBackoff    time.Duration
+	WebhookMaxBackoff time.Duration
 	// WebhookTimeout bounds one HTTP attempt.
 	WebhookTimeout time.Duration
 	// AllowPrivateWebhooks permits webhooks on loopback and private
@@ -87,6 +90,9 @@ func (c *Config) Defaults() {
 	if c.WebhookBackoff == 0 {
 		c.WebhookBackoff = time.Second
 	}
+	if c.WebhookMaxBackoff == 0 {
+		c.WebhookMaxBackoff = time.Minute
+	}
 	if c.WebhookTimeout == 0 {
 		c.WebhookTimeout = 10 * time.Second
 	}
@@ -107,6 +113,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("alerter webhook attempts %d: must be 1 to 20", c.WebhookAttempts)
 	case c.WebhookBackoff <= 0 || c.WebhookBackoff > time.Hour:
 		return fmt.Errorf("alerter webhook backoff %s: must be positive and at most 1h", c.WebhookBackoff)
+	case c.WebhookMaxBackoff < c.WebhookBackoff || c.WebhookMaxBackoff > time.Hour:
+		return fmt.Errorf("alerter webhook max backoff %s: must be at least the backoff (%s) and at most 1h", c.WebhookMaxBackoff, c.WebhookBackoff)
 	case c.WebhookTimeout <= 0:
 		return fmt.Errorf("alerter webhook timeout %s: must be positive", c.WebhookTimeout)
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parley-news/parley/pkg/backoff"
 )
 
 // ConsumerConfig is a durable pull consumer of one stage.
@@ -23,11 +25,12 @@ type ConsumerConfig struct {
 	MaxAckPending int
 }
 
+// Redelivery is the delay before a failed message is delivered again:
+// 1 s after the first failure, doubling, at most 2 min.
+var Redelivery = backoff.Policy{Initial: time.Second, Max: 2 * time.Minute}
+
 // Backoff is the redelivery delay after the n-th failed delivery (n from 1).
-func Backoff(n uint64) time.Duration {
-	d := time.Second << min(n-1, 8)
-	return min(d, 2*time.Minute)
-}
+func Backoff(n uint64) time.Duration { return Redelivery.Delay(int(min(n, 64))) }
 
 // Consumer creates (or updates) a durable pull consumer.
 func (b *Bus) Consumer(ctx context.Context, cfg ConsumerConfig) (jetstream.Consumer, error) {

@@ -328,7 +328,7 @@ func (ix *Index) send(b *batch) {
 					it.g.resolve(it.i, fmt.Errorf("index article %s: %w: %w", it.id, ErrClosed, lastErr))
 				}
 				return
-			case <-time.After(backoff(ix.cfg, attempt-1)):
+			case <-time.After(retryDelay(ix.cfg, attempt-1)):
 			}
 		}
 		size := 0
