@@ -18,7 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Subjects (DESIGN A5).
+// Subjects (docs/contract.md, NATS).
 const (
 	SubjectRaw      = "parley.raw"      // .<source>
 	SubjectArticles = "parley.articles" // .<language>

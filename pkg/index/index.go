@@ -59,7 +59,7 @@ type Result struct {
 	Histogram []Bucket `json:"histogram,omitempty"`
 }
 
-// Hit is one search result (DESIGN A2).
+// Hit is one search result of GET /api/search (docs/contract.md).
 type Hit struct {
 	ID          string     `json:"id"`
 	URL         string     `json:"url"`

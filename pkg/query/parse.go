@@ -60,7 +60,7 @@ type item struct {
 	node Node // itemTerm, itemRange
 }
 
-// Parse reads a query of the language of DESIGN A4:
+// Parse reads a query of the language of docs/contract.md:
 //
 //	Putin Zelensky                 both words (implicit AND)
 //	"Abu Dhabi" OR Riyadh          a phrase, or a word

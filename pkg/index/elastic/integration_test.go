@@ -281,7 +281,7 @@ func ids(r *index.Result) []string {
 	return out
 }
 
-// searchCases are queries of DESIGN A4 and the fixtures they match; the
+// searchCases are queries of the query language (docs/contract.md) and the fixtures they match; the
 // cross-backend test runs them too.
 var searchCases = []struct {
 	q    string
