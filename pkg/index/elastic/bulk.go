@@ -40,20 +40,13 @@ func retryable(status int) bool {
 // backend has.
 type esFields struct {
 	index.Document
-	StoryKey       string     `json:"story_key"`
-	PlaceLocations []GeoPoint `json:"place_locations,omitempty"`
+	StoryKey string `json:"story_key"`
 }
 
 // esDoc is the document: its fields and the whole article, for Article().
 type esDoc struct {
 	esFields
 	Article *article.Article `json:"article"`
-}
-
-// GeoPoint is a place's coordinates.
-type GeoPoint struct {
-	Lat float64 `json:"lat"`
-	Lon float64 `json:"lon"`
 }
 
 // docVersion is the Elasticsearch version of a's document: when it was
