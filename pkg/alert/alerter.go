@@ -227,30 +227,20 @@ func (a *Alerter) Run(ctx context.Context) error {
 		return nil
 	}
 
-	cons, err := a.bus.Consumer(ctx, bus.ConsumerConfig{
+	pull, err := a.bus.Pull(ctx, bus.ConsumerConfig{
 		Stream: bus.StreamIndexed, Durable: a.cfg.Durable, Filter: bus.SubjectIndexed + ".>",
 		MaxDeliver: a.cfg.MaxDeliver + 1, AckWait: time.Minute,
-	})
+	}, a.log, jetstream.PullMaxMessages(4*a.cfg.Workers))
 	if err != nil {
 		return err
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(4 * a.cfg.Workers))
-	if err != nil {
-		return fmt.Errorf("consume %s: %w", bus.StreamIndexed, err)
-	}
+	defer pull.Stop()
 	a.hooks.start(ctx)
 	defer a.hooks.stop()
 	a.log.Info("alerter running", "durable", a.cfg.Durable, "workers", a.cfg.Workers, "rules", a.rules.Index().Len())
 
-	// The iterator is read by one goroutine and the messages handed to
-	// the workers; Stop on shutdown makes Next return.
+	// One goroutine reads and hands the messages to the workers.
 	msgs := make(chan jetstream.Msg)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		<-ctx.Done()
-		it.Stop()
-	}()
 	var workers sync.WaitGroup
 	for range a.cfg.Workers {
 		workers.Add(1)
@@ -264,19 +254,9 @@ func (a *Alerter) Run(ctx context.Context) error {
 		}()
 	}
 	for {
-		m, err := it.Next()
+		m, err := pull.Next(ctx)
 		if err != nil {
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
-				break
-			}
-			a.log.Warn("next indexed article", "err", err)
-			t := time.NewTimer(time.Second)
-			select {
-			case <-ctx.Done():
-			case <-t.C:
-			}
-			t.Stop()
-			continue
+			break // ctx ended
 		}
 		msgs <- m
 	}

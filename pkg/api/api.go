@@ -176,11 +176,26 @@ func rulesErrorCode(err error) int {
 	}
 }
 
-// Check is one named health check; nil error means healthy.
+// Check is one named health check; nil error means healthy. An error
+// made with Degraded means parley serves but with a problem (data lost or
+// being rebuilt): /healthz still answers 200, with status "degraded";
+// any other error makes it answer 503.
 type Check struct {
 	Name string
 	Func func(ctx context.Context) error
 }
+
+// Degraded marks err as a problem that does not stop parley from serving.
+func Degraded(err error) error {
+	if err == nil {
+		return nil
+	}
+	return degradedError{err}
+}
+
+type degradedError struct{ error }
+
+func (e degradedError) Unwrap() error { return e.error }
 
 // Config of the HTTP server.
 type Config struct {
@@ -411,19 +426,22 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	res := map[string]string{}
-	ok := true
+	status, code := "ok", http.StatusOK
 	for _, c := range checks {
-		if err := c.Func(ctx); err != nil {
-			res[c.Name] = err.Error()
-			ok = false
-		} else {
+		err := c.Func(ctx)
+		var d degradedError
+		switch {
+		case err == nil:
 			res[c.Name] = "ok"
+		case errors.As(err, &d):
+			res[c.Name] = "degraded: " + err.Error()
+			if code == http.StatusOK {
+				status = "degraded"
+			}
+		default:
+			res[c.Name] = err.Error()
+			status, code = "unavailable", http.StatusServiceUnavailable
 		}
-	}
-	status := "ok"
-	code := http.StatusOK
-	if !ok {
-		status, code = "unavailable", http.StatusServiceUnavailable
 	}
 	writeJSON(w, code, map[string]any{"status": status, "checks": res})
 }

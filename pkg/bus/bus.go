@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -122,6 +123,9 @@ type Bus struct {
 	rules     jetstream.KeyValue
 	versions  jetstream.KeyValue
 	pages     jetstream.ObjectStore
+
+	health   *health
+	repairMu sync.Mutex // one Repair at a time
 }
 
 // Connect dials cfg.URL (see Dial), then sets up the streams and buckets.
@@ -232,10 +236,12 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *slog.Logger) (*Bus
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	b := &Bus{cfg: cfg, nc: nc, js: js, log: log}
-	if err := b.setup(ctx); err != nil {
+	b := &Bus{cfg: cfg, nc: nc, js: js, log: log, health: &health{stalled: map[string]error{}, repaired: make(chan struct{})}}
+	h, err := b.setup(ctx)
+	if err != nil {
 		return nil, err
 	}
+	b.feeds, b.feedState, b.seen, b.stories, b.rules, b.versions, b.pages = h.feeds, h.feedState, h.seen, h.stories, h.rules, h.versions, h.pages
 	return b, nil
 }
 

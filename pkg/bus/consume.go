@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -32,7 +33,11 @@ var Redelivery = backoff.Policy{Initial: time.Second, Max: 2 * time.Minute}
 // Backoff is the redelivery delay after the n-th failed delivery (n from 1).
 func Backoff(n uint64) time.Duration { return Redelivery.Delay(int(min(n, 64))) }
 
-// Consumer creates (or updates) a durable pull consumer.
+// Consumer creates (or updates) a durable pull consumer. A consumer that
+// has read past the end of its stream (the stream lost messages at its
+// end: a truncated or damaged file) would skip as many new messages as
+// were lost; it is started again after the last message the stream still
+// holds (and after its own ack floor), and the loss is reported as damage.
 func (b *Bus) Consumer(ctx context.Context, cfg ConsumerConfig) (jetstream.Consumer, error) {
 	if cfg.AckWait == 0 {
 		cfg.AckWait = time.Minute
@@ -43,7 +48,7 @@ func (b *Bus) Consumer(ctx context.Context, cfg ConsumerConfig) (jetstream.Consu
 	if cfg.MaxAckPending == 0 {
 		cfg.MaxAckPending = 1024
 	}
-	c, err := b.js.CreateOrUpdateConsumer(ctx, cfg.Stream, jetstream.ConsumerConfig{
+	cc := jetstream.ConsumerConfig{
 		Durable:       cfg.Durable,
 		FilterSubject: cfg.Filter,
 		AckPolicy:     jetstream.AckExplicitPolicy,
@@ -51,11 +56,50 @@ func (b *Bus) Consumer(ctx context.Context, cfg ConsumerConfig) (jetstream.Consu
 		MaxDeliver:    cfg.MaxDeliver,
 		MaxAckPending: cfg.MaxAckPending,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
-	})
+	}
+	if err := b.checkConsumer(ctx, cfg, &cc); err != nil {
+		return nil, err
+	}
+	c, err := b.js.CreateOrUpdateConsumer(ctx, cfg.Stream, cc)
 	if err != nil {
 		return nil, fmt.Errorf("create consumer %s on %s: %w", cfg.Durable, cfg.Stream, err)
 	}
 	return c, nil
+}
+
+// checkConsumer compares an existing consumer with its stream: one ahead
+// of the stream's end is deleted, and cc set to start after what is still
+// there; an existing one keeps its start (a deliver policy cannot change).
+func (b *Bus) checkConsumer(ctx context.Context, cfg ConsumerConfig, cc *jetstream.ConsumerConfig) error {
+	c, err := b.js.Consumer(ctx, cfg.Stream, cfg.Durable)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("consumer %s on %s: %w", cfg.Durable, cfg.Stream, err)
+	}
+	ci := c.CachedInfo()
+	s, err := b.js.Stream(ctx, cfg.Stream)
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", cfg.Stream, err)
+	}
+	si, err := s.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("stream %s: %w", cfg.Stream, err)
+	}
+	last := si.State.LastSeq
+	if ci.Delivered.Stream <= last {
+		cc.DeliverPolicy, cc.OptStartSeq = ci.Config.DeliverPolicy, ci.Config.OptStartSeq
+		return nil
+	}
+	start := min(ci.AckFloor.Stream, last) + 1
+	if err := b.js.DeleteConsumer(ctx, cfg.Stream, cfg.Durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return fmt.Errorf("restart consumer %s on %s: %w", cfg.Durable, cfg.Stream, err)
+	}
+	cc.DeliverPolicy, cc.OptStartSeq = jetstream.DeliverByStartSequencePolicy, start
+	b.health.damaged(fmt.Sprintf("stream %s ends at message %d but its consumer %s had read up to %d: messages %d to %d were lost from the stream (a truncated or damaged file); the consumer now starts at %d",
+		cfg.Stream, last, cfg.Durable, ci.Delivered.Stream, last+1, ci.Delivered.Stream, start), b.log)
+	return nil
 }
 
 // Pending is how many messages a durable consumer has yet to deliver or

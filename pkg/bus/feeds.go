@@ -129,8 +129,11 @@ type FeedChange struct {
 }
 
 // WatchFeeds streams the current feed set, then every change, until ctx
-// ends. The channel is closed when the watch stops.
+// ends. The channel is closed when the watch stops. When the bucket is
+// recreated (Repair) or the server ends the watch, it watches again: the
+// current set comes again, then the changes.
 func (b *Bus) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
+	repaired := b.Repaired()
 	w, err := b.feeds.WatchAll(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("watch feeds: %w", err)
@@ -138,36 +141,80 @@ func (b *Bus) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
 	out := make(chan FeedChange)
 	go func() {
 		defer close(out)
-		defer func() { _ = w.Stop() }()
+		pause := time.Second
 		for {
-			select {
-			case <-ctx.Done():
+			ended := b.forwardFeeds(ctx, w, out, repaired)
+			_ = w.Stop()
+			if ctx.Err() != nil {
 				return
-			case e, ok := <-w.Updates():
-				if !ok {
-					return
-				}
-				if e == nil { // end of the initial values
-					continue
-				}
-				ch := FeedChange{Key: e.Key()}
-				if e.Operation() == jetstream.KeyValuePut {
-					var f FeedEntry
-					if err := json.Unmarshal(e.Value(), &f); err != nil {
-						b.log.Error("bad feed entry in bucket", "key", e.Key(), "err", err)
-						continue
-					}
-					ch.Entry = &f
-				}
+			}
+			if ended {
+				// The server ended the watch: wait a little, or for a repair.
+				b.log.Warn("feed set watch ended; watching again", "retry_in", pause)
+				t := time.NewTimer(pause)
 				select {
-				case out <- ch:
 				case <-ctx.Done():
-					return
+				case <-t.C:
+				case <-repaired:
 				}
+				t.Stop()
+				pause = min(2*pause, maxPause)
+			}
+			for ctx.Err() == nil {
+				repaired = b.Repaired()
+				if w, err = b.feeds.WatchAll(ctx); err == nil {
+					break
+				}
+				b.log.Warn("watch feeds", "err", err, "retry_in", pause)
+				t := time.NewTimer(pause)
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				case <-repaired:
+				}
+				t.Stop()
+				pause = min(2*pause, maxPause)
+			}
+			if ctx.Err() != nil {
+				return
 			}
 		}
 	}()
 	return out, nil
+}
+
+// forwardFeeds passes the watch's changes on until ctx ends (false), a
+// repair recreated buckets (false), or the watch ends (true).
+func (b *Bus) forwardFeeds(ctx context.Context, w jetstream.KeyWatcher, out chan<- FeedChange, repaired <-chan struct{}) bool {
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-repaired:
+			return false
+		case e, ok := <-w.Updates():
+			if !ok {
+				return true
+			}
+			if e == nil { // end of the initial values
+				continue
+			}
+			ch := FeedChange{Key: e.Key()}
+			if e.Operation() == jetstream.KeyValuePut {
+				var f FeedEntry
+				if err := json.Unmarshal(e.Value(), &f); err != nil {
+					b.log.Error("bad feed entry in bucket", "key", e.Key(), "err", err)
+					continue
+				}
+				ch.Entry = &f
+			}
+			select {
+			case out <- ch:
+			case <-ctx.Done():
+				return false
+			}
+		}
+	}
 }
 
 // FeedState returns the state of a feed; a feed never polled has status "new".
