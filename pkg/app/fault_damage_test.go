@@ -45,6 +45,19 @@ func infoLogger(t testing.TB, w *lockedBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
+// addFeed adds a feed through the API.
+func addFeed(t testing.TB, base, feedURL string) {
+	t.Helper()
+	resp, err := http.Post(base+"/api/feeds", "application/json", strings.NewReader(`{"url":"`+feedURL+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /api/feeds %s: %s", feedURL, resp.Status)
+	}
+}
+
 // keptArticles are the ids of the articles PARLEY_ARTICLES holds.
 func keptArticles(t testing.TB, js jetstream.JetStream) map[string]bool {
 	t.Helper()
@@ -100,6 +113,11 @@ func TestStreamDeletedWhileRunning(t *testing.T) {
 		PollInterval: time.Hour, FetchTimeout: 10 * time.Second,
 	}
 	a := runApp(t, cfg, infoLogger(t, &logs))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("--- parley's log ---\n%s", logs.String())
+		}
+	})
 	base := "http://" + a.HTTPAddr()
 	waitFor(t, "8 articles searchable", 2*time.Minute, func() bool { return searchable(base) >= 8 })
 	if h := healthz(t, base); h.code != 200 || h.Status != "ok" {
@@ -132,13 +150,14 @@ func TestStreamDeletedWhileRunning(t *testing.T) {
 		return h.Status != "ok" && strings.Contains(h.Checks["data"]+h.Checks["streams"], bus.StreamArticles)
 	})
 	t.Logf("/healthz after the deletion: %d %s", h.code, h)
+	waitFor(t, "the streams recreated and every stage reading", 30*time.Second, func() bool {
+		h = healthz(t, base)
+		return h.code == 200 && h.Checks["streams"] == "ok"
+	})
 
-	// Recovery: a feed added now goes through the recreated stream into the index.
-	resp, err := http.Post(base+"/api/feeds", "application/json", strings.NewReader(`{"url":"`+o.URL+origin.FeedLate+`"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	// Recovery: a feed added now is polled, and its article goes through the
+	// recreated streams into the index.
+	addFeed(t, base, o.URL+origin.FeedLate)
 	waitFor(t, "the added feed's article indexed after the deletion", 2*time.Minute, func() bool {
 		return searchable(base) >= 9
 	})
@@ -288,11 +307,7 @@ func TestDamagedDataDirectory(t *testing.T) {
 			}
 			// New articles still reach the index (a consumer that had read
 			// past the damaged stream's end would skip them).
-			resp, err := http.Post(base+"/api/feeds", "application/json", strings.NewReader(`{"url":"`+o.URL+origin.FeedLate+`"}`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			addFeed(t, base, o.URL+origin.FeedLate)
 			waitFor(t, "the article of a feed added after the start indexed", 2*time.Minute, func() bool {
 				return len(search(t, base, `"grain corridor"`).Hits) == 1
 			})
