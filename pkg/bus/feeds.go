@@ -18,6 +18,10 @@ type FeedEntry struct {
 	URL     string    `json:"url"`
 	Title   string    `json:"title,omitempty"`
 	AddedAt time.Time `json:"added_at"`
+	// RetryAt, when later than the fetcher last saw, asks it to poll the
+	// feed at once whatever its back-off (RetryFeed: the feeds page's
+	// Retry button).
+	RetryAt *time.Time `json:"retry_at,omitempty"`
 }
 
 // Feed status values.
@@ -74,6 +78,34 @@ func (b *Bus) AddFeed(ctx context.Context, f FeedEntry) (bool, error) {
 		return false, fmt.Errorf("add feed %s: %w", f.URL, err)
 	}
 	return true, nil
+}
+
+// RetryFeed asks the fetcher to poll a feed now instead of waiting out its
+// back-off: the entry is rewritten with RetryAt set, which the fetcher
+// sees through WatchFeeds.
+func (b *Bus) RetryFeed(ctx context.Context, url string) error {
+	key := FeedKey(url)
+	e, err := b.feeds.Get(ctx, key)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return fmt.Errorf("retry feed %s: %w", url, ErrUnknownFeed)
+		}
+		return fmt.Errorf("retry feed %s: %w", url, err)
+	}
+	var f FeedEntry
+	if err := json.Unmarshal(e.Value(), &f); err != nil {
+		return fmt.Errorf("retry feed %s: bad entry: %w", url, err)
+	}
+	now := time.Now().UTC()
+	f.RetryAt = &now
+	data, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("encode feed %s: %w", url, err)
+	}
+	if _, err := b.feeds.Update(ctx, key, data, e.Revision()); err != nil {
+		return fmt.Errorf("retry feed %s: %w", url, err)
+	}
+	return nil
 }
 
 // ErrUnknownFeed is returned when removing a feed that is not in the set.

@@ -84,6 +84,10 @@ type loop struct {
 	title  string
 	cancel context.CancelFunc
 	done   chan struct{}
+	// retry wakes the loop for a poll now; retried is the latest RetryAt
+	// of the feed's entry the loop has been given.
+	retry   chan struct{}
+	retried time.Time
 }
 
 type metrics struct {
@@ -170,6 +174,13 @@ func (f *Fetcher) apply(ctx context.Context, ch bus.FeedChange) {
 	defer f.mu.Unlock()
 	if old, ok := f.running[ch.Key]; ok {
 		if ch.Entry != nil && ch.Entry.URL == old.url {
+			if r := ch.Entry.RetryAt; r != nil && r.After(old.retried) {
+				old.retried = *r
+				select {
+				case old.retry <- struct{}{}:
+				default: // a retry is already pending
+				}
+			}
 			return
 		}
 		old.cancel()
@@ -182,7 +193,10 @@ func (f *Fetcher) apply(ctx context.Context, ch bus.FeedChange) {
 		return
 	}
 	lctx, cancel := context.WithCancel(ctx)
-	l := &loop{url: ch.Entry.URL, title: ch.Entry.Title, cancel: cancel, done: make(chan struct{})}
+	l := &loop{url: ch.Entry.URL, title: ch.Entry.Title, cancel: cancel, done: make(chan struct{}), retry: make(chan struct{}, 1)}
+	if ch.Entry.RetryAt != nil {
+		l.retried = *ch.Entry.RetryAt // asked before this loop: already done or moot
+	}
 	f.running[ch.Key] = l
 	f.status[ch.Key] = bus.FeedNew
 	f.updateGauge()
@@ -231,6 +245,9 @@ func (f *Fetcher) runLoop(ctx context.Context, key string, l *loop) {
 				t.Stop()
 				return
 			case <-t.C:
+			case <-l.retry:
+				t.Stop()
+				log.Info("feed polled now on request")
 			}
 		}
 		if ctx.Err() != nil {
