@@ -18,6 +18,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/permanent"
 )
 
 // BucketAlerted remembers which (subject, story) pairs were alerted, so a
@@ -279,11 +280,11 @@ type target struct {
 func (a *Alerter) handle(ctx context.Context, m jetstream.Msg) {
 	var art article.Article
 	if err := json.Unmarshal(m.Data(), &art); err != nil {
-		a.fail(ctx, m, fmt.Errorf("decode article: %w", err), true)
+		a.fail(ctx, m, permanent.Error(fmt.Errorf("decode article: %w", err)))
 		return
 	}
 	if art.ID == "" {
-		a.fail(ctx, m, errors.New("article without id"), true)
+		a.fail(ctx, m, permanent.Error(errors.New("article without id")))
 		return
 	}
 	start := time.Now()
@@ -292,12 +293,12 @@ func (a *Alerter) handle(ctx context.Context, m jetstream.Msg) {
 
 	targets, err := a.targets(&art, matched)
 	if err != nil {
-		a.fail(ctx, m, err, true)
+		a.fail(ctx, m, permanent.Error(err))
 		return
 	}
 	done, err := a.publishAll(ctx, storyOf(&art), targets)
 	if err != nil {
-		a.fail(ctx, m, err, false)
+		a.fail(ctx, m, err)
 		return
 	}
 	published := 0
@@ -501,6 +502,6 @@ func alertedKey(story string) string {
 
 // fail retries m later, or dead-letters it when the error is permanent or
 // its deliveries are used up.
-func (a *Alerter) fail(ctx context.Context, m jetstream.Msg, err error, permanent bool) {
-	a.articles.WithLabelValues(string(a.bus.Fail(ctx, "alerter", m, err, permanent, a.cfg.MaxDeliver))).Inc()
+func (a *Alerter) fail(ctx context.Context, m jetstream.Msg, err error) {
+	a.articles.WithLabelValues(string(a.bus.Fail(ctx, "alerter", m, err, a.cfg.MaxDeliver))).Inc()
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parley-news/parley/pkg/backoff"
+	"github.com/parley-news/parley/pkg/permanent"
 )
 
 // ConsumerConfig is a durable pull consumer of one stage.
@@ -126,17 +127,18 @@ const (
 )
 
 // Fail settles a message whose handling failed: a transient failure is
-// delivered again after a growing delay; a permanent one, or one that has
-// used up maxDeliver deliveries, goes to parley.dlq.<stage> with its error.
+// delivered again after a growing delay; a permanent one (marked with
+// permanent.Error), or one that has used up maxDeliver deliveries, goes to
+// parley.dlq.<stage> with its error.
 // When the dead letter cannot be published, the message is retried: it is
 // never dropped.
-func (b *Bus) Fail(ctx context.Context, stage string, m jetstream.Msg, cause error, permanent bool, maxDeliver int) Outcome {
+func (b *Bus) Fail(ctx context.Context, stage string, m jetstream.Msg, cause error, maxDeliver int) Outcome {
 	var n uint64 = 1
 	if md, err := m.Metadata(); err == nil {
 		n = md.NumDelivered
 	}
 	log := b.log.With("stage", stage, "subject", m.Subject(), "deliveries", n, "err", cause)
-	if permanent || n >= uint64(maxDeliver) {
+	if permanent.Is(cause) || n >= uint64(maxDeliver) {
 		if err := b.DeadLetter(ctx, stage, m, cause); err == nil {
 			log.Error("dead-lettered")
 			return DeadLettered

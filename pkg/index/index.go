@@ -79,25 +79,3 @@ type FacetCount struct {
 	Value string `json:"value"`
 	Count int    `json:"count"`
 }
-
-// permanentError marks a write the index will never accept (a mapping
-// conflict, a malformed document): retrying it is pointless, so the indexer
-// dead-letters it at once.
-type permanentError struct{ err error }
-
-func (e permanentError) Error() string { return e.err.Error() }
-func (e permanentError) Unwrap() error { return e.err }
-
-// Permanent marks err as permanent.
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return permanentError{err}
-}
-
-// IsPermanent reports whether err was marked with Permanent.
-func IsPermanent(err error) bool {
-	var p permanentError
-	return errors.As(err, &p)
-}

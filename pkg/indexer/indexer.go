@@ -19,7 +19,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
-	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/permanent"
 )
 
 // Backend is the search index the indexer writes to. Index returns one
@@ -201,17 +201,17 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 	for _, m := range msgs {
 		var a article.Article
 		if err := json.Unmarshal(m.Data(), &a); err != nil {
-			ix.fail(ctx, m, fmt.Errorf("decode article: %w", err), true)
+			ix.fail(ctx, m, permanent.Error(fmt.Errorf("decode article: %w", err)))
 			continue
 		}
 		if a.ID == "" {
-			ix.fail(ctx, m, errors.New("article without id"), true)
+			ix.fail(ctx, m, permanent.Error(errors.New("article without id")))
 			continue
 		}
 		// The id becomes the document id, a header and a message id: one
 		// not made by article.ID is not parley's (a forged message).
 		if !article.ValidID(a.ID) {
-			ix.fail(ctx, m, fmt.Errorf("article id %.40q: not an article id (32 hex digits)", a.ID), true)
+			ix.fail(ctx, m, permanent.Error(fmt.Errorf("article id %.40q: not an article id (32 hex digits)", a.ID)))
 			continue
 		}
 		arts = append(arts, &a)
@@ -235,7 +235,7 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 	if len(errs) != len(arts) {
 		err := fmt.Errorf("index backend returned %d results for %d articles", len(errs), len(arts))
 		for _, m := range kept {
-			ix.fail(ctx, m, err, false)
+			ix.fail(ctx, m, err)
 		}
 		return
 	}
@@ -245,7 +245,7 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 	var out []bus.Indexed
 	for i, m := range kept {
 		if errs[i] != nil {
-			ix.fail(ctx, m, fmt.Errorf("index article %s: %w", arts[i].ID, errs[i]), index.IsPermanent(errs[i]))
+			ix.fail(ctx, m, fmt.Errorf("index article %s: %w", arts[i].ID, errs[i]))
 			continue
 		}
 		done = append(done, i)
@@ -255,7 +255,7 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 		i := done[k]
 		m := kept[i]
 		if err != nil {
-			ix.fail(ctx, m, err, false)
+			ix.fail(ctx, m, err)
 			continue
 		}
 		if err := m.Ack(); err != nil {
@@ -270,6 +270,6 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 
 // fail retries m later, or dead-letters it when the error is permanent or
 // its deliveries are used up.
-func (ix *Indexer) fail(ctx context.Context, m jetstream.Msg, err error, permanent bool) {
-	ix.docs.WithLabelValues(string(ix.bus.Fail(ctx, "indexer", m, err, permanent, ix.cfg.MaxDeliver))).Inc()
+func (ix *Indexer) fail(ctx context.Context, m jetstream.Msg, err error) {
+	ix.docs.WithLabelValues(string(ix.bus.Fail(ctx, "indexer", m, err, ix.cfg.MaxDeliver))).Inc()
 }

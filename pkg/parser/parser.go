@@ -24,6 +24,7 @@ import (
 	"github.com/parley-news/parley/pkg/charset"
 	"github.com/parley-news/parley/pkg/extract"
 	"github.com/parley-news/parley/pkg/fetch"
+	"github.com/parley-news/parley/pkg/permanent"
 )
 
 // Extractor turns one UTF-8 page into an article.
@@ -186,7 +187,7 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 	}()
 	raw, err := bus.DecodeRaw(data)
 	if err != nil {
-		return nil, err
+		return nil, permanent.Error(err) // the same bytes will not decode next time
 	}
 	page, err := p.bus.Page(ctx, raw)
 	if err != nil && !errors.Is(err, bus.ErrPageGone) {
@@ -276,5 +277,5 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 }
 
 func (p *Parser) fail(ctx context.Context, m jetstream.Msg, err error) {
-	p.pages.WithLabelValues(string(p.bus.Fail(ctx, "parser", m, err, false, p.cfg.MaxDeliver))).Inc()
+	p.pages.WithLabelValues(string(p.bus.Fail(ctx, "parser", m, err, p.cfg.MaxDeliver))).Inc()
 }
