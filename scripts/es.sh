@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # es.sh — a real single-node Elasticsearch on loopback for development and
-# tests (DESIGN A1b). It downloads the distribution that Maven Central
+# tests (README, make es-up). It downloads the distribution that Maven Central
 # publishes for integration testing
 # (org.elasticsearch.distribution.integ-test-zip:elasticsearch, a zip with the
 # server core only), caches it outside the repository, and runs it as a

@@ -1,9 +1,10 @@
 // Package alert turns saved searches into alerts: it compiles rules written
-// in the query language (DESIGN A4), indexes them by the terms an article
+// in the query language (docs/contract.md), indexes them by the terms an article
 // must contain for them to match, and runs the alerter stage that matches
 // every newly indexed article and publishes, once per story, on
-// parley.alerts.<rule> and parley.entities.{country,person}.<id> (DESIGN
-// A5), with signed webhooks per rule.
+// parley.alerts.<rule> and parley.entities.{country,person}.<id>
+// (docs/contract.md, NATS), with signed webhooks per rule. Rules live in
+// the rule store (Rules), which the API serves.
 package alert
 
 import (
@@ -43,7 +44,7 @@ func (r *Rule) Match(a *article.Article) bool {
 func (r *Rule) matchDoc(d *query.Document) bool { return query.Match(r.expanded, d) }
 
 // Alert is the payload of parley.alerts.<rule> and of the entity subjects
-// (DESIGN A5).
+// (docs/contract.md, Article).
 type Alert struct {
 	Rule    string          `json:"rule"`
 	Query   string          `json:"query"`

@@ -18,6 +18,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/permanent"
 )
 
 // BucketAlerted remembers which (subject, story) pairs were alerted, so a
@@ -52,8 +53,11 @@ type Config struct {
 	WebhookQueue int
 	// WebhookAttempts bounds the tries of one delivery.
 	WebhookAttempts int
-	// WebhookBackoff is the wait before the first retry; it doubles.
-	WebhookBackoff time.Duration
+	// WebhookBackoff is the wait before the first retry; it doubles up to
+	// WebhookMaxBackoff. A Retry-After the endpoint sends is waited for
+	// when longer; one beyond WebhookMaxBackoff ends the delivery.
+	WebhookBackoff    time.Duration
+	WebhookMaxBackoff time.Duration
 	// WebhookTimeout bounds one HTTP attempt.
 	WebhookTimeout time.Duration
 	// AllowPrivateWebhooks permits webhooks on loopback and private
@@ -87,6 +91,9 @@ func (c *Config) Defaults() {
 	if c.WebhookBackoff == 0 {
 		c.WebhookBackoff = time.Second
 	}
+	if c.WebhookMaxBackoff == 0 {
+		c.WebhookMaxBackoff = time.Minute
+	}
 	if c.WebhookTimeout == 0 {
 		c.WebhookTimeout = 10 * time.Second
 	}
@@ -107,6 +114,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("alerter webhook attempts %d: must be 1 to 20", c.WebhookAttempts)
 	case c.WebhookBackoff <= 0 || c.WebhookBackoff > time.Hour:
 		return fmt.Errorf("alerter webhook backoff %s: must be positive and at most 1h", c.WebhookBackoff)
+	case c.WebhookMaxBackoff < c.WebhookBackoff || c.WebhookMaxBackoff > time.Hour:
+		return fmt.Errorf("alerter webhook max backoff %s: must be at least the backoff (%s) and at most 1h", c.WebhookMaxBackoff, c.WebhookBackoff)
 	case c.WebhookTimeout <= 0:
 		return fmt.Errorf("alerter webhook timeout %s: must be positive", c.WebhookTimeout)
 	}
@@ -219,30 +228,20 @@ func (a *Alerter) Run(ctx context.Context) error {
 		return nil
 	}
 
-	cons, err := a.bus.Consumer(ctx, bus.ConsumerConfig{
+	pull, err := a.bus.Pull(ctx, bus.ConsumerConfig{
 		Stream: bus.StreamIndexed, Durable: a.cfg.Durable, Filter: bus.SubjectIndexed + ".>",
 		MaxDeliver: a.cfg.MaxDeliver + 1, AckWait: time.Minute,
-	})
+	}, a.log, jetstream.PullMaxMessages(4*a.cfg.Workers))
 	if err != nil {
 		return err
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(4 * a.cfg.Workers))
-	if err != nil {
-		return fmt.Errorf("consume %s: %w", bus.StreamIndexed, err)
-	}
+	defer pull.Stop()
 	a.hooks.start(ctx)
 	defer a.hooks.stop()
 	a.log.Info("alerter running", "durable", a.cfg.Durable, "workers", a.cfg.Workers, "rules", a.rules.Index().Len())
 
-	// The iterator is read by one goroutine and the messages handed to
-	// the workers; Stop on shutdown makes Next return.
+	// One goroutine reads and hands the messages to the workers.
 	msgs := make(chan jetstream.Msg)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		<-ctx.Done()
-		it.Stop()
-	}()
 	var workers sync.WaitGroup
 	for range a.cfg.Workers {
 		workers.Add(1)
@@ -256,19 +255,9 @@ func (a *Alerter) Run(ctx context.Context) error {
 		}()
 	}
 	for {
-		m, err := it.Next()
+		m, err := pull.Next(ctx)
 		if err != nil {
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
-				break
-			}
-			a.log.Warn("next indexed article", "err", err)
-			t := time.NewTimer(time.Second)
-			select {
-			case <-ctx.Done():
-			case <-t.C:
-			}
-			t.Stop()
-			continue
+			break // ctx ended
 		}
 		msgs <- m
 	}
@@ -291,11 +280,11 @@ type target struct {
 func (a *Alerter) handle(ctx context.Context, m jetstream.Msg) {
 	var art article.Article
 	if err := json.Unmarshal(m.Data(), &art); err != nil {
-		a.fail(ctx, m, fmt.Errorf("decode article: %w", err), true)
+		a.fail(ctx, m, permanent.Error(fmt.Errorf("decode article: %w", err)))
 		return
 	}
 	if art.ID == "" {
-		a.fail(ctx, m, errors.New("article without id"), true)
+		a.fail(ctx, m, permanent.Error(errors.New("article without id")))
 		return
 	}
 	start := time.Now()
@@ -304,12 +293,12 @@ func (a *Alerter) handle(ctx context.Context, m jetstream.Msg) {
 
 	targets, err := a.targets(&art, matched)
 	if err != nil {
-		a.fail(ctx, m, err, true)
+		a.fail(ctx, m, permanent.Error(err))
 		return
 	}
 	done, err := a.publishAll(ctx, storyOf(&art), targets)
 	if err != nil {
-		a.fail(ctx, m, err, false)
+		a.fail(ctx, m, err)
 		return
 	}
 	published := 0
@@ -513,6 +502,6 @@ func alertedKey(story string) string {
 
 // fail retries m later, or dead-letters it when the error is permanent or
 // its deliveries are used up.
-func (a *Alerter) fail(ctx context.Context, m jetstream.Msg, err error, permanent bool) {
-	a.articles.WithLabelValues(string(a.bus.Fail(ctx, "alerter", m, err, permanent, a.cfg.MaxDeliver))).Inc()
+func (a *Alerter) fail(ctx context.Context, m jetstream.Msg, err error) {
+	a.articles.WithLabelValues(string(a.bus.Fail(ctx, "alerter", m, err, a.cfg.MaxDeliver))).Inc()
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/parley-news/parley/pkg/backoff"
 	"github.com/parley-news/parley/pkg/ssrf"
 )
 
@@ -178,13 +179,16 @@ func (h *webhooks) work(ctx context.Context, q chan hookJob) {
 	}
 }
 
-// deliver posts j, retrying with exponential back-off up to
-// WebhookAttempts; a 4xx other than 408 and 429 is not retried.
+// deliver posts j, retrying with the back-off (and any longer Retry-After
+// the endpoint asks for) up to WebhookAttempts; a 4xx other than 408 and
+// 429 is not retried, nor a Retry-After beyond WebhookMaxBackoff.
 func (h *webhooks) deliver(ctx context.Context, j hookJob) {
 	var err error
+	policy := backoff.Policy{Initial: h.cfg.WebhookBackoff, Max: h.cfg.WebhookMaxBackoff}
 	for attempt := 1; attempt <= h.cfg.WebhookAttempts; attempt++ {
 		var retry bool
-		retry, err = h.post(ctx, j)
+		var retryAfter time.Duration
+		retry, retryAfter, err = h.post(ctx, j)
 		if err == nil {
 			h.total.WithLabelValues(j.rule, "delivered").Inc()
 			h.mu.Lock()
@@ -198,8 +202,12 @@ func (h *webhooks) deliver(ctx context.Context, j hookJob) {
 		if !retry || attempt == h.cfg.WebhookAttempts || ctx.Err() != nil {
 			break
 		}
+		if retryAfter > h.cfg.WebhookMaxBackoff {
+			err = fmt.Errorf("%w; it asks to be retried after %s, beyond the longest wait (%s)", err, retryAfter, h.cfg.WebhookMaxBackoff)
+			break
+		}
 		h.total.WithLabelValues(j.rule, "retried").Inc()
-		wait := h.cfg.WebhookBackoff << (attempt - 1)
+		wait := policy.After(attempt, retryAfter)
 		h.log.Debug("webhook failed, retrying", "rule", j.rule, "attempt", attempt, "retry_in", wait, "err", err)
 		t := time.NewTimer(wait)
 		select {
@@ -222,10 +230,12 @@ func (h *webhooks) deliver(ctx context.Context, j hookJob) {
 	h.log.Warn("webhook delivery failed", "rule", j.rule, "alert", j.id, "err", err)
 }
 
-func (h *webhooks) post(ctx context.Context, j hookJob) (retry bool, err error) {
+// post sends j once; it says whether a failure may be retried, and after
+// how long the endpoint asked (Retry-After on a 429 or 503).
+func (h *webhooks) post(ctx context.Context, j hookJob) (retry bool, retryAfter time.Duration, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.url, bytes.NewReader(j.body))
 	if err != nil {
-		return false, fmt.Errorf("webhook request: %w", err)
+		return false, 0, fmt.Errorf("webhook request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "parley-alerter")
@@ -241,15 +251,18 @@ func (h *webhooks) post(ctx context.Context, j hookJob) (retry bool, err error) 
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return !errors.Is(err, ssrf.ErrBlocked), fmt.Errorf("post webhook %s: %w", redactURL(j.url), err)
+		return !errors.Is(err, ssrf.ErrBlocked), 0, fmt.Errorf("post webhook %s: %w", redactURL(j.url), err)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return false, nil
+		return false, 0, nil
 	}
 	retry = resp.StatusCode >= 500 || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode == http.StatusTooManyRequests
-	return retry, fmt.Errorf("post webhook %s: status %s", redactURL(j.url), resp.Status)
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		retryAfter = backoff.RetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return retry, retryAfter, fmt.Errorf("post webhook %s: status %s", redactURL(j.url), resp.Status)
 }
 
 // redactURL shows a webhook's scheme and host only: the path of many

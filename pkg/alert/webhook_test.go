@@ -187,3 +187,46 @@ func TestAlerterWebhook(t *testing.T) {
 		t.Errorf("webhook got %+v", r)
 	}
 }
+
+// The endpoint's Retry-After is waited for when it is longer than the
+// back-off (the back-off was shorter and used to be all there was), and a
+// Retry-After beyond WebhookMaxBackoff ends the delivery at once with the
+// reason, instead of hammering an endpoint that asked for quiet.
+func TestWebhookRetryAfter(t *testing.T) {
+	var mu sync.Mutex
+	var times []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		times = append(times, time.Now())
+		n := len(times)
+		mu.Unlock()
+		switch {
+		case r.URL.Path == "/never":
+			w.Header().Set("Retry-After", "3600")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case n == 1:
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+	}))
+	defer srv.Close()
+	h, total := newTestHooks(t, Config{AllowPrivateWebhooks: true, WebhookBackoff: time.Millisecond, WebhookMaxBackoff: 2 * time.Second})
+	h.enqueue(hookJob{rule: "r", url: srv.URL + "/hook", id: "r-1", body: []byte(`{}`)})
+	waitCount(t, total.WithLabelValues("r", "delivered"), 1)
+	mu.Lock()
+	if len(times) != 2 || times[1].Sub(times[0]) < time.Second {
+		t.Errorf("%d tries, %v apart; want 2, at least the 1 s Retry-After apart", len(times), times[len(times)-1].Sub(times[0]))
+	}
+	times = nil
+	mu.Unlock()
+
+	h.enqueue(hookJob{rule: "q", url: srv.URL + "/never", id: "q-1", body: []byte(`{}`)})
+	waitCount(t, total.WithLabelValues("q", "failed"), 1)
+	mu.Lock()
+	tries := len(times)
+	mu.Unlock()
+	st, _ := h.statusOf("q")
+	if tries != 1 || !strings.Contains(st.LastError, "retried after 1h0m0s, beyond the longest wait (2s)") {
+		t.Errorf("%d tries, last error %q; want 1 try and the Retry-After named", tries, st.LastError)
+	}
+}

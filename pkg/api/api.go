@@ -51,6 +51,7 @@ type Feeds interface {
 	WebSubOf(ctx context.Context, feedURL string) (bus.WebSub, bool, error)
 	AddFeed(ctx context.Context, f bus.FeedEntry) (bool, error)
 	RemoveFeed(ctx context.Context, url string) error
+	RetryFeed(ctx context.Context, url string) error
 }
 
 // Versions is the history of articles whose page changed under one URL.
@@ -177,11 +178,26 @@ func rulesErrorCode(err error) int {
 	}
 }
 
-// Check is one named health check; nil error means healthy.
+// Check is one named health check; nil error means healthy. An error
+// made with Degraded means parley serves but with a problem (data lost or
+// being rebuilt): /healthz still answers 200, with status "degraded";
+// any other error makes it answer 503.
 type Check struct {
 	Name string
 	Func func(ctx context.Context) error
 }
+
+// Degraded marks err as a problem that does not stop parley from serving.
+func Degraded(err error) error {
+	if err == nil {
+		return nil
+	}
+	return degradedError{err}
+}
+
+type degradedError struct{ error }
+
+func (e degradedError) Unwrap() error { return e.error }
 
 // Config of the HTTP server.
 type Config struct {
@@ -298,6 +314,7 @@ func New(cfg Config, s Searcher, f Feeds, reg prometheus.Registerer, gatherer pr
 	srv.route("GET /api/feeds", "feeds", srv.listFeeds)
 	srv.route("POST /api/feeds", "feeds_add", srv.addFeed)
 	srv.route("DELETE /api/feeds", "feeds_remove", srv.removeFeed)
+	srv.route("POST /api/feeds/retry", "feeds_retry", srv.retryFeed)
 	srv.mux.Handle("GET /", http.FileServerFS(mustSub(static, "static")))
 	return srv, nil
 }
@@ -425,19 +442,22 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	res := map[string]string{}
-	ok := true
+	status, code := "ok", http.StatusOK
 	for _, c := range checks {
-		if err := c.Func(ctx); err != nil {
-			res[c.Name] = err.Error()
-			ok = false
-		} else {
+		err := c.Func(ctx)
+		var d degradedError
+		switch {
+		case err == nil:
 			res[c.Name] = "ok"
+		case errors.As(err, &d):
+			res[c.Name] = "degraded: " + err.Error()
+			if code == http.StatusOK {
+				status = "degraded"
+			}
+		default:
+			res[c.Name] = err.Error()
+			status, code = "unavailable", http.StatusServiceUnavailable
 		}
-	}
-	status := "ok"
-	code := http.StatusOK
-	if !ok {
-		status, code = "unavailable", http.StatusServiceUnavailable
 	}
 	writeJSON(w, code, map[string]any{"status": status, "checks": res})
 }
@@ -674,17 +694,7 @@ func (s *Server) removeFeed(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "url: missing (DELETE /api/feeds?url=...)")
 		return
 	}
-	// /api/feeds shows URLs with their password redacted: that form names
-	// the feed too.
-	if entries, err := s.feeds.Feeds(r.Context()); err == nil {
-		for _, e := range entries {
-			if e.URL != u && fetch.Redact(e.URL) == u {
-				u = e.URL
-				break
-			}
-		}
-	}
-	if err := s.feeds.RemoveFeed(r.Context(), u); err != nil {
+	if err := s.feeds.RemoveFeed(r.Context(), s.feedURL(r.Context(), u)); err != nil {
 		if errors.Is(err, bus.ErrUnknownFeed) {
 			writeError(w, http.StatusNotFound, err.Error())
 			return
@@ -693,6 +703,48 @@ func (s *Server) removeFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// feedURL is the feed u names: /api/feeds shows URLs with their password
+// redacted, and that form names the feed too.
+func (s *Server) feedURL(ctx context.Context, u string) string {
+	if entries, err := s.feeds.Feeds(ctx); err == nil {
+		for _, e := range entries {
+			if e.URL != u && fetch.Redact(e.URL) == u {
+				return e.URL
+			}
+		}
+	}
+	return u
+}
+
+// retryFeed asks the fetcher to poll a feed now: POST /api/feeds/retry
+// {"url"}.
+func (s *Server) retryFeed(w http.ResponseWriter, r *http.Request) {
+	if s.feeds == nil {
+		writeError(w, http.StatusNotImplemented, "this server has no feed set")
+		return
+	}
+	var body struct {
+		URL string `json:"url"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body.URL == "" {
+		if err == nil {
+			err = errors.New("url missing")
+		}
+		code, msg := BodyError(err, `{"url": "https://..."}`)
+		writeError(w, code, msg)
+		return
+	}
+	if err := s.feeds.RetryFeed(r.Context(), s.feedURL(r.Context(), body.URL)); err != nil {
+		if errors.Is(err, bus.ErrUnknownFeed) {
+			writeError(w, http.StatusNotFound, err.Error())
+			return
+		}
+		writeError(w, http.StatusBadGateway, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"url": body.URL, "retry": true})
 }
 
 func intParam(s string, def, lo, hi int) (int, error) {

@@ -174,6 +174,19 @@ func TestFeedsAPI(t *testing.T) {
 	if code != 200 || len(feeds) != 1 || feeds[0].(map[string]any)["status"] != "new" {
 		t.Errorf("GET /api/feeds: %d %v", code, body)
 	}
+	// Retry: the fetcher is asked to poll the feed now.
+	if code, body := do(t, "POST", ts.URL+"/api/feeds/retry", `{"url":"https://news.un.org/rss.xml"}`, "s3cret"); code != 202 {
+		t.Errorf("retry: %d %v", code, body)
+	}
+	if code, _ := do(t, "POST", ts.URL+"/api/feeds/retry", `{"url":"https://news.un.org/rss.xml"}`, ""); code != 401 {
+		t.Errorf("retry without the token: %d, want 401", code)
+	}
+	if code, _ := do(t, "POST", ts.URL+"/api/feeds/retry", `{"url":"https://unknown.example/rss"}`, "s3cret"); code != 404 {
+		t.Errorf("retry of an unknown feed: %d, want 404", code)
+	}
+	if code, _ := do(t, "POST", ts.URL+"/api/feeds/retry", `{}`, "s3cret"); code != 400 {
+		t.Errorf("retry without a url: %d, want 400", code)
+	}
 	if code, _ := do(t, "DELETE", ts.URL+"/api/feeds?url=https://news.un.org/rss.xml", "", "s3cret"); code != 204 {
 		t.Errorf("DELETE: %d", code)
 	}

@@ -69,6 +69,9 @@ type App struct {
 	fetcher  *fetcher.Fetcher
 	httpAddr string
 
+	health  dataHealth
+	rebuild bool // the index is rebuilt from the kept articles before the indexer starts
+
 	mu      sync.Mutex
 	running map[string]error // stage -> nil while running, its error once stopped
 	ready   chan struct{}    // closed once every stage is started; tests wait on it
@@ -246,6 +249,13 @@ func (a *App) start(ctx context.Context) error {
 			return err
 		}
 	}
+	if a.bus != nil {
+		rebuild, err := a.checkData(ctx)
+		if err != nil {
+			return err
+		}
+		a.rebuild = rebuild
+	}
 	return nil
 }
 
@@ -382,7 +392,12 @@ func (a *App) startStages(ctx context.Context, stage func(string, stageFunc)) er
 		if err != nil {
 			return err
 		}
-		stage("indexer", ix.Run)
+		stage("indexer", func(ctx context.Context) error {
+			if a.rebuild {
+				a.rebuildIndex(ctx)
+			}
+			return ix.Run(ctx)
+		})
 	}
 	if a.roles[RoleAlerter] || a.roles[RoleAPI] {
 		if err := a.startRules(stage); err != nil {
@@ -396,6 +411,7 @@ func (a *App) startStages(ctx context.Context, stage func(string, stageFunc)) er
 	}
 	if a.bus != nil {
 		a.reg.MustRegister(newLagCollector(a.bus, a.log))
+		stage("streams", a.watchStreams)
 	}
 	// Every process serves /healthz and /metrics; the API role adds search
 	// and the feed set (a stage alone has no index to search).
@@ -453,6 +469,7 @@ func (a *App) apiConfig() api.Config {
 func (a *App) addChecks(srv *api.Server) {
 	if a.bus != nil {
 		srv.AddCheck(api.Check{Name: "nats", Func: a.bus.Ping})
+		a.addDataChecks(srv)
 	}
 	if a.backend != nil {
 		srv.AddCheck(api.Check{Name: "index", Func: func(ctx context.Context) error {

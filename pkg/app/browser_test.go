@@ -789,6 +789,19 @@ func TestSearchPageInBrowser(t *testing.T) {
 		if overlap {
 			t.Error("the add-feed box overlaps the feeds table")
 		}
+		// Failing feeds come first, with a Retry button.
+		var first string
+		b.eval(`document.querySelector("#feedtable tbody tr td.url .meta").textContent`, &first)
+		if !strings.HasSuffix(first, "/gone.xml") {
+			t.Errorf("first feed listed: %q, want the failing one", first)
+		}
+		var retries int
+		b.eval(`document.querySelectorAll("#feedtable button.retry").length`, &retries)
+		if retries != 1 {
+			t.Errorf("%d Retry buttons, want 1 (the failing feed)", retries)
+		}
+		b.run(chromedp.Click("#feedtable button.retry", chromedp.ByQuery))
+		b.waitJS("the retry accepted", `document.querySelector("#side [role=status]").textContent.startsWith("Asked to poll")`)
 		b.screenshot("feeds.png")
 		b.clean("feeds")
 	})

@@ -1,4 +1,4 @@
-// Package app wires parley's parts into the programs of DESIGN A1: `parley
+// Package app wires parley's parts into the programs of docs/contract.md: `parley
 // run` (every stage with an embedded NATS and index), and each stage alone
 // for split deployments. Mains parse configuration and call Run.
 package app

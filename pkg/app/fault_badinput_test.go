@@ -90,8 +90,8 @@ func TestFeedWithTenThousandItems(t *testing.T) {
 
 // TestDuplicateGUIDsAndFutureDates polls a feed where two items share a
 // guid and one is dated in 2099. The duplicate is published once; the
-// future date is kept as the feed gives it (parley does not invent a date,
-// DESIGN A3), through the fetcher and the parser.
+// future date is kept as the feed gives it (parley does not invent a date;
+// pkg/docdate keeps 1990-2200), through the fetcher and the parser.
 func TestDuplicateGUIDsAndFutureDates(t *testing.T) {
 	future := time.Date(2099, 1, 2, 3, 4, 5, 0, time.UTC)
 	site := newFeedSite(func(base string) string {

@@ -2,7 +2,11 @@ package app
 
 import (
 	"context"
+	"io"
+	"log/slog"
+	"net"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -13,7 +17,7 @@ import (
 // (Supervise), starts again in the same process with a new connection:
 // /healthz 200 on the same address, the index still searchable, and a feed
 // added afterwards ingested. Before, every stage shut down and the process
-// exited.
+// exited. A start that then fails is tried again.
 func TestClosedConnectionRestartsInPlace(t *testing.T) {
 	site := newHostileSite(t, map[string]hostileFeed{
 		"plain":      {title: "Plain Wire", language: "en", pageLang: "en"},
@@ -26,7 +30,9 @@ func TestClosedConnectionRestartsInPlace(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	apps := make(chan *App, 4)
 	done := make(chan error, 1)
-	go func() { done <- Supervise(ctx, cfg, AllRoles, testLogger(t), func(a *App) { apps <- a }) }()
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{t}, &logs), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	go func() { done <- Supervise(ctx, cfg, AllRoles, log, func(a *App) { apps <- a }) }()
 	defer func() {
 		cancel()
 		select {
@@ -66,4 +72,26 @@ func TestClosedConnectionRestartsInPlace(t *testing.T) {
 		var res struct{ Total int }
 		return fetchJSON(base+"/api/search?q="+url.QueryEscape(`"Report afterwards"`), &res) == nil && res.Total == 1
 	})
+
+	// A start that fails after a restart (here: another process took the
+	// HTTP address meanwhile) is tried again, not the end of parley.
+	second.Bus().Conn().Close()
+	var held net.Listener
+	waitFor(t, "the HTTP address free after the stop", 30*time.Second, func() bool {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return false
+		}
+		held = ln
+		return true
+	})
+	waitFor(t, "a start refused for the address in use", time.Minute, func() bool {
+		return strings.Contains(logs.String(), "address already in use")
+	})
+	held.Close()
+	third := next()
+	if third == second {
+		t.Fatal("parley did not start again")
+	}
+	serving(t, base, "afterwards")
 }

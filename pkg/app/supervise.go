@@ -17,13 +17,15 @@ const (
 // the NATS connection was closed for good) is started again in the same
 // process, with a new connection, index handle and stages, after a pause
 // that grows from 1 s to 1 min (and is back to 1 s after a minute of
-// running); the log says why. So nothing a stranger sends and no lost
-// connection stops the process. A failure before it started (a bad
-// setting, an address in use, a data directory another parley holds)
-// ends Supervise with that error. started, when not nil, is called with
-// each App once it is ready.
+// running); the log says why, and a start that fails then is tried again
+// the same way. So nothing a stranger sends and no lost connection stops
+// the process. A failure before it first started (a bad setting, an
+// address in use, a data directory another parley holds) ends Supervise
+// with that error. started, when not nil, is called with each App once
+// it is ready.
 func Supervise(ctx context.Context, cfg Config, roles []Role, log *slog.Logger, started func(*App)) error {
 	pause := restartFirst
+	everStarted := false
 	for {
 		a, err := New(cfg, roles, log)
 		if err != nil {
@@ -46,13 +48,14 @@ func Supervise(ctx context.Context, cfg Config, roles []Role, log *slog.Logger, 
 			default:
 			}
 		}
-		if ctx.Err() != nil || begun.IsZero() || err == nil {
+		if ctx.Err() != nil || err == nil || (begun.IsZero() && !everStarted) {
 			return err
 		}
-		if time.Since(begun) >= restartMax {
+		everStarted = true
+		if !begun.IsZero() && time.Since(begun) >= restartMax {
 			pause = restartFirst
 		}
-		log.Error("parley stopped after it had started; starting it again", "err", err, "in", pause)
+		log.Error("parley stopped; starting it again", "err", err, "in", pause)
 		t := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():

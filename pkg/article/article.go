@@ -1,5 +1,5 @@
 // Package article defines the article parley passes between its stages and
-// serves through its API (DESIGN A3), with the rules that make its id stable:
+// serves through its API (docs/contract.md, Article), with the rules that make its id stable:
 // the canonical URL with tracking parameters removed.
 package article
 
@@ -30,7 +30,7 @@ type Article struct {
 	Topics      []string   `json:"topics,omitempty"`
 	StoryID     string     `json:"story_id,omitempty"`
 
-	// Extraction notes that are not part of the A3 contract but help users
+	// Extraction notes that help users
 	// see why a body is empty ("no article found: index page").
 	EmptyReason string `json:"empty_reason,omitempty"`
 	// PageError says why the page could not be fetched (refused, too
@@ -43,7 +43,7 @@ type Article struct {
 	// Dateline is the place named in a dateline such as "KYIV, Jan 24 (Reuters) -".
 	Dateline string `json:"dateline,omitempty"`
 	// Version counts how often the page under this URL changed; the previous
-	// version is kept by the index (see the enrichment issue).
+	// versions are kept in parley_article_versions (GET /api/articles/{id}/versions).
 	Version int `json:"version,omitempty"`
 }
 
@@ -83,7 +83,7 @@ type Quote struct {
 	Text      string `json:"text"`
 }
 
-// Summary is the short form of an article carried in alerts (DESIGN A5).
+// Summary is the short form of an article carried in alerts (docs/contract.md).
 type Summary struct {
 	ID          string     `json:"id"`
 	URL         string     `json:"url"`

@@ -12,13 +12,14 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Subjects (DESIGN A5).
+// Subjects (docs/contract.md, NATS).
 const (
 	SubjectRaw      = "parley.raw"      // .<source>
 	SubjectArticles = "parley.articles" // .<language>
@@ -123,6 +124,9 @@ type Bus struct {
 	versions  jetstream.KeyValue
 	fetchers  jetstream.KeyValue
 	pages     jetstream.ObjectStore
+
+	health   *health
+	repairMu sync.Mutex // one Repair at a time
 }
 
 // Connect dials cfg.URL (see Dial), then sets up the streams and buckets.
@@ -233,10 +237,12 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *slog.Logger) (*Bus
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	b := &Bus{cfg: cfg, nc: nc, js: js, log: log}
-	if err := b.setup(ctx); err != nil {
+	b := &Bus{cfg: cfg, nc: nc, js: js, log: log, health: &health{stalled: map[string]error{}, repaired: make(chan struct{})}}
+	h, err := b.setup(ctx)
+	if err != nil {
 		return nil, err
 	}
+	b.feeds, b.feedState, b.seen, b.stories, b.rules, b.versions, b.fetchers, b.pages = h.feeds, h.feedState, h.seen, h.stories, h.rules, h.versions, h.fetchers, h.pages
 	return b, nil
 }
 

@@ -18,6 +18,10 @@ type FeedEntry struct {
 	URL     string    `json:"url"`
 	Title   string    `json:"title,omitempty"`
 	AddedAt time.Time `json:"added_at"`
+	// RetryAt, when later than the fetcher last saw, asks it to poll the
+	// feed at once whatever its back-off (RetryFeed: the feeds page's
+	// Retry button).
+	RetryAt *time.Time `json:"retry_at,omitempty"`
 }
 
 // Feed status values.
@@ -90,6 +94,34 @@ func (b *Bus) AddFeed(ctx context.Context, f FeedEntry) (bool, error) {
 	return true, nil
 }
 
+// RetryFeed asks the fetcher to poll a feed now instead of waiting out its
+// back-off: the entry is rewritten with RetryAt set, which the fetcher
+// sees through WatchFeeds.
+func (b *Bus) RetryFeed(ctx context.Context, url string) error {
+	key := FeedKey(url)
+	e, err := b.feeds.Get(ctx, key)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return fmt.Errorf("retry feed %s: %w", url, ErrUnknownFeed)
+		}
+		return fmt.Errorf("retry feed %s: %w", url, err)
+	}
+	var f FeedEntry
+	if err := json.Unmarshal(e.Value(), &f); err != nil {
+		return fmt.Errorf("retry feed %s: bad entry: %w", url, err)
+	}
+	now := time.Now().UTC()
+	f.RetryAt = &now
+	data, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("encode feed %s: %w", url, err)
+	}
+	if _, err := b.feeds.Update(ctx, key, data, e.Revision()); err != nil {
+		return fmt.Errorf("retry feed %s: %w", url, err)
+	}
+	return nil
+}
+
 // ErrUnknownFeed is returned when removing a feed that is not in the set.
 var ErrUnknownFeed = errors.New("feed is not in the feed set")
 
@@ -149,8 +181,11 @@ type FeedChange struct {
 }
 
 // WatchFeeds streams the current feed set, then a Synced mark, then every
-// change, until ctx ends. The channel is closed when the watch stops.
+// change, until ctx ends. The channel is closed when the watch stops. When
+// the bucket is recreated (Repair) or the server ends the watch, it
+// watches again: the current set comes again, a Synced mark, the changes.
 func (b *Bus) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
+	repaired := b.Repaired()
 	w, err := b.feeds.WatchAll(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("watch feeds: %w", err)
@@ -158,36 +193,80 @@ func (b *Bus) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
 	out := make(chan FeedChange)
 	go func() {
 		defer close(out)
-		defer func() { _ = w.Stop() }()
+		pause := time.Second
 		for {
-			select {
-			case <-ctx.Done():
+			ended := b.forwardFeeds(ctx, w, out, repaired)
+			_ = w.Stop()
+			if ctx.Err() != nil {
 				return
-			case e, ok := <-w.Updates():
-				if !ok {
-					return
-				}
-				ch := FeedChange{Synced: true} // e == nil: end of the initial values
-				if e != nil {
-					ch = FeedChange{Key: e.Key()}
-				}
-				if e != nil && e.Operation() == jetstream.KeyValuePut {
-					var f FeedEntry
-					if err := json.Unmarshal(e.Value(), &f); err != nil {
-						b.log.Error("bad feed entry in bucket", "key", e.Key(), "err", err)
-						continue
-					}
-					ch.Entry = &f
-				}
+			}
+			if ended {
+				// The server ended the watch: wait a little, or for a repair.
+				b.log.Warn("feed set watch ended; watching again", "retry_in", pause)
+				t := time.NewTimer(pause)
 				select {
-				case out <- ch:
 				case <-ctx.Done():
-					return
+				case <-t.C:
+				case <-repaired:
 				}
+				t.Stop()
+				pause = min(2*pause, maxPause)
+			}
+			for ctx.Err() == nil {
+				repaired = b.Repaired()
+				if w, err = b.feeds.WatchAll(ctx); err == nil {
+					break
+				}
+				b.log.Warn("watch feeds", "err", err, "retry_in", pause)
+				t := time.NewTimer(pause)
+				select {
+				case <-ctx.Done():
+				case <-t.C:
+				case <-repaired:
+				}
+				t.Stop()
+				pause = min(2*pause, maxPause)
+			}
+			if ctx.Err() != nil {
+				return
 			}
 		}
 	}()
 	return out, nil
+}
+
+// forwardFeeds passes the watch's changes on until ctx ends (false), a
+// repair recreated buckets (false), or the watch ends (true).
+func (b *Bus) forwardFeeds(ctx context.Context, w jetstream.KeyWatcher, out chan<- FeedChange, repaired <-chan struct{}) bool {
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-repaired:
+			return false
+		case e, ok := <-w.Updates():
+			if !ok {
+				return true
+			}
+			ch := FeedChange{Synced: true} // e == nil: end of the initial values
+			if e != nil {
+				ch = FeedChange{Key: e.Key()}
+			}
+			if e != nil && e.Operation() == jetstream.KeyValuePut {
+				var f FeedEntry
+				if err := json.Unmarshal(e.Value(), &f); err != nil {
+					b.log.Error("bad feed entry in bucket", "key", e.Key(), "err", err)
+					continue
+				}
+				ch.Entry = &f
+			}
+			select {
+			case out <- ch:
+			case <-ctx.Done():
+				return false
+			}
+		}
+	}
 }
 
 // FeedState returns the state of a feed; a feed never polled has status "new".

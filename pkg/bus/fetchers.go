@@ -42,8 +42,10 @@ func (b *Bus) LiveFetchers(ctx context.Context) ([]string, error) {
 // no other fetcher claimed it meanwhile, and then sets the next poll to
 // until, so that no other fetcher polls the feed before the caller saves
 // its state (or until passes: a fetcher that died mid-poll). When it does
-// not, next is the feed's saved next poll (nil if unknown).
-func (b *Bus) ClaimFeed(ctx context.Context, url string, now, until time.Time) (claimed bool, next *time.Time, err error) {
+// not, next is the feed's saved next poll (nil if unknown). force claims a
+// feed that is not due yet (a retry asked for), still only if no other
+// fetcher wrote its state meanwhile.
+func (b *Bus) ClaimFeed(ctx context.Context, url string, now, until time.Time, force bool) (claimed bool, next *time.Time, err error) {
 	key := FeedKey(url)
 	e, err := b.feedState.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
@@ -66,7 +68,7 @@ func (b *Bus) ClaimFeed(ctx context.Context, url string, now, until time.Time) (
 	if err := json.Unmarshal(e.Value(), &st); err != nil {
 		return false, nil, fmt.Errorf("decode feed state %s: %w", url, err)
 	}
-	if st.NextPoll != nil && st.NextPoll.After(now.Add(time.Second)) {
+	if !force && st.NextPoll != nil && st.NextPoll.After(now.Add(time.Second)) {
 		return false, st.NextPoll, nil
 	}
 	st.NextPoll = &until

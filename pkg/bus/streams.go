@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -33,7 +34,16 @@ const seenTTL = 90 * 24 * time.Hour
 // the articles' whole retention.
 const indexedMaxAge = 7 * 24 * time.Hour
 
-func (b *Bus) setup(ctx context.Context) error {
+// handles are the buckets and the object store setup opened.
+type handles struct {
+	feeds, feedState, seen, stories, rules, versions, fetchers jetstream.KeyValue
+	pages                                                      jetstream.ObjectStore
+}
+
+// setup creates (or updates) every stream, bucket and the object store, and
+// returns their handles.
+func (b *Bus) setup(ctx context.Context) (handles, error) {
+	var h handles
 	streams := []jetstream.StreamConfig{
 		{
 			Name: StreamRaw, Subjects: []string{SubjectRaw + ".>"},
@@ -69,31 +79,31 @@ func (b *Bus) setup(ctx context.Context) error {
 		sc.Replicas = b.cfg.Replicas
 		sc.Retention = jetstream.LimitsPolicy
 		if _, err := b.js.CreateOrUpdateStream(ctx, sc); err != nil {
-			return fmt.Errorf("create stream %s: %w", sc.Name, err)
+			return h, fmt.Errorf("create stream %s: %w", sc.Name, err)
 		}
 	}
 	kvs := []struct {
 		dst  *jetstream.KeyValue
 		conf jetstream.KeyValueConfig
 	}{
-		{&b.feeds, jetstream.KeyValueConfig{Bucket: BucketFeeds, Description: "feeds to poll", History: 5}},
-		{&b.feedState, jetstream.KeyValueConfig{Bucket: BucketFeedState, Description: "feed state"}},
-		{&b.seen, jetstream.KeyValueConfig{Bucket: BucketSeen, Description: "published items", TTL: seenTTL}},
-		{&b.stories, jetstream.KeyValueConfig{Bucket: BucketStories, Description: "story signatures", TTL: b.cfg.ArticlesMaxAge}},
-		{&b.rules, jetstream.KeyValueConfig{Bucket: BucketRules, Description: "alert rules", History: 10}},
-		{&b.fetchers, jetstream.KeyValueConfig{Bucket: BucketFetchers, Description: "fetchers alive", TTL: FetcherTTL, Storage: jetstream.MemoryStorage}},
-		{&b.versions, jetstream.KeyValueConfig{Bucket: BucketVersions, Description: "every version of every article", History: versionHistory, TTL: b.cfg.ArticlesMaxAge, Compression: true}},
+		{&h.feeds, jetstream.KeyValueConfig{Bucket: BucketFeeds, Description: "feeds to poll", History: 5}},
+		{&h.feedState, jetstream.KeyValueConfig{Bucket: BucketFeedState, Description: "feed state"}},
+		{&h.seen, jetstream.KeyValueConfig{Bucket: BucketSeen, Description: "published items", TTL: seenTTL}},
+		{&h.stories, jetstream.KeyValueConfig{Bucket: BucketStories, Description: "story signatures", TTL: b.cfg.ArticlesMaxAge}},
+		{&h.rules, jetstream.KeyValueConfig{Bucket: BucketRules, Description: "alert rules", History: 10}},
+		{&h.versions, jetstream.KeyValueConfig{Bucket: BucketVersions, Description: "every version of every article", History: versionHistory, TTL: b.cfg.ArticlesMaxAge, Compression: true}},
+		{&h.fetchers, jetstream.KeyValueConfig{Bucket: BucketFetchers, Description: "fetchers alive", TTL: FetcherTTL, Storage: jetstream.MemoryStorage}},
 	}
 	for _, kv := range kvs {
 		if kv.conf.Storage != jetstream.MemoryStorage {
 			kv.conf.Storage = jetstream.FileStorage
 		}
 		kv.conf.Replicas = b.cfg.Replicas
-		h, err := b.js.CreateOrUpdateKeyValue(ctx, kv.conf)
+		kvh, err := b.js.CreateOrUpdateKeyValue(ctx, kv.conf)
 		if err != nil {
-			return fmt.Errorf("create bucket %s: %w", kv.conf.Bucket, err)
+			return h, fmt.Errorf("create bucket %s: %w", kv.conf.Bucket, err)
 		}
-		*kv.dst = h
+		*kv.dst = kvh
 	}
 	pages, err := b.js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
 		Bucket: StorePages, Description: "pages too large for a message",
@@ -101,9 +111,49 @@ func (b *Bus) setup(ctx context.Context) error {
 		Compression: true,
 	})
 	if err != nil {
-		return fmt.Errorf("create object store %s: %w", StorePages, err)
+		return h, fmt.Errorf("create object store %s: %w", StorePages, err)
 	}
-	b.pages = pages
+	h.pages = pages
+	return h, nil
+}
+
+// StreamNames are the JetStream streams behind parley's streams, buckets
+// and object store.
+func StreamNames() []string {
+	return []string{
+		StreamRaw, StreamArticles, StreamIndexed, StreamAlerts, StreamDLQ,
+		"KV_" + BucketFeeds, "KV_" + BucketFeedState, "KV_" + BucketSeen, "KV_" + BucketStories,
+		"KV_" + BucketRules, "KV_" + BucketVersions, "OBJ_" + StorePages,
+	}
+}
+
+// Repair recreates the streams and buckets that are gone (deleted while
+// parley runs, or lost with their files) and reports each as damage: the
+// messages it held are lost. Stages call it when their consumer is gone;
+// it is cheap when nothing is missing.
+func (b *Bus) Repair(ctx context.Context) error {
+	b.repairMu.Lock()
+	defer b.repairMu.Unlock()
+	var missing []string
+	for _, name := range StreamNames() {
+		if _, err := b.js.Stream(ctx, name); err != nil {
+			if !errors.Is(err, jetstream.ErrStreamNotFound) {
+				return fmt.Errorf("stream %s: %w", name, err)
+			}
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if _, err := b.setup(ctx); err != nil {
+		return fmt.Errorf("recreate %s: %w", strings.Join(missing, ", "), err)
+	}
+	b.health.repairedNow()
+	for _, name := range missing {
+		b.health.damaged(fmt.Sprintf("stream %s was missing (deleted while parley ran, or lost with its files) and was recreated empty at %s: the messages it held are lost",
+			name, time.Now().UTC().Format(time.RFC3339)), b.log)
+	}
 	return nil
 }
 

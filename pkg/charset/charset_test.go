@@ -84,7 +84,9 @@ func TestDecodeHTMLOddInputs(t *testing.T) {
 // package fetch, one for feeds in package feed) behaved differently: each
 // now behaves, for pages and feeds alike, as the stricter of the two did.
 func TestMergedEdgeCases(t *testing.T) {
-	page := func(s string) []byte { return []byte("<html><head><title>t</title></head><body><p>" + s + "</p></body></html>") }
+	page := func(s string) []byte {
+		return []byte("<html><head><title>t</title></head><body><p>" + s + "</p></body></html>")
+	}
 	feed := func(s string) []byte { return []byte(`<?xml version="1.0"?><rss><t>` + s + `</t></rss>`) }
 	tests := []struct {
 		name        string

@@ -1,4 +1,4 @@
-// Package cli is the `parley` command line (DESIGN A1): it reads settings
+// Package cli is the `parley` command line (docs/contract.md, Programs): it reads settings
 // from flags, PARLEY_* environment variables and a YAML config file (in that
 // order of precedence), and runs the subcommands. Mains call Main.
 package cli

@@ -187,7 +187,7 @@ func replayElastic(ctx context.Context, b *bus.Bus, cfg elastic.Config, name str
 	fmt.Fprintf(env.Stderr, "moved the alias %s from %v to %s%s\n", cfg.Index, old, name, back)
 	// Articles published after the first pass went to the old index; the
 	// live indexer writes the later ones to the new index itself.
-	cu, err := replay.IndexFrom(ctx, js, ix, batch, st.Last+1, log)
+	cu, err := replay.IndexFrom(ctx, js, ix, batch, st.Last+1, log, nil)
 	if err != nil {
 		return fmt.Errorf("catch up after moving the alias: %w; run `parley replay index` again into another new index", err)
 	}

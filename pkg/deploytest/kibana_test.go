@@ -77,7 +77,9 @@ func TestKibanaObjectsParse(t *testing.T) {
 		byKey[o.Type+"/"+o.ID] = o
 		count[o.Type]++
 	}
-	for typ, min := range map[string]int{"index-pattern": 1, "search": 3, "dashboard": 1, "visualization": 4, "map": 1} {
+	// No map: the gazetteer has no coordinates, so parley indexes no
+	// geo_point to draw (place_locations was mapped but never filled).
+	for typ, min := range map[string]int{"index-pattern": 1, "search": 3, "dashboard": 1, "visualization": 4} {
 		if count[typ] < min {
 			t.Errorf("%d saved objects of type %s, want at least %d", count[typ], typ, min)
 		}

@@ -10,7 +10,7 @@ import (
 
 var _ query.Resolver = (*Gazetteer)(nil)
 
-// TestExpandWithGazetteer runs the query language's expansion (DESIGN A4)
+// TestExpandWithGazetteer runs the query language's expansion (docs/contract.md, Query language)
 // with the gazetteer: every spelling of a name reaches the same entity.
 func TestExpandWithGazetteer(t *testing.T) {
 	g, err := NewGazetteer()

@@ -8,7 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Topic names (DESIGN A3 topics).
+// Topic names (the article's topics field, docs/contract.md).
 const (
 	TopicDiplomacy = "diplomacy"
 )

@@ -1,5 +1,5 @@
 // Package extract turns one fetched HTML page into a parley article
-// (DESIGN A3): the main text without navigation and boilerplate, and the
+// (docs/contract.md, Article): the main text without navigation and boilerplate, and the
 // metadata around it — title, authors, published and updated times,
 // canonical URL, lead image, language, source and dateline — each found
 // through a chain of fallbacks. The parser stage and `parley extract`

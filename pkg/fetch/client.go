@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/parley-news/parley/pkg/backoff"
 	"github.com/parley-news/parley/pkg/ssrf"
 )
 
@@ -221,7 +222,7 @@ func (c *Client) do(ctx context.Context, rawURL string, form url.Values, opt Opt
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		// Drain a little so the connection can be reused.
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+		retryAfter = backoff.RetryAfter(resp.Header.Get("Retry-After"), c.now())
 		return nil, &StatusError{Code: resp.StatusCode, RetryAfter: retryAfter, URL: Redact(out.URL)}
 	}
 

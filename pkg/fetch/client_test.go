@@ -416,29 +416,6 @@ func TestStatusErrors(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0},
-		{"0", 0},
-		{"30", 30 * time.Second},
-		{" 5 ", 5 * time.Second},
-		{"-3", 0},
-		{"soon", 0},
-		{"Wed, 25 Nov 2026 12:10:00 GMT", 10 * time.Minute},
-		{"Wednesday, 25-Nov-26 12:01:00 GMT", time.Minute},
-		{"Wed, 25 Nov 2026 11:00:00 GMT", 0},
-	}
-	for _, tt := range tests {
-		if got := parseRetryAfter(tt.in, now); got != tt.want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestSSRFGuard(t *testing.T) {
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

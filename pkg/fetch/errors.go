@@ -7,8 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -110,26 +108,4 @@ func Temporary(err error) bool {
 	}
 	var oe *net.OpError
 	return errors.As(err, &oe)
-}
-
-// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP-date
-// (relative to now). Past dates and garbage give 0.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n <= 0 {
-			return 0
-		}
-		const maxSeconds = int64(365 * 24 * 3600)
-		return time.Duration(min(n, maxSeconds)) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
 }

@@ -304,7 +304,11 @@ func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 	// The claim keeps every other fetcher off this feed until the poll's
 	// state is saved, or until it expires (this fetcher died mid-poll).
 	until := now.Add(max(2*f.client.Config().Timeout, time.Minute))
-	claimed, next, err := f.bus.ClaimFeed(ctx, e.url, now, until)
+	force := f.sched.takeForce(e)
+	if force {
+		f.log.Info("feed polled now on request", "feed", fetch.Redact(e.url))
+	}
+	claimed, next, err := f.bus.ClaimFeed(ctx, e.url, now, until, force)
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
@@ -371,7 +375,7 @@ func (f *Fetcher) apply(ch bus.FeedChange) {
 
 // addLocked schedules a feed; f.mu is held.
 func (f *Fetcher) addLocked(key string, e *bus.FeedEntry, due time.Time) {
-	if f.sched.add(key, e.URL, e.Title, due) {
+	if f.sched.add(key, e.URL, e.Title, due, e.RetryAt) {
 		f.status[key] = bus.FeedNew
 	}
 }

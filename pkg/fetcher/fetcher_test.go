@@ -3,6 +3,7 @@ package fetcher
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -266,5 +267,55 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// The feeds page's Retry: a failing feed backing off for minutes is
+// polled again at once when asked, and only once per request.
+func TestRetryFeed(t *testing.T) {
+	var polls atomic.Int32
+	gone := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		polls.Add(1)
+		http.NotFound(w, r)
+	}))
+	defer gone.Close()
+	b := bustest.New(t)
+	f := newFetcher(t, b, true) // a failure backs off at least PollInterval (1 min)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	feedURL := gone.URL + "/feed.rss"
+	if _, err := b.AddFeed(ctx, bus.FeedEntry{URL: feedURL}); err != nil {
+		t.Fatal(err)
+	}
+	waitPolls := func(n int32) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for polls.Load() < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d polls, want %d", polls.Load(), n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitPolls(1)
+	if err := b.RetryFeed(ctx, feedURL); err != nil {
+		t.Fatal(err)
+	}
+	waitPolls(2)
+	if err := b.RetryFeed(ctx, gone.URL+"/other.rss"); !errors.Is(err, bus.ErrUnknownFeed) {
+		t.Errorf("retry of an unknown feed: %v", err)
+	}
+	if st, _ := b.FeedState(ctx, feedURL); st.ErrorCount < 1 {
+		t.Errorf("state after the retry: %+v", st)
+	}
+	if n := polls.Load(); n != 2 {
+		t.Errorf("%d polls after one retry, want 2", n)
 	}
 }

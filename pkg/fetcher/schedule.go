@@ -35,6 +35,8 @@ type entry struct {
 	idx                   int // in the heap; -1 when not in it
 	removed               bool
 	parked                bool               // its host belongs to another fetcher
+	force                 bool               // poll now, whatever the saved next poll (a retry)
+	retried               time.Time          // the latest RetryAt of the feed's entry seen
 	cancel                context.CancelFunc // of the poll in progress
 }
 
@@ -98,18 +100,42 @@ func (s *scheduler) signal() {
 }
 
 // add schedules a feed at due; it reports false when the feed is known.
-func (s *scheduler) add(key, url, title string, due time.Time) bool {
+// retryAt is the entry's RetryAt: for a known feed, a later one than it
+// had asks for a poll now, whatever the feed's back-off (the feeds page's
+// Retry); for a new feed it was asked before and is moot.
+func (s *scheduler) add(key, url, title string, due time.Time, retryAt *time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e, ok := s.feeds[key]; ok {
 		e.title = title
+		if retryAt != nil && retryAt.After(e.retried) {
+			e.retried = *retryAt
+			e.force = true
+			if e.idx >= 0 {
+				e.due = s.now()
+				heap.Fix(&s.due, e.idx)
+				s.signal()
+			}
+		}
 		return false
 	}
 	e := &entry{key: key, url: url, title: title, host: fetch.HostKey(hostOf(url)), due: due, idx: -1}
+	if retryAt != nil {
+		e.retried = *retryAt
+	}
 	s.feeds[key] = e
 	heap.Push(&s.due, e)
 	s.signal()
 	return true
+}
+
+// takeForce reports, once, that the feed's next poll was asked for now.
+func (s *scheduler) takeForce(e *entry) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := e.force
+	e.force = false
+	return f
 }
 
 // remove forgets a feed and cancels its poll in progress.

@@ -110,9 +110,9 @@ func TestSchedulerDueOrderAndHostLimit(t *testing.T) {
 		if key[0] == 'b' {
 			host = "https://b.example/"
 		}
-		s.add(key, host+key, "", now0.Add(time.Duration(i)*time.Second))
+		s.add(key, host+key, "", now0.Add(time.Duration(i)*time.Second), nil)
 	}
-	s.add("c1", "https://news.c.example/feed", "", now0.Add(time.Hour))
+	s.add("c1", "https://news.c.example/feed", "", now0.Add(time.Hour), nil)
 
 	first, wait := s.take()
 	if got := keys(first); fmt.Sprint(got) != "[a1]" || wait != time.Second {
@@ -142,7 +142,7 @@ func TestSchedulerPollLimitAndRemoval(t *testing.T) {
 	clock := &fakeClock{t: now0}
 	s := newScheduler(0, 2, clock.now)
 	for i := range 5 {
-		s.add(fmt.Sprint("f", i), fmt.Sprintf("https://h%d.example/feed", i), "", now0)
+		s.add(fmt.Sprint("f", i), fmt.Sprintf("https://h%d.example/feed", i), "", now0, nil)
 	}
 	start, _ := s.take()
 	if len(start) != 2 {

@@ -59,7 +59,7 @@ type Result struct {
 	Histogram []Bucket `json:"histogram,omitempty"`
 }
 
-// Hit is one search result (DESIGN A2).
+// Hit is one search result of GET /api/search (docs/contract.md).
 type Hit struct {
 	ID          string     `json:"id"`
 	URL         string     `json:"url"`
@@ -78,26 +78,4 @@ type Hit struct {
 type FacetCount struct {
 	Value string `json:"value"`
 	Count int    `json:"count"`
-}
-
-// permanentError marks a write the index will never accept (a mapping
-// conflict, a malformed document): retrying it is pointless, so the indexer
-// dead-letters it at once.
-type permanentError struct{ err error }
-
-func (e permanentError) Error() string { return e.err.Error() }
-func (e permanentError) Unwrap() error { return e.err }
-
-// Permanent marks err as permanent.
-func Permanent(err error) error {
-	if err == nil {
-		return nil
-	}
-	return permanentError{err}
-}
-
-// IsPermanent reports whether err was marked with Permanent.
-func IsPermanent(err error) bool {
-	var p permanentError
-	return errors.As(err, &p)
 }

@@ -19,7 +19,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
-	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/permanent"
 )
 
 // Backend is the search index the indexer writes to. Index returns one
@@ -147,54 +147,65 @@ func New(cfg Config, b *bus.Bus, backend Backend, reg prometheus.Registerer, log
 // Run consumes until ctx ends, then finishes the batches in flight under
 // cfg.ShutdownTimeout.
 func (ix *Indexer) Run(ctx context.Context) error {
-	cons, err := ix.bus.Consumer(ctx, bus.ConsumerConfig{
+	pull, err := ix.bus.Pull(ctx, bus.ConsumerConfig{
 		Stream: bus.StreamArticles, Durable: ix.cfg.Durable, Filter: bus.SubjectArticles + ".>",
 		MaxDeliver: ix.cfg.MaxDeliver + 1, AckWait: 2 * time.Minute,
-	})
+	}, ix.log, jetstream.PullMaxMessages(ix.cfg.BatchSize*ix.cfg.Workers))
 	if err != nil {
 		return err
 	}
+	defer pull.Stop()
 	ix.log.Info("indexer running", "durable", ix.cfg.Durable, "workers", ix.cfg.Workers, "batch", ix.cfg.BatchSize)
+	// One goroutine reads and hands batches to the workers.
+	batches := make(chan []jetstream.Msg)
 	var wg sync.WaitGroup
 	for range ix.cfg.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ix.loop(ctx, cons)
+			for msgs := range batches {
+				// The batch was delivered: finish it even when shutdown
+				// begins, so its acks are not left to AckWait.
+				fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ix.cfg.ShutdownTimeout)
+				ix.handle(fctx, msgs)
+				cancel()
+			}
 		}()
 	}
+	for {
+		msgs, err := ix.batch(ctx, pull)
+		if err != nil {
+			break // ctx ended
+		}
+		batches <- msgs
+	}
+	close(batches)
 	wg.Wait()
 	ix.log.Info("indexer stopped")
 	return nil
 }
 
-func (ix *Indexer) loop(ctx context.Context, cons jetstream.Consumer) {
-	for ctx.Err() == nil {
-		batch, err := cons.Fetch(ix.cfg.BatchSize, jetstream.FetchMaxWait(ix.cfg.MaxWait))
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			ix.log.Warn("fetch articles", "err", err)
-			sleep(ctx, time.Second)
-			continue
-		}
-		var msgs []jetstream.Msg
-		for m := range batch.Messages() {
-			msgs = append(msgs, m)
-		}
-		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil {
-			ix.log.Warn("fetch articles", "err", err)
-		}
-		if len(msgs) == 0 {
-			continue
-		}
-		// The batch was delivered: finish it even when shutdown begins, so
-		// its acks are not left to AckWait.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ix.cfg.ShutdownTimeout)
-		ix.handle(fctx, msgs)
-		cancel()
+// batch waits for an article, then takes the ones that follow within
+// MaxWait, up to BatchSize.
+func (ix *Indexer) batch(ctx context.Context, pull *bus.Pull) ([]jetstream.Msg, error) {
+	m, err := pull.Next(ctx)
+	if err != nil {
+		return nil, err
 	}
+	msgs := []jetstream.Msg{m}
+	deadline := time.Now().Add(ix.cfg.MaxWait)
+	for len(msgs) < ix.cfg.BatchSize {
+		wait := time.Until(deadline)
+		if wait <= 0 {
+			break
+		}
+		m, err := pull.NextWithin(ctx, wait)
+		if err != nil || m == nil {
+			break // the batch goes as it is; a shutdown finishes it first
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, nil
 }
 
 func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
@@ -203,17 +214,17 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 	for _, m := range msgs {
 		var a article.Article
 		if err := json.Unmarshal(m.Data(), &a); err != nil {
-			ix.fail(ctx, m, fmt.Errorf("decode article: %w", err), true)
+			ix.fail(ctx, m, permanent.Error(fmt.Errorf("decode article: %w", err)))
 			continue
 		}
 		if a.ID == "" {
-			ix.fail(ctx, m, errors.New("article without id"), true)
+			ix.fail(ctx, m, permanent.Error(errors.New("article without id")))
 			continue
 		}
 		// The id becomes the document id, a header and a message id: one
 		// not made by article.ID is not parley's (a forged message).
 		if !article.ValidID(a.ID) {
-			ix.fail(ctx, m, fmt.Errorf("article id %.40q: not an article id (32 hex digits)", a.ID), true)
+			ix.fail(ctx, m, permanent.Error(fmt.Errorf("article id %.40q: not an article id (32 hex digits)", a.ID)))
 			continue
 		}
 		arts = append(arts, &a)
@@ -237,7 +248,7 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 	if len(errs) != len(arts) {
 		err := fmt.Errorf("index backend returned %d results for %d articles", len(errs), len(arts))
 		for _, m := range kept {
-			ix.fail(ctx, m, err, false)
+			ix.fail(ctx, m, err)
 		}
 		return
 	}
@@ -247,7 +258,7 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 	var out []bus.Indexed
 	for i, m := range kept {
 		if errs[i] != nil {
-			ix.fail(ctx, m, fmt.Errorf("index article %s: %w", arts[i].ID, errs[i]), index.IsPermanent(errs[i]))
+			ix.fail(ctx, m, fmt.Errorf("index article %s: %w", arts[i].ID, errs[i]))
 			continue
 		}
 		done = append(done, i)
@@ -257,7 +268,7 @@ func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {
 		i := done[k]
 		m := kept[i]
 		if err != nil {
-			ix.fail(ctx, m, err, false)
+			ix.fail(ctx, m, err)
 			continue
 		}
 		if err := m.Ack(); err != nil {
@@ -297,15 +308,6 @@ func (ix *Indexer) observeFreshness(a *article.Article) {
 
 // fail retries m later, or dead-letters it when the error is permanent or
 // its deliveries are used up.
-func (ix *Indexer) fail(ctx context.Context, m jetstream.Msg, err error, permanent bool) {
-	ix.docs.WithLabelValues(string(ix.bus.Fail(ctx, "indexer", m, err, permanent, ix.cfg.MaxDeliver))).Inc()
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
+func (ix *Indexer) fail(ctx context.Context, m jetstream.Msg, err error) {
+	ix.docs.WithLabelValues(string(ix.bus.Fail(ctx, "indexer", m, err, ix.cfg.MaxDeliver))).Inc()
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/bus/bustest"
-	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/permanent"
 )
 
 // memIndex is a backend kept in memory for the stage's own tests (the real
@@ -132,7 +132,7 @@ func TestIndexerOutcomes(t *testing.T) {
 	backend := newMemIndex(func(id string, n int) error {
 		switch {
 		case id == refused.ID:
-			return index.Permanent(errors.New("mapper_parsing_exception"))
+			return permanent.Error(errors.New("mapper_parsing_exception"))
 		case id == flaky.ID && n == 1:
 			return errors.New("es_rejected_execution_exception")
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/parley-news/parley/pkg/charset"
 	"github.com/parley-news/parley/pkg/extract"
 	"github.com/parley-news/parley/pkg/fetch"
+	"github.com/parley-news/parley/pkg/permanent"
 )
 
 // Extractor turns one UTF-8 page into an article.
@@ -117,17 +118,14 @@ func New(cfg Config, b *bus.Bus, ex Extractor, en Enricher, st Stories, reg prom
 
 // Run consumes until ctx ends; pages in flight finish under ShutdownTimeout.
 func (p *Parser) Run(ctx context.Context) error {
-	cons, err := p.bus.Consumer(ctx, bus.ConsumerConfig{
+	pull, err := p.bus.Pull(ctx, bus.ConsumerConfig{
 		Stream: bus.StreamRaw, Durable: p.cfg.Durable, Filter: bus.SubjectRaw + ".>",
 		MaxDeliver: p.cfg.MaxDeliver + 1, AckWait: time.Minute, MaxAckPending: p.cfg.Workers * 8,
-	})
+	}, p.log, jetstream.PullMaxMessages(p.cfg.Workers*2))
 	if err != nil {
 		return err
 	}
-	iter, err := cons.Messages(jetstream.PullMaxMessages(p.cfg.Workers * 2))
-	if err != nil {
-		return fmt.Errorf("consume raw pages: %w", err)
-	}
+	defer pull.Stop()
 	msgs := make(chan jetstream.Msg)
 	var wg sync.WaitGroup
 	for range p.cfg.Workers {
@@ -141,19 +139,11 @@ func (p *Parser) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	go func() {
-		<-ctx.Done()
-		iter.Stop()
-	}()
 	p.log.Info("parser running", "durable", p.cfg.Durable, "workers", p.cfg.Workers)
 	for {
-		m, err := iter.Next()
+		m, err := pull.Next(ctx)
 		if err != nil {
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) || ctx.Err() != nil {
-				break
-			}
-			p.log.Warn("next raw page", "err", err)
-			continue
+			break // ctx ended
 		}
 		msgs <- m
 	}
@@ -197,7 +187,7 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 	}()
 	raw, err := bus.DecodeRaw(data)
 	if err != nil {
-		return nil, err
+		return nil, permanent.Error(err) // the same bytes will not decode next time
 	}
 	page, err := p.bus.Page(ctx, raw)
 	if err != nil && !errors.Is(err, bus.ErrPageGone) {
@@ -287,5 +277,5 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 }
 
 func (p *Parser) fail(ctx context.Context, m jetstream.Msg, err error) {
-	p.pages.WithLabelValues(string(p.bus.Fail(ctx, "parser", m, err, false, p.cfg.MaxDeliver))).Inc()
+	p.pages.WithLabelValues(string(p.bus.Fail(ctx, "parser", m, err, p.cfg.MaxDeliver))).Inc()
 }

@@ -1,4 +1,4 @@
-// Package query is parley's query language (DESIGN A4): words, "phrases",
+// Package query is parley's query language (docs/contract.md): words, "phrases",
 // AND / OR / NOT, parentheses, field:value and date ranges. It parses a
 // user's string into an AST that every backend translates the same way
 // (Bleve, Elasticsearch, and the in-memory matcher used by alerts), so one
@@ -14,7 +14,7 @@ type Node interface{ node() }
 // Field names a searchable field of the query language.
 type Field string
 
-// The fields of DESIGN A4. FieldText is a bare word or phrase: it searches
+// The fields of the query language. FieldText is a bare word or phrase: it searches
 // title, summary and body. FieldEntity is produced by Expand, never typed by
 // users: it matches the Wikidata id of an entity the enricher resolved.
 const (

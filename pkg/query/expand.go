@@ -31,7 +31,7 @@ const (
 const maxNameWords = 5
 
 // Expand rewrites n so that a name matches every spelling of the entity it
-// stands for (DESIGN A4), using the Wikidata ids the enricher stored:
+// stands for (docs/contract.md, Query language), using the Wikidata ids the enricher stored:
 //
 //   - a bare word or phrase that resolves becomes Or(term, entity:QID), or
 //     for a country Or(term, country:ISO2);

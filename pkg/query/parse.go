@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // SyntaxError is a query the parser cannot read. Pos counts characters
@@ -60,7 +61,7 @@ type item struct {
 	node Node // itemTerm, itemRange
 }
 
-// Parse reads a query of the language of DESIGN A4:
+// Parse reads a query of the language of docs/contract.md:
 //
 //	Putin Zelensky                 both words (implicit AND)
 //	"Abu Dhabi" OR Riyadh          a phrase, or a word
@@ -74,11 +75,17 @@ type item struct {
 // Keywords are upper case: "and", "or" and "not" are ordinary words. A word
 // with nothing searchable in it (a lone dash, punctuation) is ignored. "*",
 // an empty or a blank query returns All. A query over MaxBytes or MaxTerms
-// is a *LimitError; other errors are *SyntaxError.
+// is a *LimitError; other errors are *SyntaxError, including a query that
+// is not valid UTF-8 (Format could only write its bad bytes as U+FFFD,
+// three bytes each, so it would neither read back the same nor stay within
+// MaxBytes).
 func Parse(s string) (Node, error) {
 	tooLong := &LimitError{What: "bytes", Got: len(s), Limit: MaxBytes}
 	if len(s) > lexLimit {
 		return nil, tooLong
+	}
+	if !utf8.ValidString(s) {
+		return nil, invalidUTF8(s)
 	}
 	items, err := lex(s)
 	if err != nil {
@@ -110,6 +117,21 @@ func Parse(s string) (Node, error) {
 		return nil, tooLong
 	}
 	return n, nil
+}
+
+// invalidUTF8 is the error for s, which is not valid UTF-8: where its
+// first bad byte is, in characters as SyntaxError counts them.
+func invalidUTF8(s string) *SyntaxError {
+	pos := 0
+	for i := 0; i < len(s); {
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && w <= 1 {
+			return errorf(pos, "query is not valid UTF-8: byte 0x%02x", s[i])
+		}
+		i += w
+		pos++
+	}
+	return errorf(pos, "query is not valid UTF-8")
 }
 
 type parser struct {

@@ -164,15 +164,25 @@ func Parse(ctx context.Context, js jetstream.JetStream, p Parser, pub Publisher,
 // an index missing articles must not be swapped in. Stats.Last is the
 // stream sequence it read up to: IndexFrom(Last+1) catches up later.
 func Index(ctx context.Context, js jetstream.JetStream, ix Indexer, batch int, log *slog.Logger) (Stats, error) {
-	return IndexFrom(ctx, js, ix, batch, 1, log)
+	return IndexFrom(ctx, js, ix, batch, 1, log, nil)
 }
 
-// IndexFrom is Index from stream sequence first on.
-func IndexFrom(ctx context.Context, js jetstream.JetStream, ix Indexer, batch int, first uint64, log *slog.Logger) (Stats, error) {
+// progressEvery is how often a long replay logs how far it got.
+const progressEvery = 5 * time.Second
+
+// IndexFrom is Index from stream sequence first on. progress, unless nil,
+// is called after each batch, and the log says how far it got every few
+// seconds.
+func IndexFrom(ctx context.Context, js jetstream.JetStream, ix Indexer, batch int, first uint64, log *slog.Logger, progress func(Stats)) (Stats, error) {
 	if batch < 1 {
 		batch = 256
 	}
 	var st Stats
+	total, err := After(ctx, js, bus.StreamArticles, first-min(first, 1))
+	if err != nil {
+		return st, err
+	}
+	logged := time.Now()
 	var pending []*article.Article
 	pos := map[string]int{}
 	flush := func() error {
@@ -189,6 +199,13 @@ func IndexFrom(ctx context.Context, js jetstream.JetStream, ix Indexer, batch in
 			st.Published++
 		}
 		pending, pos = pending[:0], map[string]int{}
+		if progress != nil {
+			progress(st)
+		}
+		if time.Since(logged) >= progressEvery {
+			logged = time.Now()
+			log.Info("replay index", "stream", bus.StreamArticles, "read", st.Read, "of", total, "indexed", st.Published, "failed", st.Failed)
+		}
 		return ctx.Err()
 	}
 	last, err := readStream(ctx, js, bus.StreamArticles, from{seq: first}, func(m jetstream.Msg) error {

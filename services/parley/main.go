@@ -1,4 +1,4 @@
-// Command parley runs every role of parley (DESIGN A1): parley run, the single stages, and the client commands.
+// Command parley runs every role of parley (docs/contract.md, Programs): parley run, the single stages, and the client commands.
 package main
 
 import (

@@ -622,7 +622,11 @@ async function showFeeds() {
       el("td", {}, String(f.items ?? 0)),
       el("td", { class: "meta" }, fmtDate(f.last_fetch)),
       el("td", { class: "err" }, f.last_error || ""),
-      el("td", {}, el("button", { class: "small danger", type: "button", on: { click: () => removeFeed(f.url, msg) } }, "Remove"))));
+      el("td", { class: "actions" },
+        f.status === "failing" || f.status === "blocked"
+          ? el("button", { class: "small secondary retry", type: "button", data: { url: f.url }, on: { click: () => retryFeed(f.url, msg) } }, "Retry")
+          : null,
+        el("button", { class: "small danger", type: "button", on: { click: () => removeFeed(f.url, msg) } }, "Remove"))));
     const failing = feeds.filter((f) => f.status === "failing" || f.status === "blocked").length;
     setView(`${feeds.length} feeds${failing ? `, ${failing} failing` : ""}`,
       el("div", { class: "table-wrap" }, el("table", { id: "feedtable" },
@@ -632,6 +636,18 @@ async function showFeeds() {
     window.scrollTo(0, 0);
   } catch (e) {
     showError(t, e);
+  }
+}
+
+// retryFeed asks parley to poll a failing feed now.
+async function retryFeed(url, msg) {
+  try {
+    await getJSON("/api/feeds/retry", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) });
+    msg.textContent = "Asked to poll " + url + " now; reload the feeds in a moment to see the outcome.";
+    msg.className = "help";
+  } catch (err) {
+    msg.textContent = err.message;
+    msg.className = "error";
   }
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/permanent"
 )
 
 // ItemError is Elasticsearch's answer for one item of a bulk request.
@@ -40,20 +41,13 @@ func retryable(status int) bool {
 // backend has.
 type esFields struct {
 	index.Document
-	StoryKey       string     `json:"story_key"`
-	PlaceLocations []GeoPoint `json:"place_locations,omitempty"`
+	StoryKey string `json:"story_key"`
 }
 
 // esDoc is the document: its fields and the whole article, for Article().
 type esDoc struct {
 	esFields
 	Article *article.Article `json:"article"`
-}
-
-// GeoPoint is a place's coordinates.
-type GeoPoint struct {
-	Lat float64 `json:"lat"`
-	Lon float64 `json:"lon"`
 }
 
 // docVersion is the Elasticsearch version of a's document: when it was
@@ -158,7 +152,7 @@ type batch struct {
 // Elasticsearch confirmed it (durable: the translog is synced before a
 // bulk answer; no refresh needed). Writing is idempotent by article id. A
 // rejected article's error carries Elasticsearch's reason and is marked
-// index.Permanent when retrying cannot help (a mapping conflict); errors
+// permanent.Error when retrying cannot help (a mapping conflict); errors
 // of throttled or unreachable writes are not permanent.
 func (ix *Index) Index(ctx context.Context, arts []*article.Article) []error {
 	return ix.IndexEncoded(ctx, arts, nil)
@@ -175,7 +169,7 @@ func (ix *Index) IndexEncoded(ctx context.Context, arts []*article.Article, enco
 	g := &group{errs: errs, set: make([]bool, len(arts)), remaining: len(arts), done: make(chan struct{})}
 	for i, a := range arts {
 		if a == nil || a.ID == "" {
-			g.resolve(i, index.Permanent(errors.New("index article: no id")))
+			g.resolve(i, permanent.Error(errors.New("index article: no id")))
 			continue
 		}
 		var enc []byte
@@ -184,7 +178,7 @@ func (ix *Index) IndexEncoded(ctx context.Context, arts []*article.Article, enco
 		}
 		line, err := encodeBulkItem(a, enc)
 		if err != nil {
-			g.resolve(i, index.Permanent(fmt.Errorf("index article %s: encode: %w", a.ID, err)))
+			g.resolve(i, permanent.Error(fmt.Errorf("index article %s: encode: %w", a.ID, err)))
 			continue
 		}
 		g.items = append(g.items, &item{g: g, i: i, id: a.ID, line: line})
@@ -328,7 +322,7 @@ func (ix *Index) send(b *batch) {
 					it.g.resolve(it.i, fmt.Errorf("index article %s: %w: %w", it.id, ErrClosed, lastErr))
 				}
 				return
-			case <-time.After(backoff(ix.cfg, attempt-1)):
+			case <-time.After(retryDelay(ix.cfg, attempt-1)):
 			}
 		}
 		size := 0
@@ -420,7 +414,7 @@ func (ix *Index) send(b *batch) {
 				if rep.Status >= 400 && rep.Status < 500 {
 					// A mapping conflict or a malformed document: trying
 					// again cannot help.
-					err = index.Permanent(err)
+					err = permanent.Error(err)
 				}
 				it.g.resolve(it.i, err)
 			}

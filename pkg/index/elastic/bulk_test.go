@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/article"
-	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/permanent"
 )
 
 // The bulk writer's every path, deterministically: an httptest server
@@ -202,7 +202,7 @@ type outcome int
 const (
 	written   outcome = iota // nil
 	transient                // an error, not permanent
-	permanent                // an error marked index.Permanent
+	refused                  // an error marked permanent.Error
 )
 
 func (o outcome) String() string {
@@ -213,8 +213,8 @@ func outcomeOf(err error) outcome {
 	switch {
 	case err == nil:
 		return written
-	case index.IsPermanent(err):
-		return permanent
+	case permanent.Is(err):
+		return refused
 	default:
 		return transient
 	}
@@ -299,7 +299,7 @@ func TestBulkWriterPaths(t *testing.T) {
 			name:   "item 400: permanent, not sent again",
 			script: []reply{items(map[string]int{"b": 400})},
 			ids:    []string{"a", "b"},
-			want:   map[string]outcome{"b": permanent},
+			want:   map[string]outcome{"b": refused},
 			errHas: map[string]string{"b": "document_parsing_exception"},
 			calls:  [][]string{{"a", "b"}},
 			stats:  Stats{Indexed: 1, Rejected: 1},
@@ -453,7 +453,7 @@ func TestBulkWriterNoID(t *testing.T) {
 	arts := bulkArticles("a")
 	arts = append(arts, &article.Article{Title: "no id"}, nil)
 	errs := ix.Index(context.Background(), arts)
-	if errs[0] != nil || !index.IsPermanent(errs[1]) || !index.IsPermanent(errs[2]) {
+	if errs[0] != nil || !permanent.Is(errs[1]) || !permanent.Is(errs[2]) {
 		t.Errorf("errors %v, want nil then two permanent", errs)
 	}
 	if calls := f.sent(); len(calls) != 1 || !bytes.Equal([]byte(fmt.Sprint(calls[0].ids)), []byte("[a]")) {

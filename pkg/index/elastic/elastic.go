@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -32,6 +31,7 @@ import (
 	"github.com/elastic/go-elasticsearch/v8"
 
 	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/backoff"
 	"github.com/parley-news/parley/pkg/index"
 )
 
@@ -265,7 +265,7 @@ func newClient(cfg Config, retry bool) (*elasticsearch.Client, error) {
 		MaxRetries:    cfg.MaxRetries,
 		DisableRetry:  !retry,
 		RetryBackoff: func(attempt int) time.Duration {
-			return backoff(cfg, attempt-1)
+			return retryDelay(cfg, attempt-1)
 		},
 	}
 	if cfg.CACertFile != "" {
@@ -282,15 +282,10 @@ func newClient(cfg Config, retry bool) (*elasticsearch.Client, error) {
 	return c, nil
 }
 
-// backoff is the delay before retry attempt n (0-based): exponential with
+// retryDelay is the delay before retry attempt n (0-based): exponential with
 // full jitter in its upper half.
-func backoff(cfg Config, n int) time.Duration {
-	d := cfg.RetryBackoff
-	for i := 0; i < n && d < cfg.MaxRetryBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, cfg.MaxRetryBackoff)
-	return d/2 + rand.N(d/2+1)
+func retryDelay(cfg Config, n int) time.Duration {
+	return backoff.Policy{Initial: cfg.RetryBackoff, Max: cfg.MaxRetryBackoff, Jitter: true}.Delay(n + 1)
 }
 
 // waitReady checks that the cluster answers and accepts the credentials,
@@ -302,7 +297,7 @@ func (ix *Index) waitReady(ctx context.Context) error {
 		if err == nil || !errors.Is(err, ErrUnreachable) || time.Now().After(deadline) {
 			return err
 		}
-		d := backoff(ix.cfg, attempt)
+		d := retryDelay(ix.cfg, attempt)
 		ix.log.Warn("elasticsearch not reachable yet, retrying", "error", err, "retry_in", d)
 		if ix.cfg.OnWait != nil {
 			ix.cfg.OnWait(err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/permanent"
 	"github.com/parley-news/parley/pkg/query"
 )
 
@@ -71,7 +72,7 @@ func TestOpenInstallsTemplateAndAlias(t *testing.T) {
 	for field, typ := range map[string]string{
 		"id": "keyword", "url": "keyword", "language": "keyword", "countries": "keyword",
 		"published_at": "date", "title": "text", "body": "text", "people": "text",
-		"place_locations": "geo_point", "story_id": "keyword", "topics": "keyword",
+		"story_id": "keyword", "topics": "keyword",
 	} {
 		if got := props[field]["type"]; got != typ {
 			t.Errorf("mapping of %s: type %v, want %s", field, got, typ)
@@ -246,7 +247,7 @@ func TestIndexReportsRejectedItems(t *testing.T) {
 				switch {
 				case wantBad && err == nil:
 					t.Errorf("article %s: no error, want a rejection", arts[i].ID)
-				case wantBad && (!index.IsPermanent(err) || !strings.Contains(err.Error(), tt.reason)):
+				case wantBad && (!permanent.Is(err) || !strings.Contains(err.Error(), tt.reason)):
 					t.Errorf("article %s: %v; want a permanent error saying %q", arts[i].ID, err, tt.reason)
 				case !wantBad && err != nil:
 					t.Errorf("article %s: %v, want it written", arts[i].ID, err)
@@ -281,7 +282,7 @@ func ids(r *index.Result) []string {
 	return out
 }
 
-// searchCases are queries of DESIGN A4 and the fixtures they match; the
+// searchCases are queries of the query language (docs/contract.md) and the fixtures they match; the
 // cross-backend test runs them too.
 var searchCases = []struct {
 	q    string

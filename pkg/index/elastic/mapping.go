@@ -19,8 +19,6 @@ const (
 	// no story yet: collapsing on it keeps unclustered articles apart
 	// (documents without the collapse field would form one group).
 	fieldStoryKey = "story_key"
-	// fieldPlaceLocations are the coordinates of the places, where known.
-	fieldPlaceLocations = "place_locations"
 )
 
 // keywordSub is the sub-field of text fields people filter and aggregate on.
@@ -45,31 +43,30 @@ func mappings() map[string]any {
 		"dynamic": false,
 		"_meta":   map[string]any{"parley_mapping_version": MappingVersion},
 		"properties": map[string]any{
-			"id":                typ("keyword"),
-			"url":               typ("keyword"),
-			"feed_url":          typ("keyword"),
-			"source":            textField(true),
-			"title":             textField(true),
-			"summary":           textField(false),
-			"body":              textField(false),
-			"authors":           textField(true),
-			"published_at":      typ("date"),
-			"updated_at":        typ("date"),
-			"fetched_at":        typ("date"),
-			"language":          typ("keyword"),
-			"categories":        typ("keyword"),
-			"countries":         typ("keyword"),
-			"people":            textField(true),
-			"organizations":     textField(true),
-			"places":            textField(true),
-			"entities":          typ("keyword"),
-			"topics":            typ("keyword"),
-			"story_id":          typ("keyword"),
-			"quotes":            textField(false),
-			"speakers":          textField(true),
-			fieldStoryKey:       typ("keyword"),
-			fieldPlaceLocations: typ("geo_point"),
-			fieldArticle:        map[string]any{"type": "object", "enabled": false},
+			"id":            typ("keyword"),
+			"url":           typ("keyword"),
+			"feed_url":      typ("keyword"),
+			"source":        textField(true),
+			"title":         textField(true),
+			"summary":       textField(false),
+			"body":          textField(false),
+			"authors":       textField(true),
+			"published_at":  typ("date"),
+			"updated_at":    typ("date"),
+			"fetched_at":    typ("date"),
+			"language":      typ("keyword"),
+			"categories":    typ("keyword"),
+			"countries":     typ("keyword"),
+			"people":        textField(true),
+			"organizations": textField(true),
+			"places":        textField(true),
+			"entities":      typ("keyword"),
+			"topics":        typ("keyword"),
+			"story_id":      typ("keyword"),
+			"quotes":        textField(false),
+			"speakers":      textField(true),
+			fieldStoryKey:   typ("keyword"),
+			fieldArticle:    map[string]any{"type": "object", "enabled": false},
 		},
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/article"
-	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/permanent"
 )
 
 // TestIndexSurvivesOutage stops Elasticsearch for 30 seconds while
@@ -30,7 +30,7 @@ func TestIndexSurvivesOutage(t *testing.T) {
 	defer cancel()
 
 	progress := make(chan int, batches)
-	var failures, permanent int
+	var failures, refused int
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -47,8 +47,8 @@ func TestIndexSurvivesOutage(t *testing.T) {
 				for i, err := range ix.Index(ctx, pending) {
 					switch {
 					case err == nil:
-					case index.IsPermanent(err):
-						permanent++
+					case permanent.Is(err):
+						refused++
 						t.Errorf("article %s: permanent error during an outage: %v", pending[i].ID, err)
 					default:
 						failures++

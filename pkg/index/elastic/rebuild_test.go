@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/article"
-	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/permanent"
 )
 
 // TestLaterFetchWins writes versions of one article out of order: the
@@ -152,7 +152,7 @@ func TestIndexEncoded(t *testing.T) {
 	errs := ix.IndexEncoded(ctx, arts, raw)
 	for i, err := range errs {
 		if i == 1 {
-			if err == nil || !index.IsPermanent(err) {
+			if err == nil || !permanent.Is(err) {
 				t.Errorf("broken encoding: %v, want a permanent error", err)
 			}
 			continue

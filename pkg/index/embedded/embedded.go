@@ -23,6 +23,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/permanent"
 	"github.com/parley-news/parley/pkg/query"
 )
 
@@ -180,7 +181,7 @@ func (ix *Index) Close() error {
 // Index writes arts in one batch and returns one error per article, nil
 // meaning the article is durable (on disk, unless the index is in memory).
 // Re-indexing an id replaces the document. An article that can never be
-// indexed (no id) gets an index.Permanent error; a failed batch gives every
+// indexed (no id) gets an permanent.Error error; a failed batch gives every
 // article of it the batch's error.
 func (ix *Index) Index(ctx context.Context, arts []*article.Article) []error {
 	errs := make([]error, len(arts))
@@ -193,16 +194,16 @@ func (ix *Index) Index(ctx context.Context, arts []*article.Article) []error {
 	b := ix.idx.NewBatch()
 	for i, a := range arts {
 		if a == nil || a.ID == "" {
-			errs[i] = index.Permanent(errors.New("index article: no id"))
+			errs[i] = permanent.Error(errors.New("index article: no id"))
 			continue
 		}
 		doc, err := bleveDocument(a)
 		if err != nil {
-			errs[i] = index.Permanent(fmt.Errorf("index article %s: %w", a.ID, err))
+			errs[i] = permanent.Error(fmt.Errorf("index article %s: %w", a.ID, err))
 			continue
 		}
 		if err := b.Index(a.ID, doc); err != nil {
-			errs[i] = index.Permanent(fmt.Errorf("index article %s: %w", a.ID, err))
+			errs[i] = permanent.Error(fmt.Errorf("index article %s: %w", a.ID, err))
 		}
 	}
 	if b.Size() == 0 {

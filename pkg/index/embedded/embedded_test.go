@@ -14,6 +14,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/permanent"
 	"github.com/parley-news/parley/pkg/query"
 )
 
@@ -521,13 +522,13 @@ func TestIndexIdempotent(t *testing.T) {
 func TestIndexErrors(t *testing.T) {
 	ix := openTest(t, Config{})
 	errs := ix.Index(context.Background(), []*article.Article{{ID: "ok", Title: "fine"}, {Title: "no id"}, nil})
-	if errs[0] != nil || !index.IsPermanent(errs[1]) || !index.IsPermanent(errs[2]) {
+	if errs[0] != nil || !permanent.Is(errs[1]) || !permanent.Is(errs[2]) {
 		t.Fatalf("errors = %v", errs)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	errs = ix.Index(ctx, []*article.Article{{ID: "late"}})
-	if !errors.Is(errs[0], context.Canceled) || index.IsPermanent(errs[0]) {
+	if !errors.Is(errs[0], context.Canceled) || permanent.Is(errs[0]) {
 		t.Fatalf("cancelled: %v", errs)
 	}
 }

@@ -1,0 +1,85 @@
+package bus
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+type lineCounter struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lines = append(c.lines, strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+func (c *lineCounter) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.lines)
+}
+
+// TestPullBacksOffWhileFailing holds a stage whose stream is gone and
+// cannot be recreated (not one of parley's, so Repair leaves it): Next
+// keeps trying with growing pauses, one log line each, Stalled names it,
+// and once the stream is back Next returns its message and the stall ends.
+func TestPullBacksOffWhileFailing(t *testing.T) {
+	b := newTestBus(t)
+	ctx := context.Background()
+	sc := jetstream.StreamConfig{Name: "TEST_GONE", Subjects: []string{"gone.>"}}
+	if _, err := b.js.CreateStream(ctx, sc); err != nil {
+		t.Fatal(err)
+	}
+	var logs lineCounter
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	p, err := b.Pull(ctx, ConsumerConfig{Stream: "TEST_GONE", Durable: "stage", Filter: "gone.>"}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	if err := b.js.DeleteStream(ctx, "TEST_GONE"); err != nil {
+		t.Fatal(err)
+	}
+	// For 10 s nothing can be read: the missed heartbeats show it after
+	// 4 s, then attempts follow after 0.25, 0.5, 1, 2 and 4 s.
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	m, err := p.Next(wctx)
+	cancel()
+	if m != nil || err == nil {
+		t.Fatalf("Next on a deleted stream: %v, %v", m, err)
+	}
+	n := logs.count()
+	t.Logf("%d log lines in 10 s of failures", n)
+	if n < 2 || n > 8 {
+		t.Errorf("%d log lines in 10 s of failures, want 2 to 8 (one per attempt, pauses doubling):\n%s", n, strings.Join(logs.lines, "\n"))
+	}
+	if err := b.Stalled(); err == nil || !strings.Contains(err.Error(), "consumer stage: cannot read TEST_GONE") {
+		t.Errorf("Stalled: %v", err)
+	}
+
+	if _, err := b.js.CreateStream(ctx, sc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.js.Publish(ctx, "gone.x", []byte("back")); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 2*maxPause)
+	defer cancel()
+	m, err = p.Next(rctx)
+	if err != nil || string(m.Data()) != "back" {
+		t.Fatalf("Next once the stream is back: %v", err)
+	}
+	if err := b.Stalled(); err != nil {
+		t.Errorf("Stalled after recovery: %v", err)
+	}
+}
