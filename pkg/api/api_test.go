@@ -237,17 +237,47 @@ func TestVersions(t *testing.T) {
 	}
 }
 
+// TestHealthz holds the /healthz contract of the README: 200 "ok" when
+// every check passes, 200 "degraded" when parley serves with a problem
+// (Degraded), 503 "unavailable" as soon as one check fails otherwise;
+// each check says "ok" or its reason.
 func TestHealthz(t *testing.T) {
 	down := errors.New("elasticsearch unreachable at http://127.0.0.1:9200: connection refused")
-	ts, _ := newServer(t, "", Check{Name: "nats", Func: func(context.Context) error { return nil }}, Check{Name: "index", Func: func(context.Context) error { return down }})
-	code, body := do(t, "GET", ts.URL+"/healthz", "", "")
-	checks, _ := body["checks"].(map[string]any)
-	if code != 503 || checks["index"] != down.Error() || checks["nats"] != "ok" {
-		t.Errorf("healthz: %d %v", code, body)
+	lost := errors.New("stream PARLEY_ARTICLES ends at message 3 but held messages up to 8")
+	check := func(name string, err error) Check {
+		return Check{Name: name, Func: func(context.Context) error { return err }}
 	}
-	ok, _ := newServer(t, "", Check{Name: "nats", Func: func(context.Context) error { return nil }})
-	if code, _ := do(t, "GET", ok.URL+"/healthz", "", ""); code != 200 {
-		t.Errorf("healthy: %d", code)
+	for _, tc := range []struct {
+		name   string
+		checks []Check
+		code   int
+		status string
+		want   map[string]string
+	}{
+		{"healthy", []Check{check("nats", nil), check("index", nil)}, 200, "ok",
+			map[string]string{"nats": "ok", "index": "ok"}},
+		{"unavailable", []Check{check("nats", nil), check("index", down)}, 503, "unavailable",
+			map[string]string{"nats": "ok", "index": down.Error()}},
+		{"degraded", []Check{check("nats", nil), check("data", Degraded(lost))}, 200, "degraded",
+			map[string]string{"nats": "ok", "data": "degraded: " + lost.Error()}},
+		{"degraded and unavailable", []Check{check("data", Degraded(lost)), check("index", down), check("nats", nil)}, 503, "unavailable",
+			map[string]string{"nats": "ok", "index": down.Error(), "data": "degraded: " + lost.Error()}},
+		{"Degraded(nil) is healthy", []Check{check("data", Degraded(nil))}, 200, "ok",
+			map[string]string{"data": "ok"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts, _ := newServer(t, "", tc.checks...)
+			code, body := do(t, "GET", ts.URL+"/healthz", "", "")
+			if code != tc.code || body["status"] != tc.status {
+				t.Errorf("healthz: %d %v, want %d %q", code, body, tc.code, tc.status)
+			}
+			checks, _ := body["checks"].(map[string]any)
+			for name, want := range tc.want {
+				if checks[name] != want {
+					t.Errorf("check %s: %v, want %q", name, checks[name], want)
+				}
+			}
+		})
 	}
 }
 
