@@ -3,6 +3,7 @@ package alert
 import (
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -215,6 +216,38 @@ func TestRuleConfigCompile(t *testing.T) {
 		_, err := tt.rc.Compile(nil)
 		if (err != nil) != tt.bad {
 			t.Errorf("Compile(%+v) = %v, want bad=%v", tt.rc, err, tt.bad)
+		}
+	}
+}
+
+// TestRuleHints: a rule whose query has hints is accepted, means what its
+// query parses to (language:russian is language:ru; lower-case "or" is a
+// word), and keeps the hints for the API.
+func TestRuleHints(t *testing.T) {
+	ru := &article.Article{ID: "1", Title: "Переговоры в Стамбуле", Language: "ru"}
+	en := &article.Article{ID: "2", Title: "Putin or Zelensky: who blinks first", Language: "en"}
+	both := &article.Article{ID: "3", Title: "Putin meets envoys; Zelensky waits", Language: "en"}
+	tests := []struct {
+		query string
+		hint  string
+		match []*article.Article
+	}{
+		{"language:russian", "language:russian was read as language:ru", []*article.Article{ru}},
+		{"putin or zelensky", "did you mean OR?", []*article.Article{en}},
+		{"putin OR zelensky", "", []*article.Article{en, both}},
+	}
+	for _, tt := range tests {
+		r, err := RuleConfig{Name: "r", Query: tt.query}.Compile(nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.query, err)
+		}
+		if got := strings.Join(r.Hints, "; "); !strings.Contains(got, tt.hint) || (tt.hint == "") != (got == "") {
+			t.Errorf("%s: hints %q, want one containing %q", tt.query, got, tt.hint)
+		}
+		for _, a := range []*article.Article{ru, en, both} {
+			if want := slices.Contains(tt.match, a); r.Match(a) != want {
+				t.Errorf("%s: matches %q = %v, want %v", tt.query, a.Title, !want, want)
+			}
 		}
 	}
 }

@@ -112,7 +112,13 @@ func (s *Server) ServeRules(rs Rules) {
 			code = http.StatusCreated
 		}
 		s.log.Info("rule stored", "rule", sr.Name, "version", sr.Version)
-		writeJSON(w, code, map[string]any{"name": sr.Name, "query": sr.Query, "version": sr.Version, "created": created, "subject": alert.Subject(sr.Name)})
+		out := map[string]any{"name": sr.Name, "query": sr.Query, "version": sr.Version, "created": created, "subject": alert.Subject(sr.Name)}
+		// The rule is stored as typed and means what it parses to; the
+		// hints say what that is (language:russian is language:ru).
+		if _, hints, err := query.ParseHints(sr.Query); err == nil && len(hints) > 0 {
+			out["hint"] = strings.Join(hints, "; ")
+		}
+		writeJSON(w, code, out)
 	}))
 	s.route("DELETE /api/rules", "rules_remove", (func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimSpace(r.URL.Query().Get("name"))
@@ -454,7 +460,7 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	node, err := query.Parse(q.Get("q"))
+	node, hints, err := query.ParseHints(q.Get("q"))
 	if err != nil {
 		msg := "query: " + err.Error()
 		if le := (*query.LimitError)(nil); errors.As(err, &le) {
@@ -507,6 +513,7 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 	if res.Hits == nil {
 		res.Hits = []index.Hit{}
 	}
+	res.Hint = strings.Join(hints, "; ")
 	if res.Facets == nil {
 		res.Facets = map[string][]index.FacetCount{}
 	}

@@ -141,8 +141,22 @@ func TestSearchAndArticles(t *testing.T) {
 	if h, ok := body["histogram"].([]any); !ok || len(h) != 0 {
 		t.Errorf("an asked-for histogram with no buckets must be [], got %#v", body["histogram"])
 	}
-	if _, body := do(t, "GET", ts.URL+"/api/search?q=Putin", "", ""); body["histogram"] != nil {
-		t.Errorf("histogram present although not asked for: %v", body["histogram"])
+	if _, body := do(t, "GET", ts.URL+"/api/search?q=Putin", "", ""); body["histogram"] != nil || body["hint"] != nil {
+		t.Errorf("histogram or hint present although not asked for: %v", body)
+	}
+	hints := []struct{ q, hint string }{
+		{"putin+or+zelensky", `did you mean OR? Operators are upper case: putin OR zelensky (as typed, "or" is searched as a word)`},
+		{"language:russian", "language:russian was read as language:ru"},
+		{"language:klingon+Putin", "language:klingon is not a language parley knows"},
+	}
+	for _, tt := range hints {
+		if _, body := do(t, "GET", ts.URL+"/api/search?q="+tt.q, "", ""); !strings.HasPrefix(fmt.Sprint(body["hint"]), tt.hint) {
+			t.Errorf("q=%s: hint %v, want %q", tt.q, body["hint"], tt.hint)
+		}
+	}
+	do(t, "GET", ts.URL+"/api/search?q=language:russian", "", "")
+	if want := (query.Term{Field: query.FieldLanguage, Value: "ru"}); ix.lastReq.Query != query.Node(want) {
+		t.Errorf("language:russian reached the index as %#v, want %#v", ix.lastReq.Query, want)
 	}
 }
 
@@ -463,6 +477,8 @@ func TestRulesAPI(t *testing.T) {
 		{"remove unknown", "DELETE", "/api/rules?name=nope", ``, 404, "no such rule"},
 		{"remove config", "DELETE", "/api/rules?name=from-config", ``, 409, "config"},
 		{"add second", "POST", "/api/rules", `{"name":"derby","query":"derby"}`, 201, `"created":true`},
+		{"add with a hint", "POST", "/api/rules", `{"name":"derby","query":"derby or ascot"}`, 200, `"hint":"did you mean OR?`},
+		{"list with a hint", "GET", "/api/rules", ``, 200, `"hint":"did you mean OR?`},
 		{"remove", "DELETE", "/api/rules?name=derby", ``, 204, ""},
 	}
 	for _, tt := range tests {

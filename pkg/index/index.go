@@ -57,6 +57,10 @@ type Result struct {
 	Facets map[string][]FacetCount `json:"facets"`
 	// Histogram is set when the request asked for one (see Buckets).
 	Histogram []Bucket `json:"histogram,omitempty"`
+	// Hint is set by the API, not the backends: query.ParseHints' hints on
+	// the query, joined with "; " (language:russian was read as
+	// language:ru; did you mean OR?).
+	Hint string `json:"hint,omitempty"`
 }
 
 // Hit is one search result of GET /api/search (docs/contract.md).

@@ -72,7 +72,10 @@ type item struct {
 //	published_at:[2026-01-01 TO 2026-02-01]   dates (YYYY-MM-DD or RFC 3339, * for open); the To day counts to its end
 //	published_at:[now-7d TO now], published_at:now-24h   relative to when the query runs (see Relative)
 //
-// Keywords are upper case: "and", "or" and "not" are ordinary words. A word
+// Keywords are upper case: "and", "or" and "not" are ordinary words
+// (ParseHints says when they stand where an operator would). language: and
+// country: values may be names or other codes: language:russian is
+// language:ru, country:UK is country:GB (ParseHints says so). A word
 // with nothing searchable in it (a lone dash, punctuation) is ignored. "*",
 // an empty or a blank query returns All. A query over MaxBytes or MaxTerms
 // is a *LimitError; other errors are *SyntaxError, including a query that
@@ -80,43 +83,54 @@ type item struct {
 // three bytes each, so it would neither read back the same nor stay within
 // MaxBytes).
 func Parse(s string) (Node, error) {
+	n, _, err := ParseHints(s)
+	return n, err
+}
+
+// ParseHints is Parse, and also returns hints for the user: a language: or
+// country: value read as a code (language:russian is language:ru), one
+// that matches nothing, and lower-case and, or and not standing where an
+// operator would (they are searched as words). A query with hints means
+// exactly what Parse returns; the hints only say so.
+func ParseHints(s string) (Node, []string, error) {
 	tooLong := &LimitError{What: "bytes", Got: len(s), Limit: MaxBytes}
 	if len(s) > lexLimit {
-		return nil, tooLong
+		return nil, nil, tooLong
 	}
 	if !utf8.ValidString(s) {
-		return nil, invalidUTF8(s)
+		return nil, nil, invalidUTF8(s)
 	}
 	items, err := lex(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	hints := review(items, s)
 	p := &parser{items: items}
 	if p.peek().kind == itemEOF {
 		if len(s) > MaxBytes {
-			return nil, tooLong
+			return nil, nil, tooLong
 		}
-		return All{}, nil
+		return All{}, hints, nil
 	}
 	n, err := p.parseOr()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if it := p.peek(); it.kind != itemEOF {
 		if it.kind == itemRParen {
-			return nil, errorf(it.pos, "unbalanced parenthesis")
+			return nil, nil, errorf(it.pos, "unbalanced parenthesis")
 		}
-		return nil, errorf(it.pos, "unexpected %s", describe(it))
+		return nil, nil, errorf(it.pos, "unexpected %s", describe(it))
 	}
 	// Too many terms is the likelier mistake to name; a long query with
 	// few terms is refused by its length.
 	if t := Terms(n); t > MaxTerms {
-		return nil, &LimitError{What: "terms", Got: t, Limit: MaxTerms}
+		return nil, nil, &LimitError{What: "terms", Got: t, Limit: MaxTerms}
 	}
 	if len(s) > MaxBytes {
-		return nil, tooLong
+		return nil, nil, tooLong
 	}
-	return n, nil
+	return n, hints, nil
 }
 
 // invalidUTF8 is the error for s, which is not valid UTF-8: where its

@@ -306,6 +306,7 @@ var searchCases = []struct {
 	{"source:wire", []string{"a2", "a8"}},
 	{`source:"example news"`, []string{"a1", "a3", "a6"}},
 	{"language:de", []string{"a4"}},
+	{"language:German", []string{"a4"}},
 	{"language:EN AND oil", []string{"a5"}},
 	{"country:ua", []string{"a1", "a3", "a7"}},
 	{"country:AE", []string{"a1", "a2", "a4"}},

@@ -265,6 +265,8 @@ var searchTests = []struct {
 	{"source:Kyiv", []string{"a2"}},
 	{"language:en", []string{"a1", "a3", "a4", "a5", "a7"}},
 	{"language:UK", []string{"a2"}},
+	{"language:ukrainian", []string{"a2"}},
+	{"language:українська OR language:anglais", []string{"a1", "a2", "a3", "a4", "a5", "a7"}},
 	{"country:ae", []string{"a1", "a2", "a4"}},
 	{"country:UA country:FR", []string{"a6"}},
 	{"person:Lavrov", []string{"a3"}},
