@@ -479,6 +479,11 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "from: "+err.Error())
 		return
 	}
+	facetSize, err := intParam(q.Get("facet_size"), index.DefaultFacetSize, 1, index.MaxFacetSize)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "facet_size: "+err.Error())
+		return
+	}
 	sort := q.Get("sort")
 	if sort != "" && sort != index.SortRelevance && sort != index.SortDate {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("sort: %q: want relevance or date", sort))
@@ -493,6 +498,7 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 		Query: node, Size: size, From: from,
 		Facets:          []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic},
 		CollapseStories: q.Get("collapse") == "story" || q.Get("collapse") == "true",
+		FacetSize:       facetSize,
 		Sort:            sort,
 		Histogram:       hist,
 	}

@@ -101,6 +101,8 @@ func TestSearchAndArticles(t *testing.T) {
 		{"/api/search?q=" + "%28Putin+AND", 400, "query"},
 		{"/api/search?q=foo:bar", 400, "unknown field"},
 		{"/api/search?size=1000", 400, "size"},
+		{"/api/search?facet_size=0", 400, "facet_size"},
+		{"/api/search?facet_size=101", 400, "facet_size"},
 		{"/api/search?from=-1", 400, "from"},
 		{"/api/search?q=explode", 502, "index unreachable"},
 		{"/api/search?q=Putin&sort=oldest", 400, "sort"},
@@ -130,8 +132,8 @@ func TestSearchAndArticles(t *testing.T) {
 			}
 		}
 	}
-	do(t, "GET", ts.URL+"/api/search?q=*&collapse=story&size=5&from=10", "", "")
-	if _, ok := ix.lastReq.Query.(query.All); !ok || !ix.lastReq.CollapseStories || ix.lastReq.Size != 5 || ix.lastReq.From != 10 {
+	do(t, "GET", ts.URL+"/api/search?q=*&collapse=story&size=5&from=10&facet_size=50", "", "")
+	if _, ok := ix.lastReq.Query.(query.All); !ok || !ix.lastReq.CollapseStories || ix.lastReq.Size != 5 || ix.lastReq.From != 10 || ix.lastReq.FacetSize != 50 {
 		t.Errorf("request passed to the index: %+v", ix.lastReq)
 	}
 	_, body := do(t, "GET", ts.URL+"/api/search?q=Putin&sort=date&histogram=week", "", "")

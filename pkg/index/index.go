@@ -24,6 +24,9 @@ type Request struct {
 	Facets []string
 	// CollapseStories returns one hit per story_id.
 	CollapseStories bool
+	// FacetSize is how many top values each facet counts: 0 means
+	// DefaultFacetSize; at most MaxFacetSize.
+	FacetSize int
 	// Sort orders the hits: SortRelevance (the default: by relevance,
 	// then newest first; a query matching everything comes newest first)
 	// or SortDate (newest published_at first, articles without a date
@@ -40,6 +43,20 @@ const (
 	SortRelevance = "relevance"
 	SortDate      = "date"
 )
+
+// Facet sizes: the default and the largest a request may ask for.
+const (
+	DefaultFacetSize = 10
+	MaxFacetSize     = 100
+)
+
+// FacetSizeOf is the facet size a request asks for, within bounds.
+func (r Request) FacetSizeOf() int {
+	if r.FacetSize <= 0 {
+		return DefaultFacetSize
+	}
+	return min(r.FacetSize, MaxFacetSize)
+}
 
 // Facet names.
 const (

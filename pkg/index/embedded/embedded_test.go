@@ -453,6 +453,11 @@ func TestFacets(t *testing.T) {
 	if len(people) == 0 || people[0] != (index.FacetCount{Value: "Volodymyr Zelensky", Count: 3}) {
 		t.Errorf("person facet = %v, want Volodymyr Zelensky first with 3", people)
 	}
+	// FacetSize keeps the top values only.
+	top := search(t, ix, index.Request{Query: mustParse(t, "topic:diplomacy"), Facets: []string{index.FacetCountry}, FacetSize: 2})
+	if got := top.Facets[index.FacetCountry]; !slices.Equal(got, want[index.FacetCountry][:2]) {
+		t.Errorf("country facet of size 2 = %v", got)
+	}
 	if _, err := ix.Search(context.Background(), index.Request{Facets: []string{"colour"}}); err == nil {
 		t.Errorf("unknown facet: no error")
 	}

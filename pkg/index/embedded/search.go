@@ -21,7 +21,6 @@ import (
 const (
 	defaultSize = 10
 	maxSize     = 100
-	facetSize   = 10
 	snippetLen  = 200
 	// collapseScanLimit bounds how many matching articles a collapsed
 	// search reads to group them by story (see Search).
@@ -44,7 +43,7 @@ var facetFields = map[string]string{
 // or req.Sort SortDate, comes newest first. Size defaults to 10 and is
 // capped at 100.
 //
-// Facets count the top 10 values over all matching articles (not over
+// Facets count the top FacetSize values (10 by default) over all matching articles (not over
 // collapsed stories). With CollapseStories, hits are grouped by story_id in
 // Go, the best hit of each story kept: Search reads up to 5000 matching
 // articles (their story ids, from doc values) to do so. Total is then the exact number of
@@ -94,7 +93,7 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 		if !ok {
 			return nil, fmt.Errorf("search: unknown facet %q", name)
 		}
-		sr.AddFacet(name, bleve.NewFacetRequest(field, facetSize))
+		sr.AddFacet(name, bleve.NewFacetRequest(field, req.FacetSizeOf()))
 	}
 	if req.Histogram != "" {
 		sr.AddFacet(histogramFacet, histogramRequest())
