@@ -250,7 +250,7 @@ func (b *browser) eval(expr string, out any) {
 // page is being replaced (no execution context yet) count as not yet.
 func (b *browser) waitJS(what, expr string) {
 	b.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: CI machines are shared
 	var lastErr error
 	for time.Now().Before(deadline) {
 		var ok bool
@@ -264,7 +264,7 @@ func (b *browser) waitJS(what, expr string) {
 	}
 	var status string
 	_ = chromedp.Run(b.ctx, chromedp.Evaluate(`document.querySelector("#status") ? document.querySelector("#status").textContent : ""`, &status))
-	b.t.Fatalf("waiting for %s: not within 20s (last error %v, status %q, page errors %v)", what, lastErr, status, b.errors)
+	b.t.Fatalf("waiting for %s: not within 30s (last error %v, status %q, page errors %v)", what, lastErr, status, b.errors)
 }
 
 func (b *browser) status() string {
