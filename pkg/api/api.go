@@ -278,7 +278,6 @@ type Server struct {
 
 	mu     sync.Mutex
 	checks []Check
-	extra  map[string]http.Handler
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
