@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -248,6 +249,40 @@ func TestRuleHints(t *testing.T) {
 			if want := slices.Contains(tt.match, a); r.Match(a) != want {
 				t.Errorf("%s: matches %q = %v, want %v", tt.query, a.Title, !want, want)
 			}
+		}
+	}
+}
+
+// TestPrefixRules: a prefix finds every word it starts, through the rule
+// index (a prefix has no exact word to index the rule by).
+func TestPrefixRules(t *testing.T) {
+	var rules []*Rule
+	for i, q := range []string{"Zelensk*", "title:Zelensk* AND ceasef*", "Зеленськ*", "NOT Zelensk*", "Zelensky"} {
+		r, err := RuleConfig{Name: fmt.Sprintf("r%d", i), Query: q}.Compile(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, r)
+	}
+	ix := NewIndex(rules)
+	tests := []struct {
+		a    *article.Article
+		want string
+	}{
+		{&article.Article{ID: "1", Title: "Zelenskyy backs a ceasefire"}, "r0,r1"},
+		{&article.Article{ID: "2", Title: "Talks", Body: "Офіс Зеленського заявив"}, "r2,r3"},
+		{&article.Article{ID: "3", Title: "Zelensky's envoy"}, "r0"}, // one word: zelensky's
+		{&article.Article{ID: "4", Title: "Zelensky's envoy", Body: "ceasefire"}, "r0,r1"},
+		{&article.Article{ID: "5", Title: "Zelensky arrives"}, "r0,r4"},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, r := range ix.Match(tt.a) {
+			got = append(got, r.Name)
+		}
+		slices.Sort(got)
+		if strings.Join(got, ",") != tt.want {
+			t.Errorf("article %s: rules %v, want %s", tt.a.ID, got, tt.want)
 		}
 	}
 }

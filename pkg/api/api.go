@@ -506,7 +506,7 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.search.Search(r.Context(), req)
 	<-s.searching
-	if errors.Is(err, index.ErrTooManyBuckets) {
+	if errors.Is(err, index.ErrTooManyBuckets) || errors.Is(err, index.ErrPrefixTooBroad) {
 		writeError(w, http.StatusBadRequest, "search: "+err.Error())
 		return
 	}

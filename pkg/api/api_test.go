@@ -37,12 +37,18 @@ func (f *fixedIndex) Search(_ context.Context, req index.Request) (*index.Result
 	if t, ok := req.Query.(query.Term); ok && t.Value == "explode" {
 		return nil, errors.New("index unreachable")
 	}
+	if _, ok := req.Query.(query.Prefix); ok {
+		return nil, fmt.Errorf("%w: too many words", index.ErrPrefixTooBroad)
+	}
 	return &index.Result{Total: 1, Hits: []index.Hit{{ID: knownID, Title: "Talks in Abu Dhabi"}}}, nil
 }
 
 func (f *fixedIndex) Export(_ context.Context, q query.Node, fn func(index.Record) error) error {
 	if t, ok := q.(query.Term); ok && t.Value == "explode" {
 		return errors.New("index unreachable")
+	}
+	if _, ok := q.(query.Prefix); ok {
+		return fmt.Errorf("%w: too many words", index.ErrPrefixTooBroad)
 	}
 	return fn(index.Record{ID: "a1", Title: "Talks in Abu Dhabi"})
 }
@@ -105,6 +111,9 @@ func TestSearchAndArticles(t *testing.T) {
 		{"/api/search?facet_size=101", 400, "facet_size"},
 		{"/api/search?from=-1", 400, "from"},
 		{"/api/search?q=explode", 502, "index unreachable"},
+		{"/api/search?q=Ze*", 400, "prefix Ze* is too short: a prefix needs at least 3 letters"},
+		{"/api/search?q=Zel*", 400, "prefix too broad: too many words"},
+		{"/api/export?q=Zel*", 400, "prefix too broad: too many words"},
 		{"/api/search?q=Putin&sort=oldest", 400, "sort"},
 		{"/api/export?q=explode", 502, "index unreachable"},
 		{"/api/export?q=Putin&format=xml", 400, "format"},

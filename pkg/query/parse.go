@@ -64,6 +64,7 @@ type item struct {
 // Parse reads a query of the language of docs/contract.md:
 //
 //	Putin Zelensky                 both words (implicit AND)
+//	Zelensk*                       a word starting with Zelensk (at least MinPrefix letters)
 //	"Abu Dhabi" OR Riyadh          a phrase, or a word
 //	NOT Trump, -Trump              without a word
 //	(talks OR summit) AND Kyiv     grouping; NOT binds tighter than AND, AND than OR
@@ -414,10 +415,36 @@ func lexWord(rs []rune, i int) (item, int, error) {
 	case "*":
 		return item{kind: itemAll, pos: i}, j, nil
 	}
+	if it, ok, err := prefixItem(FieldText, w, i); ok || err != nil {
+		return it, j, err
+	}
 	if len(terms(w)) == 0 {
 		return item{kind: itemEOF}, j, nil
 	}
 	return item{kind: itemTerm, pos: i, node: Term{Value: w}}, j, nil
+}
+
+// prefixItem reads word w of field f, at pos, when it is a prefix query
+// (Zelensk*): it ends in '*' and has something searchable before it. That
+// must analyse into one word of at least MinPrefix characters, in a text
+// field. ok is false for any other word.
+func prefixItem(f Field, w string, pos int) (it item, ok bool, err error) {
+	base := strings.TrimRight(w, "*")
+	if base == w || base == "" {
+		return item{}, false, nil
+	}
+	toks := terms(base)
+	switch {
+	case len(toks) == 0:
+		return item{}, false, nil
+	case keywordField(f):
+		return item{}, false, errorf(pos, "%s: takes whole values; a prefix such as %s works on words", f, w)
+	case len(toks) > 1:
+		return item{}, false, errorf(pos, "prefix %s must be one word (letters and digits) before the *", w)
+	case utf8.RuneCountInString(toks[0]) < MinPrefix:
+		return item{}, false, errorf(pos, "prefix %s is too short: a prefix needs at least %d letters before the *", w, MinPrefix)
+	}
+	return item{kind: itemTerm, pos: pos, node: Prefix{Field: f, Value: base}}, true, nil
 }
 
 // lexField reads field:value where rs[i:k] is the field name and rs[k] ':'.
@@ -462,6 +489,9 @@ func lexField(rs []rune, i, k int) (item, int, error) {
 	if f == FieldPublished {
 		n, err := parseDay(val, v)
 		return item{kind: itemRange, pos: i, node: n}, j, err
+	}
+	if it, ok, err := prefixItem(f, val, i); ok || err != nil {
+		return it, j, err
 	}
 	return item{kind: itemTerm, pos: i, node: Term{Field: f, Value: val}}, j, nil
 }
