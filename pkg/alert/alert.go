@@ -23,6 +23,10 @@ type Rule struct {
 	Query string
 	// Webhook receives each alert of the rule by HTTP POST; empty for none.
 	Webhook string
+	// Hints are query.ParseHints' hints on Query (language:russian was read
+	// as language:ru; "or" is searched as a word): the rule is accepted and
+	// matches what its query means as parsed; the API shows them.
+	Hints []string
 
 	expanded query.Node
 	req      requirement
@@ -80,7 +84,7 @@ func (rc RuleConfig) Compile(resolver query.Resolver) (*Rule, error) {
 	if strings.TrimSpace(rc.Query) == "" {
 		return nil, fmt.Errorf("rule %s: %w: empty query", rc.Name, ErrBadRule)
 	}
-	n, err := query.Parse(rc.Query)
+	n, hints, err := query.ParseHints(rc.Query)
 	if err != nil {
 		return nil, fmt.Errorf("rule %s: %w: query: %w", rc.Name, ErrBadRule, err)
 	}
@@ -91,6 +95,7 @@ func (rc RuleConfig) Compile(resolver query.Resolver) (*Rule, error) {
 	}
 	r := NewRule(rc.Name, rc.Query, query.Expand(n, resolver))
 	r.Webhook = rc.Webhook
+	r.Hints = hints
 	return r, nil
 }
 

@@ -421,34 +421,24 @@ func (a *Alerter) publishAll(ctx context.Context, story string, targets []target
 	case !errors.Is(err, jetstream.ErrKeyNotFound):
 		return nil, fmt.Errorf("alerted story %s: %w", story, err)
 	}
-	js := a.bus.JetStream()
-	futs := make([]jetstream.PubAckFuture, len(targets))
+	var msgs []bus.Outgoing
+	var at []int // msgs[k] is targets[at[k]]
 	for i, t := range targets {
 		if done[t.label] {
 			continue
 		}
 		msg := &nats.Msg{Subject: t.subject, Data: t.payload, Header: nats.Header{}}
 		msg.Header.Set(bus.HeaderArticleID, story)
-		f, err := js.PublishMsgAsync(msg, jetstream.WithMsgID(t.msgID))
-		if err != nil {
-			return nil, fmt.Errorf("publish %s: %w", t.subject, err)
-		}
-		futs[i] = f
+		msgs = append(msgs, bus.Outgoing{Msg: msg, ID: t.msgID})
+		at = append(at, i)
 	}
 	var added []string
-	for i, f := range futs {
-		if f == nil {
-			continue
+	for k, p := range a.bus.PublishAll(ctx, msgs) {
+		if p.Err != nil {
+			return nil, p.Err
 		}
-		select {
-		case ack := <-f.Ok():
-			published[i] = !ack.Duplicate
-			added = append(added, targets[i].label)
-		case err := <-f.Err():
-			return nil, fmt.Errorf("publish %s: %w", targets[i].subject, err)
-		case <-ctx.Done():
-			return nil, fmt.Errorf("publish %s: %w", targets[i].subject, ctx.Err())
-		}
+		published[at[k]] = !p.Duplicate
+		added = append(added, targets[at[k]].label)
 	}
 	if len(added) == 0 {
 		return published, nil

@@ -1,8 +1,10 @@
 package alert
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -215,6 +217,72 @@ func TestRuleConfigCompile(t *testing.T) {
 		_, err := tt.rc.Compile(nil)
 		if (err != nil) != tt.bad {
 			t.Errorf("Compile(%+v) = %v, want bad=%v", tt.rc, err, tt.bad)
+		}
+	}
+}
+
+// TestRuleHints: a rule whose query has hints is accepted, means what its
+// query parses to (language:russian is language:ru; lower-case "or" is a
+// word), and keeps the hints for the API.
+func TestRuleHints(t *testing.T) {
+	ru := &article.Article{ID: "1", Title: "Переговоры в Стамбуле", Language: "ru"}
+	en := &article.Article{ID: "2", Title: "Putin or Zelensky: who blinks first", Language: "en"}
+	both := &article.Article{ID: "3", Title: "Putin meets envoys; Zelensky waits", Language: "en"}
+	tests := []struct {
+		query string
+		hint  string
+		match []*article.Article
+	}{
+		{"language:russian", "language:russian was read as language:ru", []*article.Article{ru}},
+		{"putin or zelensky", "did you mean OR?", []*article.Article{en}},
+		{"putin OR zelensky", "", []*article.Article{en, both}},
+	}
+	for _, tt := range tests {
+		r, err := RuleConfig{Name: "r", Query: tt.query}.Compile(nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.query, err)
+		}
+		if got := strings.Join(r.Hints, "; "); !strings.Contains(got, tt.hint) || (tt.hint == "") != (got == "") {
+			t.Errorf("%s: hints %q, want one containing %q", tt.query, got, tt.hint)
+		}
+		for _, a := range []*article.Article{ru, en, both} {
+			if want := slices.Contains(tt.match, a); r.Match(a) != want {
+				t.Errorf("%s: matches %q = %v, want %v", tt.query, a.Title, !want, want)
+			}
+		}
+	}
+}
+
+// TestPrefixRules: a prefix finds every word it starts, through the rule
+// index (a prefix has no exact word to index the rule by).
+func TestPrefixRules(t *testing.T) {
+	var rules []*Rule
+	for i, q := range []string{"Zelensk*", "title:Zelensk* AND ceasef*", "Зеленськ*", "NOT Zelensk*", "Zelensky"} {
+		r, err := RuleConfig{Name: fmt.Sprintf("r%d", i), Query: q}.Compile(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, r)
+	}
+	ix := NewIndex(rules)
+	tests := []struct {
+		a    *article.Article
+		want string
+	}{
+		{&article.Article{ID: "1", Title: "Zelenskyy backs a ceasefire"}, "r0,r1"},
+		{&article.Article{ID: "2", Title: "Talks", Body: "Офіс Зеленського заявив"}, "r2,r3"},
+		{&article.Article{ID: "3", Title: "Zelensky's envoy"}, "r0"}, // one word: zelensky's
+		{&article.Article{ID: "4", Title: "Zelensky's envoy", Body: "ceasefire"}, "r0,r1"},
+		{&article.Article{ID: "5", Title: "Zelensky arrives"}, "r0,r4"},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, r := range ix.Match(tt.a) {
+			got = append(got, r.Name)
+		}
+		slices.Sort(got)
+		if strings.Join(got, ",") != tt.want {
+			t.Errorf("article %s: rules %v, want %s", tt.a.ID, got, tt.want)
 		}
 	}
 }

@@ -118,6 +118,9 @@ func NewRules(config []RuleConfig, kv jetstream.KeyValue, resolver query.Resolve
 		if err != nil {
 			return nil, fmt.Errorf("rules[%d]: %w", i, err)
 		}
+		for _, h := range r.Hints {
+			log.Warn("rule query hint", "rule", rc.Name, "hint", h)
+		}
 		k := strings.ToLower(rc.Name)
 		if _, dup := s.entries[k]; dup {
 			return nil, fmt.Errorf("rules[%d]: rule %s: %w: defined twice", i, rc.Name, ErrBadRule)
@@ -353,6 +356,8 @@ type RuleInfo struct {
 	// Error says why a stored rule is not matched (a query that no longer
 	// parses, a bad entry written by another client).
 	Error string `json:"error,omitempty"`
+	// Hint is the rule's query hints (Rule.Hints), joined with "; ".
+	Hint string `json:"hint,omitempty"`
 	// WebhookStatus is known where the alerter runs in the same process.
 	WebhookStatus  *WebhookStatus `json:"webhook_status,omitempty"`
 	RequiresAlways bool           `json:"tried_on_every_article,omitempty"`
@@ -376,6 +381,7 @@ func (s *Rules) List() []RuleInfo {
 		}
 		if e.rule != nil {
 			ri.RequiresAlways = e.rule.req.always
+			ri.Hint = strings.Join(e.rule.Hints, "; ")
 		}
 		out = append(out, ri)
 	}

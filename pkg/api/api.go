@@ -113,7 +113,13 @@ func (s *Server) ServeRules(rs Rules) {
 			code = http.StatusCreated
 		}
 		s.log.Info("rule stored", "rule", sr.Name, "version", sr.Version)
-		writeJSON(w, code, map[string]any{"name": sr.Name, "query": sr.Query, "version": sr.Version, "created": created, "subject": alert.Subject(sr.Name)})
+		out := map[string]any{"name": sr.Name, "query": sr.Query, "version": sr.Version, "created": created, "subject": alert.Subject(sr.Name)}
+		// The rule is stored as typed and means what it parses to; the
+		// hints say what that is (language:russian is language:ru).
+		if _, hints, err := query.ParseHints(sr.Query); err == nil && len(hints) > 0 {
+			out["hint"] = strings.Join(hints, "; ")
+		}
+		writeJSON(w, code, out)
 	}))
 	s.route("DELETE /api/rules", "rules_remove", (func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimSpace(r.URL.Query().Get("name"))
@@ -273,7 +279,6 @@ type Server struct {
 
 	mu     sync.Mutex
 	checks []Check
-	extra  map[string]http.Handler
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -468,7 +473,7 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	node, err := query.Parse(q.Get("q"))
+	node, hints, err := query.ParseHints(q.Get("q"))
 	if err != nil {
 		msg := "query: " + err.Error()
 		if le := (*query.LimitError)(nil); errors.As(err, &le) {
@@ -487,6 +492,11 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "from: "+err.Error())
 		return
 	}
+	facetSize, err := intParam(q.Get("facet_size"), index.DefaultFacetSize, 1, index.MaxFacetSize)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "facet_size: "+err.Error())
+		return
+	}
 	sort := q.Get("sort")
 	if sort != "" && sort != index.SortRelevance && sort != index.SortDate {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("sort: %q: want relevance or date", sort))
@@ -501,6 +511,7 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 		Query: node, Size: size, From: from,
 		Facets:          []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic},
 		CollapseStories: q.Get("collapse") == "story" || q.Get("collapse") == "true",
+		FacetSize:       facetSize,
 		Sort:            sort,
 		Histogram:       hist,
 	}
@@ -509,7 +520,7 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.search.Search(r.Context(), req)
 	<-s.searching
-	if errors.Is(err, index.ErrTooManyBuckets) {
+	if errors.Is(err, index.ErrTooManyBuckets) || errors.Is(err, index.ErrPrefixTooBroad) {
 		writeError(w, http.StatusBadRequest, "search: "+err.Error())
 		return
 	}
@@ -521,6 +532,7 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 	if res.Hits == nil {
 		res.Hits = []index.Hit{}
 	}
+	res.Hint = strings.Join(hints, "; ")
 	if res.Facets == nil {
 		res.Facets = map[string][]index.FacetCount{}
 	}

@@ -37,12 +37,18 @@ func (f *fixedIndex) Search(_ context.Context, req index.Request) (*index.Result
 	if t, ok := req.Query.(query.Term); ok && t.Value == "explode" {
 		return nil, errors.New("index unreachable")
 	}
+	if _, ok := req.Query.(query.Prefix); ok {
+		return nil, fmt.Errorf("%w: too many words", index.ErrPrefixTooBroad)
+	}
 	return &index.Result{Total: 1, Hits: []index.Hit{{ID: knownID, Title: "Talks in Abu Dhabi"}}}, nil
 }
 
 func (f *fixedIndex) Export(_ context.Context, q query.Node, fn func(index.Record) error) error {
 	if t, ok := q.(query.Term); ok && t.Value == "explode" {
 		return errors.New("index unreachable")
+	}
+	if _, ok := q.(query.Prefix); ok {
+		return fmt.Errorf("%w: too many words", index.ErrPrefixTooBroad)
 	}
 	return fn(index.Record{ID: "a1", Title: "Talks in Abu Dhabi"})
 }
@@ -101,8 +107,13 @@ func TestSearchAndArticles(t *testing.T) {
 		{"/api/search?q=" + "%28Putin+AND", 400, "query"},
 		{"/api/search?q=foo:bar", 400, "unknown field"},
 		{"/api/search?size=1000", 400, "size"},
+		{"/api/search?facet_size=0", 400, "facet_size"},
+		{"/api/search?facet_size=101", 400, "facet_size"},
 		{"/api/search?from=-1", 400, "from"},
 		{"/api/search?q=explode", 502, "index unreachable"},
+		{"/api/search?q=Ze*", 400, "prefix Ze* is too short: a prefix needs at least 3 letters"},
+		{"/api/search?q=Zel*", 400, "prefix too broad: too many words"},
+		{"/api/export?q=Zel*", 400, "prefix too broad: too many words"},
 		{"/api/search?q=Putin&sort=oldest", 400, "sort"},
 		{"/api/export?q=explode", 502, "index unreachable"},
 		{"/api/export?q=Putin&format=xml", 400, "format"},
@@ -130,8 +141,8 @@ func TestSearchAndArticles(t *testing.T) {
 			}
 		}
 	}
-	do(t, "GET", ts.URL+"/api/search?q=*&collapse=story&size=5&from=10", "", "")
-	if _, ok := ix.lastReq.Query.(query.All); !ok || !ix.lastReq.CollapseStories || ix.lastReq.Size != 5 || ix.lastReq.From != 10 {
+	do(t, "GET", ts.URL+"/api/search?q=*&collapse=story&size=5&from=10&facet_size=50", "", "")
+	if _, ok := ix.lastReq.Query.(query.All); !ok || !ix.lastReq.CollapseStories || ix.lastReq.Size != 5 || ix.lastReq.From != 10 || ix.lastReq.FacetSize != 50 {
 		t.Errorf("request passed to the index: %+v", ix.lastReq)
 	}
 	_, body := do(t, "GET", ts.URL+"/api/search?q=Putin&sort=date&histogram=week", "", "")
@@ -141,8 +152,22 @@ func TestSearchAndArticles(t *testing.T) {
 	if h, ok := body["histogram"].([]any); !ok || len(h) != 0 {
 		t.Errorf("an asked-for histogram with no buckets must be [], got %#v", body["histogram"])
 	}
-	if _, body := do(t, "GET", ts.URL+"/api/search?q=Putin", "", ""); body["histogram"] != nil {
-		t.Errorf("histogram present although not asked for: %v", body["histogram"])
+	if _, body := do(t, "GET", ts.URL+"/api/search?q=Putin", "", ""); body["histogram"] != nil || body["hint"] != nil {
+		t.Errorf("histogram or hint present although not asked for: %v", body)
+	}
+	hints := []struct{ q, hint string }{
+		{"putin+or+zelensky", `did you mean OR? Operators are upper case: putin OR zelensky (as typed, "or" is searched as a word)`},
+		{"language:russian", "language:russian was read as language:ru"},
+		{"language:klingon+Putin", "language:klingon is not a language parley knows"},
+	}
+	for _, tt := range hints {
+		if _, body := do(t, "GET", ts.URL+"/api/search?q="+tt.q, "", ""); !strings.HasPrefix(fmt.Sprint(body["hint"]), tt.hint) {
+			t.Errorf("q=%s: hint %v, want %q", tt.q, body["hint"], tt.hint)
+		}
+	}
+	do(t, "GET", ts.URL+"/api/search?q=language:russian", "", "")
+	if want := (query.Term{Field: query.FieldLanguage, Value: "ru"}); ix.lastReq.Query != query.Node(want) {
+		t.Errorf("language:russian reached the index as %#v, want %#v", ix.lastReq.Query, want)
 	}
 }
 
@@ -237,17 +262,47 @@ func TestVersions(t *testing.T) {
 	}
 }
 
+// TestHealthz holds the /healthz contract of the README: 200 "ok" when
+// every check passes, 200 "degraded" when parley serves with a problem
+// (Degraded), 503 "unavailable" as soon as one check fails otherwise;
+// each check says "ok" or its reason.
 func TestHealthz(t *testing.T) {
 	down := errors.New("elasticsearch unreachable at http://127.0.0.1:9200: connection refused")
-	ts, _ := newServer(t, "", Check{Name: "nats", Func: func(context.Context) error { return nil }}, Check{Name: "index", Func: func(context.Context) error { return down }})
-	code, body := do(t, "GET", ts.URL+"/healthz", "", "")
-	checks, _ := body["checks"].(map[string]any)
-	if code != 503 || checks["index"] != down.Error() || checks["nats"] != "ok" {
-		t.Errorf("healthz: %d %v", code, body)
+	lost := errors.New("stream PARLEY_ARTICLES ends at message 3 but held messages up to 8")
+	check := func(name string, err error) Check {
+		return Check{Name: name, Func: func(context.Context) error { return err }}
 	}
-	ok, _ := newServer(t, "", Check{Name: "nats", Func: func(context.Context) error { return nil }})
-	if code, _ := do(t, "GET", ok.URL+"/healthz", "", ""); code != 200 {
-		t.Errorf("healthy: %d", code)
+	for _, tc := range []struct {
+		name   string
+		checks []Check
+		code   int
+		status string
+		want   map[string]string
+	}{
+		{"healthy", []Check{check("nats", nil), check("index", nil)}, 200, "ok",
+			map[string]string{"nats": "ok", "index": "ok"}},
+		{"unavailable", []Check{check("nats", nil), check("index", down)}, 503, "unavailable",
+			map[string]string{"nats": "ok", "index": down.Error()}},
+		{"degraded", []Check{check("nats", nil), check("data", Degraded(lost))}, 200, "degraded",
+			map[string]string{"nats": "ok", "data": "degraded: " + lost.Error()}},
+		{"degraded and unavailable", []Check{check("data", Degraded(lost)), check("index", down), check("nats", nil)}, 503, "unavailable",
+			map[string]string{"nats": "ok", "index": down.Error(), "data": "degraded: " + lost.Error()}},
+		{"Degraded(nil) is healthy", []Check{check("data", Degraded(nil))}, 200, "ok",
+			map[string]string{"data": "ok"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts, _ := newServer(t, "", tc.checks...)
+			code, body := do(t, "GET", ts.URL+"/healthz", "", "")
+			if code != tc.code || body["status"] != tc.status {
+				t.Errorf("healthz: %d %v, want %d %q", code, body, tc.code, tc.status)
+			}
+			checks, _ := body["checks"].(map[string]any)
+			for name, want := range tc.want {
+				if checks[name] != want {
+					t.Errorf("check %s: %v, want %q", name, checks[name], want)
+				}
+			}
+		})
 	}
 }
 
@@ -433,6 +488,8 @@ func TestRulesAPI(t *testing.T) {
 		{"remove unknown", "DELETE", "/api/rules?name=nope", ``, 404, "no such rule"},
 		{"remove config", "DELETE", "/api/rules?name=from-config", ``, 409, "config"},
 		{"add second", "POST", "/api/rules", `{"name":"derby","query":"derby"}`, 201, `"created":true`},
+		{"add with a hint", "POST", "/api/rules", `{"name":"derby","query":"derby or ascot"}`, 200, `"hint":"did you mean OR?`},
+		{"list with a hint", "GET", "/api/rules", ``, 200, `"hint":"did you mean OR?`},
 		{"remove", "DELETE", "/api/rules?name=derby", ``, 204, ""},
 	}
 	for _, tt := range tests {

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -105,6 +106,10 @@ func (s *Server) exportHandler(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
+		if !started && errors.Is(err, index.ErrPrefixTooBroad) {
+			writeError(w, http.StatusBadRequest, "export: "+err.Error())
+			return
+		}
 		if !started {
 			s.log.Error("export", "q", q.Get("q"), "err", err)
 			writeError(w, http.StatusBadGateway, "export: "+err.Error())

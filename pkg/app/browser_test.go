@@ -137,6 +137,16 @@ func startBrowserSite(t *testing.T) *browserSite {
 	}
 	feeds["/late.xml"] = rss("Late Desk", lateItems)
 
+	// Eleven outlets with one article each: more sources than a facet shows.
+	var outletItems []item
+	for i := range 11 {
+		path := fmt.Sprintf("/outlets/%d.html", i)
+		title := fmt.Sprintf("Outlet %02d bulletin", i)
+		pages[path] = page(fmt.Sprintf("Outlet %02d", i), title, late.Format(time.RFC3339), words(800+i, 80)+".\n\n"+words(820+i, 80)+".")
+		outletItems = append(outletItems, item{title, s.srv.URL + path, late.Format(time.RFC1123Z)})
+	}
+	feeds["/outlets.xml"] = rss("Outlets", outletItems)
+
 	evil := evilMarkup + "Evil News"
 	day = time.Date(2026, 11, 6, 12, 0, 0, 0, time.UTC)
 	pages["/evil/a.html"] = page(evil, "Summit "+evilMarkup+" report", day.Format(time.RFC3339),
@@ -182,7 +192,8 @@ type browser struct {
 func newBrowser(t *testing.T, base string) *browser {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1100, 720))
+		chromedp.ExecPath(chromiumPath(t)), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1100, 720),
+		chromedp.Flag("disable-dev-shm-usage", true)) // containers often have a small /dev/shm
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
@@ -239,7 +250,7 @@ func (b *browser) eval(expr string, out any) {
 // page is being replaced (no execution context yet) count as not yet.
 func (b *browser) waitJS(what, expr string) {
 	b.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: CI machines are shared
 	var lastErr error
 	for time.Now().Before(deadline) {
 		var ok bool
@@ -253,7 +264,7 @@ func (b *browser) waitJS(what, expr string) {
 	}
 	var status string
 	_ = chromedp.Run(b.ctx, chromedp.Evaluate(`document.querySelector("#status") ? document.querySelector("#status").textContent : ""`, &status))
-	b.t.Fatalf("waiting for %s: not within 20s (last error %v, status %q, page errors %v)", what, lastErr, status, b.errors)
+	b.t.Fatalf("waiting for %s: not within 30s (last error %v, status %q, page errors %v)", what, lastErr, status, b.errors)
 }
 
 func (b *browser) status() string {
@@ -826,5 +837,24 @@ func TestSearchPageInBrowser(t *testing.T) {
 		}
 		b.screenshot("phone.png")
 		b.clean("phone")
+	})
+
+	t.Run("more facet values", func(t *testing.T) {
+		b.t = t
+		resp, err := http.Post(base+"/api/feeds", "application/json", strings.NewReader(`{"url":"`+site.srv.URL+`/outlets.xml"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		waitFor(t, "the outlets' articles", 60*time.Second, func() bool { return searchable(base) >= all.Total+2+11 })
+		b.open("#q=bulletin")
+		var shown int
+		b.eval(`document.querySelectorAll("#side ul[data-facet=source] li").length`, &shown)
+		if shown != 10 {
+			t.Errorf("%d sources shown, want the top 10", shown)
+		}
+		b.run(chromedp.Click("#side button.more[data-facet=source]", chromedp.ByQuery))
+		b.waitJS("all the sources", `document.querySelectorAll("#side ul[data-facet=source] li").length === 11`)
+		b.clean("more facet values")
 	})
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parley-news/parley/pkg/backoff"
 )
 
 // Subjects (docs/contract.md, NATS).
@@ -238,7 +240,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *slog.Logger) (*Bus
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	b := &Bus{cfg: cfg, nc: nc, js: js, log: log, health: &health{stalled: map[string]error{}, repaired: make(chan struct{})}}
-	h, err := b.setup(ctx)
+	h, err := b.setupRetrying(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -288,4 +290,36 @@ func RedactURL(urls string) string {
 		}
 	}
 	return strings.Join(parts, ",")
+}
+
+// setupRetrying runs setup, trying again for up to cfg.ConnectWait while
+// the server cannot answer yet (restarting, electing a leader, catching up
+// after a reconnect): a stage started during a nats-server restart waits
+// for it instead of exiting.
+func (b *Bus) setupRetrying(ctx context.Context) (handles, error) {
+	deadline := time.Now().Add(b.cfg.ConnectWait)
+	policy := backoff.Policy{Initial: 250 * time.Millisecond, Max: 5 * time.Second, Jitter: true}
+	for n := 1; ; n++ {
+		h, err := b.setup(ctx)
+		if err == nil || !transient(err) || ctx.Err() != nil || time.Now().After(deadline) {
+			return h, err
+		}
+		wait := policy.Delay(n)
+		b.log.Warn("nats cannot set up streams yet, retrying", "err", err, "retry_in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return h, fmt.Errorf("%w (%w)", err, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// transient reports whether err is the server not answering in time, or
+// not at all yet, as opposed to a refusal that waiting does not change.
+func transient(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrDisconnected)
 }

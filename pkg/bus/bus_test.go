@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parley-news/parley/pkg/article"
@@ -470,5 +471,28 @@ func TestArticleOversized(t *testing.T) {
 	}
 	if si, err := info.Info(ctx); err != nil || si.State.Msgs != 1 {
 		t.Errorf("articles stream: %v, %+v; want 1 message", err, si)
+	}
+}
+
+// PublishAll has every message in flight at once and reports each one's
+// outcome: stored, dropped as a duplicate of its message id, or failed
+// (a subject no stream takes), without one outcome spilling onto another.
+func TestPublishAll(t *testing.T) {
+	b := newTestBus(t)
+	msg := func(subject string) *nats.Msg { return &nats.Msg{Subject: subject, Data: []byte("{}")} }
+	got := b.PublishAll(context.Background(), []Outgoing{
+		{Msg: msg(SubjectAlerts + ".a"), ID: "one"},
+		{Msg: msg(SubjectAlerts + ".a"), ID: "one"},
+		{Msg: msg("nowhere.x"), ID: "two"},
+		{Msg: msg(SubjectAlerts + ".b"), ID: "three"},
+	})
+	want := []struct{ dup, err bool }{{false, false}, {true, false}, {false, true}, {false, false}}
+	for i, w := range want {
+		if got[i].Duplicate != w.dup || (got[i].Err != nil) != w.err {
+			t.Errorf("message %d: %+v, want duplicate %v, error %v", i, got[i], w.dup, w.err)
+		}
+	}
+	if _, info := streamInfo(t, b, StreamAlerts); info.State.Msgs != 2 {
+		t.Errorf("%d alerts stored, want 2", info.State.Msgs)
 	}
 }

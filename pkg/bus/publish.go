@@ -67,12 +67,56 @@ type Indexed struct {
 	Hash    string
 }
 
+// Outgoing is one message for PublishAll, with its JetStream message id.
+type Outgoing struct {
+	Msg *nats.Msg
+	ID  string
+}
+
+// Published is JetStream's answer for one message of PublishAll.
+type Published struct {
+	Err       error
+	Duplicate bool // stored before under the same message id: dropped
+}
+
+// PublishAll publishes msgs all in flight at once and returns, once
+// JetStream answered for each (or ctx ended), its outcome. It is the one
+// asynchronous publish: the indexer's batches and the alerter's alerts go
+// through it.
+func (b *Bus) PublishAll(ctx context.Context, msgs []Outgoing) []Published {
+	out := make([]Published, len(msgs))
+	futs := make([]jetstream.PubAckFuture, len(msgs))
+	for i, o := range msgs {
+		f, err := b.js.PublishMsgAsync(o.Msg, jetstream.WithMsgID(o.ID))
+		if err != nil {
+			out[i].Err = fmt.Errorf("publish %s: %w", o.Msg.Subject, err)
+			continue
+		}
+		futs[i] = f
+	}
+	for i, f := range futs {
+		if f == nil {
+			continue
+		}
+		select {
+		case ack := <-f.Ok():
+			out[i].Duplicate = ack.Duplicate
+		case err := <-f.Err():
+			out[i].Err = fmt.Errorf("publish %s: %w", msgs[i].Msg.Subject, err)
+		case <-ctx.Done():
+			out[i].Err = fmt.Errorf("publish %s: %w", msgs[i].Msg.Subject, ctx.Err())
+		}
+	}
+	return out
+}
+
 // PublishIndexedBatch publishes the articles on parley.indexed.<language>
 // with the message ids PublishIndexed gives them, all in flight at once,
 // and returns one error per article once JetStream answered for each.
 func (b *Bus) PublishIndexedBatch(ctx context.Context, items []Indexed) []error {
 	errs := make([]error, len(items))
-	futs := make([]jetstream.PubAckFuture, len(items))
+	var msgs []Outgoing
+	var at []int // msgs[k] is items[at[k]]
 	for i, it := range items {
 		a := it.Article
 		data, hash := it.Data, it.Hash
@@ -87,24 +131,11 @@ func (b *Bus) PublishIndexedBatch(ctx context.Context, items []Indexed) []error 
 			hash = ContentHash(a)
 		}
 		msg, id := articleMsg(SubjectIndexed, a, data, hash)
-		f, err := b.js.PublishMsgAsync(msg, jetstream.WithMsgID(id))
-		if err != nil {
-			errs[i] = fmt.Errorf("publish %s: %w", msg.Subject, err)
-			continue
-		}
-		futs[i] = f
+		msgs = append(msgs, Outgoing{Msg: msg, ID: id})
+		at = append(at, i)
 	}
-	for i, f := range futs {
-		if f == nil {
-			continue
-		}
-		select {
-		case <-f.Ok():
-		case err := <-f.Err():
-			errs[i] = fmt.Errorf("publish %s: %w", f.Msg().Subject, err)
-		case <-ctx.Done():
-			errs[i] = fmt.Errorf("publish %s: %w", f.Msg().Subject, ctx.Err())
-		}
+	for k, p := range b.PublishAll(ctx, msgs) {
+		errs[at[k]] = p.Err
 	}
 	return errs
 }

@@ -26,9 +26,6 @@ func envName(flagName string) string {
 	return "PARLEY_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-// yamlKey is the config file key of a flag: es-url -> es_url.
-func yamlKey(flagName string) string { return strings.ReplaceAll(flagName, "-", "_") }
-
 // bindConfig registers a flag for every tagged field of cfg on fs.
 func bindConfig(fs *flag.FlagSet, cfg *app.Config) {
 	v := reflect.ValueOf(cfg).Elem()

@@ -74,9 +74,12 @@ func watchCmd(ctx context.Context, args []string, env Env) error {
 	case *subject != "":
 		filter = *subject
 	case *q != "":
-		node, err := query.Parse(*q)
+		node, hints, err := query.ParseHints(*q)
 		if err != nil {
 			return fmt.Errorf("--query: %w: %w", err, errUsage)
+		}
+		for _, h := range hints {
+			fmt.Fprintf(env.Stderr, "--query: %s\n", h)
 		}
 		gaz, err := enrich.NewGazetteer()
 		if err != nil {

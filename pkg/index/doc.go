@@ -56,6 +56,21 @@ const (
 // TextFields are the fields a bare word or phrase searches.
 var TextFields = []string{DocTitle, DocSummary, DocBody}
 
+// PrefixWord is the analysed word a prefix query p matches the start of,
+// and the index fields it searches; "" when p cannot match (not one word,
+// or not a text field).
+func PrefixWord(p query.Prefix) (string, []string) {
+	toks := query.Analyze(p.Value)
+	name, keyword := FieldFor(p.Field)
+	if len(toks) != 1 || keyword || (name == "" && p.Field != query.FieldText) {
+		return "", nil
+	}
+	if p.Field == query.FieldText {
+		return toks[0].Text, TextFields
+	}
+	return toks[0].Text, []string{name}
+}
+
 // FieldFor maps a query field to the index field it searches, and whether
 // that index field is a keyword (whole value) rather than analysed text.
 // FieldText maps to TextFields and returns "".

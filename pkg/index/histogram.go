@@ -31,6 +31,10 @@ const MaxBuckets = 10000
 // interval.
 var ErrTooManyBuckets = errors.New("histogram has too many buckets")
 
+// ErrPrefixTooBroad is a prefix query (Zel*) that expands to more than
+// query.MaxPrefixWords words of the index: the API answers it with 400.
+var ErrPrefixTooBroad = errors.New("prefix too broad")
+
 // Bucket is one interval of a histogram: its first instant and how many
 // matching articles were published in it.
 type Bucket struct {

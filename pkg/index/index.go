@@ -24,6 +24,9 @@ type Request struct {
 	Facets []string
 	// CollapseStories returns one hit per story_id.
 	CollapseStories bool
+	// FacetSize is how many top values each facet counts: 0 means
+	// DefaultFacetSize; at most MaxFacetSize.
+	FacetSize int
 	// Sort orders the hits: SortRelevance (the default: by relevance,
 	// then newest first; a query matching everything comes newest first)
 	// or SortDate (newest published_at first, articles without a date
@@ -41,6 +44,20 @@ const (
 	SortDate      = "date"
 )
 
+// Facet sizes: the default and the largest a request may ask for.
+const (
+	DefaultFacetSize = 10
+	MaxFacetSize     = 100
+)
+
+// FacetSizeOf is the facet size a request asks for, within bounds.
+func (r Request) FacetSizeOf() int {
+	if r.FacetSize <= 0 {
+		return DefaultFacetSize
+	}
+	return min(r.FacetSize, MaxFacetSize)
+}
+
 // Facet names.
 const (
 	FacetSource   = "source"
@@ -57,6 +74,10 @@ type Result struct {
 	Facets map[string][]FacetCount `json:"facets"`
 	// Histogram is set when the request asked for one (see Buckets).
 	Histogram []Bucket `json:"histogram,omitempty"`
+	// Hint is set by the API, not the backends: query.ParseHints' hints on
+	// the query, joined with "; " (language:russian was read as
+	// language:ru; did you mean OR?).
+	Hint string `json:"hint,omitempty"`
 }
 
 // Hit is one search result of GET /api/search (docs/contract.md).

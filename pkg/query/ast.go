@@ -42,6 +42,15 @@ type Term struct {
 	Phrase bool
 }
 
+// Prefix matches a word that starts with Value (Zelensk* finds Zelensky,
+// Zelenskyy and Zelenskyi) in a text field, compared as analysed tokens:
+// Value is one token of at least MinPrefix characters once analysed
+// (Parse refuses others), kept as typed so that Format writes it back.
+type Prefix struct {
+	Field Field
+	Value string
+}
+
 // And matches when every child matches.
 type And struct{ Children []Node }
 
@@ -64,9 +73,10 @@ type Range struct {
 // All matches every document (`*` or an empty query).
 type All struct{}
 
-func (Term) node()  {}
-func (And) node()   {}
-func (Or) node()    {}
-func (Not) node()   {}
-func (Range) node() {}
-func (All) node()   {}
+func (Term) node()   {}
+func (Prefix) node() {}
+func (And) node()    {}
+func (Or) node()     {}
+func (Not) node()    {}
+func (Range) node()  {}
+func (All) node()    {}

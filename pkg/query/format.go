@@ -14,12 +14,13 @@ func Format(n Node) string {
 	return b.String()
 }
 
-func (t Term) String() string  { return Format(t) }
-func (a And) String() string   { return Format(a) }
-func (o Or) String() string    { return Format(o) }
-func (n Not) String() string   { return Format(n) }
-func (r Range) String() string { return Format(r) }
-func (All) String() string     { return "*" }
+func (t Term) String() string   { return Format(t) }
+func (a And) String() string    { return Format(a) }
+func (o Or) String() string     { return Format(o) }
+func (n Not) String() string    { return Format(n) }
+func (r Range) String() string  { return Format(r) }
+func (p Prefix) String() string { return Format(p) }
+func (All) String() string      { return "*" }
 
 func format(b *strings.Builder, n Node) {
 	switch n := n.(type) {
@@ -27,6 +28,13 @@ func format(b *strings.Builder, n Node) {
 		b.WriteString("*")
 	case Term:
 		formatTerm(b, n)
+	case Prefix:
+		if n.Field != FieldText {
+			b.WriteString(string(n.Field))
+			b.WriteString(":")
+		}
+		b.WriteString(n.Value)
+		b.WriteString("*")
 	case Range:
 		f := n.Field
 		if f == "" {

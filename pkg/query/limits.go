@@ -17,6 +17,15 @@ const (
 	// one.
 	MaxTerms = 256
 
+	// MinPrefix is the fewest characters (of the analysed word) a prefix
+	// query (Zel*) may have: a shorter one would expand to too many words.
+	MinPrefix = 3
+	// MaxPrefixWords is the most distinct indexed words one prefix may
+	// expand to in a field of the index: the embedded index refuses a
+	// broader prefix, Elasticsearch searches the MaxPrefixWords best
+	// scoring (README, Query language).
+	MaxPrefixWords = 1024
+
 	// lexLimit is the longest query Parse reads at all, to count its
 	// terms for the error message: lexing is linear and this bounds it.
 	lexLimit = 64 << 10
@@ -46,7 +55,7 @@ func Terms(n Node) int {
 			return 1
 		}
 		return max(1, len(terms(n.Value)))
-	case Range:
+	case Range, Prefix:
 		return 1
 	case Not:
 		return Terms(n.Child)

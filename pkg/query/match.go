@@ -148,8 +148,50 @@ func MatchAt(n Node, d *Document, now time.Time) bool {
 		return matchRange(n, d, now)
 	case Term:
 		return matchTerm(n, d)
+	case Prefix:
+		return matchPrefix(n, d)
 	}
 	return false
+}
+
+// matchPrefix reports whether a token of p's field starts with p's
+// analysed word. It is not bounded by MaxPrefixWords: one document has
+// few words, and it is scanned once.
+func matchPrefix(p Prefix, d *Document) bool {
+	want := terms(p.Value)
+	if len(want) != 1 {
+		return false
+	}
+	for _, field := range d.textFields(p.Field) {
+		for _, v := range field {
+			for _, t := range v.toks {
+				if strings.HasPrefix(t, want[0]) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// textFields are the values a text field f of the query language
+// searches, or nil when f is not a text field.
+func (d *Document) textFields(f Field) [][]*value {
+	switch f {
+	case FieldText:
+		return [][]*value{d.title, d.summary, d.body}
+	case FieldTitle:
+		return [][]*value{d.title}
+	case FieldSource:
+		return [][]*value{d.source}
+	case FieldPerson:
+		return [][]*value{d.people}
+	case FieldQuote:
+		return [][]*value{d.quotes}
+	case FieldSpeaker:
+		return [][]*value{d.speakers}
+	}
+	return nil
 }
 
 func matchRange(r Range, d *Document, now time.Time) bool {
@@ -168,20 +210,9 @@ func matchRange(r Range, d *Document, now time.Time) bool {
 }
 
 func matchTerm(t Term, d *Document) bool {
-	var text [][]*value
+	text := d.textFields(t.Field)
 	switch t.Field {
-	case FieldText:
-		text = [][]*value{d.title, d.summary, d.body}
-	case FieldTitle:
-		text = [][]*value{d.title}
-	case FieldSource:
-		text = [][]*value{d.source}
-	case FieldPerson:
-		text = [][]*value{d.people}
-	case FieldQuote:
-		text = [][]*value{d.quotes}
-	case FieldSpeaker:
-		text = [][]*value{d.speakers}
+	case FieldText, FieldTitle, FieldSource, FieldPerson, FieldQuote, FieldSpeaker:
 	case FieldLanguage:
 		return keywordIn(t, d.language)
 	case FieldCountry:

@@ -64,6 +64,7 @@ type item struct {
 // Parse reads a query of the language of docs/contract.md:
 //
 //	Putin Zelensky                 both words (implicit AND)
+//	Zelensk*                       a word starting with Zelensk (at least MinPrefix letters)
 //	"Abu Dhabi" OR Riyadh          a phrase, or a word
 //	NOT Trump, -Trump              without a word
 //	(talks OR summit) AND Kyiv     grouping; NOT binds tighter than AND, AND than OR
@@ -72,7 +73,10 @@ type item struct {
 //	published_at:[2026-01-01 TO 2026-02-01]   dates (YYYY-MM-DD or RFC 3339, * for open); the To day counts to its end
 //	published_at:[now-7d TO now], published_at:now-24h   relative to when the query runs (see Relative)
 //
-// Keywords are upper case: "and", "or" and "not" are ordinary words. A word
+// Keywords are upper case: "and", "or" and "not" are ordinary words
+// (ParseHints says when they stand where an operator would). language: and
+// country: values may be names or other codes: language:russian is
+// language:ru, country:UK is country:GB (ParseHints says so). A word
 // with nothing searchable in it (a lone dash, punctuation) is ignored. "*",
 // an empty or a blank query returns All. A query over MaxBytes or MaxTerms
 // is a *LimitError; other errors are *SyntaxError, including a query that
@@ -80,43 +84,54 @@ type item struct {
 // three bytes each, so it would neither read back the same nor stay within
 // MaxBytes).
 func Parse(s string) (Node, error) {
+	n, _, err := ParseHints(s)
+	return n, err
+}
+
+// ParseHints is Parse, and also returns hints for the user: a language: or
+// country: value read as a code (language:russian is language:ru), one
+// that matches nothing, and lower-case and, or and not standing where an
+// operator would (they are searched as words). A query with hints means
+// exactly what Parse returns; the hints only say so.
+func ParseHints(s string) (Node, []string, error) {
 	tooLong := &LimitError{What: "bytes", Got: len(s), Limit: MaxBytes}
 	if len(s) > lexLimit {
-		return nil, tooLong
+		return nil, nil, tooLong
 	}
 	if !utf8.ValidString(s) {
-		return nil, invalidUTF8(s)
+		return nil, nil, invalidUTF8(s)
 	}
 	items, err := lex(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	hints := review(items, s)
 	p := &parser{items: items}
 	if p.peek().kind == itemEOF {
 		if len(s) > MaxBytes {
-			return nil, tooLong
+			return nil, nil, tooLong
 		}
-		return All{}, nil
+		return All{}, hints, nil
 	}
 	n, err := p.parseOr()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if it := p.peek(); it.kind != itemEOF {
 		if it.kind == itemRParen {
-			return nil, errorf(it.pos, "unbalanced parenthesis")
+			return nil, nil, errorf(it.pos, "unbalanced parenthesis")
 		}
-		return nil, errorf(it.pos, "unexpected %s", describe(it))
+		return nil, nil, errorf(it.pos, "unexpected %s", describe(it))
 	}
 	// Too many terms is the likelier mistake to name; a long query with
 	// few terms is refused by its length.
 	if t := Terms(n); t > MaxTerms {
-		return nil, &LimitError{What: "terms", Got: t, Limit: MaxTerms}
+		return nil, nil, &LimitError{What: "terms", Got: t, Limit: MaxTerms}
 	}
 	if len(s) > MaxBytes {
-		return nil, tooLong
+		return nil, nil, tooLong
 	}
-	return n, nil
+	return n, hints, nil
 }
 
 // invalidUTF8 is the error for s, which is not valid UTF-8: where its
@@ -400,10 +415,36 @@ func lexWord(rs []rune, i int) (item, int, error) {
 	case "*":
 		return item{kind: itemAll, pos: i}, j, nil
 	}
+	if it, ok, err := prefixItem(FieldText, w, i); ok || err != nil {
+		return it, j, err
+	}
 	if len(terms(w)) == 0 {
 		return item{kind: itemEOF}, j, nil
 	}
 	return item{kind: itemTerm, pos: i, node: Term{Value: w}}, j, nil
+}
+
+// prefixItem reads word w of field f, at pos, when it is a prefix query
+// (Zelensk*): it ends in '*' and has something searchable before it. That
+// must analyse into one word of at least MinPrefix characters, in a text
+// field. ok is false for any other word.
+func prefixItem(f Field, w string, pos int) (it item, ok bool, err error) {
+	base := strings.TrimRight(w, "*")
+	if base == w || base == "" {
+		return item{}, false, nil
+	}
+	toks := terms(base)
+	switch {
+	case len(toks) == 0:
+		return item{}, false, nil
+	case keywordField(f):
+		return item{}, false, errorf(pos, "%s: takes whole values; a prefix such as %s works on words", f, w)
+	case len(toks) > 1:
+		return item{}, false, errorf(pos, "prefix %s must be one word (letters and digits) before the *", w)
+	case utf8.RuneCountInString(toks[0]) < MinPrefix:
+		return item{}, false, errorf(pos, "prefix %s is too short: a prefix needs at least %d letters before the *", w, MinPrefix)
+	}
+	return item{kind: itemTerm, pos: pos, node: Prefix{Field: f, Value: base}}, true, nil
 }
 
 // lexField reads field:value where rs[i:k] is the field name and rs[k] ':'.
@@ -448,6 +489,9 @@ func lexField(rs []rune, i, k int) (item, int, error) {
 	if f == FieldPublished {
 		n, err := parseDay(val, v)
 		return item{kind: itemRange, pos: i, node: n}, j, err
+	}
+	if it, ok, err := prefixItem(f, val, i); ok || err != nil {
+		return it, j, err
 	}
 	return item{kind: itemTerm, pos: i, node: Term{Field: f, Value: val}}, j, nil
 }

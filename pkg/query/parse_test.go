@@ -57,6 +57,12 @@ func TestParse(t *testing.T) {
 		{"Language:en country:ua", and(f(FieldLanguage, "en"), f(FieldCountry, "ua"))},
 		{"person:Zelensky topic:diplomacy story:abc:1", and(f(FieldPerson, "Zelensky"), f(FieldTopic, "diplomacy"), f(FieldStory, "abc:1"))},
 		{"entity:Q7747", f(FieldEntity, "Q7747")},
+		{"Zelensk*", Prefix{Value: "Zelensk"}},
+		{"Зеленськ* OR Zelensk**", or(Prefix{Value: "Зеленськ"}, Prefix{Value: "Zelensk"})},
+		{"title:cease* -truc*", and(Prefix{Field: FieldTitle, Value: "cease"}, not(Prefix{Value: "truc"}))},
+		{"abc*", Prefix{Value: "abc"}},
+		{"Ze*sk", w("Ze*sk")},
+		{`"Zelensk*"`, ph("Zelensk*")},
 		{`speaker:Lavrov quote:"red lines"`, and(f(FieldSpeaker, "Lavrov"), fp(FieldQuote, "red lines"))},
 		{`speaker:"Sergey Lavrov" OR quote:ceasefire`, or(fp(FieldSpeaker, "Sergey Lavrov"), f(FieldQuote, "ceasefire"))},
 		{"(country:UA)", f(FieldCountry, "UA")},
@@ -126,6 +132,10 @@ func TestParseErrors(t *testing.T) {
 		{"Кыв\xffа", 3, "query is not valid UTF-8: byte 0xff at 3"},
 		{"talks \xc3", 6, "query is not valid UTF-8: byte 0xc3 at 6"},
 		{strings.Repeat("a\xff\xfe", 700), 1, "query is not valid UTF-8: byte 0xff at 1"},
+		{"Ze*", 0, "prefix Ze* is too short: a prefix needs at least 3 letters before the * at 0"},
+		{"talks title:ab*", 6, "prefix ab* is too short: a prefix needs at least 3 letters before the * at 6"},
+		{"al-Sis*", 0, "prefix al-Sis* must be one word (letters and digits) before the * at 0"},
+		{"language:en*", 0, "language: takes whole values; a prefix such as en* works on words at 0"},
 		{strings.Repeat("NOT ", 101) + "a", 400, "query nested too deeply (more than 100 levels) at 400"},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@
 "use strict";
 
 const PAGE = 20;
+const FACETS = 10; // values per facet a search returns (the API's default facet_size)
 const $ = (s) => document.querySelector(s);
 
 // el builds an element. props: class, text, href (callers pass only "#…"
@@ -519,7 +520,7 @@ function renderFacets(q, facets, collapse, filters = []) {
   const groups = [];
   for (const [name, vals] of Object.entries(facets)) {
     if (!vals || !vals.length) continue;
-    const items = vals.map((v) => {
+    const items = (vals) => vals.map((v) => {
       const clause = `${name}:${quoteValue(String(v.value))}`;
       const add = (f) => filters.includes(f) ? filters : [...filters.filter((g) => g !== "-" + clause && g !== clause), f];
       const label = displayName(name, String(v.value));
@@ -528,7 +529,24 @@ function renderFacets(q, facets, collapse, filters = []) {
           el("span", {}, label), el("span", { class: "n" }, String(v.count))),
         el("a", { href: searchHash(q, 0, collapse, add("-" + clause)), class: "exclude", title: "exclude " + label, "aria-label": "exclude " + label }, "−"));
     });
-    groups.push(el("h3", {}, name), el("ul", {}, items));
+    const list = el("ul", { data: { facet: name } }, items(vals));
+    // The top FACETS values come with the search; "more" asks for up to 100.
+    const more = vals.length < FACETS ? null : el("button", { type: "button", class: "link more", data: { facet: name } }, "more");
+    if (more) {
+      more.addEventListener("click", async () => {
+        const t = { id: ticket, signal: inflight ? inflight.signal : undefined };
+        const rest = filters.filter((f) => f.startsWith("-") || !f.startsWith(name + ":"));
+        try {
+          const res = await getJSON("/api/search?" + new URLSearchParams({ q: withFilters(q, rest) || "*", size: 0, facet_size: 100 }), { signal: t.signal });
+          if (stale(t)) return;
+          list.replaceChildren(...items((res.facets || {})[name] || []));
+          more.remove();
+        } catch (e) {
+          more.textContent = "more (" + e.message + ")";
+        }
+      });
+    }
+    groups.push(el("h3", {}, name), list, more);
   }
   if (!groups.length) return $("#side").replaceChildren();
   const wide = window.matchMedia("(min-width: 801px)").matches;

@@ -73,8 +73,6 @@ type Index struct {
 	name   string // the concrete index behind the alias at Open, or the one Create made
 	target string // what reads and writes name: the alias, or the index Create made
 
-	analysisCommon bool
-
 	// bulk writer
 	mu       sync.RWMutex // guards closed and sends on in
 	closed   bool
@@ -159,9 +157,6 @@ func connect(ctx context.Context, cfg Config, logger *slog.Logger) (*Index, erro
 	}
 	ix := &Index{cfg: cfg, log: logger, es: es, bulkES: bulkES, alias: cfg.Index, target: cfg.Index}
 	if err := ix.waitReady(ctx); err != nil {
-		return nil, err
-	}
-	if err := ix.detectModules(ctx); err != nil {
 		return nil, err
 	}
 	return ix, nil
@@ -322,38 +317,6 @@ func (ix *Index) Ping(ctx context.Context) error {
 	if h.Status == "red" {
 		return fmt.Errorf("elasticsearch cluster health is red")
 	}
-	return nil
-}
-
-// detectModules records whether the cluster has the analysis-common module
-// (language analyzers, synonyms, ascii folding). parley's mapping does not
-// need it; it is logged so users know what the cluster offers.
-func (ix *Index) detectModules(ctx context.Context) error {
-	var r struct {
-		Nodes map[string]struct {
-			Version string `json:"version"`
-			Modules []struct {
-				Name string `json:"name"`
-			} `json:"modules"`
-		} `json:"nodes"`
-	}
-	if err := ix.call(ctx, ix.es, "node info", http.MethodGet, "/_nodes/plugins?filter_path=nodes.*.version,nodes.*.modules.name", nil, &r); err != nil {
-		return err
-	}
-	all := len(r.Nodes) > 0
-	version := ""
-	for _, n := range r.Nodes {
-		version = n.Version
-		has := false
-		for _, m := range n.Modules {
-			if m.Name == "analysis-common" {
-				has = true
-			}
-		}
-		all = all && has
-	}
-	ix.analysisCommon = all
-	ix.log.Info("elasticsearch cluster", "version", version, "nodes", len(r.Nodes), "analysis_common", all)
 	return nil
 }
 

@@ -108,7 +108,8 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parse %q: %v", qs, err)
 			}
-			req := index.Request{Query: q, Size: 50, Facets: facets, CollapseStories: collapse}
+			// Facet sizes other than the default, on both.
+			req := index.Request{Query: q, Size: 50, Facets: facets, CollapseStories: collapse, FacetSize: 3 + 20*(len(qs)%2)}
 			search := func(ix interface {
 				Search(context.Context, index.Request) (*index.Result, error)
 			}, req index.Request) *index.Result {

@@ -306,6 +306,11 @@ var searchCases = []struct {
 	{"source:wire", []string{"a2", "a8"}},
 	{`source:"example news"`, []string{"a1", "a3", "a6"}},
 	{"language:de", []string{"a4"}},
+	{"language:German", []string{"a4"}},
+	{"Zelensk*", []string{"a1", "a2", "a3"}},                  // Zelenskiy
+	{"title:zelensk* OR Ukrain*", []string{"a1", "a3", "a4"}}, // Russia-Ukraine, der Ukraine
+	{"davo* -zelenskiy", nil},
+	{"title:davo*", []string{"a3"}},
 	{"language:EN AND oil", []string{"a5"}},
 	{"country:ua", []string{"a1", "a3", "a7"}},
 	{"country:AE", []string{"a1", "a2", "a4"}},

@@ -16,7 +16,6 @@ import (
 const (
 	defaultSize = 10
 	maxWindow   = 10000 // index.max_result_window
-	facetSize   = 10
 	snippetLen  = 280
 )
 
@@ -117,7 +116,7 @@ func SearchBody(q query.Node, req index.Request) (map[string]any, error) {
 		if !ok {
 			return nil, fmt.Errorf("search: unknown facet %q (want source, language, country, person or topic)", f)
 		}
-		aggs["facet_"+f] = map[string]any{"terms": map[string]any{"field": field, "size": facetSize}}
+		aggs["facet_"+f] = map[string]any{"terms": map[string]any{"field": field, "size": req.FacetSizeOf()}}
 	}
 	if req.CollapseStories {
 		body["collapse"] = map[string]any{"field": fieldStoryKey}

@@ -24,6 +24,8 @@ func Translate(n query.Node) (map[string]any, error) {
 		return translateTerm(q)
 	case *query.Term:
 		return translateTerm(*q)
+	case query.Prefix:
+		return translatePrefix(q), nil
 	case query.And:
 		return translateAnd(q.Children)
 	case *query.And:
@@ -46,6 +48,8 @@ func Translate(n query.Node) (map[string]any, error) {
 
 func matchAll() map[string]any { return map[string]any{"match_all": map[string]any{}} }
 
+func matchNone() map[string]any { return map[string]any{"match_none": map[string]any{}} }
+
 // textQuery matches value as a run of consecutive tokens within one value
 // of field, whether or not the user quoted it: a word the analyser splits
 // (al-Sisi) stays together, as in query.Match and the embedded backend.
@@ -53,6 +57,24 @@ func matchAll() map[string]any { return map[string]any{"match_all": map[string]a
 // analysis query.Analyze mirrors.
 func textQuery(field, value string) map[string]any {
 	return map[string]any{"match_phrase": map[string]any{field: map[string]any{"query": value}}}
+}
+
+// translatePrefix matches the words of p's field(s) that start with p's
+// analysed word. Its expansion is bounded by the top_terms rewrite: at most
+// query.MaxPrefixWords words per field, the best scoring ones, where the
+// embedded index refuses a broader prefix (README, Query language).
+func translatePrefix(p query.Prefix) map[string]any {
+	word, fields := index.PrefixWord(p)
+	if word == "" {
+		return matchNone()
+	}
+	should := make([]any, 0, len(fields))
+	for _, f := range fields {
+		should = append(should, map[string]any{"prefix": map[string]any{f: map[string]any{
+			"value": word, "rewrite": fmt.Sprintf("top_terms_%d", query.MaxPrefixWords),
+		}}})
+	}
+	return map[string]any{"bool": map[string]any{"should": should, "minimum_should_match": 1}}
 }
 
 func translateTerm(t query.Term) (map[string]any, error) {

@@ -251,6 +251,15 @@ var searchTests = []struct {
 	{"Ukraine NOT Kiev", []string{"a2", "a4", "a6"}},
 	{"Rubio and Lavrov", []string{"a3"}}, // "and" is a word
 	{"Rubio or Lavrov", nil},
+	// prefixes: one analysed word of at least query.MinPrefix letters
+	{"Zelensk*", []string{"a1", "a4", "a6"}}, // Zelenskiy, Zelensky's, Zelensky; no expansion
+	{"Зеленськ*", []string{"a2"}},
+	{"title:talk*", []string{"a1", "a4"}},
+	{"Ukrain*", []string{"a1", "a3", "a4"}},
+	{"person:Zelensk*", []string{"a1", "a2", "a4", "a6"}},
+	{"négoc* OR переговор*", []string{"a2", "a6"}},
+	{"meet* -title:meet*", []string{"a1"}},
+	{"zzz*", nil},
 	// NOT-only
 	{"NOT diplomacy", []string{"a1", "a2", "a3", "a4", "a5", "a6", "a7"}}, // a bare word, not the topic
 	{"NOT topic:diplomacy", []string{"a5"}},
@@ -265,6 +274,8 @@ var searchTests = []struct {
 	{"source:Kyiv", []string{"a2"}},
 	{"language:en", []string{"a1", "a3", "a4", "a5", "a7"}},
 	{"language:UK", []string{"a2"}},
+	{"language:ukrainian", []string{"a2"}},
+	{"language:українська OR language:anglais", []string{"a1", "a2", "a3", "a4", "a5", "a7"}},
 	{"country:ae", []string{"a1", "a2", "a4"}},
 	{"country:UA country:FR", []string{"a6"}},
 	{"person:Lavrov", []string{"a3"}},
@@ -368,6 +379,32 @@ func TestMatchAgreesWithSearch(t *testing.T) {
 	}
 }
 
+// TestPrefixBound: a prefix expanding to more than query.MaxPrefixWords
+// words of the index is refused, in searches and exports; a longer one is
+// not.
+func TestPrefixBound(t *testing.T) {
+	ix := openTest(t, Config{})
+	var body strings.Builder
+	for i := range query.MaxPrefixWords + 1 {
+		fmt.Fprintf(&body, "abc%04d ", i)
+	}
+	fill(t, ix, []*article.Article{{ID: "wide", Title: "wide", Body: body.String()}})
+	for _, q := range []string{"abc*", "title:wide OR ABC*"} {
+		_, err := ix.Search(context.Background(), index.Request{Query: mustParse(t, q)})
+		if !errors.Is(err, index.ErrPrefixTooBroad) {
+			t.Errorf("search %s: err = %v, want ErrPrefixTooBroad", q, err)
+		}
+		err = ix.Export(context.Background(), mustParse(t, q), func(index.Record) error { return nil })
+		if !errors.Is(err, index.ErrPrefixTooBroad) {
+			t.Errorf("export %s: err = %v, want ErrPrefixTooBroad", q, err)
+		}
+	}
+	res := search(t, ix, index.Request{Query: mustParse(t, "abc1*")})
+	if res.Total != 1 {
+		t.Errorf("abc1* (25 words): %d hits, want 1", res.Total)
+	}
+}
+
 func TestExpansionNeedsResolver(t *testing.T) {
 	ix := openTest(t, Config{})
 	fill(t, ix, testArticles())
@@ -450,6 +487,11 @@ func TestFacets(t *testing.T) {
 	people := res.Facets[index.FacetPerson]
 	if len(people) == 0 || people[0] != (index.FacetCount{Value: "Volodymyr Zelensky", Count: 3}) {
 		t.Errorf("person facet = %v, want Volodymyr Zelensky first with 3", people)
+	}
+	// FacetSize keeps the top values only.
+	top := search(t, ix, index.Request{Query: mustParse(t, "topic:diplomacy"), Facets: []string{index.FacetCountry}, FacetSize: 2})
+	if got := top.Facets[index.FacetCountry]; !slices.Equal(got, want[index.FacetCountry][:2]) {
+		t.Errorf("country facet of size 2 = %v", got)
 	}
 	if _, err := ix.Search(context.Background(), index.Request{Facets: []string{"colour"}}); err == nil {
 		t.Errorf("unknown facet: no error")

@@ -27,7 +27,11 @@ func (ix *Index) Export(ctx context.Context, q query.Node, fn func(index.Record)
 	if q == nil {
 		q = query.All{}
 	}
-	bq := translate(query.Resolve(query.Expand(q, ix.resolver), time.Now()))
+	q = query.Resolve(query.Expand(q, ix.resolver), time.Now())
+	if err := ix.checkPrefixes(q); err != nil {
+		return err
+	}
+	bq := translate(q)
 	var after []string
 	for {
 		sr := bleve.NewSearchRequestOptions(bq, exportPage, 0, false)

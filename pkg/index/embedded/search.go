@@ -21,7 +21,6 @@ import (
 const (
 	defaultSize = 10
 	maxSize     = 100
-	facetSize   = 10
 	snippetLen  = 200
 	// collapseScanLimit bounds how many matching articles a collapsed
 	// search reads to group them by story (see Search).
@@ -44,7 +43,7 @@ var facetFields = map[string]string{
 // or req.Sort SortDate, comes newest first. Size defaults to 10 and is
 // capped at 100.
 //
-// Facets count the top 10 values over all matching articles (not over
+// Facets count the top FacetSize values (10 by default) over all matching articles (not over
 // collapsed stories). With CollapseStories, hits are grouped by story_id in
 // Go, the best hit of each story kept: Search reads up to 5000 matching
 // articles (their story ids, from doc values) to do so. Total is then the exact number of
@@ -77,6 +76,9 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 		return nil, fmt.Errorf("search: unknown histogram interval %q (want hour, day, week or month)", req.Histogram)
 	}
 	order := sortOrder(all)
+	if err := ix.checkPrefixes(q); err != nil {
+		return nil, err
+	}
 	bq := translate(q)
 
 	newRequest := func(size, from int, fields []string) *bleve.SearchRequest {
@@ -94,7 +96,7 @@ func (ix *Index) Search(ctx context.Context, req index.Request) (*index.Result, 
 		if !ok {
 			return nil, fmt.Errorf("search: unknown facet %q", name)
 		}
-		sr.AddFacet(name, bleve.NewFacetRequest(field, facetSize))
+		sr.AddFacet(name, bleve.NewFacetRequest(field, req.FacetSizeOf()))
 	}
 	if req.Histogram != "" {
 		sr.AddFacet(histogramFacet, histogramRequest())
@@ -325,3 +327,58 @@ func snippet(a *article.Article, want map[string]bool) string {
 
 // oneLine folds paragraphs and runs of spaces into single spaces.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// checkPrefixes refuses a query with a prefix (Zel*) that expands to more
+// than query.MaxPrefixWords distinct words of a field it searches, so that
+// one query cannot make Bleve search every word of the index
+// (index.ErrPrefixTooBroad).
+func (ix *Index) checkPrefixes(n query.Node) error {
+	switch n := n.(type) {
+	case query.And:
+		for _, c := range n.Children {
+			if err := ix.checkPrefixes(c); err != nil {
+				return err
+			}
+		}
+	case query.Or:
+		for _, c := range n.Children {
+			if err := ix.checkPrefixes(c); err != nil {
+				return err
+			}
+		}
+	case query.Not:
+		return ix.checkPrefixes(n.Child)
+	case query.Prefix:
+		word, fields := index.PrefixWord(n)
+		for _, f := range fields {
+			if err := ix.countPrefix(n, word, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (ix *Index) countPrefix(p query.Prefix, word, field string) (err error) {
+	dict, err := ix.idx.FieldDictPrefix(field, []byte(word))
+	if err != nil {
+		return fmt.Errorf("search: prefix %s*: %w", p.Value, err)
+	}
+	defer func() {
+		if cerr := dict.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("search: prefix %s*: %w", p.Value, cerr)
+		}
+	}()
+	for n := 0; ; n++ {
+		e, err := dict.Next()
+		if err != nil {
+			return fmt.Errorf("search: prefix %s*: %w", p.Value, err)
+		}
+		if e == nil {
+			return nil
+		}
+		if n == query.MaxPrefixWords {
+			return fmt.Errorf("%w: %s* matches more than %d words in %s; type more of the word", index.ErrPrefixTooBroad, p.Value, query.MaxPrefixWords, field)
+		}
+	}
+}

@@ -43,8 +43,30 @@ func translate(n query.Node) bq.Query {
 		return translateRange(n)
 	case query.Term:
 		return translateTerm(n)
+	case query.Prefix:
+		return translatePrefix(n)
 	}
 	return bleve.NewMatchNoneQuery()
+}
+
+// translatePrefix matches the indexed words of p's field(s) that start with
+// p's analysed word. Search has checked each expands to at most
+// query.MaxPrefixWords words (checkPrefixes).
+func translatePrefix(p query.Prefix) bq.Query {
+	word, fields := index.PrefixWord(p)
+	if word == "" {
+		return bleve.NewMatchNoneQuery()
+	}
+	qs := make([]bq.Query, 0, len(fields))
+	for _, f := range fields {
+		q := bleve.NewPrefixQuery(word)
+		q.SetField(f)
+		qs = append(qs, q)
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return bleve.NewDisjunctionQuery(qs...)
 }
 
 func translateTerm(t query.Term) bq.Query {

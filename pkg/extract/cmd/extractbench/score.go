@@ -113,9 +113,6 @@ func (s pageScore) f1() float64 {
 	return 2 * p * r / (p + r)
 }
 
-// empty reports a prediction without a single shingle.
-func (s pageScore) empty() bool { return s.tp+s.fp == 0 }
-
 // aggregate is evaluate.py's macro average: precision over pages with a
 // non-empty prediction, recall over pages with a non-empty truth.
 func aggregate(rows []pageScore) score {
