@@ -535,6 +535,14 @@ func TestSearchPageInBrowser(t *testing.T) {
 			t.Errorf("the article does not show its markup as text: %q", text)
 		}
 		b.clean("hostile article")
+		// Ingestion may drop non-web links (issue 14 row 9); the page links
+		// only http(s) whatever the API returns.
+		var kinds []string
+		b.eval(`["javascript:window.__pwned=1", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "file:///etc/passwd", "vbscript:x", "https://example.org/a", "http://example.org/b"].map(u => originalLink(u).tagName + " " + (originalLink(u).getAttribute("href") || ""))`, &kinds)
+		want := []string{"SPAN ", "SPAN ", "SPAN ", "SPAN ", "SPAN ", "SPAN ", "A https://example.org/a", "A http://example.org/b"}
+		if strings.Join(kinds, "|") != strings.Join(want, "|") {
+			t.Errorf("article links made: %q, want %q", kinds, want)
+		}
 		// The CSP itself is enforced: inline handlers do not run even when
 		// markup is inserted as HTML.
 		b.eval(`document.body.insertAdjacentHTML("beforeend", '<img id="cspprobe" src="x" onerror="window.__cspfailed=1">'); true`, nil)
