@@ -35,7 +35,7 @@ func startAlerterReg(tb testing.TB, b *bus.Bus, cfg Config, rules []RuleConfig, 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	runUntilCleanup(tb, "alerter", al.Run)
+	bustest.Run(tb, "alerter", al.Run)
 	return al
 }
 
@@ -46,22 +46,8 @@ func startRules(tb testing.TB, b *bus.Bus, config []RuleConfig) *Rules {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	runUntilCleanup(tb, "rules", rs.Run)
+	bustest.Run(tb, "rules", rs.Run)
 	return rs
-}
-
-// runUntilCleanup runs run until the test ends, and fails the test when it
-// returns an error.
-func runUntilCleanup(tb testing.TB, name string, run func(context.Context) error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx) }()
-	tb.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			tb.Errorf("%s run: %v", name, err)
-		}
-	})
 }
 
 // waitIdle waits until the alerter has acknowledged (or dead-lettered)

@@ -524,15 +524,7 @@ func runRules(t *testing.T, b *bus.Bus, config []alert.RuleConfig) *alert.Rules 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- rs.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("rules: %v", err)
-		}
-	})
+	bustest.Run(t, "rules", rs.Run)
 	return rs
 }
 

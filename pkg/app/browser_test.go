@@ -460,6 +460,31 @@ func TestSearchPageInBrowser(t *testing.T) {
 		b.clean("sort, chart, quotes, export")
 	})
 
+	t.Run("date picker", func(t *testing.T) {
+		b.t = t
+		b.open("#q=")
+		b.eval(`(() => { const w = document.querySelector("#when"); w.value = "custom"; w.dispatchEvent(new Event("change"));
+			const f = document.querySelector("#date-from"), u = document.querySelector("#date-to");
+			f.value = "2026-11-07"; u.value = "2026-11-09"; u.dispatchEvent(new Event("change")); return true; })()`, nil)
+		b.waitJS("the date range", `document.querySelector("#chips .chip") !== null && !/…$/.test(document.querySelector("#status").textContent)`)
+		if s := b.status(); !strings.HasPrefix(s, "3 articles") { // wire reports 06, 07 and 08
+			t.Errorf("7 to 9 November: %q, want 3 articles", s)
+		}
+		var from string
+		b.eval(`document.querySelector("#date-from").value`, &from)
+		if from != "2026-11-07" {
+			t.Errorf("the picker does not show the range it filters by: from %q", from)
+		}
+		b.eval(`(() => { const w = document.querySelector("#when"); w.value = "now-7d"; w.dispatchEvent(new Event("change")); return true; })()`, nil)
+		b.waitJS("the relative range", `new URLSearchParams(location.hash.slice(1)).getAll("f").includes("published_at:[now-7d TO now]") && !/…$/.test(document.querySelector("#status").textContent)`)
+		var chips []string
+		b.eval(`[...document.querySelectorAll("#chips .chip")].map(c => c.textContent)`, &chips)
+		if len(chips) != 1 || !strings.Contains(chips[0], "now-7d") {
+			t.Errorf("chips %q, want the one relative range", chips)
+		}
+		b.clean("date picker")
+	})
+
 	t.Run("crafted link", func(t *testing.T) {
 		b.t = t
 		// The link of issue 14 row 3, as a user would receive it, and one
@@ -510,6 +535,14 @@ func TestSearchPageInBrowser(t *testing.T) {
 			t.Errorf("the article does not show its markup as text: %q", text)
 		}
 		b.clean("hostile article")
+		// Ingestion may drop non-web links (issue 14 row 9); the page links
+		// only http(s) whatever the API returns.
+		var kinds []string
+		b.eval(`["javascript:window.__pwned=1", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "file:///etc/passwd", "vbscript:x", "https://example.org/a", "http://example.org/b"].map(u => originalLink(u).tagName + " " + (originalLink(u).getAttribute("href") || ""))`, &kinds)
+		want := []string{"SPAN ", "SPAN ", "SPAN ", "SPAN ", "SPAN ", "SPAN ", "A https://example.org/a", "A http://example.org/b"}
+		if strings.Join(kinds, "|") != strings.Join(want, "|") {
+			t.Errorf("article links made: %q, want %q", kinds, want)
+		}
 		// The CSP itself is enforced: inline handlers do not run even when
 		// markup is inserted as HTML.
 		b.eval(`document.body.insertAdjacentHTML("beforeend", '<img id="cspprobe" src="x" onerror="window.__cspfailed=1">'); true`, nil)

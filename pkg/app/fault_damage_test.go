@@ -264,6 +264,27 @@ func TestDamagedDataDirectory(t *testing.T) {
 			},
 			rebuilt: true,
 		},
+		{
+			name: "garbage in the index",
+			damage: func(t *testing.T, data string) {
+				// Over both meta pages of the index's root file.
+				f := filepath.Join(data, "index", "store", "root.bolt")
+				junk := make([]byte, 8192)
+				for i := range junk {
+					junk[i] = byte(i*7 + 13)
+				}
+				fh, err := os.OpenFile(f, os.O_RDWR, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer fh.Close()
+				if _, err := fh.WriteAt(junk, 0); err != nil {
+					t.Fatal(err)
+				}
+			},
+			names:   []string{"the index could not be read", "index.damaged-"},
+			rebuilt: true,
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := t.TempDir()

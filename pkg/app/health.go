@@ -30,22 +30,34 @@ const (
 	marksEvery  = 30 * time.Second
 )
 
-// dataHealth is what the app itself knows is degraded (the index rebuild).
+// dataHealth is what the app itself knows is degraded: the index found
+// damaged, its rebuild.
 type dataHealth struct {
 	mu      sync.Mutex
+	damage  []string
 	rebuild string // "" when no rebuild runs or failed
+}
+
+func (h *dataHealth) damaged(what string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.damage = append(h.damage, what)
+}
+
+func (h *dataHealth) problems() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := append([]string(nil), h.damage...)
+	if h.rebuild != "" {
+		out = append(out, h.rebuild)
+	}
+	return out
 }
 
 func (h *dataHealth) set(s string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.rebuild = s
-}
-
-func (h *dataHealth) get() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.rebuild
 }
 
 func (c *Config) marksFile() string { return filepath.Join(c.Data, "stream-marks.json") }
@@ -173,10 +185,7 @@ func (a *App) watchStreams(ctx context.Context) error {
 func (a *App) addDataChecks(srv *api.Server) {
 	srv.AddCheck(api.Check{Name: "streams", Func: func(context.Context) error { return a.bus.Stalled() }})
 	srv.AddCheck(api.Check{Name: "data", Func: func(context.Context) error {
-		problems := a.bus.Damage()
-		if r := a.health.get(); r != "" {
-			problems = append(problems, r)
-		}
+		problems := append(a.bus.Damage(), a.health.problems()...)
 		if len(problems) == 0 {
 			return nil
 		}

@@ -75,15 +75,7 @@ func runIndexer(t *testing.T, b *bus.Bus, backend Backend, cfg Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- ix.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("indexer: %v", err)
-		}
-	})
+	bustest.Run(t, "indexer", ix.Run)
 }
 
 func art(n int) *article.Article {

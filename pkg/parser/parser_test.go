@@ -54,15 +54,7 @@ func runParser(t *testing.T, b *bus.Bus, ex Extractor, st Stories, cfg Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("parser: %v", err)
-		}
-	})
+	bustest.Run(t, "parser", p.Run)
 }
 
 func newExtractor(t *testing.T) *panicky {

@@ -201,7 +201,7 @@ async function search(q, from, collapse, sort, filters) {
     const unit = collapse ? (res.total === 1 ? "story" : "stories") : (res.total === 1 ? "article" : "articles");
     let status = `${res.total.toLocaleString("en")} ${unit}${q ? " for " + q : ""}`;
     if (res.total > 0) status += ` · ${(from + 1).toLocaleString("en")}–${(from + res.hits.length).toLocaleString("en")}`;
-    const nodes = [el("div", { id: "live" }), failingBanner(), chipBar(q, collapse, filters), alertMe(eq)];
+    const nodes = [el("div", { id: "live" }), failingBanner(), timeBar(q, collapse, filters), chipBar(q, collapse, filters), alertMe(eq)];
     if (res.total > 0) {
       const histo = el("div", { class: "histo-wrap", id: "histogram" });
       nodes.push(histo, exportLinks(eq, res.total));
@@ -371,6 +371,44 @@ async function alternatives(t, q, filters, facets) {
     }
   }));
   return out;
+}
+
+// timeBar picks the published_at range: a relative one, or between two
+// dates; it becomes the published_at filter chip.
+function timeBar(q, collapse, filters) {
+  const cur = filters.find((f) => f.startsWith("published_at:"));
+  const others = filters.filter((f) => !f.startsWith("published_at:"));
+  const presets = [["", "any time"], ["now-1d", "past 24 hours"], ["now-7d", "past week"], ["now-30d", "past month"], ["now-365d", "past year"], ["custom", "between dates…"]];
+  const sel = el("select", { id: "when", "aria-label": "Published" }, presets.map(([v, label]) => el("option", { value: v }, label)));
+  const from = el("input", { type: "date", id: "date-from", "aria-label": "Published from" });
+  const to = el("input", { type: "date", id: "date-to", "aria-label": "Published until" });
+  const dates = el("span", { class: "dates" }, " from ", from, " to ", to);
+  let m;
+  if (cur && (m = /^published_at:\[(now-\d+d) TO now\]$/.exec(cur)) && presets.some(([v]) => v === m[1])) {
+    sel.value = m[1];
+  } else if (cur && (m = /^published_at:\[(\d{4}-\d{2}-\d{2}|\*) TO (\d{4}-\d{2}-\d{2}|\*)\]$/.exec(cur))) {
+    sel.value = "custom";
+    from.value = m[1] === "*" ? "" : m[1];
+    to.value = m[2] === "*" ? "" : m[2];
+  }
+  dates.hidden = sel.value !== "custom";
+  const apply = () => {
+    let clause = null;
+    if (sel.value === "custom") {
+      if (from.value || to.value) clause = `published_at:[${from.value || "*"} TO ${to.value || "*"}]`;
+    } else if (sel.value) {
+      clause = `published_at:[${sel.value} TO now]`;
+    }
+    const h = searchHash(q, 0, collapse, clause ? [...others, clause] : others);
+    if (location.hash !== h) location.hash = h;
+  };
+  sel.addEventListener("change", () => {
+    dates.hidden = sel.value !== "custom";
+    if (sel.value !== "custom") apply();
+  });
+  from.addEventListener("change", apply);
+  to.addEventListener("change", apply);
+  return el("div", { class: "timebar meta" }, el("label", {}, "Published ", sel), dates);
 }
 
 // chipBar shows the filters as chips: each can be negated or removed.

@@ -52,3 +52,18 @@ func StreamMsgs(tb testing.TB, b *bus.Bus, stream string) uint64 {
 	}
 	return info.State.Msgs
 }
+
+// Run runs a stage (its Run method) until the test ends, then stops it and
+// fails the test if it returned an error.
+func Run(tb testing.TB, name string, run func(context.Context) error) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("%s: %v", name, err)
+		}
+	})
+}

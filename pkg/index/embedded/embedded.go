@@ -40,6 +40,28 @@ type Config struct {
 	Resolver query.Resolver
 }
 
+// ErrDamaged is returned when the index files cannot be read: the storage
+// library gave up on them (a torn or overwritten file). Nothing in them
+// can be trusted; the index is to be rebuilt (parley replay index).
+var ErrDamaged = errors.New("the index files are damaged")
+
+// openDisk opens the index on disk. A root file that bolt finds invalid,
+// and the panics of the storage library on some damaged files (a page that
+// does not say what it is), are returned as ErrDamaged rather than
+// stopping the process.
+func openDisk(path string, runtime map[string]any) (idx bleve.Index, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			idx, err = nil, fmt.Errorf("%w: %v", ErrDamaged, r)
+		}
+	}()
+	idx, err = bleve.OpenUsing(path, runtime)
+	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) {
+		return nil, fmt.Errorf("%w: %w", ErrDamaged, err)
+	}
+	return idx, err
+}
+
 // Validate reports a setting Open cannot use.
 func (c Config) Validate() error {
 	if c.Path == "" {
@@ -106,7 +128,7 @@ func Open(cfg Config, logger *slog.Logger) (*Index, error) {
 	_, err := os.Stat(filepath.Join(cfg.Path, "index_meta.json"))
 	switch {
 	case err == nil:
-		idx, err := bleve.OpenUsing(cfg.Path, runtime)
+		idx, err := openDisk(cfg.Path, runtime)
 		if err != nil {
 			if errors.Is(err, bolterrors.ErrTimeout) {
 				return nil, fmt.Errorf("open index %s: %w", cfg.Path, ErrIndexInUse)
