@@ -10,7 +10,7 @@ GO ?= go
 FUZZTIME ?= 3000x
 BIN := bin
 
-.PHONY: all build run test test-unit vet fuzz bench bench-extract bench-es bench-enrich bench-alerts bench-export bench-hostile es-up es-down clean screenshots
+.PHONY: all build run test test-unit vet fuzz bench bench-fetch bench-extract bench-es bench-enrich bench-alerts bench-export bench-hostile es-up es-down clean screenshots
 
 all: build
 
@@ -61,6 +61,14 @@ screenshots:
 # bench: end-to-end ingest throughput (local origin -> searchable) and peak memory.
 bench:
 	cd pkg && $(GO) test -run '^$$' -bench '^BenchmarkIngest' -benchtime 1x -timeout 30m ./app/
+
+# bench-fetch: one fetcher against 100,000 generated feeds on 1,000 loopback
+# addresses (a tenth busy) with the default politeness; prints polls/s,
+# lateness, peak RSS and goroutines, per-host in flight and requests/s, and
+# publish -> JetStream latency (sizes: BENCH_FETCH_FEEDS, BENCH_FETCH_HOSTS,
+# BENCH_FETCH_START_SECONDS, BENCH_FETCH_SECONDS).
+bench-fetch:
+	cd pkg && $(GO) test -run '^$$' -bench '^BenchmarkFetchScale' -benchtime 1x -timeout 40m ./fetcher/
 
 bench-extract:
 	cd pkg/extract/cmd/extractbench && $(GO) run .
