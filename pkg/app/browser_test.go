@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // The search page driven by a real headless Chromium (Debian's chromium
@@ -389,6 +390,27 @@ func TestSearchPageInBrowser(t *testing.T) {
 		}
 		b.open("#q=talks")
 		b.screenshot("search.png")
+		// Keyboard: "/" focuses the search box; the skip link, the first Tab
+		// stop, leads to the first result.
+		b.eval(`document.activeElement.blur(); document.body.focus(); true`, nil)
+		b.run(chromedp.KeyEvent("/"))
+		var focused string
+		b.eval(`document.activeElement.id`, &focused)
+		if focused != "q" {
+			t.Errorf("after /: focus on %q, want the search box", focused)
+		}
+		b.open("#q=talks") // a fresh page: Tab starts at the top
+		b.run(chromedp.KeyEvent(kb.Tab))
+		b.eval(`document.activeElement.id`, &focused)
+		if focused != "skip" {
+			t.Errorf("first Tab stop: %q, want the skip link", focused)
+		}
+		b.run(chromedp.KeyEvent(kb.Enter))
+		var first bool
+		b.eval(`document.activeElement === document.querySelector("#view .hit h2 a")`, &first)
+		if !first {
+			t.Error("the skip link does not lead to the first result")
+		}
 		b.run(chromedp.SetValue("#q", "Lavrov", chromedp.ByQuery), chromedp.Click(`#f button`, chromedp.ByQuery))
 		b.waitJS("the Lavrov results", `document.querySelector("#status").textContent.startsWith("2 articles for Lavrov")`)
 		// Search again on the same query runs it again (the page asks

@@ -730,7 +730,13 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#sort").addEventListener("change", () => go($("#q").value.trim()));
   $("#home").addEventListener("click", () => { current = null; });
   window.setInterval(liveCheck, LIVE_MS);
-  $("#skip").addEventListener("click", (e) => { e.preventDefault(); $("#main").focus(); });
+  // The skip link goes past the header and the filters to the first result.
+  $("#skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    const first = document.querySelector("#view .hit h2 a");
+    if (first) first.focus();
+    else $("#main").focus();
+  });
   document.addEventListener("keydown", (e) => {
     const typing = e.target.closest && e.target.closest("input, textarea, select, [contenteditable]");
     if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
