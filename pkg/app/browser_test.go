@@ -413,6 +413,12 @@ func TestSearchPageInBrowser(t *testing.T) {
 		}
 		b.run(chromedp.SetValue("#q", "Lavrov", chromedp.ByQuery), chromedp.Click(`#f button`, chromedp.ByQuery))
 		b.waitJS("the Lavrov results", `document.querySelector("#status").textContent.startsWith("2 articles for Lavrov")`)
+		// A lower-case operator is a word, and the page says what was
+		// probably meant (README, Query language).
+		b.run(chromedp.SetValue("#q", "Lavrov or Rubio", chromedp.ByQuery), chromedp.Click(`#f button`, chromedp.ByQuery))
+		b.waitJS("the hint", `(document.querySelector(".hint") || {}).textContent?.startsWith("did you mean OR? Operators are upper case: Lavrov OR Rubio")`)
+		b.run(chromedp.SetValue("#q", "Lavrov", chromedp.ByQuery), chromedp.Click(`#f button`, chromedp.ByQuery))
+		b.waitJS("the Lavrov results again, without a hint", `document.querySelector("#status").textContent.startsWith("2 articles for Lavrov") && !document.querySelector(".hint")`)
 		// Search again on the same query runs it again (the page asks
 		// /api/search for the hits and for the chart: any request counts).
 		b.waitJS("the chart", `document.querySelector("#histogram .bar") !== null`)
