@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // The search page driven by a real headless Chromium (Debian's chromium
@@ -389,8 +390,35 @@ func TestSearchPageInBrowser(t *testing.T) {
 		}
 		b.open("#q=talks")
 		b.screenshot("search.png")
+		// Keyboard: "/" focuses the search box; the skip link, the first Tab
+		// stop, leads to the first result.
+		b.eval(`document.activeElement.blur(); document.body.focus(); true`, nil)
+		b.run(chromedp.KeyEvent("/"))
+		var focused string
+		b.eval(`document.activeElement.id`, &focused)
+		if focused != "q" {
+			t.Errorf("after /: focus on %q, want the search box", focused)
+		}
+		b.open("#q=talks") // a fresh page: Tab starts at the top
+		b.run(chromedp.KeyEvent(kb.Tab))
+		b.eval(`document.activeElement.id`, &focused)
+		if focused != "skip" {
+			t.Errorf("first Tab stop: %q, want the skip link", focused)
+		}
+		b.run(chromedp.KeyEvent(kb.Enter))
+		var first bool
+		b.eval(`document.activeElement === document.querySelector("#view .hit h2 a")`, &first)
+		if !first {
+			t.Error("the skip link does not lead to the first result")
+		}
 		b.run(chromedp.SetValue("#q", "Lavrov", chromedp.ByQuery), chromedp.Click(`#f button`, chromedp.ByQuery))
 		b.waitJS("the Lavrov results", `document.querySelector("#status").textContent.startsWith("2 articles for Lavrov")`)
+		// A lower-case operator is a word, and the page says what was
+		// probably meant (README, Query language).
+		b.run(chromedp.SetValue("#q", "Lavrov or Rubio", chromedp.ByQuery), chromedp.Click(`#f button`, chromedp.ByQuery))
+		b.waitJS("the hint", `(document.querySelector(".hint") || {}).textContent?.startsWith("did you mean OR? Operators are upper case: Lavrov OR Rubio")`)
+		b.run(chromedp.SetValue("#q", "Lavrov", chromedp.ByQuery), chromedp.Click(`#f button`, chromedp.ByQuery))
+		b.waitJS("the Lavrov results again, without a hint", `document.querySelector("#status").textContent.startsWith("2 articles for Lavrov") && !document.querySelector(".hint")`)
 		// Search again on the same query runs it again (the page asks
 		// /api/search for the hits and for the chart: any request counts).
 		b.waitJS("the chart", `document.querySelector("#histogram .bar") !== null`)

@@ -202,6 +202,8 @@ async function search(q, from, collapse, sort, filters) {
     let status = `${res.total.toLocaleString("en")} ${unit}${q ? " for " + q : ""}`;
     if (res.total > 0) status += ` · ${(from + 1).toLocaleString("en")}–${(from + res.hits.length).toLocaleString("en")}`;
     const nodes = [el("div", { id: "live" }), failingBanner(), timeBar(q, collapse, filters), chipBar(q, collapse, filters), alertMe(eq)];
+    // What the query was read as, or probably meant (README, Query language).
+    if (res.hint) nodes.push(el("p", { class: "meta hint", role: "status" }, res.hint));
     if (res.total > 0) {
       const histo = el("div", { class: "histo-wrap", id: "histogram" });
       nodes.push(histo, exportLinks(eq, res.total));
@@ -730,7 +732,13 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#sort").addEventListener("change", () => go($("#q").value.trim()));
   $("#home").addEventListener("click", () => { current = null; });
   window.setInterval(liveCheck, LIVE_MS);
-  $("#skip").addEventListener("click", (e) => { e.preventDefault(); $("#main").focus(); });
+  // The skip link goes past the header and the filters to the first result.
+  $("#skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    const first = document.querySelector("#view .hit h2 a");
+    if (first) first.focus();
+    else $("#main").focus();
+  });
   document.addEventListener("keydown", (e) => {
     const typing = e.target.closest && e.target.closest("input, textarea, select, [contenteditable]");
     if (e.key === "/" && !typing && !e.ctrlKey && !e.metaKey && !e.altKey) {
