@@ -165,6 +165,9 @@ func TestPolitenessAcrossFeedsAndPages(t *testing.T) {
 	if n := testutil.ToFloat64(f.client.Collectors()[1].(*prometheus.CounterVec).WithLabelValues("429")); n != 1 {
 		t.Errorf("parley_fetch_host_pauses_total{code=429} = %v, want 1", n)
 	}
+	if ok, fresh := testutil.ToFloat64(f.m.feeds.WithLabelValues(bus.FeedOK)), testutil.ToFloat64(f.m.feeds.WithLabelValues(bus.FeedNew)); ok != hosts*feeds || fresh != 0 {
+		t.Errorf("parley_fetcher_feeds: ok %v, new %v; want %d and 0", ok, fresh, hosts*feeds)
+	}
 	if n := maxGauge(t, reg, "parley_fetch_host_max_in_flight"); n < 1 || n > 2 {
 		t.Errorf("parley_fetch_host_max_in_flight = %v, want 1 or 2", n)
 	}
