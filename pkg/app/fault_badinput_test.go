@@ -21,8 +21,8 @@ import (
 	"github.com/parley-news/parley/pkg/parser"
 )
 
-// feedSite serves /feed.rss (built by items) and a short HTML page for
-// every other path, counting page requests.
+// feedSite serves /feed.rss (built by items), no robots.txt, and a short
+// HTML page for every other path, counting page requests.
 type feedSite struct {
 	*httptest.Server
 	pages atomic.Int64
@@ -34,6 +34,10 @@ func newFeedSite(items func(base string) string) *feedSite {
 		if r.URL.Path == "/feed.rss" {
 			w.Header().Set("Content-Type", "application/rss+xml")
 			fmt.Fprintf(w, `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Test Wire</title><link>%s/</link>%s</channel></rss>`, s.URL, items(s.URL))
+			return
+		}
+		if r.URL.Path == "/robots.txt" { // asked once per site before its pages; not a page
+			http.NotFound(w, r)
 			return
 		}
 		s.pages.Add(1)
