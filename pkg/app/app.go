@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -69,8 +70,9 @@ type App struct {
 	fetcher  *fetcher.Fetcher
 	httpAddr string
 
-	health  dataHealth
-	rebuild bool // the index is rebuilt from the kept articles before the indexer starts
+	health     dataHealth
+	rebuild    bool        // the index is rebuilt from the kept articles before the indexer starts
+	rebuilding atomic.Bool // until that rebuild is done
 
 	mu      sync.Mutex
 	running map[string]error // stage -> nil while running, its error once stopped

@@ -17,6 +17,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/index/embedded"
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
 
@@ -283,6 +284,29 @@ func TestDamagedDataDirectory(t *testing.T) {
 				}
 			},
 			names:   []string{"the index could not be read", "index.damaged-"},
+			rebuilt: true,
+		},
+		{
+			// An older copy of the index put back (or a segment the storage
+			// library skipped as unreadable): it opens, and holds fewer
+			// articles than at the last run.
+			name: "index holds fewer articles than it did",
+			damage: func(t *testing.T, data string) {
+				dir := filepath.Join(data, "index")
+				if err := os.RemoveAll(dir); err != nil {
+					t.Fatal(err)
+				}
+				ix, err := embedded.Open(embedded.Config{Path: dir}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer ix.Close()
+				id := article.ID("http://older.example/one")
+				if errs := ix.Index(context.Background(), []*article.Article{{ID: id, URL: "http://older.example/one", Title: "One older article", Body: "Kept from an older copy."}}); errs[0] != nil {
+					t.Fatal(errs[0])
+				}
+			},
+			names:   []string{"fewer than the 8 it held at the last run"},
 			rebuilt: true,
 		},
 	} {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -93,8 +94,12 @@ func (a *App) checkData(ctx context.Context) (rebuild bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("count the index: %w", err)
 	}
-	if n > 0 {
-		return false, nil
+	// The embedded index never deletes a document, so holding fewer than
+	// at the last run means it lost some (a segment the storage library
+	// skipped as unreadable, an older copy of the folder put back).
+	held := a.readIndexMark()
+	if n > 0 && n >= held {
+		return false, a.writeIndexMark(n)
 	}
 	kept, err := replay.After(ctx, a.bus.JetStream(), bus.StreamArticles, 0)
 	if err != nil {
@@ -103,9 +108,66 @@ func (a *App) checkData(ctx context.Context) (rebuild bool, err error) {
 	if kept == 0 {
 		return false, nil
 	}
-	a.health.set(fmt.Sprintf("the index is empty while %s keeps articles: rebuilding it from them", bus.StreamArticles))
-	a.log.Warn("the index is empty while articles are kept: rebuilding it from them in the background; the indexer starts once it is done", "index", a.indexName(), "stream", bus.StreamArticles)
+	if n == 0 {
+		a.health.set(fmt.Sprintf("the index is empty while %s keeps articles: rebuilding it from them", bus.StreamArticles))
+	} else {
+		a.health.damaged(fmt.Sprintf("the index holds %d articles, fewer than the %d it held at the last run: it is filled again from the articles kept in %s", n, held, bus.StreamArticles))
+		a.health.set(fmt.Sprintf("the index lost articles: rebuilding it from the articles kept in %s", bus.StreamArticles))
+	}
+	a.rebuilding.Store(true)
+	a.log.Warn("the index is missing articles that are kept: rebuilding it from them in the background; the indexer starts once it is done", "index", a.indexName(), "holds", n, "held_last_run", held, "stream", bus.StreamArticles)
 	return true, nil
+}
+
+// indexMarkFile records how many articles the embedded index held when
+// parley last looked (start, rebuild, every marksEvery and shutdown).
+func (c *Config) indexMarkFile() string { return filepath.Join(c.Data, "index-mark") }
+
+// readIndexMark is the count recorded last, 0 when there is none or it is
+// unreadable (then nothing is compared). Elasticsearch is not compared:
+// parley does not own its storage.
+func (a *App) readIndexMark() int {
+	if len(a.cfg.ESURLs()) > 0 {
+		return 0
+	}
+	data, err := os.ReadFile(a.cfg.indexMarkFile())
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || n < 0 {
+		a.log.Warn("index mark unreadable; the index is not compared with the last run", "file", a.cfg.indexMarkFile())
+		return 0
+	}
+	return n
+}
+
+// writeIndexMark records n as the embedded index's count.
+func (a *App) writeIndexMark(n int) error {
+	if len(a.cfg.ESURLs()) > 0 || a.backend == nil || !a.roles[RoleIndexer] {
+		return nil
+	}
+	tmp := a.cfg.indexMarkFile() + ".new"
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(n)+"\n"), 0o600); err != nil {
+		return fmt.Errorf("index mark: %w", err)
+	}
+	if err := os.Rename(tmp, a.cfg.indexMarkFile()); err != nil {
+		return fmt.Errorf("index mark: %w", err)
+	}
+	return nil
+}
+
+// recordIndexCount writes the index's count as its mark, unless a rebuild
+// is under way (its count is not yet what the index should hold).
+func (a *App) recordIndexCount(ctx context.Context) error {
+	if a.backend == nil || a.rebuilding.Load() {
+		return nil
+	}
+	n, err := a.backend.Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count the index: %w", err)
+	}
+	return a.writeIndexMark(n)
 }
 
 // rebuildIndex fills the index from the kept articles (replay.Index, as
@@ -123,6 +185,10 @@ func (a *App) rebuildIndex(ctx context.Context) {
 		a.log.Error("index rebuild failed", "read", st.Read, "indexed", st.Published, "failed", st.Failed, "err", err)
 	default:
 		a.health.set("")
+		a.rebuilding.Store(false)
+		if err := a.recordIndexCount(ctx); err != nil {
+			a.log.Warn("record the index's count", "err", err)
+		}
 		a.log.Info("index rebuilt from the kept articles", "read", st.Read, "indexed", st.Published, "took", time.Since(start).Round(time.Millisecond))
 	}
 }
@@ -165,6 +231,9 @@ func (a *App) watchStreams(ctx context.Context) error {
 			if err := a.writeMarks(fctx); err != nil {
 				a.log.Warn("record stream marks", "err", err)
 			}
+			if err := a.recordIndexCount(fctx); err != nil {
+				a.log.Warn("record the index's count", "err", err)
+			}
 			return nil
 		case <-repair.C:
 			if err := a.bus.Repair(ctx); err != nil && ctx.Err() == nil {
@@ -176,6 +245,9 @@ func (a *App) watchStreams(ctx context.Context) error {
 				if err := a.writeMarks(ctx); err != nil && ctx.Err() == nil {
 					a.log.Warn("record stream marks", "err", err)
 				}
+			}
+			if err := a.recordIndexCount(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("record the index's count", "err", err)
 			}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	bolterrors "go.etcd.io/bbolt/errors"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -45,8 +46,8 @@ type Config struct {
 // can be trusted; the index is to be rebuilt (parley replay index).
 var ErrDamaged = errors.New("the index files are damaged")
 
-// openDisk opens the index on disk. A root file that bolt finds invalid,
-// and the panics of the storage library on some damaged files (a page that
+// openDisk opens the index on disk. A root file that bolt finds invalid, a
+// segment that cannot be loaded, and the panics of the storage library on some damaged files (a page that
 // does not say what it is), are returned as ErrDamaged rather than
 // stopping the process.
 func openDisk(path string, runtime map[string]any) (idx bleve.Index, err error) {
@@ -56,10 +57,15 @@ func openDisk(path string, runtime map[string]any) (idx bleve.Index, err error) 
 		}
 	}()
 	idx, err = bleve.OpenUsing(path, runtime)
-	if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrChecksum) {
+	switch {
+	case err == nil, errors.Is(err, bolterrors.ErrTimeout), errors.Is(err, fs.ErrPermission):
+		return idx, err
+	default:
+		// Anything else the files themselves caused: an invalid root file,
+		// or a segment so damaged that the snapshot cannot be loaded (bleve
+		// then reports the mapping it could not read).
 		return nil, fmt.Errorf("%w: %w", ErrDamaged, err)
 	}
-	return idx, err
 }
 
 // Validate reports a setting Open cannot use.

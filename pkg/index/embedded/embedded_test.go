@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -680,5 +681,31 @@ func TestOpenTwiceIsAClearError(t *testing.T) {
 	defer first.Close()
 	if _, err := Open(Config{Path: dir}, nil); !errors.Is(err, ErrIndexInUse) {
 		t.Fatalf("second open: %v, want ErrIndexInUse", err)
+	}
+}
+
+// TestOpenUnreadableIsDamaged: an index whose files the storage library
+// cannot open is ErrDamaged (parley moves it aside and fills a new one)
+// rather than an error that keeps parley from starting at all.
+func TestOpenUnreadableIsDamaged(t *testing.T) {
+	dir := t.TempDir() + "/index"
+	ix, err := Open(Config{Path: dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, ix, testArticles())
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "index_meta.json"), []byte("\x00garbage{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ix, err = Open(Config{Path: dir}, nil)
+	if err == nil {
+		ix.Close()
+		t.Fatal("Open of an unreadable index succeeded")
+	}
+	if !errors.Is(err, ErrDamaged) {
+		t.Fatalf("Open = %v, want ErrDamaged", err)
 	}
 }
