@@ -69,28 +69,23 @@ func isLayoutTable(t *html.Node) bool {
 
 // eachOwnCell calls fn for the cells of t itself, not of tables nested in it.
 func eachOwnCell(t *html.Node, fn func(*html.Node)) {
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != html.ElementNode {
-				continue
-			}
-			switch c.DataAtom {
-			case atom.Td, atom.Th:
-				fn(c)
-			case atom.Tbody, atom.Thead, atom.Tfoot, atom.Tr:
-				walk(c)
-			}
+	eachOwnPart(t, func(n *html.Node, cell bool) {
+		if cell {
+			fn(n)
 		}
-	}
-	walk(t)
+	})
 }
 
 // toDivs renames t and its own rows and cells to <div>.
 func toDivs(t *html.Node) {
-	rename := func(n *html.Node) {
-		n.Data, n.DataAtom = "div", atom.Div
-	}
+	rename := func(n *html.Node, _ bool) { n.Data, n.DataAtom = "div", atom.Div }
+	eachOwnPart(t, rename)
+	rename(t, false)
+}
+
+// eachOwnPart calls fn for the cells (cell true) and the row groups and
+// rows of t itself, not of tables nested in it; a group after its children.
+func eachOwnPart(t *html.Node, fn func(n *html.Node, cell bool)) {
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -99,13 +94,12 @@ func toDivs(t *html.Node) {
 			}
 			switch c.DataAtom {
 			case atom.Td, atom.Th:
-				rename(c)
+				fn(c, true)
 			case atom.Tbody, atom.Thead, atom.Tfoot, atom.Tr:
 				walk(c)
-				rename(c)
+				fn(c, false)
 			}
 		}
 	}
 	walk(t)
-	rename(t)
 }
