@@ -509,7 +509,7 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	req := index.Request{
 		Query: node, Size: size, From: from,
-		Facets:          []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic},
+		Facets:          []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic, index.FacetSpeaker},
 		CollapseStories: q.Get("collapse") == "story" || q.Get("collapse") == "true",
 		FacetSize:       facetSize,
 		Sort:            sort,

@@ -20,7 +20,7 @@ type Request struct {
 	From  int
 	Size  int
 	// Facets asks for counts of the top values of these facets (FacetSource,
-	// FacetLanguage, FacetCountry, FacetPerson, FacetTopic).
+	// FacetLanguage, FacetCountry, FacetPerson, FacetTopic, FacetSpeaker).
 	Facets []string
 	// CollapseStories returns one hit per story_id.
 	CollapseStories bool
@@ -65,6 +65,10 @@ const (
 	FacetCountry  = "country"
 	FacetPerson   = "person"
 	FacetTopic    = "topic"
+	// FacetSpeaker counts the articles quoting each speaker, by the name
+	// the quotation carries (the enricher writes known people under their
+	// canonical name).
+	FacetSpeaker = "speaker"
 )
 
 // Result is a page of hits.

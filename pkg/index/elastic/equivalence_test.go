@@ -101,7 +101,8 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 	}
 	histograms := 0 // with more than one bucket: the comparison says something
 	quoted := 0     // searches whose hits carried quotations
-	facets := []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic}
+	speakers := 0   // searches whose speaker facet counted someone
+	facets := []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic, index.FacetSpeaker}
 	for _, qs := range queries {
 		for _, collapse := range []bool{false, true} {
 			q, err := query.Parse(qs)
@@ -153,6 +154,9 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 					t.Errorf("%q facet %s: elasticsearch %v, embedded %v", qs, f, a.Facets[f], b.Facets[f])
 				}
 			}
+			if len(a.Facets[index.FacetSpeaker]) > 0 {
+				speakers++
+			}
 			// Newest first, ties by id: the same order on both.
 			req.Sort = index.SortDate
 			if a, b := search(es, req), search(emb, req); !slices.Equal(hitIDs(a), hitIDs(b)) {
@@ -179,6 +183,9 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 	}
 	if quoted < 8 {
 		t.Errorf("only %d searches had hits with quotations", quoted)
+	}
+	if speakers < 8 {
+		t.Errorf("only %d searches had a speaker facet with values", speakers)
 	}
 	if histograms < 40 {
 		t.Errorf("only %d histograms had more than one bucket", histograms)

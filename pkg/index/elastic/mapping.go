@@ -150,6 +150,8 @@ func facetField(facet string) (string, bool) {
 		return "people." + keywordSub, true
 	case "topic":
 		return "topics", true
+	case "speaker":
+		return "speakers." + keywordSub, true
 	}
 	return "", false
 }

@@ -114,7 +114,7 @@ func SearchBody(q query.Node, req index.Request) (map[string]any, error) {
 	for _, f := range req.Facets {
 		field, ok := facetField(f)
 		if !ok {
-			return nil, fmt.Errorf("search: unknown facet %q (want source, language, country, person or topic)", f)
+			return nil, fmt.Errorf("search: unknown facet %q (want source, language, country, person, topic or speaker)", f)
 		}
 		aggs["facet_"+f] = map[string]any{"terms": map[string]any{"field": field, "size": req.FacetSizeOf()}}
 	}

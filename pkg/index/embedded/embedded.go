@@ -294,6 +294,7 @@ func bleveDocument(a *article.Article) (map[string]any, error) {
 	list(index.DocTopics, d.Topics)
 	list("quotes", d.Quotes)
 	list("speakers", d.Speakers)
+	list(fieldSpeakersKW, d.Speakers)
 	for k, t := range map[string]*time.Time{
 		index.DocPublishedAt: d.PublishedAt, "updated_at": d.UpdatedAt, "fetched_at": d.FetchedAt,
 	} {

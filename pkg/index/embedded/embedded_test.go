@@ -472,9 +472,10 @@ func TestFacets(t *testing.T) {
 	fill(t, ix, testArticles())
 	res := search(t, ix, index.Request{
 		Query:  mustParse(t, "topic:diplomacy"),
-		Facets: []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic},
+		Facets: []string{index.FacetSource, index.FacetLanguage, index.FacetCountry, index.FacetPerson, index.FacetTopic, index.FacetSpeaker},
 	})
 	want := map[string][]index.FacetCount{
+		index.FacetSpeaker:  {{Value: "Abdel Fattah el-Sisi", Count: 1}, {Value: "Marco Rubio", Count: 1}, {Value: "Sergey Lavrov", Count: 1}, {Value: "Volodymyr Zelenskiy", Count: 1}},
 		index.FacetSource:   {{Value: "Reuters", Count: 2}, {Value: "AP", Count: 1}, {Value: "Al Jazeera", Count: 1}, {Value: "Kyiv Independent", Count: 1}, {Value: "Le Monde", Count: 1}},
 		index.FacetLanguage: {{Value: "en", Count: 4}, {Value: "fr", Count: 1}, {Value: "uk", Count: 1}},
 		index.FacetCountry:  {{Value: "UA", Count: 4}, {Value: "AE", Count: 3}, {Value: "RU", Count: 3}, {Value: "US", Count: 2}, {Value: "EG", Count: 1}, {Value: "FR", Count: 1}, {Value: "SA", Count: 1}},

@@ -14,7 +14,7 @@ import (
 // mappingVersion is recorded in the index; Open refuses an index built
 // with another mapping, which would silently answer queries differently.
 // Bump it with every change to buildMapping.
-const mappingVersion = "1"
+const mappingVersion = "2"
 
 // internalMappingVersion is the key of the mapping version in the index's
 // internal store.
@@ -25,10 +25,12 @@ const (
 	// fieldArticle holds the whole article as JSON, stored, not indexed,
 	// for Article() and for building hits.
 	fieldArticle = "article_json"
-	// fieldSourceKW and fieldPeopleKW are keyword copies of source and
-	// people for facets: the text fields hold tokens, not names.
-	fieldSourceKW = "source_kw"
-	fieldPeopleKW = "people_kw"
+	// fieldSourceKW, fieldPeopleKW and fieldSpeakersKW are keyword copies
+	// of source, people and speakers for facets: the text fields hold
+	// tokens, not names.
+	fieldSourceKW   = "source_kw"
+	fieldPeopleKW   = "people_kw"
+	fieldSpeakersKW = "speakers_kw"
 )
 
 // textAnalyzer is the Unicode tokenizer and lower-casing only: no stop words
@@ -43,7 +45,7 @@ var textFields = []string{
 
 var keywordFields = []string{
 	index.DocLanguage, index.DocCountries, index.DocTopics, index.DocEntities,
-	"id", "url", "feed_url", fieldSourceKW, fieldPeopleKW,
+	"id", "url", "feed_url", fieldSourceKW, fieldPeopleKW, fieldSpeakersKW,
 }
 
 var dateFields = []string{index.DocPublishedAt, "updated_at", "fetched_at"}

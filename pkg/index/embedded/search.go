@@ -35,6 +35,7 @@ var facetFields = map[string]string{
 	index.FacetCountry:  index.DocCountries,
 	index.FacetPerson:   fieldPeopleKW,
 	index.FacetTopic:    index.DocTopics,
+	index.FacetSpeaker:  fieldSpeakersKW,
 }
 
 // Search runs req. The query is expanded with the configured Resolver, its
