@@ -19,7 +19,6 @@ import (
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/enrich"
-	"github.com/parley-news/parley/pkg/extract"
 	"github.com/parley-news/parley/pkg/feed"
 	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/fetcher"
@@ -27,8 +26,6 @@ import (
 	"github.com/parley-news/parley/pkg/index/elastic"
 	"github.com/parley-news/parley/pkg/index/embedded"
 	"github.com/parley-news/parley/pkg/indexer"
-	"github.com/parley-news/parley/pkg/parser"
-	"github.com/parley-news/parley/pkg/story"
 )
 
 // Role is one part parley can run.
@@ -382,19 +379,7 @@ func (a *App) startStages(ctx context.Context, stage func(string, stageFunc)) er
 		stage("fetcher", f.Run)
 	}
 	if a.roles[RoleParser] {
-		ex, err := extract.New(extract.Config{SiteRules: a.cfg.SiteRules, Logger: a.log})
-		if err != nil {
-			return fmt.Errorf("extractor: %w", err)
-		}
-		en, err := enrich.New(enrich.Config{}, a.gaz)
-		if err != nil {
-			return fmt.Errorf("enricher: %w", err)
-		}
-		st, err := story.New(story.Config{}, story.NewKVStore(a.bus.KV(bus.BucketStories)))
-		if err != nil {
-			return fmt.Errorf("stories: %w", err)
-		}
-		p, err := parser.New(parser.Config{Workers: a.cfg.ParserWorkers, ShutdownTimeout: a.cfg.ShutdownTimeout}, a.bus, ex, en, st, a.reg, a.log)
+		p, err := NewParser(a.cfg, a.bus, a.gaz, a.reg, a.log)
 		if err != nil {
 			return err
 		}

@@ -64,19 +64,15 @@ func extractCmd(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("decode page: %w", err)
 	}
-	ex, err := extract.New(extract.Config{SiteRules: sites})
-	if err != nil {
-		return err
-	}
-	a, err := ex.Extract(ctx, utf8, u, extract.Hints{})
-	if err != nil {
-		return err
-	}
 	gaz, err := enrich.NewGazetteer()
 	if err != nil {
 		return err
 	}
-	en, err := enrich.New(enrich.Config{}, gaz)
+	ex, en, err := app.NewExtraction(app.Config{SiteRules: sites}, gaz, nil)
+	if err != nil {
+		return err
+	}
+	a, err := ex.Extract(ctx, utf8, u, extract.Hints{})
 	if err != nil {
 		return err
 	}

@@ -10,14 +10,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/parley-news/parley/pkg/app"
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/enrich"
-	"github.com/parley-news/parley/pkg/extract"
 	"github.com/parley-news/parley/pkg/index/elastic"
 	"github.com/parley-news/parley/pkg/index/embedded"
-	"github.com/parley-news/parley/pkg/parser"
 	"github.com/parley-news/parley/pkg/replay"
-	"github.com/parley-news/parley/pkg/story"
 )
 
 // replayCmd is `parley replay parse --since T` and `parley replay index
@@ -77,19 +75,7 @@ func replayCmd(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return fmt.Errorf("--since %q: %w: %w", *since, err, errUsage)
 		}
-		ex, err := extract.New(extract.Config{})
-		if err != nil {
-			return fmt.Errorf("extractor: %w", err)
-		}
-		en, err := enrich.New(enrich.Config{}, gaz)
-		if err != nil {
-			return fmt.Errorf("enricher: %w", err)
-		}
-		st, err := story.New(story.Config{}, story.NewKVStore(b.KV(bus.BucketStories)))
-		if err != nil {
-			return fmt.Errorf("stories: %w", err)
-		}
-		p, err := parser.New(parser.Config{}, b, ex, en, st, nil, log)
+		p, err := app.NewParser(cfg, b, gaz, nil, log)
 		if err != nil {
 			return err
 		}
