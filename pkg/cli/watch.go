@@ -13,7 +13,6 @@ import (
 
 	"github.com/parley-news/parley/pkg/alert"
 	"github.com/parley-news/parley/pkg/app"
-	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/enrich"
 	"github.com/parley-news/parley/pkg/query"
@@ -66,7 +65,7 @@ func watchCmd(ctx context.Context, args []string, env Env) error {
 	if n > 1 {
 		return fmt.Errorf("watch takes one of --query, --rule, --subject: %w", errUsage)
 	}
-	var matcher *alert.Rule
+	var watch *alert.Watch
 	stream, filter := bus.StreamAlerts, bus.SubjectAlerts+".>"
 	switch {
 	case *rule != "":
@@ -85,7 +84,7 @@ func watchCmd(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
-		matcher = alert.NewRule("adhoc", *q, query.Expand(node, gaz))
+		watch = alert.NewWatch(alert.NewRule("adhoc", *q, query.Expand(node, gaz)))
 		stream, filter = bus.StreamIndexed, bus.SubjectIndexed+".>"
 	}
 	nc, js, err := dialNATS(ctx, cfg, env)
@@ -104,7 +103,6 @@ func watchCmd(ctx context.Context, args []string, env Env) error {
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetEscapeHTML(false)
 	printed := 0
-	seenStories := map[string]bool{}
 	for ctx.Err() == nil {
 		m, err := cons.Next(jetstream.FetchMaxWait(time.Second))
 		if err != nil {
@@ -114,20 +112,12 @@ func watchCmd(ctx context.Context, args []string, env Env) error {
 			return fmt.Errorf("watch %s: %w", filter, err)
 		}
 		out := json.RawMessage(m.Data())
-		if matcher != nil {
-			var a article.Article
-			if err := json.Unmarshal(m.Data(), &a); err != nil {
+		if watch != nil {
+			al, ok := watch.Alert(m.Data())
+			if !ok {
 				continue
 			}
-			story := a.StoryID
-			if story == "" {
-				story = a.ID
-			}
-			if seenStories[story] || !matcher.Match(&a) {
-				continue
-			}
-			seenStories[story] = true
-			data, err := json.Marshal(alert.New(matcher, &a))
+			data, err := json.Marshal(al)
 			if err != nil {
 				return err
 			}
