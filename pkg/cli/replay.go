@@ -119,10 +119,7 @@ func replayCmd(ctx context.Context, args []string, env Env) error {
 }
 
 // replayElastic fills a new Elasticsearch index from the kept articles
-// while the live pipeline goes on writing through the alias, moves the
-// alias to it in one step, then catches up with the articles that arrived
-// meanwhile (document versions are fetch times, so the catch-up never puts
-// an older version over a newer one the live indexer wrote).
+// and moves the alias to it (replay.Swap), saying how to undo each step.
 func replayElastic(ctx context.Context, b *bus.Bus, cfg elastic.Config, name string, batch int, force bool, env Env, log *slog.Logger) (err error) {
 	ix, err := elastic.Create(ctx, cfg, name, log)
 	if err != nil {
@@ -134,57 +131,30 @@ func replayElastic(ctx context.Context, b *bus.Bus, cfg elastic.Config, name str
 		}
 	}()
 	es := bus.RedactURL(cfg.URLs[0])
-	leftover := fmt.Sprintf("the alias %s was not moved; delete the new index with: curl -X DELETE '%s/%s'", cfg.Index, es, name)
-	js := b.JetStream()
 	fmt.Fprintf(env.Stderr, "filling %s from %s (the live index stays in use meanwhile)\n", name, bus.StreamArticles)
-	st, err := replay.Index(ctx, js, ix, batch, log)
+	st, err := replay.Swap(ctx, b.JetStream(), ix, batch, force, log)
+	if st.Fill.Read > 0 || st.Live > 0 {
+		fmt.Fprintf(env.Stderr, "filled %s with %d articles from %d kept messages; the alias %s shows %d\n", name, st.Filled, st.Fill.Read, cfg.Index, st.Live)
+	}
+	switch {
+	case errors.Is(err, replay.ErrFewer):
+		return fmt.Errorf("%s: %w; articles older than the articles stream's retention (--articles-retention) are not kept, so moving the alias would hide them; re-run with --force to move it anyway; delete the new index with: curl -X DELETE '%s/%s'", name, err, es, name)
+	case errors.Is(err, replay.ErrNotSwapped):
+		return fmt.Errorf("%w; delete the new index with: curl -X DELETE '%s/%s'", err, es, name)
+	}
+	if st.Moved {
+		back := ""
+		if len(st.Old) > 0 {
+			back = fmt.Sprintf(" (to move it back: curl -X POST '%s/_aliases' -H 'Content-Type: application/json' -d '{\"actions\":[{\"remove\":{\"index\":\"%s\",\"alias\":\"%s\"}},{\"add\":{\"index\":\"%s\",\"alias\":\"%s\",\"is_write_index\":true}}]}')",
+				es, name, cfg.Index, st.Old[len(st.Old)-1], cfg.Index)
+		}
+		fmt.Fprintf(env.Stderr, "moved the alias %s from %v to %s%s\n", cfg.Index, st.Old, name, back)
+	}
 	if err != nil {
-		return fmt.Errorf("%w; %s", err, leftover)
+		return fmt.Errorf("%w; run `parley replay index` again into another new index", err)
 	}
-	if err := ix.Refresh(ctx); err != nil {
-		return fmt.Errorf("%w; %s", err, leftover)
-	}
-	n, err := ix.Count(ctx)
-	if err != nil {
-		return fmt.Errorf("%w; %s", err, leftover)
-	}
-	live, err := ix.AliasCount(ctx)
-	if err != nil {
-		return fmt.Errorf("%w; %s", err, leftover)
-	}
-	since, err := replay.After(ctx, js, bus.StreamArticles, st.Last)
-	if err != nil {
-		return fmt.Errorf("%w; %s", err, leftover)
-	}
-	fmt.Fprintf(env.Stderr, "filled %s with %d articles from %d kept messages; the alias %s shows %d\n", name, n, st.Read, cfg.Index, live)
-	if uint64(n)+since < uint64(live) && !force {
-		return fmt.Errorf("%s would hold %d articles and the live index holds %d: articles older than the articles stream's retention (--articles-retention) are not kept, so moving the alias would hide them; re-run with --force to move it anyway; %s",
-			name, n, live, leftover)
-	}
-	old, err := ix.SwapAlias(ctx)
-	if err != nil {
-		return fmt.Errorf("move alias: %w; %s", err, leftover)
-	}
-	back := ""
-	if len(old) > 0 {
-		back = fmt.Sprintf(" (to move it back: curl -X POST '%s/_aliases' -H 'Content-Type: application/json' -d '{\"actions\":[{\"remove\":{\"index\":\"%s\",\"alias\":\"%s\"}},{\"add\":{\"index\":\"%s\",\"alias\":\"%s\",\"is_write_index\":true}}]}')",
-			es, name, cfg.Index, old[len(old)-1], cfg.Index)
-	}
-	fmt.Fprintf(env.Stderr, "moved the alias %s from %v to %s%s\n", cfg.Index, old, name, back)
-	// Articles published after the first pass went to the old index; the
-	// live indexer writes the later ones to the new index itself.
-	cu, err := replay.IndexFrom(ctx, js, ix, batch, st.Last+1, log, nil)
-	if err != nil {
-		return fmt.Errorf("catch up after moving the alias: %w; run `parley replay index` again into another new index", err)
-	}
-	if err := ix.Refresh(ctx); err != nil {
-		return err
-	}
-	if n, err = ix.Count(ctx); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stderr, "caught up with %d articles published meanwhile; %s now holds %d articles\n", cu.Read, name, n)
-	for _, o := range old {
+	fmt.Fprintf(env.Stderr, "caught up with %d articles published meanwhile; %s now holds %d articles\n", st.CatchUp.Read, name, st.Holds)
+	for _, o := range st.Old {
 		fmt.Fprintf(env.Stderr, "the old index %s is kept: delete it once you trust the new one: curl -X DELETE '%s/%s'\n", o, es, o)
 	}
 	return nil

@@ -1,7 +1,9 @@
 // Package replay rebuilds downstream state from what the streams keep
-// (`parley replay`): Parse re-extracts the raw pages kept in PARLEY_RAW, so
-// that a better parser updates the index, and Index fills a fresh index from
-// the articles kept in PARLEY_ARTICLES, to be swapped in for the old one.
+// (`parley replay`, `parley dlq`): Parse re-extracts the raw pages kept in
+// PARLEY_RAW, so that a better parser updates the index; Index fills a
+// fresh index from the articles kept in PARLEY_ARTICLES, and Swap moves
+// the Elasticsearch alias to it once filled; DeadLetters lists what a stage
+// gave up on and Redeliver hands it to the stage again.
 package replay
 
 import (
@@ -45,10 +47,12 @@ type Stats struct {
 }
 
 // from is where a read of a stream begins: at a time, after a sequence,
-// or (zero) at the first message.
+// or (zero) at the first message; and, unless filter is empty, which
+// subjects it reads.
 type from struct {
-	time *time.Time
-	seq  uint64 // the first sequence to read
+	time   *time.Time
+	seq    uint64 // the first sequence to read
+	filter string
 }
 
 // readStream calls fn for every message of stream from start up to the
@@ -56,6 +60,9 @@ type from struct {
 // last message it read (or start.seq-1 when it read none).
 func readStream(ctx context.Context, js jetstream.JetStream, stream string, start from, fn func(jetstream.Msg) error) (uint64, error) {
 	cfg := jetstream.OrderedConsumerConfig{}
+	if start.filter != "" {
+		cfg.FilterSubjects = []string{start.filter}
+	}
 	switch {
 	case start.time != nil:
 		cfg.DeliverPolicy = jetstream.DeliverByStartTimePolicy
