@@ -22,6 +22,7 @@ import (
 	"github.com/parley-news/parley/pkg/bus/bustest"
 	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/query"
+	"github.com/parley-news/parley/pkg/versions"
 )
 
 // knownID is the id of the one article fixedIndex knows.
@@ -227,18 +228,19 @@ func TestVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.ServeVersions(b)
+	store := versions.New(b)
+	s.ServeVersions(store)
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
 	a := &article.Article{ID: knownID, URL: "https://example.org/talks", Title: "Talks", Body: "First version."}
 	other := &article.Article{ID: article.ID("example.org/other"), URL: "https://example.org/other", Title: "Other", Body: "Another article."}
 	for _, body := range []string{"First version.", "Second version, updated."} {
 		a.Body = body
-		if err := b.RecordVersion(context.Background(), a); err != nil {
+		if err := store.RecordVersion(context.Background(), a); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := b.RecordVersion(context.Background(), other); err != nil {
+	if err := store.RecordVersion(context.Background(), other); err != nil {
 		t.Fatal(err)
 	}
 	code, body := do(t, "GET", ts.URL+"/api/articles/"+knownID+"/versions", "", "")

@@ -26,6 +26,7 @@ import (
 	"github.com/parley-news/parley/pkg/index/elastic"
 	"github.com/parley-news/parley/pkg/index/embedded"
 	"github.com/parley-news/parley/pkg/indexer"
+	"github.com/parley-news/parley/pkg/versions"
 )
 
 // Role is one part parley can run.
@@ -435,7 +436,7 @@ func (a *App) startStages(ctx context.Context, stage func(string, stageFunc)) er
 			}
 		}
 		if a.bus != nil {
-			srv.ServeVersions(a.bus)
+			srv.ServeVersions(versions.New(a.bus))
 		}
 		if a.fetcher != nil && a.cfg.WebSubCallback != "" {
 			// Hubs verify subscriptions and push content here; the

@@ -1,7 +1,8 @@
-// Package bus is parley's message bus: the NATS JetStream streams that carry
-// pages and articles between the stages, the key-value buckets that hold
-// shared state (the feed set, feed state, seen items, story signatures), the
-// object store for pages too large for a message, and an embedded
+// Package bus is parley's message transport: the NATS connection, the
+// JetStream streams that carry pages and articles between the stages
+// (publish, pull, dead letters, health), the key-value buckets and the
+// object store it creates and repairs for the stores that give them their
+// meaning (pkg/versions, pkg/story, pkg/alert's rules), and an embedded
 // nats-server for single-machine runs.
 package bus
 

@@ -14,14 +14,19 @@ import (
 
 // KV buckets and the object store.
 const (
-	BucketFeeds     = "parley_feeds"      // the feed set: what to poll
-	BucketFeedState = "parley_feed_state" // per feed: status, errors, validators
-	BucketSeen      = "parley_seen"       // items already published, per feed
-	BucketStories   = "parley_stories"    // story signatures for near-duplicate detection
-	BucketRules     = "parley_rules"      // saved searches for alerts
-	BucketFetchers  = "parley_fetchers"   // the fetchers alive, each renewing its key (FetcherTTL)
-	StorePages      = "parley_pages"      // pages too large for one message
+	BucketFeeds     = "parley_feeds"            // the feed set: what to poll
+	BucketFeedState = "parley_feed_state"       // per feed: status, errors, validators
+	BucketSeen      = "parley_seen"             // items already published, per feed
+	BucketStories   = "parley_stories"          // story signatures for near-duplicate detection
+	BucketRules     = "parley_rules"            // saved searches for alerts
+	BucketFetchers  = "parley_fetchers"         // the fetchers alive, each renewing its key (FetcherTTL)
+	BucketVersions  = "parley_article_versions" // every version of an article, by id (pkg/versions)
+	StorePages      = "parley_pages"            // pages too large for one message
 )
+
+// versionHistory is how many versions of an article the versions bucket
+// keeps.
+const versionHistory = 64
 
 // seenTTL bounds how long an item is remembered as published. An item still
 // in its feed after this long is fetched again; the index keeps one document
@@ -157,8 +162,8 @@ func (b *Bus) Repair(ctx context.Context) error {
 	return nil
 }
 
-// KV returns a bucket by name, for stages that keep their own state
-// (stories, rules).
+// KV returns a bucket by name, for the stores that give the buckets their
+// meaning (feeds, stories, rules, versions).
 func (b *Bus) KV(name string) jetstream.KeyValue {
 	switch name {
 	case BucketFeeds:
@@ -171,6 +176,10 @@ func (b *Bus) KV(name string) jetstream.KeyValue {
 		return b.stories
 	case BucketRules:
 		return b.rules
+	case BucketVersions:
+		return b.versions
+	case BucketFetchers:
+		return b.fetchers
 	}
 	return nil
 }

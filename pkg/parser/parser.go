@@ -25,6 +25,7 @@ import (
 	"github.com/parley-news/parley/pkg/extract"
 	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/permanent"
+	"github.com/parley-news/parley/pkg/versions"
 )
 
 // Extractor turns one UTF-8 page into an article.
@@ -82,6 +83,7 @@ func (c *Config) Validate() error {
 type Parser struct {
 	cfg      Config
 	bus      *bus.Bus
+	versions *versions.Store
 	extract  Extractor
 	enrich   Enricher // may be nil
 	stories  Stories  // may be nil
@@ -97,7 +99,7 @@ func New(cfg Config, b *bus.Bus, ex Extractor, en Enricher, st Stories, reg prom
 		return nil, err
 	}
 	p := &Parser{
-		cfg: cfg, bus: b, extract: ex, enrich: en, stories: st, log: log.With("stage", "parser"),
+		cfg: cfg, bus: b, versions: versions.New(b), extract: ex, enrich: en, stories: st, log: log.With("stage", "parser"),
 		pages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parley_parser_pages_total", Help: "Pages handled by the parser, by outcome (published, empty, retried, dead_lettered).",
 		}, []string{"outcome"}),
@@ -270,7 +272,7 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 	// A page that changed under the same URL becomes the next version of
 	// the same article (the index replaces it in place); earlier versions
 	// stay readable through /api/articles/{id}/versions.
-	if err := p.bus.RecordVersion(ctx, a); err != nil {
+	if err := p.versions.RecordVersion(ctx, a); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -1,4 +1,8 @@
-package bus
+// Package versions keeps every version of every article (the
+// parley_article_versions bucket): the parser records each article whose
+// content changed under its URL, and GET /api/articles/{id}/versions reads
+// them back (docs/contract.md, API).
+package versions
 
 import (
 	"context"
@@ -9,13 +13,17 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/bus"
 )
 
-// BucketVersions keeps every version of an article: the key is the
-// article id, each revision one version (JetStream KV keeps up to 64).
-const BucketVersions = "parley_article_versions"
+// Store is the version store over the bucket bus.BucketVersions: the key
+// is the article id, each revision one version.
+type Store struct {
+	kv jetstream.KeyValue
+}
 
-const versionHistory = 64
+// New is the version store of b.
+func New(b *bus.Bus) *Store { return &Store{kv: b.KV(bus.BucketVersions)} }
 
 // ErrBadID is returned for an id that is not an article id (see
 // article.ValidID): it never becomes a key, where '*' or '>' would read
@@ -26,12 +34,12 @@ var ErrBadID = errors.New("not an article id (32 hex digits)")
 // content differs from the last one stored, and sets a.Version: 1 for a
 // new article, one more for each change. A redelivered article (same
 // content) keeps its version and stores nothing.
-func (b *Bus) RecordVersion(ctx context.Context, a *article.Article) error {
+func (s *Store) RecordVersion(ctx context.Context, a *article.Article) error {
 	if !article.ValidID(a.ID) {
 		return fmt.Errorf("article versions %.40q: %w", a.ID, ErrBadID)
 	}
-	hash := ContentHash(a)
-	e, err := b.versions.Get(ctx, a.ID)
+	hash := bus.ContentHash(a)
+	e, err := s.kv.Get(ctx, a.ID)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 		a.Version = 1
@@ -52,18 +60,18 @@ func (b *Bus) RecordVersion(ctx context.Context, a *article.Article) error {
 	if err != nil {
 		return fmt.Errorf("encode article version %s: %w", a.ID, err)
 	}
-	if _, err := b.versions.Put(ctx, a.ID, data); err != nil {
+	if _, err := s.kv.Put(ctx, a.ID, data); err != nil {
 		return fmt.Errorf("store article version %s: %w", a.ID, err)
 	}
 	return nil
 }
 
 // Versions returns the stored versions of an article, oldest first.
-func (b *Bus) Versions(ctx context.Context, id string) ([]*article.Article, error) {
+func (s *Store) Versions(ctx context.Context, id string) ([]*article.Article, error) {
 	if !article.ValidID(id) {
 		return nil, fmt.Errorf("article versions %.40q: %w", id, ErrBadID)
 	}
-	hist, err := b.versions.History(ctx, id)
+	hist, err := s.kv.History(ctx, id)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, nil
 	}
