@@ -8,15 +8,18 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -148,6 +151,22 @@ func startBrowserSite(t *testing.T) *browserSite {
 	}
 	feeds["/outlets.xml"] = rss("Outlets", outletItems)
 
+	// The analysts' desk: 16 articles over the last four weeks (one every
+	// 43 hours, the newest an hour old), about the summit (even) or
+	// sanctions (odd), each quoting one of three speakers.
+	var deskItems []item
+	for i := range deskArticles {
+		path := fmt.Sprintf("/desk/%02d.html", i)
+		when := time.Now().UTC().Add(-time.Duration(1+43*i) * time.Hour).Truncate(time.Second)
+		topic := deskTopic(i)
+		title := fmt.Sprintf("Desk %02d: %s day in Vienna", i, topic)
+		body := fmt.Sprintf("Delegations met in Vienna on the %s, officials said.\n\n\"%s,\" %s said after the meeting.\n\n%s.",
+			topic, deskQuote(i), deskSpeakers[i%3], words(1000+i, 60))
+		pages[path] = page("Summit Desk", title, when.Format(time.RFC3339), body)
+		deskItems = append(deskItems, item{title, s.srv.URL + path, when.Format(time.RFC1123Z)})
+	}
+	feeds["/desk.xml"] = rss("Summit Desk", deskItems)
+
 	evil := evilMarkup + "Evil News"
 	day = time.Date(2026, 11, 6, 12, 0, 0, 0, time.UTC)
 	pages["/evil/a.html"] = page(evil, "Summit "+evilMarkup+" report", day.Format(time.RFC3339),
@@ -157,6 +176,22 @@ func startBrowserSite(t *testing.T) *browserSite {
 		{"A javascript: link", "javascript:" + payload, day.Format(time.RFC1123Z)},
 	})
 	return s
+}
+
+// The desk feed's articles (see startBrowserSite).
+const deskArticles = 16
+
+var deskSpeakers = []string{"Marco Rubio", "Sergey Lavrov", "Andrii Sybiha"}
+
+func deskTopic(i int) string {
+	if i%2 == 0 {
+		return "summit"
+	}
+	return "sanctions"
+}
+
+func deskQuote(i int) string {
+	return fmt.Sprintf("We will come back to the %s table with a plan for round %d", deskTopic(i), i)
 }
 
 // feeds are the site's feeds, and one that is gone (404: failing).
@@ -268,6 +303,12 @@ func (b *browser) waitJS(what, expr string) {
 	b.t.Fatalf("waiting for %s: not within 30s (last error %v, status %q, page errors %v)", what, lastErr, status, b.errors)
 }
 
+func (b *browser) hash() string {
+	var h string
+	b.eval(`location.hash`, &h)
+	return h
+}
+
 func (b *browser) status() string {
 	var s string
 	b.eval(`document.querySelector("#status").textContent`, &s)
@@ -280,6 +321,48 @@ func (b *browser) open(h string) {
 	b.t.Helper()
 	b.run(chromedp.Navigate("about:blank"), chromedp.Navigate(b.base+"/"+h))
 	b.waitJS("the page to render", `document.readyState === "complete" && !/…$/.test(document.querySelector("#status").textContent) && document.querySelector("#view").childElementCount > 0`)
+}
+
+// dragChart drags the mouse across the chart from bucket i to bucket j
+// (the same bucket: a click), as a user would.
+func (b *browser) dragChart(i, j int) {
+	b.t.Helper()
+	var box struct {
+		X, Y, W, H float64
+		N          int
+	}
+	b.eval(`(() => { const c = document.querySelector("#chart"); c.scrollIntoView({block: "center"});
+		const r = c.querySelector("svg").getBoundingClientRect();
+		return {x: r.left, y: r.top, w: r.width, h: r.height, n: +c.dataset.buckets}; })()`, &box)
+	if box.N == 0 || i < 0 || j < 0 || i >= box.N || j >= box.N {
+		b.t.Fatalf("drag the chart from bucket %d to %d: it has %d", i, j, box.N)
+	}
+	at := func(k int) float64 { return box.X + (float64(k)+0.5)*box.W/float64(box.N) }
+	y := box.Y + box.H/2
+	b.run(chromedp.ActionFunc(func(ctx context.Context) error {
+		steps := []*input.DispatchMouseEventParams{
+			input.DispatchMouseEvent(input.MouseMoved, at(i), y),
+			input.DispatchMouseEvent(input.MousePressed, at(i), y).WithButton(input.Left).WithButtons(1).WithClickCount(1),
+			input.DispatchMouseEvent(input.MouseMoved, (at(i)+at(j))/2, y).WithButton(input.Left).WithButtons(1),
+			input.DispatchMouseEvent(input.MouseMoved, at(j), y).WithButton(input.Left).WithButtons(1),
+			input.DispatchMouseEvent(input.MouseReleased, at(j), y).WithButton(input.Left).WithButtons(0).WithClickCount(1),
+		}
+		for _, s := range steps {
+			if err := s.Do(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
+// chartBucket is the index of the chart's bucket that starts on day (YYYY-MM-DD) in a daily chart.
+func (b *browser) chartBucket(day string) int {
+	b.t.Helper()
+	var k int
+	b.eval(fmt.Sprintf(`(() => { const c = document.querySelector("#chart"); if (c.dataset.interval !== "day") return -1;
+		return Math.round((Date.parse(%q) - Date.parse(c.dataset.first)) / 86400000); })()`, day), &k)
+	return k
 }
 
 func (b *browser) screenshot(name string) {
@@ -459,12 +542,18 @@ func TestSearchPageInBrowser(t *testing.T) {
 				t.Errorf("sort=date: %s after %s", dates[i], dates[i-1])
 			}
 		}
-		// A bar of the chart narrows the search to its day.
-		b.waitJS("the chart", `document.querySelectorAll("#histogram a.bar").length > 1`)
-		b.eval(`[...document.querySelectorAll("#histogram a.bar")].find(a => a.title.startsWith("2026-11-05")).click(); true`, nil)
+		// A click on the chart narrows the search to its day.
+		b.waitJS("the chart", `document.querySelector("#chart") !== null`)
+		k := b.chartBucket("2026-11-05")
+		b.dragChart(k, k)
 		b.waitJS("the day's articles", `location.hash.includes("published_at") && !/…$/.test(document.querySelector("#status").textContent)`)
 		if s := b.status(); !strings.HasPrefix(s, "2 articles") { // wire report 04 and the Geneva copy
-			t.Errorf("the bar of 5 November gave %q", s)
+			t.Errorf("a click on 5 November gave %q", s)
+		}
+		var chips []string
+		b.eval(`[...document.querySelectorAll("#chips .chip")].map(c => c.textContent)`, &chips)
+		if len(chips) != 1 || !strings.Contains(chips[0], "2026-11-05 TO 2026-11-05") {
+			t.Errorf("chips after a click on the chart: %q, want the day's published_at chip", chips)
 		}
 		// Quotes: a speaker: search shows the quotation, its speaker links on.
 		b.open("#q=speaker:Lavrov")
@@ -882,8 +971,16 @@ func TestSearchPageInBrowser(t *testing.T) {
 		b.t = t
 		b.run(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 		defer b.run(chromedp.EmulateViewport(1100, 720))
-		for _, h := range []string{"#q=", "#feeds", "#q=summit"} {
+		for _, v := range []struct{ h, ready string }{
+			{"#q=", ""}, {"#feeds", ""}, {"#q=summit", ""},
+			{"#q=summit&c=sanctions&c=talks&norm=1", `document.querySelectorAll("#legend li[data-series]").length === 3 && document.querySelectorAll(".compare-q").length === 2`},
+			{"#q=talks&view=quotes", `document.querySelector("#who").dataset.loaded === "true"`},
+		} {
+			h := v.h
 			b.open(h)
+			if v.ready != "" {
+				b.waitJS(h, v.ready)
+			}
 			var wide bool
 			b.eval(`document.documentElement.scrollWidth > window.innerWidth`, &wide)
 			if wide {
@@ -917,5 +1014,172 @@ func TestSearchPageInBrowser(t *testing.T) {
 		b.run(chromedp.Click("#side button.more[data-facet=source]", chromedp.ByQuery))
 		b.waitJS("all the sources", `document.querySelectorAll("#side ul[data-facet=source] li").length === 11`)
 		b.clean("more facet values")
+	})
+
+	// The analysts' tasks of issue 13, on the desk feed's articles (dated
+	// relative to now), each checked against what the API answers.
+	total := func(q string) int {
+		t.Helper()
+		var res struct {
+			Total int `json:"total"`
+		}
+		if code := getJSON(t, base+"/api/search?size=0&q="+url.QueryEscape(q), &res); code != 200 {
+			t.Fatalf("search %q: %d", q, code)
+		}
+		return res.Total
+	}
+	settled := `!/…$/.test(document.querySelector("#status").textContent)`
+	t.Run("analyst: the desk arrives", func(t *testing.T) {
+		resp, err := http.Post(base+"/api/feeds", "application/json", strings.NewReader(`{"url":"`+site.srv.URL+`/desk.xml"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		waitFor(t, "the desk's articles", 60*time.Second, func() bool { return total(`source:"Summit Desk"`) == deskArticles })
+	})
+
+	t.Run("analyst: newest coverage of a person this week", func(t *testing.T) {
+		b.t = t
+		b.open("#q=")
+		b.run(chromedp.SetValue("#q", `person:"Marco Rubio"`, chromedp.ByQuery), chromedp.Click(`#f button`, chromedp.ByQuery))
+		b.waitJS("the person's articles", `document.querySelector("#status").textContent.includes("for person:") && `+settled)
+		b.eval(`document.querySelector("#sort").value = "date"; document.querySelector("#sort").dispatchEvent(new Event("change")); true`, nil)
+		b.waitJS("newest first", `location.hash.includes("sort=date") && `+settled)
+		b.eval(`(() => { const w = document.querySelector("#when"); w.value = "now-7d"; w.dispatchEvent(new Event("change")); return true; })()`, nil)
+		b.waitJS("this week", `new URLSearchParams(location.hash.slice(1)).getAll("f").includes("published_at:[now-7d TO now]") && `+settled)
+		var titles []string
+		b.eval(`[...document.querySelectorAll(".hit h2")].map(h => h.textContent)`, &titles)
+		// Rubio is quoted in desk articles 0, 3, 6, …; 0 and 3 are of this week.
+		want := []string{"Desk 00: summit day in Vienna", "Desk 03: sanctions day in Vienna"}
+		if strings.Join(titles, "|") != strings.Join(want, "|") {
+			t.Errorf("Rubio this week, newest first: %q, want %q", titles, want)
+		}
+		if n := total(`person:"Marco Rubio" published_at:[now-7d TO now]`); n != len(want) {
+			t.Errorf("the API counts %d articles of Rubio this week", n)
+		}
+		b.clean("person this week")
+	})
+
+	t.Run("analyst: attention to the summit over a month, compared", func(t *testing.T) {
+		b.t = t
+		b.open("#q=summit")
+		b.eval(`(() => { const w = document.querySelector("#when"); w.value = "now-30d"; w.dispatchEvent(new Event("change")); return true; })()`, nil)
+		b.waitJS("the month", `location.hash.includes("now-30d") && document.querySelector("#chart") !== null && `+settled)
+		b.run(chromedp.Click("#compare-add", chromedp.ByQuery))
+		b.waitJS("a compare box", `document.activeElement && document.activeElement.classList.contains("compare-q")`)
+		b.run(chromedp.SendKeys(".compare-q", "sanctions", chromedp.ByQuery), chromedp.KeyEvent(kb.Enter))
+		b.waitJS("two series", `document.querySelectorAll("#legend li[data-series]").length === 2 && document.querySelectorAll("#chart polyline").length === 2`)
+		if h := b.hash(); !strings.Contains(h, "c=sanctions") {
+			t.Errorf("the comparison is not in the address: %s", h)
+		}
+		var legend []string
+		b.eval(`[...document.querySelectorAll("#legend li[data-series]")].map(li => li.textContent)`, &legend)
+		month := " published_at:[now-30d TO now]"
+		wantLegend := []string{fmt.Sprintf("summit — %d articles", total("summit"+month)), fmt.Sprintf("sanctions — %d articles", total("sanctions"+month))}
+		if strings.Join(legend, "|") != strings.Join(wantLegend, "|") {
+			t.Errorf("legend %q, want %q", legend, wantLegend)
+		}
+		// Share of all coverage: each day's count over all articles of the day.
+		b.run(chromedp.Click("#normalize", chromedp.ByQuery))
+		b.waitJS("the normalised chart", `location.hash.includes("norm=1") && document.querySelector("#chart") !== null && document.querySelector(".histo-axis").textContent.includes("% of all articles")`)
+		// The readout of the day of the newest desk article (an hour old).
+		k := b.chartBucket(time.Now().UTC().Add(-time.Hour).Format(time.DateOnly))
+		var buckets int
+		b.eval(`+document.querySelector("#chart").dataset.buckets`, &buckets)
+		b.eval(`document.querySelector("#chart").focus(); true`, nil)
+		b.run(chromedp.KeyEvent(kb.End))
+		for range buckets - 1 - k {
+			b.run(chromedp.KeyEvent(kb.ArrowLeft))
+		}
+		var readout string
+		b.eval(`document.querySelector("#histo-readout").textContent`, &readout)
+		var day string
+		var pctS string
+		var n, all int
+		if _, err := fmt.Sscanf(readout, "%s — summit: %s (%d of %d)", &day, &pctS, &n, &all); err != nil {
+			t.Fatalf("readout %q: %v", readout, err)
+		}
+		dayQ := fmt.Sprintf(" published_at:[%s TO %s]", day, day)
+		if wn, wall := total("summit"+dayQ), total("*"+dayQ); n != wn || all != wall || all == 0 {
+			t.Errorf("readout %q: the API counts %d summit articles of %d that day", readout, wn, wall)
+		} else if want := fmt.Sprintf("%.0f%%", 100*float64(n)/float64(all)); pctS != want && pctS != fmt.Sprintf("%.1f%%", 100*float64(n)/float64(all)) {
+			t.Errorf("readout %q: share %s, want %s", readout, pctS, want)
+		}
+		b.screenshot("compare.png")
+		// The link holds the chart: opened afresh it shows the same.
+		shared := b.hash()
+		b.open(shared)
+		b.waitJS("the shared chart", `document.querySelectorAll("#legend li[data-series]").length === 2 && document.querySelector("#normalize").checked`)
+		// Brushing with the mouse narrows the search to the days dragged over.
+		b.eval(`document.querySelector("#normalize").click(); true`, nil)
+		b.waitJS("counts again", `!location.hash.includes("norm=1") && document.querySelector("#chart") !== null && document.querySelector(".histo-axis span:nth-child(2)").textContent.startsWith("per day")`)
+		var first string
+		b.eval(`+document.querySelector("#chart").dataset.buckets`, &buckets)
+		b.eval(`document.querySelector("#chart").dataset.first`, &first)
+		b.dragChart(buckets-8, buckets-2)
+		start, _ := time.Parse(time.DateOnly, first)
+		from, to := start.AddDate(0, 0, buckets-8).Format(time.DateOnly), start.AddDate(0, 0, buckets-2).Format(time.DateOnly)
+		clause := fmt.Sprintf("published_at:[%s TO %s]", from, to)
+		b.waitJS("the brushed range", fmt.Sprintf(`new URLSearchParams(location.hash.slice(1)).getAll("f").includes(%q) && `+settled, clause))
+		if s, want := b.status(), fmt.Sprintf("%d ", total("summit "+clause)); !strings.HasPrefix(s, want) {
+			t.Errorf("after brushing %s: %q, want %s articles", clause, s, want)
+		}
+		var chips []string
+		b.eval(`[...document.querySelectorAll("#chips .chip")].map(c => c.textContent)`, &chips)
+		if len(chips) != 1 || !strings.Contains(chips[0], from+" TO "+to) {
+			t.Errorf("chips after brushing: %q, want only the brushed range", chips)
+		}
+		if h := b.hash(); !strings.Contains(h, "c=sanctions") {
+			t.Errorf("brushing lost the comparison: %s", h)
+		}
+		// The keyboard does the same: End, Shift+← twice, Enter.
+		b.waitJS("the chart of the range", `document.querySelector("#chart") !== null`)
+		b.eval(`+document.querySelector("#chart").dataset.buckets`, &buckets)
+		b.eval(`document.querySelector("#chart").dataset.first`, &first)
+		start, _ = time.Parse(time.DateOnly, first)
+		b.eval(`document.querySelector("#chart").focus(); true`, nil)
+		b.run(chromedp.KeyEvent(kb.End), chromedp.KeyEvent(kb.ArrowLeft, chromedp.KeyModifiers(input.ModifierShift)),
+			chromedp.KeyEvent(kb.ArrowLeft, chromedp.KeyModifiers(input.ModifierShift)), chromedp.KeyEvent(kb.Enter))
+		clause = fmt.Sprintf("published_at:[%s TO %s]", start.AddDate(0, 0, buckets-3).Format(time.DateOnly), start.AddDate(0, 0, buckets-1).Format(time.DateOnly))
+		b.waitJS("the range picked by keyboard", fmt.Sprintf(`new URLSearchParams(location.hash.slice(1)).getAll("f").includes(%q) && `+settled, clause))
+		b.clean("attention compared")
+	})
+
+	t.Run("analyst: everything a speaker said on a topic", func(t *testing.T) {
+		b.t = t
+		b.open("#q=summit")
+		b.run(chromedp.Click("#tab-quotes", chromedp.ByQuery))
+		b.waitJS("the quotations by speaker", `document.querySelector("#who") && document.querySelector("#who").dataset.loaded === "true"`)
+		var groups []struct {
+			Speaker string   `json:"speaker"`
+			Quotes  []string `json:"quotes"`
+			Links   int      `json:"links"`
+		}
+		b.eval(`[...document.querySelectorAll("#who .speaker-group")].map(g => ({speaker: g.dataset.speaker,
+			quotes: [...g.querySelectorAll("blockquote")].map(q => q.textContent).sort(), links: g.querySelectorAll("a[href^='#article/']").length}))`, &groups)
+		want := map[string][]string{}
+		for i := 0; i < deskArticles; i += 2 { // the summit articles
+			want[deskSpeakers[i%3]] = append(want[deskSpeakers[i%3]], "“"+deskQuote(i)+"”")
+		}
+		if len(groups) != len(want) {
+			t.Errorf("%d speakers on the summit, want %d: %+v", len(groups), len(want), groups)
+		}
+		for _, g := range groups {
+			w := want[g.Speaker]
+			slices.Sort(w)
+			if strings.Join(g.Quotes, "|") != strings.Join(w, "|") || g.Links != len(w) {
+				t.Errorf("%s said %q (%d article links), want %q", g.Speaker, g.Quotes, g.Links, w)
+			}
+		}
+		b.screenshot("quotes.png")
+		// The speaker's name narrows the search to them.
+		b.eval(`document.querySelector("#who .speaker-group[data-speaker='Marco Rubio'] h2 a").click(); true`, nil)
+		b.waitJS("Rubio on the summit", `new URLSearchParams(location.hash.slice(1)).getAll("f").includes('speaker:"Marco Rubio"') && `+settled)
+		var quotes []string
+		b.eval(`[...document.querySelectorAll(".hit blockquote")].map(q => q.textContent)`, &quotes)
+		if len(quotes) != len(want["Marco Rubio"]) {
+			t.Errorf("Rubio on the summit: quotes %q", quotes)
+		}
+		b.clean("who said what")
 	})
 }

@@ -55,15 +55,28 @@ const fmtDate = (s) => {
 const quoteValue = (v) => /^[\p{L}\p{N}_.-]+$/u.test(v) ? v : '"' + v.replace(/\\/g, "\\\\").replace(/"/g, '\\"') + '"';
 
 // searchHash is the page address of a search; it keeps the chosen sort.
-// filters are clauses ("source:X", "-country:TR") shown as chips.
-const searchHash = (q, from, collapse, filters = []) => {
+// filters are clauses ("source:X", "-country:TR") shown as chips; view
+// (see readView) is how the search is shown: the queries its chart is
+// compared with, the chart normalised, quotations by speaker.
+const searchHash = (q, from, collapse, filters = [], view = NOVIEW) => {
   const p = new URLSearchParams({ q });
   for (const f of filters) p.append("f", f);
   if (from > 0) p.set("from", from);
   if (collapse) p.set("collapse", "story");
   if ($("#sort") && $("#sort").value === "date") p.set("sort", "date");
+  for (const c of view.compare) p.append("c", c);
+  if (view.norm) p.set("norm", "1");
+  if (view.who) p.set("view", "quotes");
   return "#" + p;
 };
+
+const NOVIEW = Object.freeze({ compare: [], norm: false, who: false });
+// readView reads the view of a search from its address.
+const readView = (p) => ({
+  compare: p.getAll("c").map((c) => c.trim()).filter(Boolean).slice(0, MAX_COMPARE),
+  norm: p.get("norm") === "1",
+  who: p.get("view") === "quotes",
+});
 
 // narrow adds a clause to a query, as the facets and the histogram do.
 const narrow = (q, clause) => q && q !== "*" ? `(${q}) AND ${clause}` : clause;
@@ -173,18 +186,18 @@ function route() {
   $("#q").value = q;
   $("#collapse").checked = collapse;
   $("#sort").value = sort;
-  search(q, Math.max(0, parseInt(p.get("from") || "0", 10) || 0), collapse, sort, filters);
+  search(q, Math.max(0, parseInt(p.get("from") || "0", 10) || 0), collapse, sort, filters, readView(p));
 }
 
 // go runs a search for q, keeping the filters on screen.
 function go(q, from = 0) {
-  const h = searchHash(q, from, $("#collapse").checked, current ? current.filters : []);
+  const h = searchHash(q, from, $("#collapse").checked, current ? current.filters : [], current ? current.view : NOVIEW);
   scrollMemo.delete(h);
   if (location.hash === h) route(); // the same search again: run it again
   else location.hash = h;
 }
 
-async function search(q, from, collapse, sort, filters) {
+async function search(q, from, collapse, sort, filters, view = NOVIEW) {
   const t = begin();
   current = null;
   $("#status").textContent = "Searching…";
@@ -194,22 +207,32 @@ async function search(q, from, collapse, sort, filters) {
     if (collapse) p.set("collapse", "story");
     const res = await getJSON("/api/search?" + p, { signal: t.signal });
     if (stale(t)) return;
-    current = { q, eq, collapse, filters, total: res.total, ticket: t.id };
+    current = { q, eq, collapse, filters, view, total: res.total, ticket: t.id };
+    const ctx = { q, eq, from, collapse, filters, view };
     const facets = await alternatives(t, q, filters, res.facets || {});
     if (stale(t)) return;
-    renderFacets(q, facets, collapse, filters);
+    renderFacets(q, facets, collapse, filters, view);
     const unit = collapse ? (res.total === 1 ? "story" : "stories") : (res.total === 1 ? "article" : "articles");
     let status = `${res.total.toLocaleString("en")} ${unit}${q ? " for " + q : ""}`;
-    if (res.total > 0) status += ` · ${(from + 1).toLocaleString("en")}–${(from + res.hits.length).toLocaleString("en")}`;
-    const nodes = [el("div", { id: "live" }), failingBanner(), timeBar(q, collapse, filters), chipBar(q, collapse, filters), alertMe(eq)];
+    if (view.who) status += " · who said what";
+    else if (res.total > 0) status += ` · ${(from + 1).toLocaleString("en")}–${(from + res.hits.length).toLocaleString("en")}`;
+    const nodes = [el("div", { id: "live" }), failingBanner(), timeBar(q, collapse, filters, view), chipBar(q, collapse, filters, view), alertMe(eq)];
     // What the query was read as, or probably meant (README, Query language).
     if (res.hint) nodes.push(el("p", { class: "meta hint", role: "status" }, res.hint));
     if (res.total > 0) {
       const histo = el("div", { class: "histo-wrap", id: "histogram" });
-      nodes.push(histo, exportLinks(eq, res.total));
-      histogram(t, q, histo, filters);
+      nodes.push(histo, exportLinks(eq, res.total), viewTabs(ctx));
+      histogram(t, ctx, histo);
     }
     if (!res.hits.length) nodes.push(helpText());
+    if (view.who && res.total > 0) {
+      const who = el("div", { id: "who" }, el("p", { class: "meta" }, "Finding who is quoted…"));
+      nodes.push(who);
+      whoSaidWhat(t, ctx, who);
+      setView(status, ...nodes);
+      window.scrollTo(0, scrollMemo.get(location.hash) || 0);
+      return;
+    }
     const words = queryWords(q);
     for (const h of res.hits) {
       const card = hitCard(h, words);
@@ -226,6 +249,13 @@ async function search(q, from, collapse, sort, filters) {
   } catch (e) {
     showError(t, e);
   }
+}
+
+// viewTabs switches the search between its articles and its quotations
+// grouped by speaker.
+function viewTabs(ctx) {
+  const tab = (who, id, text) => el("a", { id, href: searchHash(ctx.q, 0, ctx.collapse, ctx.filters, { ...ctx.view, who }), "aria-current": ctx.view.who === who ? "page" : null }, text);
+  return el("nav", { class: "viewtabs", "aria-label": "Show" }, tab(false, "tab-articles", "Articles"), tab(true, "tab-quotes", "Who said what"));
 }
 
 // ruleSlug proposes a rule name for a query: letters, digits and '-'.
@@ -377,7 +407,7 @@ async function alternatives(t, q, filters, facets) {
 
 // timeBar picks the published_at range: a relative one, or between two
 // dates; it becomes the published_at filter chip.
-function timeBar(q, collapse, filters) {
+function timeBar(q, collapse, filters, view) {
   const cur = filters.find((f) => f.startsWith("published_at:"));
   const others = filters.filter((f) => !f.startsWith("published_at:"));
   const presets = [["", "any time"], ["now-1d", "past 24 hours"], ["now-7d", "past week"], ["now-30d", "past month"], ["now-365d", "past year"], ["custom", "between dates…"]];
@@ -401,7 +431,7 @@ function timeBar(q, collapse, filters) {
     } else if (sel.value) {
       clause = `published_at:[${sel.value} TO now]`;
     }
-    const h = searchHash(q, 0, collapse, clause ? [...others, clause] : others);
+    const h = searchHash(q, 0, collapse, clause ? [...others, clause] : others, view);
     if (location.hash !== h) location.hash = h;
   };
   sel.addEventListener("change", () => {
@@ -414,7 +444,7 @@ function timeBar(q, collapse, filters) {
 }
 
 // chipBar shows the filters as chips: each can be negated or removed.
-function chipBar(q, collapse, filters) {
+function chipBar(q, collapse, filters, view) {
   if (!filters.length) return null;
   const chips = filters.map((f, i) => {
     const neg = f.startsWith("-");
@@ -425,12 +455,12 @@ function chipBar(q, collapse, filters) {
     const others = filters.filter((_, j) => j !== i);
     const flipped = filters.map((g, j) => j === i ? (neg ? clause : "-" + clause) : g);
     return el("span", { class: "chip filter" + (neg ? " negated" : "") },
-      el("a", { href: searchHash(q, 0, collapse, flipped), class: "flip", title: neg ? "include instead" : "exclude instead" },
+      el("a", { href: searchHash(q, 0, collapse, flipped, view), class: "flip", title: neg ? "include instead" : "exclude instead" },
         `${neg ? "not " : ""}${field}: ${displayName(field, value)}`),
-      el("a", { href: searchHash(q, 0, collapse, others), class: "remove", title: "remove this filter", "aria-label": `remove filter ${field} ${value}` }, "×"));
+      el("a", { href: searchHash(q, 0, collapse, others, view), class: "remove", title: "remove this filter", "aria-label": `remove filter ${field} ${value}` }, "×"));
   });
   return el("div", { class: "chips", id: "chips" }, chips,
-    filters.length > 1 ? el("a", { href: searchHash(q, 0, collapse, []), class: "meta" }, "clear all") : null);
+    filters.length > 1 ? el("a", { href: searchHash(q, 0, collapse, [], view), class: "meta" }, "clear all") : null);
 }
 
 // Failing feeds are announced above the results, checked once a minute.
@@ -509,54 +539,362 @@ function exportLinks(q, total) {
     el("a", { href: href("jsonl"), download: "", id: "export-jsonl" }, "JSON lines"));
 }
 
-// histogram draws how many articles match per day (per week or month
-// when the matches span too many days); a bar narrows the search to its
-// interval.
-async function histogram(t, q, into, filters = []) {
+// The chart above the results counts the matches per day (per week or
+// month when they span more than 120 days or 160 weeks), from histogram=
+// of /api/search. "+ compare" charts up to two more queries beside the
+// search, each with the search's filters; "share of all coverage" divides
+// each count by the count of all articles with those filters in the same
+// interval (attention, as Media Cloud shows it). Dragging across the
+// chart, or the arrow keys and Enter on it, narrows the search to those
+// intervals: they become the published_at filter chip.
+const MAX_COMPARE = 2;
+const DAY_MS = 86400000;
+const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+
+// histogramOf is one query's histogram: bucket start (ms) → count.
+async function histogramOf(t, q, interval) {
+  const res = await getJSON("/api/search?" + new URLSearchParams({ q: q || "*", size: 0, histogram: interval }), { signal: t.signal });
+  return new Map((res.histogram || []).map((b) => [Date.parse(b.t), b.count]));
+}
+
+// nextBucket is the start of the interval after the one starting at ms.
+function nextBucket(ms, interval) {
+  if (interval === "day") return ms + DAY_MS;
+  if (interval === "week") return ms + 7 * DAY_MS;
+  const d = new Date(ms);
+  d.setUTCMonth(d.getUTCMonth() + 1); // a month bucket starts on the 1st
+  return d.getTime();
+}
+
+// chartData fetches every series' histogram at the finest interval that
+// fits, over the union of their spans, and the histogram of all coverage
+// when the chart is normalised. null: a newer view took over.
+async function chartData(t, series, filters, norm) {
   for (const interval of ["day", "week", "month"]) {
+    const got = await Promise.all(series.map((s) => histogramOf(t, withFilters(s.q, filters), interval)
+      .then((counts) => ({ ...s, counts }), (error) => ({ ...s, error }))));
+    if (stale(t) || got.some((s) => s.error && s.error.name === "AbortError")) return null;
+    if (got.some((s) => s.error && /too many buckets/.test(s.error.message))) continue;
+    const starts = got.flatMap((s) => s.counts ? [...s.counts.keys()] : []);
+    if (!starts.length) return { interval, ts: [], series: got };
+    const first = Math.min(...starts);
+    const last = Math.max(...starts);
+    const ts = [];
+    for (let x = first; x <= last && ts.length <= 160; x = nextBucket(x, interval)) ts.push(x);
+    if ((interval === "day" && ts.length > 120) || (interval === "week" && ts.length > 160)) continue;
+    let all = null;
+    if (norm) {
+      const span = `published_at:[${isoDay(first)} TO ${isoDay(nextBucket(last, interval) - DAY_MS)}]`;
+      try {
+        all = await histogramOf(t, withFilters(span, filters), interval);
+      } catch (e) {
+        if (stale(t) || e.name === "AbortError") return null;
+        throw e;
+      }
+    }
+    return { interval, ts, series: got, all };
+  }
+  return { tooLong: true };
+}
+
+// histogram fills into with the chart of the search in ctx ({q, collapse,
+// filters, view}) and the queries it is compared with.
+async function histogram(t, ctx, into) {
+  const series = [{ q: ctx.q, label: ctx.q || "everything" }, ...ctx.view.compare.map((q) => ({ q, label: q }))];
+  let data;
+  try {
+    data = await chartData(t, series, ctx.filters, ctx.view.norm);
+  } catch (e) {
+    if (!stale(t)) into.replaceChildren(el("p", { class: "meta" }, "No chart: " + e.message), chartControls(ctx));
+    return;
+  }
+  if (!data || stale(t)) return;
+  if (data.tooLong) {
+    into.replaceChildren(el("p", { class: "meta" }, "No chart: the matches span too long; narrow published_at."), chartControls(ctx));
+    return;
+  }
+  into.replaceChildren(...(data.ts.length ? [drawChart(data, ctx)] : [el("p", { class: "meta" }, "No dated matches to chart.")]),
+    legend(data, ctx), chartControls(ctx));
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  return e;
+}
+
+// seriesValues are a series' points: counts, or percentages of all coverage.
+function seriesValues(s, data) {
+  return data.ts.map((x) => {
+    const n = s.counts ? s.counts.get(x) || 0 : 0;
+    if (!data.all) return n;
+    const all = data.all.get(x) || 0;
+    return all ? 100 * n / all : 0;
+  });
+}
+
+const pct = (v) => (v >= 10 ? v.toFixed(0) : v.toFixed(1)) + "%";
+
+// drawChart draws the series as bars (one query) or lines (compared
+// queries) and makes the chart brushable.
+function drawChart(data, ctx) {
+  const W = 600;
+  const H = 120;
+  const n = data.ts.length;
+  const w = W / n;
+  const shown = data.series.map((s) => ({ ...s, values: seriesValues(s, data) }));
+  const peak = Math.max(...shown.flatMap((s) => s.values), data.all ? 0.1 : 1);
+  const y = (v) => H - (H - 4) * v / peak;
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none", "aria-hidden": "true", class: "histo-svg" });
+  const brush = svg("rect", { class: "brush", x: 0, y: 0, width: 0, height: H, visibility: "hidden" });
+  const cursor = svg("rect", { class: "cursor", x: 0, y: 0, width: w, height: H, visibility: "hidden" });
+  chart.append(brush);
+  if (shown.length === 1) {
+    shown[0].values.forEach((v, i) => {
+      const h = v ? Math.max(2, H - y(v)) : 0;
+      chart.append(svg("rect", { class: "bar s0", x: i * w + Math.min(1, w / 4), y: H - h, width: Math.max(1, w - Math.min(2, w / 2)), height: h }));
+    });
+  } else {
+    shown.forEach((s, k) => {
+      if (!s.counts) return;
+      const pts = s.values.map((v, i) => `${(i + 0.5) * w},${y(v)}`).join(" ");
+      chart.append(svg("polyline", { class: `line s${k}`, points: n === 1 ? `0,${y(s.values[0])} ${W},${y(s.values[0])}` : pts, "vector-effect": "non-scaling-stroke" }));
+    });
+  }
+  chart.append(cursor);
+
+  const label = (i) => bucketLabel(data.ts[i], data.interval);
+  const valueText = (s, i) => {
+    const c = s.counts ? s.counts.get(data.ts[i]) || 0 : 0;
+    if (!data.all) return c.toLocaleString("en");
+    return `${pct(s.values[i])} (${c.toLocaleString("en")} of ${(data.all.get(data.ts[i]) || 0).toLocaleString("en")})`;
+  };
+  const readout = el("p", { class: "meta histo-readout", id: "histo-readout", "aria-live": "polite" }, "\u00a0");
+  const say = (i, j = i) => {
+    const span = i === j ? label(i) : `${label(i)} to ${label(j)}`;
+    const parts = shown.filter((s) => s.counts).map((s) => {
+      if (i !== j) {
+        const c = s.counts ? data.ts.slice(i, j + 1).reduce((a, x) => a + (s.counts.get(x) || 0), 0) : 0;
+        return (shown.length > 1 ? s.label + ": " : "") + c.toLocaleString("en");
+      }
+      return (shown.length > 1 ? s.label + ": " : "") + valueText(s, i);
+    });
+    readout.textContent = span + " — " + parts.join(" · ");
+  };
+
+  const wrap = el("div", {
+    class: "histo", id: "chart", tabindex: "0", role: "group", "aria-describedby": "histo-readout",
+    "aria-label": `${data.all ? "share of all articles" : "articles"} per ${data.interval}, ${label(0)} to ${label(n - 1)}. Drag across it, or use the arrow keys (Shift+arrows to select several) and Enter, to narrow the search to those dates.`,
+  }, chart);
+  wrap.dataset.interval = data.interval;
+  wrap.dataset.buckets = String(n);
+  wrap.dataset.first = isoDay(data.ts[0]);
+
+  // sel is the selected interval [i, j]; cur the keyboard's position.
+  let sel = null;
+  let cur = -1;
+  let anchor = null;
+  const paint = () => {
+    if (sel) {
+      brush.setAttribute("x", sel[0] * w);
+      brush.setAttribute("width", (sel[1] - sel[0] + 1) * w);
+    }
+    brush.setAttribute("visibility", sel ? "visible" : "hidden");
+    cursor.setAttribute("x", Math.max(0, cur) * w);
+    cursor.setAttribute("visibility", cur >= 0 && document.activeElement === wrap ? "visible" : "hidden");
+  };
+  const pick = ([i, j]) => {
+    const clause = `published_at:[${isoDay(data.ts[i])} TO ${isoDay(nextBucket(data.ts[j], data.interval) - DAY_MS)}]`;
+    const rest = ctx.filters.filter((f) => !f.startsWith("published_at:"));
+    location.hash = searchHash(ctx.q, 0, ctx.collapse, [...rest, clause], ctx.view);
+  };
+  const at = (e) => {
+    const r = chart.getBoundingClientRect();
+    return Math.min(n - 1, Math.max(0, Math.floor((e.clientX - r.left) / r.width * n)));
+  };
+  wrap.addEventListener("pointerdown", (e) => {
+    if (e.button !== 0) return;
+    anchor = at(e);
+    sel = [anchor, anchor];
+    wrap.setPointerCapture(e.pointerId);
+    paint();
+    say(anchor);
+  });
+  wrap.addEventListener("pointermove", (e) => {
+    const i = at(e);
+    if (anchor == null) return say(i);
+    sel = [Math.min(anchor, i), Math.max(anchor, i)];
+    paint();
+    say(...sel);
+  });
+  wrap.addEventListener("pointerup", () => {
+    if (anchor == null) return;
+    anchor = null;
+    pick(sel);
+  });
+  wrap.addEventListener("pointercancel", () => {
+    anchor = null;
+    sel = null;
+    paint();
+  });
+  let keyAnchor = null;
+  wrap.addEventListener("keydown", (e) => {
+    const moves = { ArrowLeft: cur - 1, ArrowRight: cur + 1, Home: 0, End: n - 1 };
+    if (e.key in moves) {
+      e.preventDefault();
+      const prev = Math.max(0, cur);
+      cur = Math.min(n - 1, Math.max(0, moves[e.key]));
+      if (e.shiftKey) {
+        if (keyAnchor == null) keyAnchor = prev;
+        sel = [Math.min(keyAnchor, cur), Math.max(keyAnchor, cur)];
+      } else {
+        keyAnchor = null;
+        sel = null;
+      }
+      paint();
+      sel ? say(...sel) : say(cur);
+    } else if ((e.key === "Enter" || e.key === " ") && (sel || cur >= 0)) {
+      e.preventDefault();
+      pick(sel || [cur, cur]);
+    } else if (e.key === "Escape") {
+      sel = null;
+      keyAnchor = null;
+      paint();
+    }
+  });
+  wrap.addEventListener("focus", () => {
+    if (cur < 0) cur = n - 1;
+    paint();
+    say(cur);
+  });
+  wrap.addEventListener("blur", paint);
+  const axis = el("div", { class: "meta histo-axis" }, el("span", {}, label(0)),
+    el("span", {}, (data.all ? `% of all articles per ${data.interval}, peak ${pct(peak)}` : `per ${data.interval}, peak ${Math.round(peak).toLocaleString("en")}`)),
+    el("span", {}, label(n - 1)));
+  return el("div", {}, wrap, axis, readout);
+}
+
+// legend names each charted query with its colour and how many dated
+// articles it matched; a compared query that failed says why.
+function legend(data, ctx) {
+  return el("ul", { class: "legend meta", id: "legend" }, data.series.map((s, k) => {
+    const total = s.counts ? [...s.counts.values()].reduce((a, b) => a + b, 0) : 0;
+    return el("li", { data: { series: String(k) } }, el("span", { class: `swatch s${k}`, "aria-hidden": "true" }),
+      el("span", { class: "series-label" }, s.label), s.error ? el("span", { class: "error-text" }, " — " + s.error.message)
+        : ` — ${total.toLocaleString("en")} ${total === 1 ? "article" : "articles"}`);
+  }), ctx.filters.length && data.series.length > 1 ? el("li", {}, "each with the filters above") : null);
+}
+
+// chartControls edits the compared queries and the normalisation; they
+// live in the page's address, so a chart can be shared.
+function chartControls(ctx) {
+  const rows = el("div", { class: "compare-rows" });
+  const form = el("form", { class: "compare", id: "compare" }, rows);
+  const add = el("button", { type: "button", class: "link", id: "compare-add" }, "+ compare");
+  const submit = el("button", { type: "submit", class: "small secondary", id: "compare-go" }, "Chart");
+  const norm = el("input", { type: "checkbox", id: "normalize", checked: ctx.view.norm });
+  const row = (value) => {
+    const input = el("input", { type: "search", class: "compare-q", value, "aria-label": "Compare with the query", placeholder: "compare with…" });
+    const remove = el("button", { type: "button", class: "link remove-compare", "aria-label": "remove this comparison", title: "remove" }, "×");
+    const r = el("div", { class: "compare-row" }, input, remove);
+    remove.addEventListener("click", () => {
+      r.remove();
+      apply();
+    });
+    rows.append(r);
+    return input;
+  };
+  const sync = () => {
+    const k = rows.children.length;
+    add.hidden = k >= MAX_COMPARE;
+    submit.hidden = k === 0;
+  };
+  const apply = () => {
+    const compare = [...rows.querySelectorAll(".compare-q")].map((i) => i.value.trim()).filter(Boolean);
+    const h = searchHash(ctx.q, ctx.from, ctx.collapse, ctx.filters, { ...ctx.view, compare, norm: norm.checked });
+    if (location.hash !== h) location.hash = h;
+    else sync();
+  };
+  for (const q of ctx.view.compare) row(q);
+  add.addEventListener("click", () => {
+    row("").focus();
+    sync();
+  });
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    apply();
+  });
+  norm.addEventListener("change", apply);
+  form.append(el("span", { class: "compare-actions" }, add, submit,
+    el("label", { class: "meta" }, norm, " share of all coverage")));
+  sync();
+  return form;
+}
+
+const bucketLabel = (ms, interval) => interval === "month" ? isoDay(ms).slice(0, 7) : interval === "week" ? "week of " + isoDay(ms) : isoDay(ms);
+
+// whoSaidWhat shows the quotations in the search's articles grouped by
+// speaker, those quoted in most articles first (the speaker facet). One
+// search per speaker (the search AND speaker:"Name") brings their newest
+// quotations, which the API picks out of each article.
+const WHO_SPEAKERS = 20;
+const WHO_QUOTES = 10;
+async function whoSaidWhat(t, ctx, into) {
+  let speakers;
+  try {
+    const res = await getJSON("/api/search?" + new URLSearchParams({ q: ctx.eq || "*", size: 0, facet_size: WHO_SPEAKERS }), { signal: t.signal });
+    speakers = (res.facets || {}).speaker || [];
+  } catch (e) {
+    if (!stale(t) && e.name !== "AbortError") into.replaceChildren(el("p", { class: "error" }, e.message));
+    return;
+  }
+  if (stale(t)) return;
+  if (!speakers.length) {
+    into.replaceChildren(el("p", { class: "help" }, "No one is quoted in these articles."));
+    return;
+  }
+  const groups = speakers.map((s) => {
+    const clause = "speaker:" + quoteValue(s.value);
+    const list = el("ul", { class: "quote-list" }, el("li", { class: "meta" }, "loading quotations…"));
+    const box = el("section", { class: "hit speaker-group", data: { speaker: s.value } },
+      el("h2", {}, el("a", { href: searchHash(ctx.q, 0, ctx.collapse, [...ctx.filters.filter((f) => f !== clause), clause]) }, s.value)),
+      el("div", { class: "meta" }, `quoted in ${s.count.toLocaleString("en")} ${s.count === 1 ? "article" : "articles"}`), list);
+    return { s, clause, list, box };
+  });
+  into.replaceChildren(...groups.map((g) => g.box));
+  await pool(groups, 4, async (g) => {
     let res;
     try {
-      res = await getJSON("/api/search?" + new URLSearchParams({ q: withFilters(q, filters) || "*", size: 1, histogram: interval }), { signal: t.signal });
+      res = await getJSON("/api/search?" + new URLSearchParams({ q: narrow(ctx.eq, g.clause), size: WHO_QUOTES, sort: "date" }), { signal: t.signal });
     } catch (e) {
-      if (stale(t) || e.name === "AbortError") return;
-      if (/too many buckets/.test(e.message)) continue;
-      into.replaceChildren(el("p", { class: "meta" }, "No chart: " + e.message));
+      if (!stale(t) && e.name !== "AbortError") g.list.replaceChildren(el("li", { class: "error" }, e.message));
       return;
     }
     if (stale(t)) return;
-    const buckets = res.histogram || [];
-    if (interval === "day" && buckets.length > 120) continue;
-    if (interval === "week" && buckets.length > 160) continue;
-    if (!buckets.length) return;
-    const peak = Math.max(...buckets.map((b) => b.count), 1);
-    const bars = buckets.map((b) => {
-      const label = `${bucketLabel(b.t, interval)}: ${b.count.toLocaleString("en")}`;
-      const bar = el("a", { class: "bar", href: searchHash(narrow(q, bucketClause(b.t, interval)), 0, $("#collapse").checked, filters), title: label, "aria-label": label });
-      bar.style.height = Math.max(b.count ? 4 : 0, Math.round(100 * b.count / peak)) + "%";
-      return bar;
-    });
-    into.replaceChildren(
-      el("div", { class: "histo", role: "img", "aria-label": `articles per ${interval}` }, bars),
-      el("div", { class: "meta histo-axis" }, el("span", {}, bucketLabel(buckets[0].t, interval)),
-        el("span", {}, `per ${interval}`), el("span", {}, bucketLabel(buckets[buckets.length - 1].t, interval))));
-    return;
-  }
-  into.replaceChildren(el("p", { class: "meta" }, "No chart: the matches span too long; narrow published_at."));
+    const items = res.hits.flatMap((h) => (h.quotes || []).map((qt) => el("li", {},
+      el("blockquote", {}, `“${qt.text}”`),
+      el("span", { class: "meta" }, el("a", { href: "#article/" + encodeURIComponent(h.id) }, h.title || h.url || h.id),
+        " · " + [h.source, fmtDate(h.published_at)].filter(Boolean).join(" · ")))));
+    if (res.total > res.hits.length) {
+      items.push(el("li", { class: "meta" }, el("a", { href: searchHash(ctx.q, 0, ctx.collapse, [...ctx.filters.filter((f) => f !== g.clause), g.clause]) },
+        `all ${res.total.toLocaleString("en")} articles quoting ${g.s.value}`)));
+    }
+    g.list.replaceChildren(...items);
+    g.box.dataset.loaded = "true";
+  });
+  into.dataset.loaded = "true";
 }
 
-const day = (t) => String(t).slice(0, 10);
-const bucketLabel = (t, interval) => interval === "month" ? String(t).slice(0, 7) : interval === "week" ? "week of " + day(t) : day(t);
-
-// bucketClause is the published_at range of one bucket (UTC).
-function bucketClause(t, interval) {
-  if (interval === "day") return "published_at:" + day(t);
-  const end = new Date(t);
-  if (interval === "week") end.setUTCDate(end.getUTCDate() + 6);
-  else end.setUTCMonth(end.getUTCMonth() + 1, 0);
-  return `published_at:[${day(t)} TO ${end.toISOString().slice(0, 10)}]`;
+// pool runs fn on every item, at most n at a time.
+async function pool(items, n, fn) {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  }));
 }
 
-function renderFacets(q, facets, collapse, filters = []) {
+function renderFacets(q, facets, collapse, filters = [], view = NOVIEW) {
   const groups = [];
   for (const [name, vals] of Object.entries(facets)) {
     if (!vals || !vals.length) continue;
@@ -565,9 +903,9 @@ function renderFacets(q, facets, collapse, filters = []) {
       const add = (f) => filters.includes(f) ? filters : [...filters.filter((g) => g !== "-" + clause && g !== clause), f];
       const label = displayName(name, String(v.value));
       return el("li", {},
-        el("a", { href: searchHash(q, 0, collapse, add(clause)), class: "facet", title: label === v.value ? null : String(v.value) },
+        el("a", { href: searchHash(q, 0, collapse, add(clause), view), class: "facet", title: label === v.value ? null : String(v.value) },
           el("span", {}, label), el("span", { class: "n" }, String(v.count))),
-        el("a", { href: searchHash(q, 0, collapse, add("-" + clause)), class: "exclude", title: "exclude " + label, "aria-label": "exclude " + label }, "−"));
+        el("a", { href: searchHash(q, 0, collapse, add("-" + clause), view), class: "exclude", title: "exclude " + label, "aria-label": "exclude " + label }, "−"));
     });
     const list = el("ul", { data: { facet: name } }, items(vals));
     // The top FACETS values come with the search; "more" asks for up to 100.
