@@ -29,6 +29,10 @@ type Article struct {
 	Quotes      []Quote    `json:"quotes,omitempty"`
 	Topics      []string   `json:"topics,omitempty"`
 	StoryID     string     `json:"story_id,omitempty"`
+	// EventID is the same for every article reporting one event, by any
+	// outlet in any language (package event); copies share a StoryID
+	// within it.
+	EventID string `json:"event_id,omitempty"`
 
 	// Extraction notes that help users
 	// see why a body is empty ("no article found: index page").

@@ -1,0 +1,56 @@
+// Package kvjson keeps JSON values in a JetStream key-value bucket, one per
+// key, and reads them all back at start: the state the parser's story and
+// event indexes keep across restarts (parley_stories, parley_events).
+package kvjson
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Bucket is a bucket of JSON values of type T.
+type Bucket[T any] struct{ kv jetstream.KeyValue }
+
+// New is the bucket over kv.
+func New[T any](kv jetstream.KeyValue) Bucket[T] { return Bucket[T]{kv: kv} }
+
+// LoadAll reads every value with one watch over the bucket. A value that
+// does not decode as T (written by another version) is skipped.
+func (b Bucket[T]) LoadAll(ctx context.Context) ([]T, error) {
+	w, err := b.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("watch %s: %w", b.kv.Bucket(), err)
+	}
+	defer func() { _ = w.Stop() }()
+	var out []T
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case e, ok := <-w.Updates():
+			if !ok || e == nil {
+				return out, nil
+			}
+			var v T
+			if err := json.Unmarshal(e.Value(), &v); err != nil {
+				continue
+			}
+			out = append(out, v)
+		}
+	}
+}
+
+// Put writes v under key.
+func (b Bucket[T]) Put(ctx context.Context, key string, v T) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s value: %w", b.kv.Bucket(), err)
+	}
+	if _, err := b.kv.Put(ctx, key, data); err != nil {
+		return fmt.Errorf("put %s %s: %w", b.kv.Bucket(), key, err)
+	}
+	return nil
+}
