@@ -29,6 +29,7 @@ const (
 	spaceTopic
 	spaceEntity
 	spaceStory
+	spaceEvent
 	numSpaces
 )
 
@@ -112,6 +113,8 @@ func termRequirement(t query.Term) requirement {
 		return keywordRequirement(spaceEntity, strings.ToUpper(strings.TrimSpace(t.Value)))
 	case query.FieldStory:
 		return keywordRequirement(spaceStory, strings.TrimSpace(t.Value))
+	case query.FieldEvent:
+		return keywordRequirement(spaceEvent, strings.TrimSpace(t.Value))
 	default:
 		// query.Match gives false for a term of any other field.
 		return requirement{}
@@ -355,5 +358,6 @@ func articleSets(a *article.Article) [numSpaces]map[string]struct{} {
 		}
 	}
 	keyword(spaceStory, strings.TrimSpace(a.StoryID))
+	keyword(spaceEvent, strings.TrimSpace(a.EventID))
 	return sets
 }

@@ -32,6 +32,7 @@ func TestRequires(t *testing.T) {
 		{"topic:Diplomacy", false, []key{{spaceTopic, "diplomacy"}}},
 		{"entity:q7747", false, []key{{spaceEntity, "Q7747"}}},
 		{"story:abc", false, []key{{spaceStory, "abc"}}},
+		{"event:abc", false, []key{{spaceEvent, "abc"}}},
 		{"Putin AND Zelensky", false, []key{{spaceText, "putin"}}},
 		{"Putin OR Zelensky", false, []key{{spaceText, "putin"}, {spaceText, "zelensky"}}},
 		{"(a OR b) AND country:UA", false, []key{{spaceCountry, "UA"}}},

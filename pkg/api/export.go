@@ -16,7 +16,7 @@ import (
 )
 
 // exportColumns are the CSV header, in the order of exportRow.
-var exportColumns = []string{"id", "url", "title", "source", "published_at", "language", "countries", "people", "topics", "story_id", "quotes"}
+var exportColumns = []string{"id", "url", "title", "source", "published_at", "language", "countries", "people", "topics", "story_id", "quotes", "event_id"}
 
 // exportFlushEvery is how many records go out between flushes; each flush
 // also moves the write deadline, so a long export is not cut by the
@@ -160,7 +160,7 @@ func exportRow(rec index.Record) []string {
 	row := []string{
 		rec.ID, rec.URL, rec.Title, rec.Source, published, rec.Language,
 		strings.Join(rec.Countries, "; "), strings.Join(rec.People, "; "), strings.Join(rec.Topics, "; "),
-		rec.StoryID, strings.Join(quotes, "\n"),
+		rec.StoryID, strings.Join(quotes, "\n"), rec.EventID,
 	}
 	for i, c := range row {
 		row[i] = defuseFormula(c)

@@ -137,9 +137,9 @@ func TestExportRecord(t *testing.T) {
 	want := [][]string{
 		exportColumns,
 		{"art-000000", "https://example.org/news/0", `'=HYPERLINK("https://evil.example/0")`, "Example News", "2026-01-01T00:00:00Z", "en",
-			"US; CH", "Antonio Guterres", "diplomacy", "s0", `Sergey Lavrov: We are ready, "in principle", to talk`},
+			"US; CH", "Antonio Guterres", "diplomacy", "s0", `Sergey Lavrov: We are ready, "in principle", to talk`, "e0"},
 		{"art-000003", "https://example.org/news/3", "Report number 3, with a comma", "Example News", "2026-01-01T00:03:00Z", "en",
-			"US; CH", "Antonio Guterres", "diplomacy", "s1", `Sergey Lavrov: We are ready, "in principle", to talk`},
+			"US; CH", "Antonio Guterres", "diplomacy", "s1", `Sergey Lavrov: We are ready, "in principle", to talk`, "e0"},
 	}
 	if !slices.EqualFunc(rows, want, slices.Equal) {
 		t.Errorf("csv:\n%q\nwant\n%q", rows, want)

@@ -119,7 +119,7 @@ func TestDuplicateGUIDsAndFutureDates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := parser.New(parser.Config{}, b, ex, nil, nil, nil, slog.New(slog.DiscardHandler))
+	p, err := parser.New(parser.Config{}, b, ex, nil, nil, nil, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,7 +149,7 @@ func TestReplay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := parser.New(parser.Config{}, a.Bus(), betterExtractor{ex}, en, st, nil, log)
+		p, err := parser.New(parser.Config{}, a.Bus(), betterExtractor{ex}, en, st, nil, nil, log)
 		if err != nil {
 			t.Fatal(err)
 		}

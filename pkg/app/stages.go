@@ -8,6 +8,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/enrich"
+	"github.com/parley-news/parley/pkg/event"
 	"github.com/parley-news/parley/pkg/extract"
 	"github.com/parley-news/parley/pkg/parser"
 	"github.com/parley-news/parley/pkg/story"
@@ -32,8 +33,9 @@ func NewExtraction(cfg Config, gaz *enrich.Gazetteer, log *slog.Logger) (*extrac
 	return ex, en, nil
 }
 
-// NewParser builds the parsing stage over b: extraction, enrichment and the
-// story store in the stories bucket. reg may be nil (no metrics).
+// NewParser builds the parsing stage over b: extraction, enrichment, the
+// story index over the stories bucket and the event index over the events
+// bucket. reg may be nil (no metrics).
 func NewParser(cfg Config, b *bus.Bus, gaz *enrich.Gazetteer, reg prometheus.Registerer, log *slog.Logger) (*parser.Parser, error) {
 	cfg.Defaults()
 	ex, en, err := NewExtraction(cfg, gaz, log)
@@ -44,5 +46,9 @@ func NewParser(cfg Config, b *bus.Bus, gaz *enrich.Gazetteer, reg prometheus.Reg
 	if err != nil {
 		return nil, fmt.Errorf("stories: %w", err)
 	}
-	return parser.New(parser.Config{Workers: cfg.ParserWorkers, ShutdownTimeout: cfg.ShutdownTimeout}, b, ex, en, st, reg, log)
+	ev, err := event.New(event.Config{Logger: log}, event.NewKVStore(b.KV(bus.BucketEvents)))
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	return parser.New(parser.Config{Workers: cfg.ParserWorkers, ShutdownTimeout: cfg.ShutdownTimeout}, b, ex, en, st, ev, reg, log)
 }

@@ -123,6 +123,7 @@ type Bus struct {
 	feedState jetstream.KeyValue
 	seen      jetstream.KeyValue
 	stories   jetstream.KeyValue
+	events    jetstream.KeyValue
 	rules     jetstream.KeyValue
 	versions  jetstream.KeyValue
 	fetchers  jetstream.KeyValue
@@ -245,7 +246,7 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config, log *slog.Logger) (*Bus
 	if err != nil {
 		return nil, err
 	}
-	b.feeds, b.feedState, b.seen, b.stories, b.rules, b.versions, b.fetchers, b.pages = h.feeds, h.feedState, h.seen, h.stories, h.rules, h.versions, h.fetchers, h.pages
+	b.feeds, b.feedState, b.seen, b.stories, b.events, b.rules, b.versions, b.fetchers, b.pages = h.feeds, h.feedState, h.seen, h.stories, h.events, h.rules, h.versions, h.fetchers, h.pages
 	return b, nil
 }
 

@@ -18,6 +18,7 @@ const (
 	BucketFeedState = "parley_feed_state"       // per feed: status, errors, validators
 	BucketSeen      = "parley_seen"             // items already published, per feed
 	BucketStories   = "parley_stories"          // story signatures for near-duplicate detection
+	BucketEvents    = "parley_events"           // event signatures: reports of one event across outlets
 	BucketRules     = "parley_rules"            // saved searches for alerts
 	BucketFetchers  = "parley_fetchers"         // the fetchers alive, each renewing its key (FetcherTTL)
 	BucketVersions  = "parley_article_versions" // every version of an article, by id (pkg/versions)
@@ -41,8 +42,8 @@ const indexedMaxAge = 7 * 24 * time.Hour
 
 // handles are the buckets and the object store setup opened.
 type handles struct {
-	feeds, feedState, seen, stories, rules, versions, fetchers jetstream.KeyValue
-	pages                                                      jetstream.ObjectStore
+	feeds, feedState, seen, stories, events, rules, versions, fetchers jetstream.KeyValue
+	pages                                                              jetstream.ObjectStore
 }
 
 // setup creates (or updates) every stream, bucket and the object store, and
@@ -95,6 +96,7 @@ func (b *Bus) setup(ctx context.Context) (handles, error) {
 		{&h.feedState, jetstream.KeyValueConfig{Bucket: BucketFeedState, Description: "feed state"}},
 		{&h.seen, jetstream.KeyValueConfig{Bucket: BucketSeen, Description: "published items", TTL: seenTTL}},
 		{&h.stories, jetstream.KeyValueConfig{Bucket: BucketStories, Description: "story signatures", TTL: b.cfg.ArticlesMaxAge}},
+		{&h.events, jetstream.KeyValueConfig{Bucket: BucketEvents, Description: "event signatures", TTL: b.cfg.ArticlesMaxAge}},
 		{&h.rules, jetstream.KeyValueConfig{Bucket: BucketRules, Description: "alert rules", History: 10}},
 		{&h.versions, jetstream.KeyValueConfig{Bucket: BucketVersions, Description: "every version of every article", History: versionHistory, TTL: b.cfg.ArticlesMaxAge, Compression: true}},
 		{&h.fetchers, jetstream.KeyValueConfig{Bucket: BucketFetchers, Description: "fetchers alive", TTL: FetcherTTL, Storage: jetstream.MemoryStorage}},
@@ -128,7 +130,7 @@ func StreamNames() []string {
 	return []string{
 		StreamRaw, StreamArticles, StreamIndexed, StreamAlerts, StreamDLQ,
 		"KV_" + BucketFeeds, "KV_" + BucketFeedState, "KV_" + BucketSeen, "KV_" + BucketStories,
-		"KV_" + BucketRules, "KV_" + BucketVersions, "OBJ_" + StorePages,
+		"KV_" + BucketEvents, "KV_" + BucketRules, "KV_" + BucketVersions, "OBJ_" + StorePages,
 	}
 }
 
@@ -163,7 +165,7 @@ func (b *Bus) Repair(ctx context.Context) error {
 }
 
 // KV returns a bucket by name, for the stores that give the buckets their
-// meaning (feeds, stories, rules, versions).
+// meaning (feeds, stories, events, rules, versions).
 func (b *Bus) KV(name string) jetstream.KeyValue {
 	switch name {
 	case BucketFeeds:
@@ -174,6 +176,8 @@ func (b *Bus) KV(name string) jetstream.KeyValue {
 		return b.seen
 	case BucketStories:
 		return b.stories
+	case BucketEvents:
+		return b.events
 	case BucketRules:
 		return b.rules
 	case BucketVersions:

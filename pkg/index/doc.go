@@ -32,6 +32,7 @@ type Document struct {
 	Entities      []string   `json:"entities,omitempty"`      // keyword, Wikidata QIDs of every resolved entity
 	Topics        []string   `json:"topics,omitempty"`        // keyword, lower case
 	StoryID       string     `json:"story_id,omitempty"`      // keyword
+	EventID       string     `json:"event_id,omitempty"`      // keyword
 	Quotes        []string   `json:"quotes,omitempty"`        // text of quotations
 	Speakers      []string   `json:"speakers,omitempty"`      // text, quote speakers
 }
@@ -48,6 +49,7 @@ const (
 	DocEntities    = "entities"
 	DocTopics      = "topics"
 	DocStoryID     = "story_id"
+	DocEventID     = "event_id"
 	DocPublishedAt = "published_at"
 	DocQuotes      = "quotes"
 	DocSpeakers    = "speakers"
@@ -90,6 +92,8 @@ func FieldFor(f query.Field) (name string, keyword bool) {
 		return DocTopics, true
 	case query.FieldStory:
 		return DocStoryID, true
+	case query.FieldEvent:
+		return DocEventID, true
 	case query.FieldEntity:
 		return DocEntities, true
 	case query.FieldPublished:
@@ -109,7 +113,7 @@ func NormalizeKeyword(field, value string) string {
 	switch field {
 	case DocCountries, DocEntities:
 		return strings.ToUpper(v)
-	case DocStoryID:
+	case DocStoryID, DocEventID:
 		return v
 	default:
 		return strings.ToLower(v)
@@ -123,7 +127,7 @@ func NewDocument(a *article.Article) Document {
 		Title: a.Title, Summary: a.Summary, Body: a.Body, Authors: a.Authors,
 		PublishedAt: a.PublishedAt, UpdatedAt: a.UpdatedAt, FetchedAt: a.FetchedAt,
 		Language: NormalizeKeyword(DocLanguage, a.Language), Categories: a.Categories,
-		StoryID: a.StoryID,
+		StoryID: a.StoryID, EventID: a.EventID,
 	}
 	for _, c := range a.Entities.Countries {
 		d.Countries = append(d.Countries, NormalizeKeyword(DocCountries, c))

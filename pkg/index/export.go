@@ -21,6 +21,7 @@ type Record struct {
 	Topics      []string        `json:"topics"`
 	StoryID     string          `json:"story_id"`
 	Quotes      []article.Quote `json:"quotes"`
+	EventID     string          `json:"event_id"`
 }
 
 // ExportArticle is the part of an article (A3 JSON) a Record is made of:
@@ -39,13 +40,14 @@ type ExportArticle struct {
 	Topics  []string        `json:"topics"`
 	StoryID string          `json:"story_id"`
 	Quotes  []article.Quote `json:"quotes"`
+	EventID string          `json:"event_id"`
 }
 
 // ExportFields are the article fields ExportArticle reads, as JSON paths
 // (for a backend that can fetch only some fields of a stored article).
 var ExportFields = []string{
 	"id", "url", "title", "source", "published_at", "language", "entities.people.name",
-	"entities.countries", "topics", "story_id", "quotes",
+	"entities.countries", "topics", "story_id", "quotes", "event_id",
 }
 
 // Record makes the export record of a.
@@ -53,7 +55,7 @@ func (a *ExportArticle) Record() Record {
 	r := Record{
 		ID: a.ID, URL: a.URL, Title: a.Title, Source: a.Source, PublishedAt: a.PublishedAt,
 		Language: a.Language, Countries: a.Entities.Countries, Topics: a.Topics, StoryID: a.StoryID,
-		Quotes: a.Quotes,
+		Quotes: a.Quotes, EventID: a.EventID,
 	}
 	for _, p := range a.Entities.People {
 		r.People = append(r.People, p.Name)

@@ -94,6 +94,7 @@ type Hit struct {
 	Language    string     `json:"language"`
 	Snippet     string     `json:"snippet"`
 	StoryID     string     `json:"story_id,omitempty"`
+	EventID     string     `json:"event_id,omitempty"`
 	// Quotes are the article's quotations the query's speaker: and
 	// quote: terms pick out (query.MatchingQuotes), with their speakers.
 	Quotes []article.Quote `json:"quotes,omitempty"`

@@ -1,6 +1,6 @@
 // Package parser is the parsing stage: it pulls fetched pages from
-// parley.raw.>, extracts the article, enriches it, assigns its story, and
-// publishes it on parley.articles.<language> before acknowledging the page.
+// parley.raw.>, extracts the article, enriches it, assigns its story and
+// its event, and publishes it on parley.articles.<language> before acknowledging the page.
 // A page that fails every time is dead-lettered after MaxDeliver tries and
 // holds up nothing behind it.
 package parser
@@ -40,6 +40,11 @@ type Enricher interface {
 
 // Stories assigns story ids to near-duplicate articles.
 type Stories interface {
+	Assign(ctx context.Context, a *article.Article) (string, error)
+}
+
+// Events assigns event ids to the reports of one event.
+type Events interface {
 	Assign(ctx context.Context, a *article.Article) (string, error)
 }
 
@@ -87,19 +92,20 @@ type Parser struct {
 	extract  Extractor
 	enrich   Enricher // may be nil
 	stories  Stories  // may be nil
+	events   Events   // may be nil
 	log      *slog.Logger
 	pages    *prometheus.CounterVec
 	duration prometheus.Histogram
 }
 
-// New builds the stage; enrich and stories may be nil.
-func New(cfg Config, b *bus.Bus, ex Extractor, en Enricher, st Stories, reg prometheus.Registerer, log *slog.Logger) (*Parser, error) {
+// New builds the stage; enrich, stories and events may be nil.
+func New(cfg Config, b *bus.Bus, ex Extractor, en Enricher, st Stories, ev Events, reg prometheus.Registerer, log *slog.Logger) (*Parser, error) {
 	cfg.Defaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	p := &Parser{
-		cfg: cfg, bus: b, versions: versions.New(b), extract: ex, enrich: en, stories: st, log: log.With("stage", "parser"),
+		cfg: cfg, bus: b, versions: versions.New(b), extract: ex, enrich: en, stories: st, events: ev, log: log.With("stage", "parser"),
 		pages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parley_parser_pages_total", Help: "Pages handled by the parser, by outcome (published, empty, retried, dead_lettered).",
 		}, []string{"outcome"}),
@@ -268,6 +274,13 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 			return nil, fmt.Errorf("assign story of %s: %w", a.URL, err)
 		}
 		a.StoryID = id
+	}
+	if p.events != nil {
+		id, err := p.events.Assign(ctx, a)
+		if err != nil {
+			return nil, fmt.Errorf("assign event of %s: %w", a.URL, err)
+		}
+		a.EventID = id
 	}
 	// A page that changed under the same URL becomes the next version of
 	// the same article (the index replaces it in place); earlier versions

@@ -50,7 +50,7 @@ func (failingStories) Assign(context.Context, *article.Article) (string, error) 
 
 func runParser(t *testing.T, b *bus.Bus, ex Extractor, st Stories, cfg Config) {
 	t.Helper()
-	p, err := New(cfg, b, ex, nil, st, nil, slog.New(slog.DiscardHandler))
+	p, err := New(cfg, b, ex, nil, st, nil, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

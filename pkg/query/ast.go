@@ -26,6 +26,7 @@ const (
 	FieldPerson    Field = "person"
 	FieldTopic     Field = "topic"
 	FieldStory     Field = "story"
+	FieldEvent     Field = "event"   // event:ID, the articles reporting one event (article.EventID)
 	FieldSpeaker   Field = "speaker" // who is quoted: words of the speakers' names
 	FieldQuote     Field = "quote"   // words of direct quotations
 	FieldEntity    Field = "entity"
@@ -35,7 +36,7 @@ const (
 // Term matches a word (Phrase false) or an exact sequence of words (Phrase
 // true) in a field. Text fields compare analysed tokens (Unicode word
 // segmentation, lower case); keyword fields (language, country, topic,
-// entity, story) compare the whole value, case-insensitively.
+// entity, story, event) compare the whole value, case-insensitively.
 type Term struct {
 	Field  Field
 	Value  string

@@ -15,7 +15,7 @@ type Document struct {
 	quotes, speakers                     []*value
 	language                             string
 	countries, topics, entities          []string
-	storyID                              string
+	storyID, eventID                     string
 	publishedAt                          *time.Time
 
 	// scanned counts the tokens compared by plain scans; past budget, each
@@ -46,6 +46,7 @@ func NewDocument(a *article.Article) *Document {
 		source:   analyseAll(a.Source),
 		language: normalizeKeyword(FieldLanguage, a.Language),
 		storyID:  a.StoryID,
+		eventID:  a.EventID,
 	}
 	if a.PublishedAt != nil && representable(*a.PublishedAt) {
 		t := *a.PublishedAt
@@ -97,7 +98,7 @@ func normalizeKeyword(f Field, v string) string {
 	switch f {
 	case FieldCountry, FieldEntity:
 		return strings.ToUpper(v)
-	case FieldStory:
+	case FieldStory, FieldEvent:
 		return v
 	}
 	return strings.ToLower(v)
@@ -223,6 +224,8 @@ func matchTerm(t Term, d *Document) bool {
 		return keywordIn(t, d.entities...)
 	case FieldStory:
 		return keywordIn(t, d.storyID)
+	case FieldEvent:
+		return keywordIn(t, d.eventID)
 	default:
 		return false
 	}

@@ -13,7 +13,7 @@ import (
 func TestMatch(t *testing.T) {
 	pub := time.Date(2026, 1, 24, 23, 30, 0, 0, time.UTC)
 	a := &article.Article{
-		ID: "a1", Source: "Kyiv Independent", Language: "EN", StoryID: "s-1",
+		ID: "a1", Source: "Kyiv Independent", Language: "EN", StoryID: "s-1", EventID: "e-1",
 		Title:       "Zelensky meets Witkoff in Abu Dhabi",
 		Summary:     "Talks on a ceasefire continue.",
 		Body:        "ABU DHABI - Volodymyr Zelensky met U.S. envoy Steve Witkoff.\n\nThe al-Sisi government offered to host further rounds.",
@@ -66,6 +66,9 @@ func TestMatch(t *testing.T) {
 		{"topic:diplomacy", true},
 		{"story:s-1", true},
 		{"story:S-1", false},
+		{"event:e-1", true},
+		{"event:E-1", false},
+		{"event:s-1", false},
 		{"entity:Q3874799", true},
 		{"NOT country:RU", true},
 		{"-envoy", false},

@@ -32,6 +32,7 @@ var userFields = map[string]Field{
 	"person":       FieldPerson,
 	"topic":        FieldTopic,
 	"story":        FieldStory,
+	"event":        FieldEvent,
 	"entity":       FieldEntity,
 	"published_at": FieldPublished,
 	"speaker":      FieldSpeaker,
@@ -575,7 +576,7 @@ func parseDate(s string, end bool, pos int) (time.Time, error) {
 // keywordField reports whether f compares whole values rather than words.
 func keywordField(f Field) bool {
 	switch f {
-	case FieldLanguage, FieldCountry, FieldTopic, FieldStory, FieldEntity:
+	case FieldLanguage, FieldCountry, FieldTopic, FieldStory, FieldEvent, FieldEntity:
 		return true
 	}
 	return false

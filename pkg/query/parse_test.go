@@ -56,6 +56,7 @@ func TestParse(t *testing.T) {
 		{`source:"Kyiv Independent"`, fp(FieldSource, "Kyiv Independent")},
 		{"Language:en country:ua", and(f(FieldLanguage, "en"), f(FieldCountry, "ua"))},
 		{"person:Zelensky topic:diplomacy story:abc:1", and(f(FieldPerson, "Zelensky"), f(FieldTopic, "diplomacy"), f(FieldStory, "abc:1"))},
+		{"event:0123abcd country:ru", and(f(FieldEvent, "0123abcd"), f(FieldCountry, "ru"))},
 		{"entity:Q7747", f(FieldEntity, "Q7747")},
 		{"Zelensk*", Prefix{Value: "Zelensk"}},
 		{"Зеленськ* OR Zelensk**", or(Prefix{Value: "Зеленськ"}, Prefix{Value: "Zelensk"})},

@@ -72,7 +72,7 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 		"zelensky", "Зеленський", "person:zelensky", "kiev", "country:ukraine", "country:uae",
 		"vladimir putin", "putin AND NOT zelensky", `"Volodymyr Zelenskiy"`,
 		"al-sisi", "russia-ukraine", "u.s.", "kyiv's", "NOT (talks OR summit)",
-		"story:s-abudhabi", "entity:q7747",
+		"story:s-abudhabi", "entity:q7747", "event:e-abudhabi", "event:E-ABUDHABI", "event:e-abudhabi -language:en",
 		"speaker:peskov", "speaker:Песков", "speaker:zelenskiy", "speaker:Зеленський", `quote:"well prepared"`,
 		"speaker:peskov quote:any", "quote:ceasefire OR speaker:putin", "quote:summit -speaker:peskov",
 		`speaker:"dmitry peskov" AND published_at:[2026-01-01 TO *]`, "quote:ukraine", "speaker:ukraine",

@@ -72,7 +72,7 @@ func TestOpenInstallsTemplateAndAlias(t *testing.T) {
 	for field, typ := range map[string]string{
 		"id": "keyword", "url": "keyword", "language": "keyword", "countries": "keyword",
 		"published_at": "date", "title": "text", "body": "text", "people": "text",
-		"story_id": "keyword", "topics": "keyword",
+		"story_id": "keyword", "topics": "keyword", "event_id": "keyword",
 	} {
 		if got := props[field]["type"]; got != typ {
 			t.Errorf("mapping of %s: type %v, want %s", field, got, typ)

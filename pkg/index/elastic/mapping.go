@@ -63,6 +63,7 @@ func mappings() map[string]any {
 			"entities":      typ("keyword"),
 			"topics":        typ("keyword"),
 			"story_id":      typ("keyword"),
+			"event_id":      typ("keyword"),
 			"quotes":        textField(false),
 			"speakers":      textField(true),
 			fieldStoryKey:   typ("keyword"),

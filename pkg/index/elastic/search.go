@@ -72,7 +72,7 @@ func SearchBody(q query.Node, req index.Request) (map[string]any, error) {
 		"from":             from,
 		"size":             size,
 		"track_total_hits": true,
-		"_source":          []string{"id", "url", "title", "source", "published_at", "language", "story_id", "summary", fieldArticle + ".quotes"},
+		"_source":          []string{"id", "url", "title", "source", "published_at", "language", "story_id", "event_id", "summary", fieldArticle + ".quotes"},
 		"highlight": map[string]any{
 			"pre_tags":  []string{""},
 			"post_tags": []string{""},
@@ -144,6 +144,7 @@ type searchResponse struct {
 				PublishedAt *time.Time `json:"published_at"`
 				Language    string     `json:"language"`
 				StoryID     string     `json:"story_id"`
+				EventID     string     `json:"event_id"`
 				Summary     string     `json:"summary"`
 				Article     struct {
 					Quotes []article.Quote `json:"quotes"`
@@ -168,7 +169,7 @@ func (r *searchResponse) result(req index.Request, q query.Node) (*index.Result,
 		}
 		res.Hits = append(res.Hits, index.Hit{
 			ID: s.ID, URL: s.URL, Title: s.Title, Source: s.Source, PublishedAt: s.PublishedAt,
-			Language: s.Language, Snippet: snippet, StoryID: s.StoryID,
+			Language: s.Language, Snippet: snippet, StoryID: s.StoryID, EventID: s.EventID,
 			Quotes: query.MatchingQuotes(q, s.Article.Quotes),
 		})
 	}

@@ -40,6 +40,7 @@ func TestRandomQueriesAgree(t *testing.T) {
 		query.FieldCountry:  {"UA", "ru", "AE", "Ukraine", "UAE", "EG", "xx"},
 		query.FieldTopic:    {"diplomacy", "economy", "middle-east", "sport"},
 		query.FieldStory:    {"s1", "s3", "s7", "none"},
+		query.FieldEvent:    {"e1", "e3", "E1", "none"},
 		query.FieldEntity:   {qZelensky, qKyiv, "Q85", "Q1"},
 	}
 	rnd := rand.New(rand.NewSource(7))
@@ -60,7 +61,7 @@ func TestRandomQueriesAgree(t *testing.T) {
 			i := rnd.Intn(len(words) - 2)
 			return query.Term{Value: words[i] + " " + words[i+1], Phrase: true}
 		case 3:
-			fields := []query.Field{query.FieldLanguage, query.FieldCountry, query.FieldTopic, query.FieldStory, query.FieldEntity}
+			fields := []query.Field{query.FieldLanguage, query.FieldCountry, query.FieldTopic, query.FieldStory, query.FieldEvent, query.FieldEntity}
 			f := fields[rnd.Intn(len(fields))]
 			return query.Term{Field: f, Value: pick(keywords[f])}
 		case 4:

@@ -284,6 +284,7 @@ func bleveDocument(a *article.Article) (map[string]any, error) {
 	str(index.DocBody, d.Body)
 	str(index.DocLanguage, d.Language)
 	str(index.DocStoryID, d.StoryID)
+	str(index.DocEventID, d.EventID)
 	list("authors", d.Authors)
 	list(index.DocCountries, d.Countries)
 	list(index.DocPeople, d.People)

@@ -53,6 +53,7 @@ func testArticles() []*article.Article {
 			Quotes:  []article.Quote{{Speaker: "Volodymyr Zelenskiy", Text: "constructive"}},
 			Topics:  []string{"diplomacy"},
 			StoryID: "s1",
+			EventID: "e1",
 		},
 		{
 			ID: "a2", URL: "https://kyivindependent.com/uk/zelensky-abu-dhabi", Source: "Kyiv Independent", Language: "uk",
@@ -66,6 +67,7 @@ func testArticles() []*article.Article {
 			},
 			Topics:  []string{"Diplomacy"},
 			StoryID: "s2",
+			EventID: "e1",
 		},
 		{
 			ID: "a3", URL: "https://apnews.com/riyadh-meeting", Source: "AP", Language: "en",
@@ -83,6 +85,7 @@ func testArticles() []*article.Article {
 			},
 			Topics:  []string{"diplomacy"},
 			StoryID: "s3",
+			EventID: "e3",
 		},
 		{
 			ID: "a4", URL: "https://www.aljazeera.com/news/abu-dhabi-talks", Source: "Al Jazeera", Language: "en",
@@ -96,6 +99,7 @@ func testArticles() []*article.Article {
 			},
 			Topics:  []string{"diplomacy"},
 			StoryID: "s1",
+			EventID: "e1",
 		},
 		{
 			ID: "a5", URL: "https://www.bloomberg.com/oil-opec", Source: "Bloomberg", Language: "en",
@@ -116,6 +120,7 @@ func testArticles() []*article.Article {
 			},
 			Topics:  []string{"diplomacy"},
 			StoryID: "s6",
+			EventID: "e6",
 		},
 		{
 			ID: "a7", URL: "https://www.reuters.com/egypt-sisi-witkoff", Source: "Reuters", Language: "en",
@@ -130,6 +135,7 @@ func testArticles() []*article.Article {
 			Quotes:  []article.Quote{{Speaker: "Abdel Fattah el-Sisi", SpeakerID: "Q58311", Text: "Egypt is ready to host further talks"}},
 			Topics:  []string{"diplomacy", "middle-east"},
 			StoryID: "s7",
+			EventID: "e7",
 		},
 	}
 }
@@ -288,6 +294,9 @@ var searchTests = []struct {
 	{"topic:middle-east", []string{"a7"}},
 	{"story:s1", []string{"a1", "a4"}},
 	{"story:S1", nil},
+	{"event:e1", []string{"a1", "a2", "a4"}},
+	{"event:E1", nil},
+	{"event:e1 AND language:uk", []string{"a2"}},
 	{"entity:q1899", []string{"a1", "a3"}},
 	// dates: inclusive, To to the end of its day, open bounds, no date
 	{"published_at:[2026-01-24 TO 2026-01-24]", []string{"a1", "a4"}},

@@ -14,7 +14,7 @@ import (
 // mappingVersion is recorded in the index; Open refuses an index built
 // with another mapping, which would silently answer queries differently.
 // Bump it with every change to buildMapping.
-const mappingVersion = "2"
+const mappingVersion = "3"
 
 // internalMappingVersion is the key of the mapping version in the index's
 // internal store.
@@ -44,7 +44,7 @@ var textFields = []string{
 }
 
 var keywordFields = []string{
-	index.DocLanguage, index.DocCountries, index.DocTopics, index.DocEntities,
+	index.DocLanguage, index.DocCountries, index.DocTopics, index.DocEntities, index.DocEventID,
 	"id", "url", "feed_url", fieldSourceKW, fieldPeopleKW, fieldSpeakersKW,
 }
 

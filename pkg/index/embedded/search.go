@@ -266,6 +266,7 @@ func hit(a *article.Article, want map[string]bool, q query.Node) index.Hit {
 		Language:    a.Language,
 		Snippet:     snippet(a, want),
 		StoryID:     a.StoryID,
+		EventID:     a.EventID,
 		Quotes:      query.MatchingQuotes(q, a.Quotes),
 	}
 }

@@ -17,7 +17,8 @@ var Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // Articles makes n articles art-000000 ... : every one is about diplomacy
 // and names Antonio Guterres; every third (i%3 == 0) also mentions a
 // summit and quotes Sergey Lavrov; every fifth has a title a spreadsheet
-// would run as a formula; two consecutive articles share a story.
+// would run as a formula; two consecutive articles share a story, and six
+// an event (three stories).
 func Articles(n int) []*article.Article {
 	arts := make([]*article.Article, n)
 	for i := range arts {
@@ -25,9 +26,10 @@ func Articles(n int) []*article.Article {
 		a := &article.Article{
 			ID: fmt.Sprintf("art-%06d", i), URL: fmt.Sprintf("https://example.org/news/%d", i),
 			Source: "Example News", Language: "en", PublishedAt: &p, StoryID: fmt.Sprintf("s%d", i/2),
-			Title:  fmt.Sprintf("Report number %d, with a comma", i),
-			Body:   "Diplomats met again.",
-			Topics: []string{"diplomacy"},
+			EventID: fmt.Sprintf("e%d", i/6),
+			Title:   fmt.Sprintf("Report number %d, with a comma", i),
+			Body:    "Diplomats met again.",
+			Topics:  []string{"diplomacy"},
 			Entities: article.Entities{
 				People:    []article.Entity{{Name: "Antonio Guterres", ID: "Q311440"}},
 				Countries: []string{"US", "CH"},
