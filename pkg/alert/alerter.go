@@ -19,6 +19,7 @@ import (
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/permanent"
+	"github.com/parley-news/parley/pkg/query"
 )
 
 // BucketAlerted remembers which (subject, story) pairs were alerted, so a
@@ -42,6 +43,10 @@ type Config struct {
 	// also published on parley.entities.country.<CC> and
 	// parley.entities.person.<slug>, once per story.
 	NoEntities bool
+	// NoEvents turns off the event stream: by default the first report of
+	// every event is published on parley.events.<language>, once per
+	// event, not per article.
+	NoEvents bool
 	// ShutdownTimeout bounds finishing the articles in hand on shutdown.
 	ShutdownTimeout time.Duration
 
@@ -301,6 +306,19 @@ func (a *Alerter) handle(ctx context.Context, m jetstream.Msg) {
 		a.fail(ctx, m, err)
 		return
 	}
+	if t, ok, err := a.eventTarget(&art); err != nil {
+		a.fail(ctx, m, permanent.Error(err))
+		return
+	} else if ok {
+		// Its own entry in the alerted bucket, under the event id: the
+		// first report of the event to get here publishes it.
+		d, err := a.publishAll(ctx, art.EventID, []target{t})
+		if err != nil {
+			a.fail(ctx, m, err)
+			return
+		}
+		targets, done = append(targets, t), append(done, d...)
+	}
 	published := 0
 	for i, t := range targets {
 		if !done[i] {
@@ -382,6 +400,27 @@ func (a *Alerter) targets(art *article.Article, matched []*Rule) ([]target, erro
 		}
 	}
 	return out, nil
+}
+
+// eventLabel is the label of new-event alerts: in the alerted bucket (no
+// rule name has a ':'), in the payload's "rule" and in metrics.
+const eventLabel = "event:new"
+
+// eventTarget is the new-event alert of art on parley.events.<language>
+// (the first report's language): rule "event:new", query "event:<event
+// id>", the article's summary.
+func (a *Alerter) eventTarget(art *article.Article) (target, bool, error) {
+	id := strings.TrimSpace(art.EventID)
+	if a.cfg.NoEvents || id == "" {
+		return target{}, false, nil
+	}
+	lang := bus.Token(art.Language)
+	label := eventLabel
+	payload, err := json.Marshal(Alert{Rule: label, Query: query.Format(query.Term{Field: query.FieldEvent, Value: id}), Article: art.Summarize()})
+	if err != nil {
+		return target{}, false, fmt.Errorf("encode event alert: %w", err)
+	}
+	return target{label: label, subject: bus.SubjectEvents + "." + lang, msgID: label + "-" + id, payload: payload}, true, nil
 }
 
 func isCountryCode(s string) bool {

@@ -239,6 +239,39 @@ func TestOncePerStory(t *testing.T) {
 	}
 }
 
+// TestOncePerEvent: the reports of one event by several outlets, in
+// several languages and stories, give one message on parley.events.<language>
+// of the first report, even when a report comes after the duplicate
+// window; another event gives its own; an article without an event none.
+func TestOncePerEvent(t *testing.T) {
+	b := newTestBus(t)
+	startAlerter(t, b, Config{Workers: 1}, nil)
+	arts := []*article.Article{
+		{ID: "r1", EventID: "ev1", StoryID: "r1", Language: "en", Title: "Talks open in Riyadh", URL: "https://wire.example/r1"},
+		{ID: "r2", EventID: "ev1", StoryID: "r1", Language: "en", Title: "Talks open in the Saudi capital"},
+		{ID: "r3", EventID: "ev1", StoryID: "r3", Language: "ru", Title: "В Эр-Рияде начались переговоры"},
+		{ID: "r4", EventID: "ev2", StoryID: "r4", Language: "x.y>*", Title: "A hostile language tag"},
+		{ID: "r5", StoryID: "r5", Language: "en", Title: "No event"},
+	}
+	publish(t, b, arts[:4]...)
+	waitIdle(t, b)
+	time.Sleep(1500 * time.Millisecond) // past the 1s duplicate window
+	publish(t, b, &article.Article{ID: "r6", EventID: "ev1", StoryID: "r6", Language: "fr", Title: "Pourparlers à Riyad"}, arts[4])
+	waitIdle(t, b)
+	got := alertsOn(t, b, bus.SubjectEvents+".>")
+	var ids []string
+	for _, a := range got {
+		ids = append(ids, a.Rule+" "+a.Query+" "+a.Article.ID)
+	}
+	want := []string{"event:new event:ev1 r1", "event:new event:ev2 r4"}
+	if strings.Join(ids, ",") != strings.Join(want, ",") {
+		t.Errorf("event alerts %q, want %q", ids, want)
+	}
+	if n := len(alertsOn(t, b, bus.SubjectEvents+".x_y")); n != 1 {
+		t.Errorf("%d alerts on %s.x_y (the hostile language as one token), want 1", n, bus.SubjectEvents)
+	}
+}
+
 // Rules stored through the store take effect at once, removed ones stop
 // alerting, rules written into the bucket by another client arrive by the
 // watch, and a second store on the bucket has them all. (The HTTP API over

@@ -29,6 +29,7 @@ const (
 	SubjectIndexed  = "parley.indexed"  // .<language>
 	SubjectAlerts   = "parley.alerts"   // .<rule>
 	SubjectEntities = "parley.entities" // .country.<CC> / .person.<slug>
+	SubjectEvents   = "parley.events"   // .<language>: once per new event
 	SubjectDLQ      = "parley.dlq"      // .<stage>
 )
 

@@ -70,7 +70,7 @@ func (b *Bus) setup(ctx context.Context) (handles, error) {
 			Compression: jetstream.S2Compression,
 		},
 		{
-			Name: StreamAlerts, Subjects: []string{SubjectAlerts + ".>", SubjectEntities + ".>"},
+			Name: StreamAlerts, Subjects: []string{SubjectAlerts + ".>", SubjectEntities + ".>", SubjectEvents + ".>"},
 			Description: "alerts per saved search and per entity, replayable by subscribers",
 			MaxAge:      b.cfg.AlertsMaxAge, Duplicates: b.cfg.DuplicateWindow,
 		},
