@@ -63,6 +63,13 @@ func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL,
 		return paras, 0
 	}
 	unwrapLayoutTables(root)
+	ix := newPageIndex(root)
+	paras, density := e.choose(ctx, root, ix, base, title)
+	return ix.inPlace(paras), density
+}
+
+// choose runs both extractors and combines their texts (see generic).
+func (e *Extractor) choose(ctx context.Context, root *html.Node, ix *pageIndex, base *url.URL, title string) ([]string, float64) {
 	var tParas []string
 	var tDensity float64
 	// Trafilatura builds its text by repeated string concatenation, which
@@ -106,7 +113,7 @@ func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL,
 	if max(inT, inR) < 0.5 {
 		// The two chose different blocks (an article and the comments
 		// under it, or a sidebar beside it): the page's layout decides.
-		if e.pickSecond(root, title, tParas, rParas) {
+		if e.pickSecond(ix, title, tParas, rParas) {
 			e.log.Debug("methods disagree; readability's block is the article", "in_t", inT, "in_r", inR)
 			return rParas, rDensity
 		}
@@ -115,7 +122,7 @@ func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL,
 	}
 	// Trafilatura sometimes stops early; readability's long paragraphs right
 	// after the shared text are the rest of the article.
-	if more := continuation(e.seed, tSet, rParas, continuationWords); len(more) > 0 {
+	if more := ix.continuation(tParas, continuation(e.seed, tSet, rParas, continuationWords)); len(more) > 0 {
 		e.log.Debug("article continued from readability", "paragraphs", len(more))
 		tParas = append(tParas, more...)
 	}

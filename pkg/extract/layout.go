@@ -18,12 +18,11 @@ import (
 //     one that starts before it;
 //   - otherwise the earlier block wins, since comments, related stories
 //     and footers follow the article.
-func (e *Extractor) pickSecond(root *html.Node, title string, first, second []string) bool {
+func (e *Extractor) pickSecond(ix *pageIndex, title string, first, second []string) bool {
 	short := e.cfg.MinBodyChars
 	if l1, l2 := textLen(first), textLen(second); (l1 < short) != (l2 < short) {
 		return l1 < short
 	}
-	ix := newPageIndex(root)
 	p1, p2 := ix.start(first), ix.start(second)
 	switch {
 	case p1 < 0 && p2 >= 0:
@@ -45,16 +44,245 @@ func (e *Extractor) pickSecond(root *html.Node, title string, first, second []st
 type pageIndex struct {
 	norm  []string
 	lines [][]string
+	// owner is, per paragraph, the block element it stands in.
+	owner []*html.Node
+	exact map[string][]int // normalised paragraph -> where it stands
 }
 
-func newPageIndex(root *html.Node) pageIndex {
-	paras := paragraphs(root)
-	ix := pageIndex{norm: make([]string, len(paras)), lines: make([][]string, len(paras))}
+func newPageIndex(root *html.Node) *pageIndex {
+	paras, owners := ownedParagraphs(root)
+	ix := &pageIndex{norm: make([]string, len(paras)), lines: make([][]string, len(paras)), owner: owners,
+		exact: make(map[string][]int, len(paras))}
 	for i, p := range paras {
 		ix.norm[i] = strings.Join(words(strings.ToLower(p)), " ")
 		ix.lines[i] = strings.Split(p, "\n")
+		ix.exact[ix.norm[i]] = append(ix.exact[ix.norm[i]], i)
 	}
 	return ix
+}
+
+// find returns the index of the first page paragraph that holds p (see
+// findIn), or -1.
+func (ix *pageIndex) find(p string) int {
+	return ix.findIn(p, nil)
+}
+
+// findIn returns the index of a page paragraph that holds p (the same
+// words, or for a paragraph of startWords words or more, its opening
+// words), preferring one inside c when c is not nil (a lede is often
+// also an image's caption or a teaser elsewhere on the page), or -1.
+func (ix *pageIndex) findIn(p string, c *html.Node) int {
+	w := words(strings.ToLower(p))
+	if len(w) == 0 {
+		return -1
+	}
+	found := -1
+	pick := func(i int) bool {
+		if found < 0 {
+			found = i
+		}
+		return c == nil || (ix.owner[i] != nil && isAncestor(c, ix.owner[i]))
+	}
+	for _, i := range ix.exact[strings.Join(w, " ")] {
+		if pick(i) {
+			return i
+		}
+	}
+	if found >= 0 || len(w) < startWords {
+		return found
+	}
+	key := strings.Join(w[:startWords], " ")
+	for i, line := range ix.norm {
+		if strings.Contains(line, key) && pick(i) {
+			return i
+		}
+	}
+	return found
+}
+
+// proseWords is the fewest words of a paragraph of running prose: one
+// long enough to be a sentence or two of an article, not a caption, a
+// byline, a menu or a teaser's headline.
+const proseWords = 25
+
+// container returns the innermost element that holds every paragraph of
+// running prose (proseWords or more) in a text, or nil when fewer than
+// two of them are found on the page. An article's prose sits in one
+// place; its menus, side columns and footers are elsewhere.
+func (ix *pageIndex) container(paras []string) *html.Node {
+	var c *html.Node
+	n := 0
+	for _, p := range paras {
+		if len(words(p)) < proseWords {
+			continue
+		}
+		i := ix.find(p)
+		if i < 0 || ix.owner[i] == nil {
+			continue
+		}
+		n++
+		if c == nil {
+			c = ix.owner[i]
+		} else {
+			c = commonAncestor(c, ix.owner[i])
+		}
+	}
+	if n < 2 {
+		return nil
+	}
+	return c
+}
+
+// inPlace drops from a text what an extractor took along from beside
+// the article: the short paragraphs (menus, bylines, table rows,
+// captions) that stand on the page outside the element holding its prose
+// (see container) and apart from it, such as a navigation bar above the
+// article or a table in the next column; and at its end, paragraphs that
+// stand apart from the element holding the prose before them, such as
+// the notice that opens the reader comments below an article. A short
+// paragraph outside that element but next to the text on the page
+// (nothing left out between them) is the article's own, such as a
+// standfirst above the body.
+func (ix *pageIndex) inPlace(paras []string) []string {
+	for len(paras) > 2 {
+		rest := paras[:len(paras)-1]
+		c := ix.container(rest)
+		if c == nil || !ix.apart(paras[len(paras)-1], c, ix.taken(paras, c)) {
+			break
+		}
+		paras = rest
+	}
+	c := ix.container(paras)
+	if c == nil {
+		return paras
+	}
+	taken := ix.taken(paras, c)
+	out := paras[:0:0]
+	for _, p := range paras {
+		if len(words(p)) >= proseWords || !ix.apart(p, c, taken) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// taken is the set of page paragraphs where a text's paragraphs stand.
+func (ix *pageIndex) taken(paras []string, c *html.Node) map[int]bool {
+	taken := make(map[int]bool, len(paras))
+	for _, p := range paras {
+		if j := ix.findIn(p, c); j >= 0 {
+			taken[j] = true
+		}
+	}
+	return taken
+}
+
+// apart reports whether paragraph p of a text stands on the page outside
+// c and is not joined to the text's paragraphs inside c by paragraphs of
+// the text alone (taken, see taken).
+func (ix *pageIndex) apart(p string, c *html.Node, taken map[int]bool) bool {
+	at := ix.findIn(p, c)
+	if at < 0 || ix.owner[at] == nil || isAncestor(c, ix.owner[at]) {
+		return false
+	}
+	for _, step := range []int{-1, 1} {
+		for j := at + step; j >= 0 && j < len(ix.norm) && taken[j]; j += step {
+			if ix.owner[j] != nil && isAncestor(c, ix.owner[j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// inside reports whether paragraph p of a text stands inside c on the
+// page; a paragraph not found on the page (rewritten by an extractor) is
+// given the benefit of the doubt.
+func (ix *pageIndex) inside(p string, c *html.Node) bool {
+	i := ix.findIn(p, c)
+	if i < 0 || ix.owner[i] == nil {
+		return true
+	}
+	return isAncestor(c, ix.owner[i])
+}
+
+// continuation keeps the opening run of paragraphs that continue a text
+// in the same kind of place on the page as the text's own paragraphs: an
+// article's end sits in elements like those of its start (the same tag
+// and class under the same kind of parent), while the next block below
+// it, reader comments or a side column, is built differently.
+func (ix *pageIndex) continuation(text, more []string) []string {
+	kinds := map[string]bool{}
+	for _, p := range text {
+		if i := ix.find(p); i >= 0 && ix.owner[i] != nil {
+			kinds[blockKind(ix.owner[i])] = true
+		}
+	}
+	if len(kinds) == 0 {
+		return more
+	}
+	alike := func(p string) bool {
+		j := ix.find(p)
+		return j < 0 || ix.owner[j] == nil || kinds[blockKind(ix.owner[j])]
+	}
+	// One block of another kind (a subheading, an embedded quote) may
+	// sit inside the run when the text goes on after it.
+	for i, p := range more {
+		if !alike(p) && (i+1 == len(more) || !alike(more[i+1])) {
+			return more[:i]
+		}
+	}
+	return more
+}
+
+// blockKind names a block by its tag and class and its parent's.
+func blockKind(n *html.Node) string {
+	k := n.Data + "." + className(n)
+	if n.Parent != nil && n.Parent.Type == html.ElementNode {
+		k += "<" + n.Parent.Data + "." + className(n.Parent)
+	}
+	return k
+}
+
+func className(n *html.Node) string {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && a.Key == "class" {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// commonAncestor is the innermost element holding both a and b.
+func commonAncestor(a, b *html.Node) *html.Node {
+	depth := func(n *html.Node) int {
+		d := 0
+		for ; n != nil; n = n.Parent {
+			d++
+		}
+		return d
+	}
+	da, db := depth(a), depth(b)
+	for ; da > db; da-- {
+		a = a.Parent
+	}
+	for ; db > da; db-- {
+		b = b.Parent
+	}
+	for a != b {
+		a, b = a.Parent, b.Parent
+	}
+	return a
+}
+
+// isAncestor reports whether a is n or holds it.
+func isAncestor(a, n *html.Node) bool {
+	for ; n != nil; n = n.Parent {
+		if n == a {
+			return true
+		}
+	}
+	return false
 }
 
 // startWords is how many opening words of a block locate it on the page.
@@ -63,7 +291,7 @@ const startWords = 8
 // start returns the index of the page paragraph where a block's first
 // sentence-length paragraph stands, or -1 when it has none or it is not
 // found.
-func (ix pageIndex) start(block []string) int {
+func (ix *pageIndex) start(block []string) int {
 	for _, p := range block {
 		w := words(strings.ToLower(p))
 		if len(w) < startWords {
@@ -85,7 +313,7 @@ func (ix pageIndex) start(block []string) int {
 // often a line of a cell, between the date and the byline. A title that
 // still carries the site's name ("Site - Headline") is also matched by
 // its longest part.
-func (ix pageIndex) titleAt(title string) int {
+func (ix *pageIndex) titleAt(title string) int {
 	heads := []string{title}
 	if part := longestTitlePart(title); part != title {
 		heads = append(heads, part)

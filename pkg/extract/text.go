@@ -52,6 +52,11 @@ type textWriter struct {
 	// output tree has lost the white space around inline elements
 	// ("for<a>Larry</a>"), so there any tag is taken as a word break.
 	spaceAll bool
+	// blocks, when not nil, is the stack of block elements being walked;
+	// owners then records, per paragraph, the block its first word is in.
+	blocks []*html.Node
+	owner  *html.Node
+	owners []*html.Node
 }
 
 func (w *textWriter) word(s string) {
@@ -69,6 +74,9 @@ func (w *textWriter) word(s string) {
 				}
 			}
 			w.space = false
+			if w.cur.Len() == 0 && len(w.blocks) > 0 {
+				w.owner = w.blocks[len(w.blocks)-1]
+			}
 			w.cur.WriteRune(r)
 		}
 	}
@@ -100,6 +108,9 @@ func (w *textWriter) flush() {
 			}
 		}
 		w.paras = append(w.paras, strings.Join(kept, "\n"))
+		if w.blocks != nil {
+			w.owners = append(w.owners, w.owner)
+		}
 	}
 	w.cur.Reset()
 	w.space = false
@@ -127,12 +138,18 @@ func (w *textWriter) walk(n *html.Node) {
 	block := n.Type == html.ElementNode && blockTags[n.Data]
 	if block {
 		w.flush()
+		if w.blocks != nil {
+			w.blocks = append(w.blocks, n)
+		}
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		w.walk(c)
 	}
 	if block {
 		w.flush()
+		if w.blocks != nil {
+			w.blocks = w.blocks[:len(w.blocks)-1]
+		}
 	} else if n.Type == html.ElementNode && (w.spaceAll || !inlineTags[n.Data]) {
 		w.space = true
 	}
@@ -157,6 +174,18 @@ func render(n *html.Node, spaceAll bool) []string {
 	w.walk(n)
 	w.flush()
 	return w.paras
+}
+
+// ownedParagraphs is paragraphs with, for each, the innermost block
+// element its first word stands in (n itself for text outside any block).
+func ownedParagraphs(n *html.Node) ([]string, []*html.Node) {
+	if n == nil {
+		return nil, nil
+	}
+	w := textWriter{blocks: []*html.Node{n}}
+	w.walk(n)
+	w.flush()
+	return w.paras, w.owners
 }
 
 // nodeText is the text of n on one line, white space collapsed.

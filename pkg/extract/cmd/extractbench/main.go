@@ -90,6 +90,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
 	metaCov := fs.Bool("meta", false, "print how many pages got each metadata field from parley and exit")
 	show := fs.String("show", "", "print parley's article JSON for this page id and exit")
+	own := fs.Bool("own", true, "also run parley's own held-out pages ("+ownDir+")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,6 +100,9 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	var sets []devSet
 	for _, name := range strings.Split(*setsFlag, ",") {
 		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
 		dir, ok := sharedtest.Find(filepath.Join("bench", name))
 		if !ok {
 			fmt.Fprintf(stdout, "extractbench: ../shared/bench/%s not found beside the repository; skipped\n", name)
@@ -109,6 +113,13 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 			return fmt.Errorf("set %s: %w", name, err)
 		}
 		sets = append(sets, devSet{name: name, dir: dir, pages: pages})
+	}
+	if *own {
+		pages, err := loadOwnPages(ownDir, *limit)
+		if err != nil {
+			return fmt.Errorf("own pages: %w", err)
+		}
+		sets = append(sets, devSet{name: "own-heldout", dir: ownDir, pages: pages})
 	}
 	if len(sets) == 0 {
 		return nil
@@ -237,7 +248,7 @@ func measure(ctx context.Context, s devSet, selected []extractor, rounds int, ou
 		if err := writePerPage(base+".tsv", s.pages, rows); err != nil {
 			return nil, err
 		}
-		if verify {
+		if verify && s.name != "own-heldout" {
 			if err := verifyScore(ctx, s, base+".json", r); err != nil {
 				return nil, fmt.Errorf("%s on %s: %w", e.name, s.name, err)
 			}
@@ -302,6 +313,37 @@ func loadPages(dir, idsFile string, limit int) ([]page, error) {
 			return nil, fmt.Errorf("page %s: %w", id, err)
 		}
 		pages = append(pages, page{id: id, url: truth[id].URL, html: utf8Page, truth: truth[id].ArticleBody})
+	}
+	return pages, nil
+}
+
+// ownDir holds pages written for parley's tests, each NAME.html with its
+// article text in NAME.txt: pages in the layouts of the failure classes
+// the extractor must survive (see ../../README.md), never tuned on.
+const ownDir = "../../testdata/heldout"
+
+// loadOwnPages reads ownDir: UTF-8 pages, the file name as id.
+func loadOwnPages(dir string, limit int) ([]page, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "*.html"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	if limit > 0 && len(names) > limit {
+		names = names[:limit]
+	}
+	pages := make([]page, 0, len(names))
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			return nil, fmt.Errorf("read page: %w", err)
+		}
+		truth, err := os.ReadFile(strings.TrimSuffix(n, ".html") + ".txt")
+		if err != nil {
+			return nil, fmt.Errorf("read truth: %w", err)
+		}
+		id := strings.TrimSuffix(filepath.Base(n), ".html")
+		pages = append(pages, page{id: id, url: "https://www.example.com/news/" + id + ".html", html: b, truth: string(truth)})
 	}
 	return pages, nil
 }
