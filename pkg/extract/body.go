@@ -65,7 +65,7 @@ func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL,
 	unwrapLayoutTables(root)
 	ix := newPageIndex(root)
 	paras, density := e.choose(ctx, root, ix, base, title)
-	return ix.inPlace(paras), density
+	return ix.inPlace(ix.withoutPosts(paras, e.cfg.MinBodyChars)), density
 }
 
 // choose runs both extractors and combines their texts (see generic).
@@ -108,6 +108,12 @@ func (e *Extractor) choose(ctx context.Context, root *html.Node, ix *pageIndex, 
 	inT, inR := overlap(tSet, shingleSet(e.seed, rParas))
 	if inR >= coreShare && inT < 0.9 {
 		e.log.Debug("readability's text is the agreed core of trafilatura's", "in_t", inT, "in_r", inR)
+		return rParas, rDensity
+	}
+	if len(tParas) == 1 && len(rParas) > 1 && inT >= 0.9 && inR >= 0.9 {
+		// The same text, which trafilatura ran into one block (it does
+		// so with <br>-separated text in a bare <div>): readability's
+		// paragraphs are the article's.
 		return rParas, rDensity
 	}
 	if max(inT, inR) < 0.5 {

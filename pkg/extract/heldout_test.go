@@ -15,8 +15,12 @@ import (
 // article, under it; a science story on a page of many links; a story as
 // <br>-separated text in a nested table cell; every paragraph a bare
 // <div>; a short wire story between two columns of headlines; prose in a
-// left column before the article; a modern page with a related box, an
-// advertisement slot and comments). NAME.txt is the article; the body
+// left column before the article; a column of results left of a match
+// report under a <title> that is not its headline; a story whose words
+// link to a glossary, on a page of teasers without any article markup;
+// <br>-separated text in a bare <div> with an advertisement inside and
+// readers' posts, each signed the same way, after it; a modern page with
+// a related box, an advertisement slot and comments). NAME.txt is the article; the body
 // must match it by the dev sets' metric (4-word shingles) with recall of
 // at least 0.95 and precision of at least 0.9 (a date line and the
 // headline printed as paragraphs of their own above the text are kept:

@@ -195,6 +195,66 @@ func (ix *pageIndex) apart(p string, c *html.Node, taken map[int]bool) bool {
 	return true
 }
 
+// postLineWords is the longest line taken as a post's furniture ("Posted
+// by a reader", "Report this comment", "Reply").
+const postLineWords = 8
+
+// withoutPosts cuts from a text a list of posts that follows the
+// article: reader comments, each carrying the same line of furniture. A
+// short line that comes back three times or more is a template's, never
+// an article's; when the element holding those lines holds the end of
+// the text and nothing before it, and the text before it is an article
+// of its own (two paragraphs of prose or more, MinBodyChars), that part
+// is the list of posts under the article.
+func (ix *pageIndex) withoutPosts(paras []string, minChars int) []string {
+	norm := func(l string) string { return strings.Join(words(strings.ToLower(l)), " ") }
+	seen := map[string]int{}
+	for _, p := range paras {
+		for _, l := range strings.Split(p, "\n") {
+			if n := len(words(l)); n > 0 && n <= postLineWords {
+				seen[norm(l)]++
+			}
+		}
+	}
+	var list *html.Node
+	posts := 0
+	for _, p := range paras {
+		repeated := false
+		for _, l := range strings.Split(p, "\n") {
+			repeated = repeated || seen[norm(l)] >= 3
+		}
+		if !repeated {
+			continue
+		}
+		i := ix.find(p)
+		if i < 0 || ix.owner[i] == nil {
+			continue
+		}
+		posts++
+		if list == nil {
+			list = ix.owner[i]
+		} else {
+			list = commonAncestor(list, ix.owner[i])
+		}
+	}
+	if posts < 3 {
+		return paras
+	}
+	start := len(paras)
+	for start > 0 && ix.inside(paras[start-1], list) {
+		start--
+	}
+	for _, p := range paras[:start] {
+		if i := ix.find(p); i >= 0 && ix.owner[i] != nil && isAncestor(list, ix.owner[i]) {
+			return paras
+		}
+	}
+	if start == len(paras) || textLen(paras[:start]) < minChars || ix.container(paras[:start]) == nil {
+		return paras
+	}
+	return paras[:start]
+}
+
 // inside reports whether paragraph p of a text stands inside c on the
 // page; a paragraph not found on the page (rewritten by an extractor) is
 // given the benefit of the doubt.
