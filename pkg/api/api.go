@@ -315,6 +315,7 @@ func New(cfg Config, s Searcher, f Feeds, reg prometheus.Registerer, gatherer pr
 	srv.mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	srv.route("GET /api/search", "search", srv.searchHandler)
 	srv.route("GET /api/export", "export", srv.exportHandler)
+	srv.route("GET /api/events", "events", srv.eventsHandler)
 	srv.route("GET /api/articles/{id}", "article", srv.articleHandler)
 	srv.route("GET /api/feeds", "feeds", srv.listFeeds)
 	srv.route("POST /api/feeds", "feeds_add", srv.addFeed)
