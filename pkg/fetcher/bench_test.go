@@ -106,7 +106,7 @@ func BenchmarkFetchScale(b *testing.B) {
 	}
 	defer func() { _ = sub.Unsubscribe() }()
 
-	var peakG int
+	var peakG, peakActive, peakReady, peakHostWait int
 	stopSample := make(chan struct{})
 	var sampler sync.WaitGroup
 	sampler.Go(func() {
@@ -118,6 +118,13 @@ func BenchmarkFetchScale(b *testing.B) {
 				return
 			case <-t.C:
 				peakG = max(peakG, runtime.NumGoroutine())
+				f.sched.mu.Lock()
+				waiting := 0
+				for _, q := range f.sched.hostWait {
+					waiting += len(q)
+				}
+				peakActive, peakReady, peakHostWait = max(peakActive, f.sched.active), max(peakReady, len(f.sched.ready)), max(peakHostWait, waiting)
+				f.sched.mu.Unlock()
 			}
 		}
 	})
@@ -143,6 +150,7 @@ func BenchmarkFetchScale(b *testing.B) {
 	fmt.Printf("bench-fetch: polls %.0f, %.1f polls/s\n", polls, polls/elapsed.Seconds())
 	fmt.Printf("bench-fetch: lateness p50 %s, p99 %s (of %d polls)\n", late.quantile(0.5), late.quantile(0.99), late.count)
 	fmt.Printf("bench-fetch: peak RSS %s, peak goroutines %d\n", peakRSS(), peakG)
+	fmt.Printf("bench-fetch: scheduler: most polls running %d (limit %d), most waiting for a poll slot %d, most queued behind their host %d\n", peakActive, f.cfg.Polls, peakReady, peakHostWait)
 	fmt.Printf("bench-fetch: per host: most in flight %d, busiest host %.2f requests/s\n", maxIn, float64(maxReq)/elapsed.Seconds())
 	mu.Lock()
 	slices.Sort(lags)

@@ -296,6 +296,23 @@ func (f *Fetcher) refreshMembers(ctx context.Context) {
 	}
 }
 
+// claimRecheck is how soon a fetcher looks again at a feed another
+// fetcher has claimed.
+const claimRecheck = 2 * time.Second
+
+// heldElsewhere is when to look at a feed again whose state says it is
+// due at next, which another fetcher wrote. A next time no further than a
+// claim may be that fetcher's claim, its poll under way (the feed's host
+// changing hands): that poll saves a much sooner next time, which this
+// fetcher would not hear of, so it looks again shortly.
+func (f *Fetcher) heldElsewhere(e *entry, now, next time.Time, claim time.Duration) time.Time {
+	if d := next.Sub(now); d > claimRecheck && d <= claim {
+		e.recheck = true
+		return now.Add(claimRecheck)
+	}
+	return next
+}
+
 // pollDue polls a feed whose turn came and returns when its next poll is
 // due. A feed whose saved state says it is not due yet (a restart, or the
 // spread at start) waits for that time without a request.
@@ -303,10 +320,23 @@ func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 	now := time.Now()
 	// The claim keeps every other fetcher off this feed until the poll's
 	// state is saved, or until it expires (this fetcher died mid-poll).
-	until := now.Add(max(2*f.client.Config().Timeout, time.Minute))
+	claim := max(2*f.client.Config().Timeout, time.Minute)
+	until := now.Add(claim)
 	force := f.sched.takeForce(e)
 	if force {
 		f.log.Info("feed polled now on request", "feed", fetch.Redact(e.url))
+	}
+	if e.recheck && !force {
+		// Another fetcher held the feed at its last turn: once its poll
+		// has saved a next time, that is when the feed is due. Only a
+		// look, not a claim: ClaimFeed lets a feed go up to a second
+		// early (clocks of different machines), and a claim now could
+		// poll it twice in one interval.
+		e.recheck = false
+		st, err := f.bus.FeedState(ctx, e.url)
+		if err == nil && st.NextPoll != nil && st.NextPoll.After(now) {
+			return f.heldElsewhere(e, now, *st.NextPoll, claim)
+		}
 	}
 	claimed, next, err := f.bus.ClaimFeed(ctx, e.url, now, until, force)
 	switch {
@@ -316,9 +346,11 @@ func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 		}
 		return now.Add(30 * time.Second)
 	case !claimed && next != nil:
-		return *next
+		return f.heldElsewhere(e, now, *next, claim)
 	case !claimed:
-		return now.Add(f.cfg.PollInterval)
+		// Another fetcher wrote the feed's state meanwhile.
+		e.recheck = true
+		return now.Add(claimRecheck)
 	}
 	f.m.lateness.Observe(now.Sub(e.due).Seconds())
 	st := f.Poll(ctx, e.url, e.title)

@@ -36,6 +36,7 @@ type entry struct {
 	removed               bool
 	parked                bool               // its host belongs to another fetcher
 	force                 bool               // poll now, whatever the saved next poll (a retry)
+	recheck               bool               // held by another fetcher at its last turn: look before claiming
 	retried               time.Time          // the latest RetryAt of the feed's entry seen
 	cancel                context.CancelFunc // of the poll in progress
 }

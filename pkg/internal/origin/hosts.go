@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -92,8 +93,9 @@ func (h *Host) Stats() (requests, maxInFlight int) {
 // Farm is many publishers, one per loopback address, each with Feeds RSS
 // feeds of Items items whose pages it serves too.
 type Farm struct {
-	Hosts []*Host
-	cfg   FarmConfig
+	Hosts  []*Host
+	cfg    FarmConfig
+	frozen atomic.Int64 // the last period of busy feeds, once frozen; 0 before
 }
 
 // FarmConfig shapes a Farm.
@@ -111,8 +113,8 @@ type FarmConfig struct {
 	// Feeds carry an ETag, so unchanged ones answer 304.
 	BusyEvery time.Duration
 	BusyOneIn int
-	// Published, when set, is told when each new item of a busy feed was
-	// published and its page URL, the first time its feed serves it.
+	// Published, when set, is told of every item a busy feed serves, its
+	// page URL and when it was published (each time it is served).
 	Published func(page string, at time.Time)
 }
 
@@ -152,6 +154,12 @@ func (f *Farm) Close() {
 	for _, h := range f.Hosts {
 		h.Close()
 	}
+}
+
+// Freeze stops the busy feeds gaining items: from now on each serves the
+// items it serves now, so a test can wait for a known set of articles.
+func (f *Farm) Freeze() {
+	f.frozen.Store(time.Now().UnixNano() / int64(max(f.cfg.BusyEvery, 1)))
 }
 
 // FeedURLs lists every feed, host by host.
@@ -199,6 +207,9 @@ func (f *Farm) serve(h *Host, w http.ResponseWriter, r *http.Request) {
 		newest, at := int64(f.cfg.Items-1), farmPublished
 		if f.busy(feed) {
 			period := time.Now().UnixNano() / int64(f.cfg.BusyEvery)
+			if last := f.frozen.Load(); last > 0 {
+				period = min(period, last)
+			}
 			newest, at = period, time.Unix(0, period*int64(f.cfg.BusyEvery)).UTC()
 		}
 		etag := fmt.Sprintf(`"%d"`, newest)
@@ -214,7 +225,7 @@ func (f *Farm) serve(h *Host, w http.ResponseWriter, r *http.Request) {
 			date := farmPublished.Add(time.Duration(n) * time.Hour)
 			if f.busy(feed) {
 				date = at.Add(-time.Duration(j) * f.cfg.BusyEvery)
-				if j == 0 && f.cfg.Published != nil {
+				if f.cfg.Published != nil {
 					f.cfg.Published(link, date)
 				}
 			}
