@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/parley-news/parley/pkg/sentence"
 )
 
 // token is one word of a text: a run of letters and digits. Apostrophes,
@@ -92,9 +94,9 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
 
-// tokenize splits text into words and marks sentence starts. Sentences end
-// at . ! ? or a line break, but not after a single capital letter ("U.S.")
-// or a common abbreviation. ASCII text takes a fast path: a word already
+// tokenize splits text into words and marks sentence starts where
+// sentence.EndsAt says a sentence ends (at . ! ? or a line break, but not
+// after "U." or "Mr."). ASCII text takes a fast path: a word already
 // in lower case is a substring of the text, not a copy.
 func (g *Gazetteer) tokenize(text string, toks []token) []token {
 	toks = toks[:0]
@@ -111,7 +113,7 @@ func (g *Gazetteer) tokenize(text string, toks []token) []token {
 		}
 		if !(c < 0x80 && isASCIIWord(c) || c >= 0x80 && isWordRune(r)) {
 			if c == '.' || c == '!' || c == '?' || c == '\n' {
-				if c != '.' || !g.abbrevBefore(text, i, toks) {
+				if sentence.EndsAt(text, i) {
 					if !newSent {
 						sent++
 					}
@@ -233,26 +235,6 @@ func (g *Gazetteer) lowerFold(buf []byte, w string) []byte {
 		buf = utf8.AppendRune(buf, g.fold.foldRune(unicode.ToLower(r)))
 	}
 	return buf
-}
-
-// abbrevBefore reports whether the dot at text[i] ends an abbreviation
-// rather than a sentence: a single letter (U.S., J.D.) or a title.
-func (g *Gazetteer) abbrevBefore(text string, i int, toks []token) bool {
-	if len(toks) == 0 {
-		return false
-	}
-	last := toks[len(toks)-1]
-	if last.end != i {
-		return false
-	}
-	if utf8.RuneCountInString(last.lower) == 1 && last.caps != capLower {
-		return true
-	}
-	switch last.lower {
-	case "mr", "mrs", "ms", "dr", "gen", "gov", "sen", "rep", "st", "lt", "col", "sgt", "prof", "jr", "sr", "vs", "no", "mt", "ft", "capt", "adm":
-		return true
-	}
-	return false
 }
 
 // cyrEndings are Russian and Ukrainian case and gender endings, longest
