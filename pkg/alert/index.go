@@ -56,6 +56,9 @@ func requires(n query.Node) requirement {
 	switch n := n.(type) {
 	case query.Term:
 		return termRequirement(n)
+	case query.Near:
+		// Both operands occur in the title, summary or body.
+		return requires(query.And{Children: []query.Node{n.A, n.B}})
 	case query.And:
 		// Every child must match: any one child's requirement will do;
 		// take the narrowest.
@@ -180,6 +183,8 @@ func newFilter(n query.Node) filter {
 			f.tokens = []string{req.keys[0].value}
 		}
 		return f
+	case query.Near:
+		return newFilter(query.And{Children: []query.Node{n.A, n.B}})
 	case query.And:
 		f := filter{op: filterAnd}
 		for _, c := range n.Children {

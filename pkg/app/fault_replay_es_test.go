@@ -13,6 +13,7 @@ import (
 	"github.com/parley-news/parley/pkg/app"
 	"github.com/parley-news/parley/pkg/cli"
 	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/index/elastic"
 	"github.com/parley-news/parley/pkg/internal/origin"
 	"github.com/parley-news/parley/pkg/internal/sharedtest"
 	"github.com/parley-news/parley/pkg/query"
@@ -78,13 +79,14 @@ func TestReplayIndexElastic(t *testing.T) {
 		code := cli.Main(ctx, append(args, "--nats-listen", natsAddr, "--data", data, "--es-url", esURL, "--es-index", alias, "--log-level", "warn"), env)
 		return errOut.String(), code
 	}
-	name := alias + "-v1-rebuilt"
+	v := fmt.Sprintf("-v%d", elastic.MappingVersion)
+	name := alias + v + "-rebuilt"
 	msg, code := cliRun("replay", "index", "--into", name)
 	if code != 0 {
 		t.Fatalf("replay index: exit %d: %s", code, msg)
 	}
 	t.Logf("replay index (started with %d of %d articles indexed):\n%s", atStart, total, msg)
-	for _, want := range []string{"filling " + name, "moved the alias " + alias + " from [" + alias + "-v1] to " + name, "caught up with", "the old index " + alias + "-v1 is kept"} {
+	for _, want := range []string{"filling " + name, "moved the alias " + alias + " from [" + alias + v + "] to " + name, "caught up with", "the old index " + alias + v + " is kept"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("replay index did not say %q", want)
 		}
@@ -103,8 +105,8 @@ func TestReplayIndexElastic(t *testing.T) {
 	var old struct {
 		Count int `json:"count"`
 	}
-	getJSON(t, esURL+"/"+alias+"-v1/_count", &old)
-	t.Logf("old index %s-v1 kept with %d articles", alias, old.Count)
+	getJSON(t, esURL+"/"+alias+v+"/_count", &old)
+	t.Logf("old index %s%s kept with %d articles", alias, v, old.Count)
 
 	seen := map[string]int{}
 	res, err := a.Backend().Search(ctx, index.Request{Query: query.All{}, Size: total + 50})

@@ -74,6 +74,9 @@ type Gazetteer struct {
 	// exact maps the joined keys of an alias to its entry, for Lookup.
 	exact     map[string]int32
 	countries map[string]int32 // ISO code -> entry
+	// spellings are the names each entry was given, as written in the
+	// data, for Spellings.
+	spellings map[int32][]string
 }
 
 type personRec struct {
@@ -116,6 +119,7 @@ func NewGazetteer() (*Gazetteer, error) {
 		byFirst:   map[string][]int32{},
 		exact:     map[string]int32{},
 		countries: map[string]int32{},
+		spellings: map[int32][]string{},
 	}
 	if err := g.loadCountries(); err != nil {
 		return nil, err
@@ -380,6 +384,9 @@ func (g *Gazetteer) addAlias(entry int32, name, lang string) {
 	if len(keys) == 0 {
 		return
 	}
+	if !slices.Contains(g.spellings[entry], name) {
+		g.spellings[entry] = append(g.spellings[entry], name)
+	}
 	// A one-word Cyrillic name whose stem is too short to match by stem
 	// matches its inflected forms instead.
 	if len(keys) == 1 && caps[0] != capAll {
@@ -460,24 +467,50 @@ func (g *Gazetteer) CanonicalName(name string) (string, bool) {
 
 // Resolve is Lookup returning the whole entry (canonical name, country).
 func (g *Gazetteer) Resolve(name string) (Entry, bool) {
-	// A lower-case common word is not the acronym it spells ("who", "us").
-	if w := strings.TrimSpace(name); acronymWords[w] {
-		return Entry{}, false
-	}
-	keys, _ := g.split(name)
-	if len(keys) == 0 {
-		return Entry{}, false
-	}
-	if len(keys) > 1 && keys[0] == "the" {
-		if i, ok := g.exact[strings.Join(keys[1:], " ")]; ok {
-			return g.entries[i], true
-		}
-	}
-	i, ok := g.exact[strings.Join(keys, " ")]
+	i, ok := g.resolve(name)
 	if !ok {
 		return Entry{}, false
 	}
 	return g.entries[i], true
+}
+
+// Spellings lists the names the gazetteer knows the entity name stands
+// for by, as written in its data, the canonical name first (a country's
+// include its names in other languages and its adjectives), less the
+// acronyms that are also common words once lower-cased ("US" is "us"):
+// positions are matched case-insensitively. It implements
+// query.Speller, so NEAR/5(Зеленський, Putin) finds "Zelensky" near
+// "Putin".
+func (g *Gazetteer) Spellings(name string) []string {
+	i, ok := g.resolve(name)
+	if !ok {
+		return nil
+	}
+	out := []string{g.entries[i].Name}
+	for _, s := range g.spellings[i] {
+		if s != out[0] && !acronymWords[strings.ToLower(s)] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (g *Gazetteer) resolve(name string) (int32, bool) {
+	// A lower-case common word is not the acronym it spells ("who", "us").
+	if w := strings.TrimSpace(name); acronymWords[w] {
+		return 0, false
+	}
+	keys, _ := g.split(name)
+	if len(keys) == 0 {
+		return 0, false
+	}
+	if len(keys) > 1 && keys[0] == "the" {
+		if i, ok := g.exact[strings.Join(keys[1:], " ")]; ok {
+			return i, true
+		}
+	}
+	i, ok := g.exact[strings.Join(keys, " ")]
+	return i, ok
 }
 
 // acronymWords are lower-case words that are also acronyms in the data.

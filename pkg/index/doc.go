@@ -35,6 +35,10 @@ type Document struct {
 	EventID       string     `json:"event_id,omitempty"`      // keyword
 	Quotes        []string   `json:"quotes,omitempty"`        // text of quotations
 	Speakers      []string   `json:"speakers,omitempty"`      // text, quote speakers
+	// Sentences are the sentences of the title, summary and body
+	// (query.Sentences), one value each, for SENTENCE(a, b): text whose
+	// values a query's positions cannot bridge.
+	Sentences []string `json:"sentences,omitempty"`
 }
 
 // Index field names, shared by the backends and the query translators.
@@ -53,6 +57,7 @@ const (
 	DocPublishedAt = "published_at"
 	DocQuotes      = "quotes"
 	DocSpeakers    = "speakers"
+	DocSentences   = "sentences"
 )
 
 // TextFields are the fields a bare word or phrase searches.
@@ -71,6 +76,15 @@ func PrefixWord(p query.Prefix) (string, []string) {
 		return toks[0].Text, TextFields
 	}
 	return toks[0].Text, []string{name}
+}
+
+// NearFields are the index fields NEAR/n(a, b) (n not Sentence) or
+// SENTENCE(a, b) (Sentence) looks for its operands in, each on its own.
+func NearFields(n query.Near) []string {
+	if n.Sentence {
+		return []string{DocSentences}
+	}
+	return TextFields
 }
 
 // FieldFor maps a query field to the index field it searches, and whether
@@ -146,6 +160,9 @@ func NewDocument(a *article.Article) Document {
 	addEntities(&d.People, a.Entities.People)
 	addEntities(&d.Organizations, a.Entities.Organizations)
 	addEntities(&d.Places, a.Entities.Places)
+	for _, text := range []string{a.Title, a.Summary, a.Body} {
+		d.Sentences = append(d.Sentences, query.Sentences(text)...)
+	}
 	for _, q := range a.Quotes {
 		d.Quotes = append(d.Quotes, q.Text)
 		if q.Speaker != "" {

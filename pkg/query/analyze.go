@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/segment"
+
+	"github.com/parley-news/parley/pkg/sentence"
 )
 
 // Token is one analysed word of a text: its indexed form and where it came
@@ -88,4 +90,33 @@ func toLower(in []byte) []byte {
 		j += lwid
 	}
 	return s[:j]
+}
+
+// Sentences splits text into the sentences SENTENCE(a, b) looks in, the
+// same for every backend (the indexes store them, Match splits the same
+// way): sentence.Split's sentences, one of more than MaxSentenceWords
+// words cut after every MaxSentenceWords words, and at most MaxSentences
+// of them (a longer text's rest is in none).
+func Sentences(text string) []string {
+	var out []string
+	for _, s := range sentence.Split(text) {
+		// A token has at least one byte: a short sentence needs no count.
+		if len(s) > MaxSentenceWords {
+			toks := Analyze(s)
+			for len(toks) > MaxSentenceWords && len(out) < MaxSentences {
+				cut := toks[MaxSentenceWords].Start
+				out = append(out, s[:cut])
+				s = s[cut:]
+				toks = toks[MaxSentenceWords:]
+				for i := range toks {
+					toks[i].Start -= cut
+				}
+			}
+		}
+		if len(out) == MaxSentences {
+			break
+		}
+		out = append(out, s)
+	}
+	return out
 }

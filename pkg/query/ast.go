@@ -74,6 +74,20 @@ type Range struct {
 // All matches every document (`*` or an empty query).
 type All struct{}
 
+// Near matches when its two operands occur close together in one text
+// field of the article (its title, summary or body): within Distance words
+// of each other, in either order (NEAR/n(a, b): at most n words stand
+// between them), or, with Sentence, in one sentence (SENTENCE(a, b);
+// Sentences says what a sentence is). Each operand is a word or phrase
+// (a Term of FieldText), a Prefix of FieldText, or an Or of those: the
+// ways it may occur (Alternatives). Expand adds every known spelling of a
+// name as such alternatives.
+type Near struct {
+	A, B     Node
+	Distance int
+	Sentence bool
+}
+
 func (Term) node()   {}
 func (Prefix) node() {}
 func (And) node()    {}
@@ -81,3 +95,4 @@ func (Or) node()     {}
 func (Not) node()    {}
 func (Range) node()  {}
 func (All) node()    {}
+func (Near) node()   {}

@@ -18,6 +18,15 @@ type Namer interface {
 	CanonicalName(name string) (string, bool)
 }
 
+// Speller is a Resolver that also lists the known spellings of the entity
+// a name in any spelling stands for, its canonical name first
+// (enrich.Gazetteer is one). NEAR and SENTENCE need them: they match names
+// by their words, where the entity id an article carries says nothing of
+// where the name stands.
+type Speller interface {
+	Spellings(name string) []string
+}
+
 // Entity kinds a Resolver returns.
 const (
 	KindPerson       = "person"
@@ -44,7 +53,11 @@ const maxNameWords = 5
 //   - speaker:X naming a known person, organisation or place becomes
 //     Or(speaker:X, speaker:"Canonical Name") when the Resolver is also a
 //     Namer: the enricher writes a quote's speaker under the canonical name
-//     of the entity it resolved, so every spelling finds it.
+//     of the entity it resolved, so every spelling finds it;
+//   - an operand of NEAR or SENTENCE (a word or phrase) naming a known
+//     entity becomes Or(operand, spellings...) when the Resolver is also a
+//     Speller: the first MaxSpellings spellings, each as quoted or not as
+//     the operand was.
 //
 // A nil Resolver returns n unchanged.
 func Expand(n Node, r Resolver) Node {
@@ -68,8 +81,50 @@ func expand(n Node, r Resolver) Node {
 		return Or{Children: out}
 	case And:
 		return And{Children: expandAnd(n.Children, r)}
+	case Near:
+		n.A, n.B = expandOperand(n.A, r), expandOperand(n.B, r)
+		return n
 	}
 	return n
+}
+
+// expandOperand adds to o, an operand of a Near, the spellings of the
+// names it holds (Expand).
+func expandOperand(o Node, r Resolver) Node {
+	switch o := o.(type) {
+	case Or:
+		out := make([]Node, len(o.Children))
+		for i, c := range o.Children {
+			out[i] = expandOperand(c, r)
+		}
+		return Or{Children: out}
+	case Term:
+		sp, ok := r.(Speller)
+		if !ok || o.Field != FieldText {
+			return o
+		}
+		if _, id, ok := r.Lookup(o.Value); !ok || id == "" {
+			return o
+		}
+		alts := []Node{o}
+		seen := map[string]bool{strings.Join(terms(o.Value), " "): true}
+		for _, s := range sp.Spellings(o.Value) {
+			k := strings.Join(terms(s), " ")
+			if k == "" || seen[k] {
+				continue
+			}
+			if len(alts) > MaxSpellings {
+				break
+			}
+			seen[k] = true
+			alts = append(alts, Term{Value: s, Phrase: o.Phrase})
+		}
+		if len(alts) == 1 {
+			return o
+		}
+		return Or{Children: alts}
+	}
+	return o
 }
 
 func bareWord(n Node) (Term, bool) {

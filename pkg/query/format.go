@@ -21,6 +21,7 @@ func (n Not) String() string    { return Format(n) }
 func (r Range) String() string  { return Format(r) }
 func (p Prefix) String() string { return Format(p) }
 func (All) String() string      { return "*" }
+func (n Near) String() string   { return Format(n) }
 
 func format(b *strings.Builder, n Node) {
 	switch n := n.(type) {
@@ -56,8 +57,36 @@ func format(b *strings.Builder, n Node) {
 			_, ok := c.(Or)
 			return ok
 		})
+	case Near:
+		b.WriteString(nearName(n))
+		b.WriteString("(")
+		formatOperand(b, n.A)
+		b.WriteString(", ")
+		formatOperand(b, n.B)
+		b.WriteString(")")
 	case nil:
 		b.WriteString("*")
+	}
+}
+
+// formatOperand writes o, an operand of NEAR or SENTENCE, where a comma
+// ends a word: a word holding one is quoted.
+func formatOperand(b *strings.Builder, o Node) {
+	switch o := o.(type) {
+	case Term:
+		if !o.Phrase && strings.Contains(o.Value, ",") {
+			o.Phrase = true
+		}
+		formatTerm(b, o)
+	case Or:
+		for i, c := range o.Children {
+			if i > 0 {
+				b.WriteString(" OR ")
+			}
+			formatOperand(b, c)
+		}
+	default:
+		format(b, o)
 	}
 }
 

@@ -26,6 +26,19 @@ const (
 	// scoring (README, Query language).
 	MaxPrefixWords = 1024
 
+	// MaxNear is the largest distance of NEAR/n: a wider window is
+	// hardly about the two names together, and costs more to check.
+	MaxNear = 50
+	// MaxSpellings is the most spellings Expand gives one name that is
+	// an operand of NEAR or SENTENCE (the gazetteer's first ones).
+	MaxSpellings = 64
+	// MaxSentenceWords is the most words a sentence of
+	// Sentences has: a longer one counts as several.
+	MaxSentenceWords = 500
+	// MaxSentences is the most sentences Sentences returns for one
+	// text: SENTENCE looks no further into a longer one.
+	MaxSentences = 1000
+
 	// lexLimit is the longest query Parse reads at all, to count its
 	// terms for the error message: lexing is linear and this bounds it.
 	lexLimit = 64 << 10
@@ -59,6 +72,8 @@ func Terms(n Node) int {
 		return 1
 	case Not:
 		return Terms(n.Child)
+	case Near:
+		return Terms(n.A) + Terms(n.B)
 	case And:
 		return sumTerms(n.Children)
 	case Or:

@@ -18,6 +18,10 @@ type Document struct {
 	storyID, eventID                     string
 	publishedAt                          *time.Time
 
+	// texts are the title, summary and body, for sentences().
+	texts [3]string
+	sents [][]string
+
 	// scanned counts the tokens compared by plain scans; past budget, each
 	// value scanned again gets a positions index instead, so a rule of
 	// many terms (or many rules) costs lookups, not passes over the text.
@@ -47,6 +51,7 @@ func NewDocument(a *article.Article) *Document {
 		language: normalizeKeyword(FieldLanguage, a.Language),
 		storyID:  a.StoryID,
 		eventID:  a.EventID,
+		texts:    [3]string{a.Title, a.Summary, a.Body},
 	}
 	if a.PublishedAt != nil && representable(*a.PublishedAt) {
 		t := *a.PublishedAt
@@ -118,7 +123,7 @@ func representable(t time.Time) bool { return !t.Before(minTime) && !t.After(max
 // backends: a word or phrase matches consecutive tokens within one value of
 // a text field (a word that analyses into several tokens, such as al-Sisi,
 // is a phrase; one with no tokens matches nothing); keyword fields compare
-// whole normalised values; a Range is inclusive and never matches an
+// whole normalised values; Near is described with its type; a Range is inclusive and never matches an
 // article without published_at; And{} matches everything, Or{} nothing.
 // Expand n first to match every spelling of a name. Relative dates
 // (now-7d) are taken from the moment Match is called.
@@ -151,6 +156,8 @@ func MatchAt(n Node, d *Document, now time.Time) bool {
 		return matchTerm(n, d)
 	case Prefix:
 		return matchPrefix(n, d)
+	case Near:
+		return d.matchNear(n)
 	}
 	return false
 }

@@ -54,12 +54,14 @@ const (
 	itemMinus
 	itemLParen
 	itemRParen
+	itemNear  // NEAR/n or SENTENCE, right before its "("
+	itemComma // between the operands of NEAR/n( and SENTENCE(
 )
 
 type item struct {
 	kind itemKind
 	pos  int
-	node Node // itemTerm, itemRange
+	node Node // itemTerm, itemRange; itemNear: a Near without operands
 }
 
 // Parse reads a query of the language of docs/contract.md:
@@ -73,6 +75,13 @@ type item struct {
 //	speaker:Lavrov quote:"red lines"   who is quoted, and words they are quoted saying
 //	published_at:[2026-01-01 TO 2026-02-01]   dates (YYYY-MM-DD or RFC 3339, * for open); the To day counts to its end
 //	published_at:[now-7d TO now], published_at:now-24h   relative to when the query runs (see Relative)
+//	NEAR/5(Putin, Zelensky)        both within 5 words of each other, either order (1 to MaxNear)
+//	SENTENCE("Abu Dhabi", talks)   both in one sentence
+//
+// The operands of NEAR and SENTENCE are words, "phrases", prefixes* or
+// alternatives in parentheses ((Putin OR Lavrov)); they search the title,
+// summary and body, and cannot hold field:value terms, AND, NOT or another
+// NEAR.
 //
 // Keywords are upper case: "and", "or" and "not" are ordinary words
 // (ParseHints says when they stand where an operator would). language: and
@@ -171,7 +180,7 @@ func (p *parser) next() item {
 
 func startsOperand(k itemKind) bool {
 	switch k {
-	case itemTerm, itemRange, itemAll, itemNot, itemMinus, itemLParen:
+	case itemTerm, itemRange, itemAll, itemNot, itemMinus, itemLParen, itemNear:
 		return true
 	}
 	return false
@@ -191,6 +200,10 @@ func describe(it item) string {
 		return "\")\""
 	case itemLParen:
 		return "\"(\""
+	case itemComma:
+		return "\",\""
+	case itemNear:
+		return nearName(it.node.(Near))
 	}
 	return "term"
 }
@@ -274,7 +287,7 @@ func (p *parser) parseAnd() (Node, error) {
 
 func (p *parser) parseUnary() (Node, error) {
 	it := p.next()
-	if it.kind == itemNot || it.kind == itemMinus || it.kind == itemLParen {
+	if it.kind == itemNot || it.kind == itemMinus || it.kind == itemLParen || it.kind == itemNear {
 		if p.depth >= maxDepth {
 			return nil, errorf(it.pos, "query nested too deeply (more than %d levels)", maxDepth)
 		}
@@ -309,8 +322,12 @@ func (p *parser) parseUnary() (Node, error) {
 		}
 		p.next()
 		return n, nil
+	case itemNear:
+		return p.parseNear(it)
 	case itemRParen:
 		return nil, errorf(it.pos, "unbalanced parenthesis")
+	case itemComma:
+		return nil, errorf(it.pos, "unexpected \",\": a comma separates the two operands of NEAR/n(a, b) and SENTENCE(a, b)")
 	case itemAnd, itemOr:
 		return nil, errorf(it.pos, "%s needs a term before it", describe(it))
 	}
@@ -322,6 +339,10 @@ func (p *parser) parseUnary() (Node, error) {
 func lex(s string) ([]item, error) {
 	rs := []rune(s)
 	var items []item
+	// parens says, for each open parenthesis, whether it holds the
+	// operands of a NEAR or SENTENCE; inside one, a comma separates.
+	var parens []bool
+	near := 0
 	i := 0
 	for i < len(rs) {
 		c := rs[i]
@@ -329,10 +350,24 @@ func lex(s string) ([]item, error) {
 		case unicode.IsSpace(c):
 			i++
 		case c == '(':
+			opens := len(items) > 0 && items[len(items)-1].kind == itemNear
+			parens = append(parens, opens)
+			if opens {
+				near++
+			}
 			items = append(items, item{kind: itemLParen, pos: i})
 			i++
 		case c == ')':
+			if len(parens) > 0 {
+				if parens[len(parens)-1] {
+					near--
+				}
+				parens = parens[:len(parens)-1]
+			}
 			items = append(items, item{kind: itemRParen, pos: i})
+			i++
+		case c == ',' && near > 0:
+			items = append(items, item{kind: itemComma, pos: i})
 			i++
 		case c == '"':
 			v, end, err := lexPhrase(rs, i)
@@ -347,7 +382,7 @@ func lex(s string) ([]item, error) {
 			items = append(items, item{kind: itemMinus, pos: i})
 			i++
 		default:
-			it, end, err := lexWord(rs, i)
+			it, end, err := lexWord(rs, i, near > 0)
 			if err != nil {
 				return nil, err
 			}
@@ -368,6 +403,16 @@ func minusOperand(r rune) bool {
 
 func wordRune(r rune) bool {
 	return !unicode.IsSpace(r) && r != '(' && r != ')' && r != '"'
+}
+
+// wordEnd is where the word starting at rs[i] ends: at a space, a
+// parenthesis, a quote, or (inNear: between the operands of a NEAR) a
+// comma.
+func wordEnd(rs []rune, i int, inNear bool) int {
+	for i < len(rs) && wordRune(rs[i]) && !(inNear && rs[i] == ',') {
+		i++
+	}
+	return i
 }
 
 // lexPhrase reads a quoted phrase starting at rs[i] == '"'. Inside, \" is a
@@ -392,20 +437,22 @@ func lexPhrase(rs []rune, i int) (string, int, error) {
 
 // lexWord reads a word, a keyword, "*" or a field:value starting at rs[i].
 // It returns an itemEOF item for a bare word with nothing searchable in it.
-func lexWord(rs []rune, i int) (item, int, error) {
+func lexWord(rs []rune, i int, inNear bool) (item, int, error) {
 	// A field name is ASCII letters and '_' followed by ':'.
 	k := i
 	for k < len(rs) && (rs[k] == '_' || (rs[k] < unicode.MaxASCII && unicode.IsLetter(rs[k]))) {
 		k++
 	}
 	if k > i && k < len(rs) && rs[k] == ':' {
-		return lexField(rs, i, k)
+		return lexField(rs, i, k, inNear)
 	}
-	j := i
-	for j < len(rs) && wordRune(rs[j]) {
-		j++
-	}
+	j := wordEnd(rs, i, inNear)
 	w := string(rs[i:j])
+	if j < len(rs) && rs[j] == '(' {
+		if it, ok, err := nearItem(w, i); ok || err != nil {
+			return it, j, err
+		}
+	}
 	switch w {
 	case "AND":
 		return item{kind: itemAnd, pos: i}, j, nil
@@ -449,7 +496,7 @@ func prefixItem(f Field, w string, pos int) (it item, ok bool, err error) {
 }
 
 // lexField reads field:value where rs[i:k] is the field name and rs[k] ':'.
-func lexField(rs []rune, i, k int) (item, int, error) {
+func lexField(rs []rune, i, k int, inNear bool) (item, int, error) {
 	name := strings.ToLower(string(rs[i:k]))
 	f, ok := userFields[name]
 	if !ok {
@@ -479,10 +526,7 @@ func lexField(rs []rune, i, k int) (item, int, error) {
 		n, err := parseRange(string(rs[v+1:end]), v)
 		return item{kind: itemRange, pos: i, node: n}, end + 1, err
 	}
-	j := v
-	for j < len(rs) && wordRune(rs[j]) {
-		j++
-	}
+	j := wordEnd(rs, v, inNear)
 	if j == v {
 		return item{}, 0, errorf(i, "%s: needs a word or a \"phrase\"", name)
 	}

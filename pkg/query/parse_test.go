@@ -38,6 +38,12 @@ func TestParse(t *testing.T) {
 		{"Putin and Zelensky", and(w("Putin"), w("and"), w("Zelensky"))},
 		{"Putin or Zelensky", and(w("Putin"), w("or"), w("Zelensky"))},
 		{"Putin OR Zelensky", or(w("Putin"), w("Zelensky"))},
+		{"NEAR/5(Putin, Zelensky)", Near{A: w("Putin"), B: w("Zelensky"), Distance: 5}},
+		{`SENTENCE("Abu Dhabi",talks)`, Near{A: ph("Abu Dhabi"), B: w("talks"), Sentence: true}},
+		{"NEAR/50( (Putin OR Lavrov) , Zelensk* ) -Trump", and(Near{A: or(w("Putin"), w("Lavrov")), B: Prefix{Value: "Zelensk"}, Distance: 50}, not(w("Trump")))},
+		{"NOT SENTENCE(a, b) OR NEAR/1(c, d)", or(not(Near{A: w("a"), B: w("b"), Sentence: true}), Near{A: w("c"), B: w("d"), Distance: 1})},
+		{"Putin, Zelensky NEAR SENTENCE", and(w("Putin,"), w("Zelensky"), w("NEAR"), w("SENTENCE"))},
+		{`NEAR/2("a, b", c)`, Near{A: ph("a, b"), B: w("c"), Distance: 2}},
 		{`"Abu Dhabi" talks`, and(ph("Abu Dhabi"), w("talks"))},
 		{"a OR b c", or(w("a"), and(w("b"), w("c")))},
 		{"a b OR c", or(and(w("a"), w("b")), w("c"))},
@@ -138,6 +144,24 @@ func TestParseErrors(t *testing.T) {
 		{"al-Sis*", 0, "prefix al-Sis* must be one word (letters and digits) before the * at 0"},
 		{"language:en*", 0, "language: takes whole values; a prefix such as en* works on words at 0"},
 		{strings.Repeat("NOT ", 101) + "a", 400, "query nested too deeply (more than 100 levels) at 400"},
+		{"NEAR(a, b)", 0, "NEAR needs a distance in words: NEAR/5(a, b) at 0"},
+		{"x NEAR/five(a, b)", 2, "NEAR/five: the distance is a number of words, as in NEAR/5(a, b) at 2"},
+		{"NEAR/+5(a, b)", 0, "NEAR/+5: the distance is a number of words, as in NEAR/5(a, b) at 0"},
+		{"NEAR/0(a, b)", 0, "NEAR/0: the distance must be 1 to 50 words at 0"},
+		{"NEAR/51(a, b)", 0, "NEAR/51: the distance must be 1 to 50 words at 0"},
+		{"NEAR/99999999999999999999(a, b)", 0, "NEAR/99999999999999999999: the distance is a number of words, as in NEAR/5(a, b) at 0"},
+		{"NEAR/5(a)", 8, "NEAR/5 takes two operands, as in NEAR/5(Putin, Zelensky) at 8"},
+		{"NEAR/5(a, b, c)", 11, "NEAR/5 takes two operands, as in NEAR/5(Putin, Zelensky) at 11"},
+		{"SENTENCE()", 9, "SENTENCE takes two operands, as in SENTENCE(Putin, Zelensky) at 9"},
+		{"SENTENCE(, b)", 9, "SENTENCE takes two operands, as in SENTENCE(Putin, Zelensky) at 9"},
+		{"NEAR/5(a, b", 0, "unbalanced parenthesis after NEAR/5 at 0"},
+		{"NEAR/5(Vladimir Putin, b)", 7, `NEAR/5 operand Vladimir AND Putin has several terms: quote a phrase ("Vladimir Putin") or give alternatives with OR at 7`},
+		{"NEAR/5(person:Putin, b)", 7, "NEAR/5 searches the title, summary and body: its operands cannot be field:value terms (person:Putin) at 7"},
+		{"NEAR/5(a, NOT b)", 10, "NEAR/5 cannot hold NOT: write NOT outside it at 10"},
+		{"NEAR/5(a, SENTENCE(b, c))", 10, "NEAR/5 cannot hold another NEAR or SENTENCE at 10"},
+		{"NEAR/5(a, *)", 10, "NEAR/5 operands are words, \"phrases\", prefixes* or (a OR b), not * at 10"},
+		{"a, b)", 4, "unbalanced parenthesis at 4"},
+		{"NEAR/5((a, b), c)", 7, "unbalanced parenthesis at 7"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -192,6 +216,9 @@ func equal(a, b Node) bool {
 	case Not:
 		b, ok := b.(Not)
 		return ok && equal(a.Child, b.Child)
+	case Near:
+		b, ok := b.(Near)
+		return ok && a.Distance == b.Distance && a.Sentence == b.Sentence && equal(a.A, b.A) && equal(a.B, b.B)
 	}
 	return reflect.DeepEqual(a, b)
 }
@@ -212,7 +239,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"", "*", "Putin", `"Abu Dhabi" talks`, "(Putin AND Zelensky) AND (summit OR meeting)",
 		"-Trump NOT Biden", "title:ceasefire source:\"Kyiv Independent\" language:en",
-		"published_at:[2026-01-01 TO *]", "published_at:2026-01-05T10:00:00Z", "published_at:[now-7d/d TO now]", "published_at:now-1M", "country:UA OR person:Зеленський",
+		"published_at:[2026-01-01 TO *]", "published_at:2026-01-05T10:00:00Z", "NEAR/5(Putin, \"Abu Dhabi\") OR SENTENCE(a OR b*, c)", "published_at:[now-7d/d TO now]", "published_at:now-1M", "country:UA OR person:Зеленський",
 		`"say \"no\""`, "a OR (b -c)", "foo:bar", "((", "al-Sisi 10:30 --x",
 	} {
 		f.Add(s)

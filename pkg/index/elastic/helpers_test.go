@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -140,6 +141,9 @@ func fixtures(tb testing.TB) []*article.Article {
 	}
 	return arts
 }
+
+// versionSuffix ends the name of the index Open creates behind an alias.
+var versionSuffix = fmt.Sprintf("-v%d", MappingVersion)
 
 // mustIndex indexes arts, fails on any error, and refreshes.
 func mustIndex(tb testing.TB, ix *Index, arts []*article.Article) {

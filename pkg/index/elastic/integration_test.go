@@ -52,7 +52,7 @@ func TestOpenInstallsTemplateAndAlias(t *testing.T) {
 		IsWriteIndex string `json:"is_write_index"`
 	}
 	rawJSON(t, url, http.MethodGet, "/_cat/aliases/"+ix.Alias()+"?format=json", nil, &aliases)
-	want := ix.Alias() + "-v1"
+	want := ix.Alias() + versionSuffix
 	if len(aliases) != 1 || aliases[0].Index != want || aliases[0].IsWriteIndex != "true" {
 		t.Errorf("_cat/aliases: %+v, want %s -> %s (write index)", aliases, ix.Alias(), want)
 	}
@@ -105,7 +105,7 @@ func TestOpenRefusesConflictingIndex(t *testing.T) {
 		{
 			name: "versioned index with other field types",
 			setup: func(alias string) (string, any) {
-				return "/" + alias + "-v1", map[string]any{
+				return "/" + alias + versionSuffix, map[string]any{
 					"aliases":  map[string]any{alias: map[string]any{}},
 					"mappings": map[string]any{"properties": map[string]any{"published_at": map[string]any{"type": "keyword"}, "title": map[string]any{"type": "keyword"}}},
 				}
@@ -217,7 +217,7 @@ func TestIndexReportsRejectedItems(t *testing.T) {
 			setup: func(t *testing.T, alias string) {
 				m := mappings()
 				m["properties"].(map[string]any)["published_at"] = map[string]any{"type": "date", "format": "strict_date"}
-				rawJSON(t, url, http.MethodPut, "/"+alias+"-v1", map[string]any{
+				rawJSON(t, url, http.MethodPut, "/"+alias+versionSuffix, map[string]any{
 					"aliases": map[string]any{alias: map[string]any{"is_write_index": true}}, "mappings": m,
 				}, nil)
 			},
@@ -329,6 +329,27 @@ var searchCases = []struct {
 	{"speaker:peskov quote:any", []string{"a1"}},
 	{"quote:ceasefire", []string{"a3"}},
 	{"speaker:ceasefire", nil},
+	// Proximity: either order, the distance exact, phrases, prefixes,
+	// alternatives, and sentences of the title, summary and body apart.
+	{"NEAR/1(putin, zelenskiy)", []string{"a1", "a2"}},
+	{"NEAR/1(zelenskiy, putin)", []string{"a1", "a2"}},
+	{`NEAR/2("vladimir putin", zelenskiy)`, []string{"a1"}},
+	{`NEAR/1(zelenskiy, "vladimir putin")`, nil},
+	{`NEAR/1(putin, "vladimir putin")`, []string{"a1"}},
+	{"NEAR/1(person, trilateral)", []string{"a1"}},
+	{"SENTENCE(person, trilateral)", nil},
+	{"SENTENCE(trilateral, putin)", []string{"a2"}},
+	{"NOT SENTENCE(trilateral, putin)", []string{"a1", "a3", "a4", "a5", "a6", "a7", "a8"}},
+	{"SENTENCE(officials, zelenskiy)", []string{"a1", "a2"}},
+	{"SENTENCE(kremlin, peskov)", []string{"a6"}},
+	{"SENTENCE(prepared, repeats)", nil},
+	{"NEAR/3(zelensk*, ceasefire)", []string{"a3"}},
+	{"NEAR/2(zelensk*, ceasefire)", []string{"a3"}},
+	{"NEAR/1(zelensk*, ceasefire)", nil},
+	{"SENTENCE(davo*, ceasefire)", []string{"a3"}},
+	{`SENTENCE((peskov OR lavrov), "well prepared")`, []string{"a6"}},
+	{"SENTENCE(gespräche, USA) OR NEAR/3(oil, monday)", []string{"a4", "a5"}},
+	{`NEAR/5(talks, "abu dhabi") AND NOT language:de`, []string{"a1", "a2"}},
 }
 
 func TestSearchQueryLanguage(t *testing.T) {

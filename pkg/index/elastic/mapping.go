@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/parley-news/parley/pkg/query"
 )
 
 // MappingVersion is the version of the mapping below. A change that is not
 // purely additive bumps it: Open then creates Index-v<N+1>, and the alias
 // is moved once the new index is filled (parley replay).
-const MappingVersion = 1
+const MappingVersion = 2
 
 // Fields of the Elasticsearch document that index.Document does not have.
 const (
@@ -21,6 +23,13 @@ const (
 	fieldStoryKey = "story_key"
 )
 
+// sentenceGap is the position_increment_gap of the sentences field: the
+// positions left empty between two sentences. A sentence has at most
+// query.MaxSentenceWords words, so two words of one sentence are fewer
+// than sentenceGap positions apart and words of two sentences at least
+// that many: SENTENCE(a, b) is a span_near with a slop of sentenceGap-1.
+const sentenceGap = query.MaxSentenceWords
+
 // keywordSub is the sub-field of text fields people filter and aggregate on.
 const keywordSub = "keyword"
 
@@ -30,6 +39,12 @@ func textField(keyword bool) map[string]any {
 		f["fields"] = map[string]any{keywordSub: map[string]any{"type": "keyword", "ignore_above": 512}}
 	}
 	return f
+}
+
+// sentencesField holds index.Document's sentences, sentenceGap positions
+// apart.
+func sentencesField() map[string]any {
+	return map[string]any{"type": "text", "analyzer": "standard", "position_increment_gap": sentenceGap}
 }
 
 func typ(t string) map[string]any { return map[string]any{"type": t} }
@@ -66,6 +81,7 @@ func mappings() map[string]any {
 			"event_id":      typ("keyword"),
 			"quotes":        textField(false),
 			"speakers":      textField(true),
+			"sentences":     sentencesField(),
 			fieldStoryKey:   typ("keyword"),
 			fieldArticle:    map[string]any{"type": "object", "enabled": false},
 		},

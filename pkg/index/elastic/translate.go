@@ -26,6 +26,8 @@ func Translate(n query.Node) (map[string]any, error) {
 		return translateTerm(*q)
 	case query.Prefix:
 		return translatePrefix(q), nil
+	case query.Near:
+		return translateNear(q), nil
 	case query.And:
 		return translateAnd(q.Children)
 	case *query.And:
@@ -75,6 +77,70 @@ func translatePrefix(p query.Prefix) map[string]any {
 		}}})
 	}
 	return map[string]any{"bool": map[string]any{"should": should, "minimum_should_match": 1}}
+}
+
+// translateNear is a span_near over each field the Near searches (title,
+// summary and body, or the sentences): its operands' alternatives
+// (span_or of words, of phrases as span_near in order with no slop, and of
+// prefixes bounded as translatePrefix bounds them) in either order, with a
+// slop of the distance, or for SENTENCE of less than the gap between
+// sentences. Elasticsearch counts the slop as query.Near.Near counts the
+// words between.
+func translateNear(n query.Near) map[string]any {
+	a, b := query.Alternatives(n.A), query.Alternatives(n.B)
+	if len(a) == 0 || len(b) == 0 {
+		return matchNone()
+	}
+	slop := n.Distance
+	if n.Sentence {
+		slop = sentenceGap - 1
+	}
+	fields := index.NearFields(n)
+	should := make([]any, 0, len(fields))
+	for _, f := range fields {
+		should = append(should, map[string]any{"span_near": map[string]any{
+			"clauses":  []any{spanOr(a, f), spanOr(b, f)},
+			"slop":     slop,
+			"in_order": false,
+		}})
+	}
+	if len(should) == 1 {
+		return should[0].(map[string]any)
+	}
+	return map[string]any{"bool": map[string]any{"should": should, "minimum_should_match": 1}}
+}
+
+// spanOr is a span query for any of alts in field.
+func spanOr(alts []query.Alternative, field string) map[string]any {
+	clauses := make([]any, 0, len(alts))
+	for _, a := range alts {
+		switch {
+		case a.Prefix:
+			clauses = append(clauses, map[string]any{"span_multi": map[string]any{"match": map[string]any{
+				"prefix": map[string]any{field: map[string]any{
+					"value": a.Words[0], "rewrite": fmt.Sprintf("top_terms_%d", query.MaxPrefixWords),
+				}},
+			}}})
+		case len(a.Words) == 1:
+			clauses = append(clauses, spanTerm(field, a.Words[0]))
+		default:
+			words := make([]any, len(a.Words))
+			for i, w := range a.Words {
+				words[i] = spanTerm(field, w)
+			}
+			clauses = append(clauses, map[string]any{"span_near": map[string]any{
+				"clauses": words, "slop": 0, "in_order": true,
+			}})
+		}
+	}
+	if len(clauses) == 1 {
+		return clauses[0].(map[string]any)
+	}
+	return map[string]any{"span_or": map[string]any{"clauses": clauses}}
+}
+
+func spanTerm(field, word string) map[string]any {
+	return map[string]any{"span_term": map[string]any{field: word}}
 }
 
 func translateTerm(t query.Term) (map[string]any, error) {

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"fmt"
 	"math/rand"
 	"slices"
 	"testing"
@@ -120,4 +121,87 @@ func TestRandomQueriesAgree(t *testing.T) {
 		t.Errorf("only %d of 400 random queries matched some but not all articles", partial)
 	}
 	t.Logf("%d of 400 random queries matched some but not all articles", partial)
+}
+
+// TestNearAgrees checks NEAR/n and SENTENCE, built at random from the test
+// articles' own runs of words (so that many match), between query.Match
+// and Search: names with several spellings, phrases, prefixes and
+// alternatives as operands, distances around the true ones.
+func TestNearAgrees(t *testing.T) {
+	r := testResolver()
+	ix := openTest(t, Config{Resolver: r})
+	arts := testArticles()
+	fill(t, ix, arts)
+	docs := make([]*query.Document, len(arts))
+	var runs [][]string // each article's body words, in order
+	for i, a := range arts {
+		docs[i] = query.NewDocument(a)
+		var ws []string
+		for _, tok := range query.Analyze(a.Body) {
+			ws = append(ws, tok.Text)
+		}
+		runs = append(runs, ws)
+	}
+	names := []string{"Zelenskiy", "Зеленський", "Putin", "Kiev", "Ukraine", "UAE", `"Abu Dhabi"`}
+	rnd := rand.New(rand.NewSource(11))
+	operand := func(ws []string, i int) string {
+		switch rnd.Intn(6) {
+		case 0:
+			if i+1 < len(ws) {
+				return `"` + ws[i] + " " + ws[i+1] + `"`
+			}
+		case 1:
+			if len([]rune(ws[i])) > query.MinPrefix {
+				return string([]rune(ws[i])[:query.MinPrefix+1]) + "*"
+			}
+		case 2:
+			return names[rnd.Intn(len(names))]
+		case 3:
+			return "(" + ws[i] + " OR " + names[rnd.Intn(len(names))] + ")"
+		}
+		return ws[i]
+	}
+	partial := 0
+	for range 300 {
+		ws := runs[rnd.Intn(len(runs))]
+		i := rnd.Intn(len(ws))
+		j := min(len(ws)-1, i+rnd.Intn(12))
+		op := fmt.Sprintf("NEAR/%d", max(1, j-i-1+rnd.Intn(3)-1))
+		if rnd.Intn(3) == 0 {
+			op = "SENTENCE"
+		}
+		qs := fmt.Sprintf("%s(%s, %s)", op, operand(ws, i), operand(ws, j))
+		if rnd.Intn(5) == 0 {
+			qs = "NOT " + qs
+		}
+		n, err := query.Parse(qs)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", qs, err)
+		}
+		res := search(t, ix, index.Request{Query: n, Size: 100, Facets: []string{index.FacetSource}})
+		var matched []string
+		expanded := query.Expand(n, r)
+		for k, d := range docs {
+			if query.Match(expanded, d) {
+				matched = append(matched, arts[k].ID)
+			}
+		}
+		if got := sorted(ids(res.Hits)); !slices.Equal(got, sorted(matched)) || res.Total != len(matched) {
+			t.Errorf("%s: Search = %d %v, Match = %v", qs, res.Total, got, matched)
+		}
+		sources := 0
+		for _, f := range res.Facets[index.FacetSource] {
+			sources += f.Count
+		}
+		if sources != len(matched) {
+			t.Errorf("%s: source facet counts %d articles, Match %d", qs, sources, len(matched))
+		}
+		if len(matched) > 0 && len(matched) < len(arts) {
+			partial++
+		}
+	}
+	if partial < 100 {
+		t.Errorf("only %d of 300 NEAR queries matched some but not all articles", partial)
+	}
+	t.Logf("%d of 300 NEAR queries matched some but not all articles", partial)
 }

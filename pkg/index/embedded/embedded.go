@@ -296,6 +296,7 @@ func bleveDocument(a *article.Article) (map[string]any, error) {
 	list("quotes", d.Quotes)
 	list("speakers", d.Speakers)
 	list(fieldSpeakersKW, d.Speakers)
+	list(index.DocSentences, d.Sentences)
 	for k, t := range map[string]*time.Time{
 		index.DocPublishedAt: d.PublishedAt, "updated_at": d.UpdatedAt, "fetched_at": d.FetchedAt,
 	} {

@@ -148,6 +148,23 @@ func (m mapResolver) Lookup(name string) (kind, id string, ok bool) {
 	return v[0], v[1], ok
 }
 
+// Spellings makes mapResolver a query.Speller: every name with the same
+// id, in a fixed order.
+func (m mapResolver) Spellings(name string) []string {
+	_, id, ok := m.Lookup(name)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for n, v := range m {
+		if v[1] == id {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // canonicalNames are the names the enricher would give speakers, by id.
 var canonicalNames = map[string]string{qZelensky: "Volodymyr Zelenskiy", qPutin: "Vladimir Putin"}
 

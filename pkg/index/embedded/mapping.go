@@ -14,7 +14,7 @@ import (
 // mappingVersion is recorded in the index; Open refuses an index built
 // with another mapping, which would silently answer queries differently.
 // Bump it with every change to buildMapping.
-const mappingVersion = "3"
+const mappingVersion = "4"
 
 // internalMappingVersion is the key of the mapping version in the index's
 // internal store.
@@ -40,7 +40,7 @@ const textAnalyzer = "parley_text"
 
 var textFields = []string{
 	index.DocTitle, index.DocSummary, index.DocBody, index.DocSource, index.DocPeople,
-	"organizations", "places", "authors", "quotes", "speakers",
+	"organizations", "places", "authors", "quotes", "speakers", index.DocSentences,
 }
 
 var keywordFields = []string{
@@ -77,7 +77,7 @@ func buildMapping() (*mapping.IndexMappingImpl, error) {
 		fm.Analyzer = textAnalyzer
 		fm.Store = false
 		fm.IncludeInAll = false
-		fm.IncludeTermVectors = true // positions, for phrases
+		fm.IncludeTermVectors = true // positions, for phrases and NEAR
 		fm.DocValues = false
 		dm.AddFieldMappingsAt(name, fm)
 	}

@@ -292,6 +292,9 @@ func snippetTerms(n query.Node) map[string]bool {
 					want[t.Text] = true
 				}
 			}
+		case query.Near:
+			walk(n.A)
+			walk(n.B)
 		}
 	}
 	walk(n)
@@ -350,6 +353,17 @@ func (ix *Index) checkPrefixes(n query.Node) error {
 		}
 	case query.Not:
 		return ix.checkPrefixes(n.Child)
+	case query.Near:
+		for _, a := range append(query.Alternatives(n.A), query.Alternatives(n.B)...) {
+			if !a.Prefix {
+				continue
+			}
+			for _, f := range index.NearFields(n) {
+				if err := ix.countPrefix(query.Prefix{Value: a.Words[0]}, a.Words[0], f); err != nil {
+					return err
+				}
+			}
+		}
 	case query.Prefix:
 		word, fields := index.PrefixWord(n)
 		for _, f := range fields {

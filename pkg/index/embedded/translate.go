@@ -45,6 +45,8 @@ func translate(n query.Node) bq.Query {
 		return translateTerm(n)
 	case query.Prefix:
 		return translatePrefix(n)
+	case query.Near:
+		return newNearQuery(n)
 	}
 	return bleve.NewMatchNoneQuery()
 }
