@@ -11,6 +11,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/enrich"
 	"github.com/parley-news/parley/pkg/query"
 )
 
@@ -42,6 +43,9 @@ func TestRequires(t *testing.T) {
 		{"published_at:[2026-01-01 TO 2026-02-01]", true, nil},
 		{"Putin published_at:[2026-01-01 TO *]", false, []key{{spaceText, "putin"}}},
 		{"*", true, nil},
+		{"NEAR/5(Putin, Zelensky)", false, []key{{spaceText, "putin"}}},
+		{"SENTENCE(Zelensk*, (truce OR ceasefire))", false, []key{{spaceText, "truce"}, {spaceText, "ceasefire"}}},
+		{"NOT SENTENCE(Putin, Zelensky)", true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {
@@ -275,6 +279,47 @@ func TestPrefixRules(t *testing.T) {
 		{&article.Article{ID: "3", Title: "Zelensky's envoy"}, "r0"}, // one word: zelensky's
 		{&article.Article{ID: "4", Title: "Zelensky's envoy", Body: "ceasefire"}, "r0,r1"},
 		{&article.Article{ID: "5", Title: "Zelensky arrives"}, "r0,r4"},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, r := range ix.Match(tt.a) {
+			got = append(got, r.Name)
+		}
+		slices.Sort(got)
+		if strings.Join(got, ",") != tt.want {
+			t.Errorf("article %s: rules %v, want %s", tt.a.ID, got, tt.want)
+		}
+	}
+}
+
+// TestNearRules: NEAR and SENTENCE rules, with names in every spelling
+// the gazetteer knows, through the rule index.
+func TestNearRules(t *testing.T) {
+	gaz, err := enrich.NewGazetteer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []*Rule
+	for i, q := range []string{
+		"NEAR/3(Зеленський, Putin)", "SENTENCE(Zelensky, ceasefire)", "NOT SENTENCE(Zelensky, ceasefire)", "NEAR/1(Лавров, Rubio)",
+	} {
+		r, err := RuleConfig{Name: fmt.Sprintf("r%d", i), Query: q}.Compile(gaz)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, r)
+	}
+	ix := NewIndex(rules)
+	tests := []struct {
+		a    *article.Article
+		want string
+	}{
+		{&article.Article{ID: "1", Body: "Putin and Zelenskiy spoke. A ceasefire is far off."}, "r0,r2"},
+		{&article.Article{ID: "2", Body: "Zelensky said on Monday he wants a ceasefire."}, "r1"},
+		// Three words between Zelensky and Vladimir Putin, a spelling of Putin.
+		{&article.Article{ID: "3", Title: "Lavrov and Rubio talk", Body: "Zelensky was not there, Vladimir Putin said."}, "r0,r2,r3"},
+		{&article.Article{ID: "4", Title: "Sergey Lavrov meets Marco Rubio"}, "r2,r3"}, // Marco Rubio: a spelling of Rubio
+		{&article.Article{ID: "5", Title: "Lavrov met with the envoy Rubio"}, "r2"},
 	}
 	for _, tt := range tests {
 		var got []string
