@@ -158,9 +158,11 @@ async function getJSON(url, opts) {
   return body;
 }
 
+// setView shows a view; #view's data-hash says which address it is of.
 function setView(status, ...nodes) {
   $("#status").textContent = status;
   $("#view").replaceChildren(...nodes.filter((n) => n != null));
+  $("#view").dataset.hash = location.hash;
 }
 
 function showError(t, e) {
@@ -675,8 +677,8 @@ function drawChart(data, ctx) {
     const span = i === j ? label(i) : `${label(i)} to ${label(j)}`;
     const parts = shown.filter((s) => s.counts).map((s) => {
       if (i !== j) {
-        const c = s.counts ? data.ts.slice(i, j + 1).reduce((a, x) => a + (s.counts.get(x) || 0), 0) : 0;
-        return (shown.length > 1 ? s.label + ": " : "") + c.toLocaleString("en");
+        const c = data.ts.slice(i, j + 1).reduce((a, x) => a + (s.counts.get(x) || 0), 0);
+        return (shown.length > 1 ? s.label + ": " : "") + c.toLocaleString("en") + (c === 1 ? " article" : " articles");
       }
       return (shown.length > 1 ? s.label + ": " : "") + valueText(s, i);
     });
@@ -702,7 +704,8 @@ function drawChart(data, ctx) {
     }
     brush.setAttribute("visibility", sel ? "visible" : "hidden");
     cursor.setAttribute("x", Math.max(0, cur) * w);
-    cursor.setAttribute("visibility", cur >= 0 && document.activeElement === wrap ? "visible" : "hidden");
+    // The keyboard's position shows only when the keyboard moves it.
+    cursor.setAttribute("visibility", cur >= 0 && wrap.matches(":focus-visible") && anchor == null ? "visible" : "hidden");
   };
   const pick = ([i, j]) => {
     const clause = `published_at:[${isoDay(data.ts[i])} TO ${isoDay(nextBucket(data.ts[j], data.interval) - DAY_MS)}]`;
