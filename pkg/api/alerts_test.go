@@ -13,12 +13,13 @@ import (
 	"github.com/parley-news/parley/pkg/alert"
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus/bustest"
+	"github.com/parley-news/parley/pkg/feedstore"
 )
 
 func TestAlertsAPI(t *testing.T) {
 	b := bustest.New(t)
 	reg := prometheus.NewRegistry()
-	s, err := New(Config{Addr: "127.0.0.1:0"}, &fixedIndex{}, b, reg, reg, slog.New(slog.DiscardHandler))
+	s, err := New(Config{Addr: "127.0.0.1:0"}, &fixedIndex{}, feedstore.New(b, nil), reg, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

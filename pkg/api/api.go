@@ -26,7 +26,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/alert"
 	"github.com/parley-news/parley/pkg/article"
-	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/query"
@@ -45,11 +45,11 @@ type Searcher interface {
 
 // Feeds is the feed set and its state.
 type Feeds interface {
-	Feeds(ctx context.Context) ([]bus.FeedEntry, error)
-	FeedState(ctx context.Context, url string) (bus.FeedState, error)
-	HostState(ctx context.Context, host string) (bus.HostState, bool, error)
-	WebSubOf(ctx context.Context, feedURL string) (bus.WebSub, bool, error)
-	AddFeed(ctx context.Context, f bus.FeedEntry) (bool, error)
+	Feeds(ctx context.Context) ([]feedstore.FeedEntry, error)
+	FeedState(ctx context.Context, url string) (feedstore.FeedState, error)
+	HostState(ctx context.Context, host string) (feedstore.HostState, bool, error)
+	WebSubOf(ctx context.Context, feedURL string) (feedstore.WebSub, bool, error)
+	AddFeed(ctx context.Context, f feedstore.FeedEntry) (bool, error)
 	RemoveFeed(ctx context.Context, url string) error
 	RetryFeed(ctx context.Context, url string) error
 }
@@ -610,8 +610,8 @@ func (s *Server) listFeeds(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadGateway, err.Error())
 		return
 	}
-	out := make([]bus.FeedState, 0, len(entries))
-	hosts := map[string]bus.HostState{}
+	out := make([]feedstore.FeedState, 0, len(entries))
+	hosts := map[string]feedstore.HostState{}
 	now := time.Now()
 	for _, e := range entries {
 		st, err := s.feeds.FeedState(r.Context(), e.URL)
@@ -681,11 +681,11 @@ func (s *Server) addFeed(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadGateway, err.Error())
 		return
 	}
-	if len(entries) >= s.cfg.MaxFeeds && !slices.ContainsFunc(entries, func(e bus.FeedEntry) bool { return e.URL == strings.TrimSpace(body.URL) }) {
+	if len(entries) >= s.cfg.MaxFeeds && !slices.ContainsFunc(entries, func(e feedstore.FeedEntry) bool { return e.URL == strings.TrimSpace(body.URL) }) {
 		writeError(w, http.StatusUnprocessableEntity, message.NewPrinter(language.English).Sprintf("there are %d feeds; the limit is %d (remove one first)", len(entries), s.cfg.MaxFeeds))
 		return
 	}
-	created, err := s.feeds.AddFeed(r.Context(), bus.FeedEntry{URL: strings.TrimSpace(body.URL), Title: body.Title})
+	created, err := s.feeds.AddFeed(r.Context(), feedstore.FeedEntry{URL: strings.TrimSpace(body.URL), Title: body.Title})
 	if err != nil {
 		writeError(w, http.StatusBadGateway, err.Error())
 		return
@@ -708,7 +708,7 @@ func (s *Server) removeFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.feeds.RemoveFeed(r.Context(), s.feedURL(r.Context(), u)); err != nil {
-		if errors.Is(err, bus.ErrUnknownFeed) {
+		if errors.Is(err, feedstore.ErrUnknownFeed) {
 			writeError(w, http.StatusNotFound, err.Error())
 			return
 		}
@@ -750,7 +750,7 @@ func (s *Server) retryFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.feeds.RetryFeed(r.Context(), s.feedURL(r.Context(), body.URL)); err != nil {
-		if errors.Is(err, bus.ErrUnknownFeed) {
+		if errors.Is(err, feedstore.ErrUnknownFeed) {
 			writeError(w, http.StatusNotFound, err.Error())
 			return
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/bus/bustest"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/query"
 	"github.com/parley-news/parley/pkg/versions"
@@ -65,7 +66,7 @@ func newServer(t *testing.T, token string, checks ...Check) (*httptest.Server, *
 	t.Helper()
 	ix := &fixedIndex{}
 	reg := prometheus.NewRegistry()
-	s, err := New(Config{Addr: "127.0.0.1:0", Token: token}, ix, bustest.New(t), reg, reg, slog.New(slog.DiscardHandler))
+	s, err := New(Config{Addr: "127.0.0.1:0", Token: token}, ix, feedstore.New(bustest.New(t), nil), reg, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +225,7 @@ func TestFeedsAPI(t *testing.T) {
 func TestVersions(t *testing.T) {
 	b := bustest.New(t)
 	reg := prometheus.NewRegistry()
-	s, err := New(Config{Addr: "127.0.0.1:0"}, &fixedIndex{}, b, reg, reg, slog.New(slog.DiscardHandler))
+	s, err := New(Config{Addr: "127.0.0.1:0"}, &fixedIndex{}, feedstore.New(b, nil), reg, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +362,7 @@ func TestRequestLimits(t *testing.T) {
 func TestFeedPasswordsRedacted(t *testing.T) {
 	b := bustest.New(t)
 	reg := prometheus.NewRegistry()
-	s, err := New(Config{Addr: "127.0.0.1:0"}, &fixedIndex{}, b, reg, reg, slog.New(slog.DiscardHandler))
+	s, err := New(Config{Addr: "127.0.0.1:0"}, &fixedIndex{}, feedstore.New(b, nil), reg, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,7 +372,7 @@ func TestFeedPasswordsRedacted(t *testing.T) {
 	if code, body := do(t, "POST", ts.URL+"/api/feeds", `{"url":"`+secretURL+`"}`, ""); code != 201 {
 		t.Fatalf("POST: %d %v", code, body)
 	}
-	if err := b.PutFeedState(context.Background(), bus.FeedState{URL: secretURL, Status: bus.FeedFailing,
+	if err := feedstore.New(b, nil).PutFeedState(context.Background(), feedstore.FeedState{URL: secretURL, Status: feedstore.FeedFailing,
 		LastError: "fetch " + secretURL + ": HTTP 500 Internal Server Error"}); err != nil {
 		t.Fatal(err)
 	}
@@ -385,14 +386,14 @@ func TestFeedPasswordsRedacted(t *testing.T) {
 		!strings.Contains(string(raw), "fetch https://reader:***@news.example/private.xml: HTTP 500") {
 		t.Errorf("GET /api/feeds: %s", raw)
 	}
-	entries, _ := b.Feeds(context.Background())
+	entries, _ := feedstore.New(b, nil).Feeds(context.Background())
 	if len(entries) != 1 || entries[0].URL != secretURL {
 		t.Fatalf("the feed set lost the credentials: %+v", entries)
 	}
 	if code, _ := do(t, "DELETE", ts.URL+"/api/feeds?url="+url.QueryEscape("https://reader:***@news.example/private.xml"), "", ""); code != 204 {
 		t.Errorf("DELETE by the shown URL: %d, want 204", code)
 	}
-	if entries, _ := b.Feeds(context.Background()); len(entries) != 0 {
+	if entries, _ := feedstore.New(b, nil).Feeds(context.Background()); len(entries) != 0 {
 		t.Errorf("feed not removed: %+v", entries)
 	}
 }
@@ -402,7 +403,7 @@ func TestFeedPasswordsRedacted(t *testing.T) {
 func TestFeedsShowHostPause(t *testing.T) {
 	b := bustest.New(t)
 	reg := prometheus.NewRegistry()
-	s, err := New(Config{Addr: "127.0.0.1:0"}, &fixedIndex{}, b, reg, reg, slog.New(slog.DiscardHandler))
+	s, err := New(Config{Addr: "127.0.0.1:0"}, &fixedIndex{}, feedstore.New(b, nil), reg, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,22 +417,22 @@ func TestFeedsShowHostPause(t *testing.T) {
 		{"https://calm.example.org/feed", "example.org"},
 	}
 	for _, f := range feeds {
-		if _, err := b.AddFeed(ctx, bus.FeedEntry{URL: f.url}); err != nil {
+		if _, err := feedstore.New(b, nil).AddFeed(ctx, feedstore.FeedEntry{URL: f.url}); err != nil {
 			t.Fatal(err)
 		}
-		if err := b.PutFeedState(ctx, bus.FeedState{URL: f.url, Status: bus.FeedOK, Host: f.host}); err != nil {
+		if err := feedstore.New(b, nil).PutFeedState(ctx, feedstore.FeedState{URL: f.url, Status: feedstore.FeedOK, Host: f.host}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, hs := range []bus.HostState{
+	for _, hs := range []feedstore.HostState{
 		{Host: "example.co.uk", PausedUntil: until, Reason: "HTTP 429, Retry-After 30s: paused for 30s"},
 		{Host: "example.org", PausedUntil: time.Now().Add(-time.Minute), Reason: "an old pause"},
 	} {
-		if err := b.PutHostState(ctx, hs); err != nil {
+		if err := feedstore.New(b, nil).PutHostState(ctx, hs); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var body struct{ Feeds []bus.FeedState }
+	var body struct{ Feeds []feedstore.FeedState }
 	resp, err := http.Get(ts.URL + "/api/feeds")
 	if err != nil {
 		t.Fatal(err)
@@ -457,7 +458,7 @@ func TestFeedsShowHostPause(t *testing.T) {
 func TestRulesAPI(t *testing.T) {
 	b := bustest.New(t)
 	reg := prometheus.NewRegistry()
-	s, err := New(Config{Addr: "127.0.0.1:0", Token: "s3cret"}, &fixedIndex{}, b, reg, reg, slog.New(slog.DiscardHandler))
+	s, err := New(Config{Addr: "127.0.0.1:0", Token: "s3cret"}, &fixedIndex{}, feedstore.New(b, nil), reg, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -588,7 +589,7 @@ func TestSearchConcurrencyLimit(t *testing.T) {
 func TestFeedCountLimit(t *testing.T) {
 	b := bustest.New(t)
 	reg := prometheus.NewRegistry()
-	s, err := New(Config{Addr: "127.0.0.1:0", MaxFeeds: 3}, &fixedIndex{}, b, reg, reg, slog.New(slog.DiscardHandler))
+	s, err := New(Config{Addr: "127.0.0.1:0", MaxFeeds: 3}, &fixedIndex{}, feedstore.New(b, nil), reg, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

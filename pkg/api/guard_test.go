@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/parley-news/parley/pkg/bus/bustest"
+	"github.com/parley-news/parley/pkg/feedstore"
 )
 
 // request sends method url with body and headers (name, value pairs) and
@@ -155,7 +156,7 @@ func TestHostHeader(t *testing.T) {
 
 	// Names given in AllowedHosts are served too (a reverse proxy's name).
 	reg := prometheus.NewRegistry()
-	s, err := New(Config{Addr: "127.0.0.1:0", AllowedHosts: []string{"parley.example.org", "news.example.org:8443"}}, &fixedIndex{}, bustest.New(t), reg, reg, slog.New(slog.DiscardHandler))
+	s, err := New(Config{Addr: "127.0.0.1:0", AllowedHosts: []string{"parley.example.org", "news.example.org:8443"}}, &fixedIndex{}, feedstore.New(bustest.New(t), nil), reg, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +218,7 @@ func TestExposureNeedsToken(t *testing.T) {
 	}
 	// A read-only server mounts no state-changing route at all.
 	reg := prometheus.NewRegistry()
-	s, err := New(Config{Addr: "0.0.0.0:0", ReadOnly: true}, nil, bustest.New(t), reg, reg, slog.New(slog.DiscardHandler))
+	s, err := New(Config{Addr: "0.0.0.0:0", ReadOnly: true}, nil, feedstore.New(bustest.New(t), nil), reg, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

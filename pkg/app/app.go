@@ -20,6 +20,7 @@ import (
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/enrich"
 	"github.com/parley-news/parley/pkg/feed"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/fetcher"
 	"github.com/parley-news/parley/pkg/index"
@@ -417,7 +418,7 @@ func (a *App) startStages(ctx context.Context, stage func(string, stageFunc)) er
 	{
 		var feeds api.Feeds
 		if a.bus != nil {
-			feeds = a.bus
+			feeds = feedstore.New(a.bus, a.log)
 		}
 		var search api.Searcher
 		if a.roles[RoleAPI] {
@@ -499,11 +500,11 @@ func (a *App) seedFeeds(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("--feeds %s: %w", a.cfg.Feeds, err)
 	}
-	entries := make([]bus.FeedEntry, 0, len(srcs))
+	entries := make([]feedstore.FeedEntry, 0, len(srcs))
 	for _, s := range srcs {
-		entries = append(entries, bus.FeedEntry{URL: s.URL, Title: s.Title})
+		entries = append(entries, feedstore.FeedEntry{URL: s.URL, Title: s.Title})
 	}
-	added, err := a.bus.SeedFeeds(ctx, entries)
+	added, err := feedstore.New(a.bus, a.log).SeedFeeds(ctx, entries)
 	if err != nil {
 		return err
 	}
@@ -548,7 +549,7 @@ func (a *App) Search(ctx context.Context, req index.Request) (*index.Result, err
 // not running, for `parley feeds --data`: it runs a nats-server over the
 // store with no listener. It fails with bus.ErrStoreInUse while a parley
 // runs on the same data. close stops the server.
-func OpenFeedSet(ctx context.Context, cfg Config, log *slog.Logger) (feeds *bus.Bus, close func(), err error) {
+func OpenFeedSet(ctx context.Context, cfg Config, log *slog.Logger) (feeds *feedstore.Store, close func(), err error) {
 	cfg.Defaults()
 	if _, err := os.Stat(cfg.natsDir()); err != nil {
 		return nil, nil, fmt.Errorf("no parley state under %s: %w", cfg.Data, err)
@@ -568,7 +569,7 @@ func OpenFeedSet(ctx context.Context, cfg Config, log *slog.Logger) (feeds *bus.
 		emb.Shutdown()
 		return nil, nil, fmt.Errorf("%s: %w", cfg.Data, err)
 	}
-	return b, func() {
+	return feedstore.New(b, log), func() {
 		nc.Close()
 		emb.Shutdown()
 	}, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/bus/bustest"
 	"github.com/parley-news/parley/pkg/extract"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/fetcher"
 	"github.com/parley-news/parley/pkg/parser"
@@ -76,7 +77,7 @@ func TestFeedWithTenThousandItems(t *testing.T) {
 	f := testFetcher(t, b)
 	ctx := context.Background()
 	st := f.Poll(ctx, site.URL+"/feed.rss", "")
-	if st.Status != bus.FeedOK || st.Items != n {
+	if st.Status != feedstore.FeedOK || st.Items != n {
 		t.Fatalf("first poll: status %s, items %d, error %q", st.Status, st.Items, st.LastError)
 	}
 	if got := bustest.StreamMsgs(t, b, bus.StreamRaw); got != n {
@@ -87,7 +88,7 @@ func TestFeedWithTenThousandItems(t *testing.T) {
 	got := bustest.StreamMsgs(t, b, bus.StreamRaw)
 	t.Logf("reliability: feed with %d items; first poll published %d (pages fetched %d); re-poll published %d more, fetched %d more pages",
 		n, n, pages, int(got)-n, site.pages.Load()-pages)
-	if st.Status != bus.FeedOK || got != n || site.pages.Load() != pages {
+	if st.Status != feedstore.FeedOK || got != n || site.pages.Load() != pages {
 		t.Fatalf("re-poll: status %s, raw stream %d (want %d), pages fetched again %d", st.Status, got, n, site.pages.Load()-pages)
 	}
 }
@@ -109,7 +110,7 @@ func TestDuplicateGUIDsAndFutureDates(t *testing.T) {
 	f := testFetcher(t, b)
 	ctx := context.Background()
 	st := f.Poll(ctx, site.URL+"/feed.rss", "")
-	if st.Status != bus.FeedOK {
+	if st.Status != feedstore.FeedOK {
 		t.Fatalf("poll: %+v", st)
 	}
 	if got := bustest.StreamMsgs(t, b, bus.StreamRaw); got != 2 {

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/index"
 )
 
@@ -80,12 +80,12 @@ func TestHostileFeedsAndRequestsWithinLimits(t *testing.T) {
 		t.Errorf("the big item's page was fetched %d times (want 1); the password was sent %d times", bigItemPages.Load(), secretSeen.Load())
 	}
 
-	var feeds struct{ Feeds []bus.FeedState }
+	var feeds struct{ Feeds []feedstore.FeedState }
 	waitFor(t, "both feeds polled", time.Minute, func() bool {
 		getJSON(t, base+"/api/feeds", &feeds)
 		polled := 0
 		for _, f := range feeds.Feeds {
-			if f.LastFetch != nil && f.Status != bus.FeedNew {
+			if f.LastFetch != nil && f.Status != feedstore.FeedNew {
 				polled++
 			}
 		}
@@ -95,9 +95,9 @@ func TestHostileFeedsAndRequestsWithinLimits(t *testing.T) {
 		switch {
 		case strings.Contains(f.URL, "s3cret") || strings.Contains(f.LastError, "s3cret"):
 			t.Errorf("/api/feeds shows the password: %+v", f)
-		case strings.HasSuffix(f.URL, "/feed.xml") && (f.Status != bus.FeedOK || f.Items != 5 || !strings.Contains(f.URL, "reader:***@")):
+		case strings.HasSuffix(f.URL, "/feed.xml") && (f.Status != feedstore.FeedOK || f.Items != 5 || !strings.Contains(f.URL, "reader:***@")):
 			t.Errorf("hostile feed: %+v, want ok with 5 items under its redacted URL", f)
-		case strings.HasSuffix(f.URL, "/bomb.xml") && (f.Status != bus.FeedFailing || !strings.Contains(f.LastError, "decompression bomb")):
+		case strings.HasSuffix(f.URL, "/bomb.xml") && (f.Status != feedstore.FeedFailing || !strings.Contains(f.LastError, "decompression bomb")):
 			t.Errorf("gzip bomb feed: %+v, want failing with the bomb named", f)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/app"
-	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
 
@@ -21,7 +21,7 @@ func TestPrivateOriginRefused(t *testing.T) {
 	o := app.StartOrigin(t, origin.Generated{Feeds: 2, Items: 5})
 	feeds := o.FeedURLs()
 	a := app.RunApp(t, app.Config{Feeds: app.WriteFeedList(t, feeds...), Data: t.TempDir(), HTTP: "127.0.0.1:0", PollInterval: time.Hour}, slog.New(slog.DiscardHandler))
-	var states []bus.FeedState
+	var states []feedstore.FeedState
 	app.WaitFor(t, "every feed blocked in /api/feeds", time.Minute, func() bool {
 		resp, err := http.Get("http://" + a.HTTPAddr() + "/api/feeds")
 		if err != nil {
@@ -29,7 +29,7 @@ func TestPrivateOriginRefused(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		var body struct {
-			Feeds []bus.FeedState `json:"feeds"`
+			Feeds []feedstore.FeedState `json:"feeds"`
 		}
 		if json.NewDecoder(resp.Body).Decode(&body) != nil {
 			return false
@@ -37,7 +37,7 @@ func TestPrivateOriginRefused(t *testing.T) {
 		states = body.Feeds
 		blocked := 0
 		for _, f := range states {
-			if f.Status == bus.FeedBlocked {
+			if f.Status == feedstore.FeedBlocked {
 				blocked++
 			}
 		}

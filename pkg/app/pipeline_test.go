@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/article"
-	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
 
@@ -144,15 +144,15 @@ func TestPipelineEndToEnd(t *testing.T) {
 
 	t.Run("failing feeds reported", func(t *testing.T) {
 		var feeds struct {
-			Feeds []bus.FeedState `json:"feeds"`
+			Feeds []feedstore.FeedState `json:"feeds"`
 		}
-		byURL := map[string]bus.FeedState{}
+		byURL := map[string]feedstore.FeedState{}
 		waitFor(t, "failing feeds in /api/feeds", 30*time.Second, func() bool {
 			getJSON(t, base+"/api/feeds", &feeds)
 			for _, f := range feeds.Feeds {
 				byURL[f.URL] = f
 			}
-			return byURL[o.URL+origin.FeedGone].Status == bus.FeedFailing && byURL[o.URL+origin.FeedNotFeed].Status == bus.FeedFailing
+			return byURL[o.URL+origin.FeedGone].Status == feedstore.FeedFailing && byURL[o.URL+origin.FeedNotFeed].Status == feedstore.FeedFailing
 		})
 		if e := byURL[o.URL+origin.FeedGone].LastError; !strings.Contains(e, "410") {
 			t.Errorf("gone feed error %q does not name the 410", e)
@@ -160,7 +160,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 		if e := byURL[o.URL+origin.FeedNotFeed].LastError; !strings.Contains(strings.ToLower(e), "not a feed") {
 			t.Errorf("html feed error %q", e)
 		}
-		if f := byURL[o.URL+origin.FeedRSS]; f.Status != bus.FeedOK || f.Items != 3 {
+		if f := byURL[o.URL+origin.FeedRSS]; f.Status != feedstore.FeedOK || f.Items != 3 {
 			t.Errorf("rss feed state %+v", f)
 		}
 	})
@@ -186,11 +186,11 @@ func TestPipelineEndToEnd(t *testing.T) {
 			}
 		}
 		var feeds struct {
-			Feeds []bus.FeedState `json:"feeds"`
+			Feeds []feedstore.FeedState `json:"feeds"`
 		}
 		getJSON(t, base+"/api/feeds", &feeds)
 		for _, f := range feeds.Feeds {
-			if f.URL == o.URL+origin.FeedSlow && (f.Status != bus.FeedFailing || f.LastError == "") {
+			if f.URL == o.URL+origin.FeedSlow && (f.Status != feedstore.FeedFailing || f.LastError == "") {
 				t.Errorf("slow feed: %+v", f)
 			}
 		}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
 
@@ -68,10 +68,10 @@ func TestWebSubPushSearchable(t *testing.T) {
 		t.Fatal("no subscription verified within 60s")
 	}
 	waitFor(t, "the first article searchable", 60*time.Second, func() bool { return search(t, base, "*").Total == 1 })
-	var feeds struct{ Feeds []bus.FeedState }
+	var feeds struct{ Feeds []feedstore.FeedState }
 	waitFor(t, "the subscription shown active", 10*time.Second, func() bool {
 		getJSON(t, base+"/api/feeds", &feeds)
-		return len(feeds.Feeds) == 1 && feeds.Feeds[0].WebSubState == bus.WebSubActive
+		return len(feeds.Feeds) == 1 && feeds.Feeds[0].WebSubState == feedstore.WebSubActive
 	})
 	if f := feeds.Feeds[0]; f.Hub != hub.URL || f.WebSubLeaseUntil == nil {
 		t.Errorf("/api/feeds: hub %q, lease %v", f.Hub, f.WebSubLeaseUntil)

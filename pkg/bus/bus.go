@@ -2,7 +2,7 @@
 // JetStream streams that carry pages and articles between the stages
 // (publish, pull, dead letters, health), the key-value buckets and the
 // object store it creates and repairs for the stores that give them their
-// meaning (pkg/versions, pkg/story, pkg/alert's rules), and an embedded
+// meaning (pkg/feedstore, pkg/versions, pkg/story, pkg/alert's rules), and an embedded
 // nats-server for single-machine runs.
 package bus
 

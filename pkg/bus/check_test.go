@@ -36,7 +36,7 @@ func TestCheck(t *testing.T) {
 			return m
 		}, []string{"stream PARLEY_ARTICLES ends at message 3 but held messages up to 10", "the last 7 messages are lost"}},
 		{"feed set lost entries", func(t *testing.T, b *Bus) map[string]Mark {
-			if _, err := b.AddFeed(ctx, FeedEntry{URL: "https://news.example/feed.xml"}); err != nil {
+			if _, err := b.KV(BucketFeeds).Put(ctx, "k1", []byte(`{"url":"https://news.example/feed.xml"}`)); err != nil {
 				t.Fatal(err)
 			}
 			m := marks(t, b)

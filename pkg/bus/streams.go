@@ -29,6 +29,11 @@ const (
 // keeps.
 const versionHistory = 64
 
+// FetcherTTL is how long a fetcher counts as alive after its last
+// heartbeat (the fetchers bucket's TTL); fetchers renew theirs every
+// FetcherTTL/3.
+const FetcherTTL = 15 * time.Second
+
 // seenTTL bounds how long an item is remembered as published. An item still
 // in its feed after this long is fetched again; the index keeps one document
 // per canonical URL, so that costs a fetch, never a duplicate.

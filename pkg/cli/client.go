@@ -16,11 +16,11 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/app"
-	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/charset"
 	"github.com/parley-news/parley/pkg/enrich"
 	"github.com/parley-news/parley/pkg/extract"
 	"github.com/parley-news/parley/pkg/feed"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/index"
 )
 
@@ -343,7 +343,7 @@ func localFeeds(ctx context.Context, dir, verb string, rest []string, env Env) e
 		if u, err := url.Parse(rest[0]); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("url %q: want an absolute http or https URL: %w", rest[0], errUsage)
 		}
-		created, err := feeds.AddFeed(ctx, bus.FeedEntry{URL: rest[0]})
+		created, err := feeds.AddFeed(ctx, feedstore.FeedEntry{URL: rest[0]})
 		if err != nil {
 			return err
 		}

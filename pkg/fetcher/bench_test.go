@@ -18,6 +18,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/bus/bustest"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
@@ -72,7 +73,7 @@ func BenchmarkFetchScale(b *testing.B) {
 	urls := farm.FeedURLs()
 	addStart := time.Now()
 	for _, u := range urls {
-		if _, err := bb.AddFeed(ctx, bus.FeedEntry{URL: u}); err != nil {
+		if _, err := feedstore.New(bb, nil).AddFeed(ctx, feedstore.FeedEntry{URL: u}); err != nil {
 			b.Fatal(err)
 		}
 	}

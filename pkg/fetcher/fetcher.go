@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
 )
 
@@ -109,6 +110,7 @@ func (c *Config) Validate() error {
 type Fetcher struct {
 	cfg    Config
 	bus    *bus.Bus
+	feeds  *feedstore.Store
 	client *fetch.Client
 	log    *slog.Logger
 	m      metrics
@@ -118,8 +120,8 @@ type Fetcher struct {
 	sched   *scheduler
 	sch     schedule
 	mu      sync.Mutex
-	status  map[string]string // by feed key
-	initial []bus.FeedChange  // the feed set at start, until the watch is synced
+	status  map[string]string      // by feed key
+	initial []feedstore.FeedChange // the feed set at start, until the watch is synced
 	synced  bool
 	members []string // the fetchers alive, this one included
 }
@@ -141,7 +143,7 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 		return nil, err
 	}
 	f := &Fetcher{
-		cfg: cfg, bus: b, log: log.With("stage", "fetcher"),
+		cfg: cfg, bus: b, feeds: feedstore.New(b, log), log: log.With("stage", "fetcher"),
 		sched:  newScheduler(cfg.Fetch.HostConcurrency, cfg.Polls, time.Now),
 		sch:    schedule{start: cfg.PollInterval, min: cfg.MinPollInterval, max: cfg.MaxPollInterval, jitter: 0.1, rand: rand.Float64},
 		status: map[string]string{},
@@ -194,7 +196,7 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 
 // Run watches the feed set and polls every feed until ctx ends.
 func (f *Fetcher) Run(ctx context.Context) error {
-	changes, err := f.bus.WatchFeeds(ctx)
+	changes, err := f.feeds.WatchFeeds(ctx)
 	if err != nil {
 		return err
 	}
@@ -228,7 +230,7 @@ func (f *Fetcher) Run(ctx context.Context) error {
 	<-membersDone
 	polls.Wait()
 	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-	if err := f.bus.Leave(lctx, f.cfg.ID); err != nil {
+	if err := f.feeds.Leave(lctx, f.cfg.ID); err != nil {
 		f.log.Warn("leave the fetchers", "err", err)
 	}
 	cancel()
@@ -269,13 +271,13 @@ func (f *Fetcher) dispatch(ctx context.Context, polls *sync.WaitGroup) {
 // fetchers alive, which decides the hosts it polls. A fetcher that cannot
 // reach the bucket keeps the membership it had (alone: every host).
 func (f *Fetcher) refreshMembers(ctx context.Context) {
-	if err := f.bus.Heartbeat(ctx, f.cfg.ID); err != nil {
+	if err := f.feeds.Heartbeat(ctx, f.cfg.ID); err != nil {
 		if ctx.Err() == nil {
 			f.log.Warn("fetcher heartbeat", "err", err)
 		}
 		return
 	}
-	members, err := f.bus.LiveFetchers(ctx)
+	members, err := f.feeds.LiveFetchers(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			f.log.Warn("list fetchers", "err", err)
@@ -333,12 +335,12 @@ func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 		// early (clocks of different machines), and a claim now could
 		// poll it twice in one interval.
 		e.recheck = false
-		st, err := f.bus.FeedState(ctx, e.url)
+		st, err := f.feeds.FeedState(ctx, e.url)
 		if err == nil && st.NextPoll != nil && st.NextPoll.After(now) {
 			return f.heldElsewhere(e, now, *st.NextPoll, claim)
 		}
 	}
-	claimed, next, err := f.bus.ClaimFeed(ctx, e.url, now, until, force)
+	claimed, next, err := f.feeds.ClaimFeed(ctx, e.url, now, until, force)
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
@@ -358,7 +360,7 @@ func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 		// Cut short (shutdown, the feed removed): due again at once, for
 		// whichever fetcher polls it next.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
-		if err := f.bus.ReleaseClaim(rctx, e.url, until); err != nil {
+		if err := f.feeds.ReleaseClaim(rctx, e.url, until); err != nil {
 			f.log.Warn("release claim", "feed", fetch.Redact(e.url), "err", err)
 		}
 		cancel()
@@ -371,7 +373,7 @@ func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 	return *st.NextPoll
 }
 
-func (f *Fetcher) apply(ch bus.FeedChange) {
+func (f *Fetcher) apply(ch feedstore.FeedChange) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if ch.Synced {
@@ -392,7 +394,7 @@ func (f *Fetcher) apply(ch bus.FeedChange) {
 			f.log.Info("feed removed", "url", fetch.Redact(u))
 		}
 		delete(f.status, ch.Key)
-		f.initial = slices.DeleteFunc(f.initial, func(c bus.FeedChange) bool { return c.Key == ch.Key })
+		f.initial = slices.DeleteFunc(f.initial, func(c feedstore.FeedChange) bool { return c.Key == ch.Key })
 		f.updateGauge()
 		return
 	}
@@ -406,9 +408,9 @@ func (f *Fetcher) apply(ch bus.FeedChange) {
 }
 
 // addLocked schedules a feed; f.mu is held.
-func (f *Fetcher) addLocked(key string, e *bus.FeedEntry, due time.Time) {
+func (f *Fetcher) addLocked(key string, e *feedstore.FeedEntry, due time.Time) {
 	if f.sched.add(key, e.URL, e.Title, due, e.RetryAt) {
-		f.status[key] = bus.FeedNew
+		f.status[key] = feedstore.FeedNew
 	}
 }
 
@@ -428,7 +430,7 @@ func (f *Fetcher) setStatus(key, status string) {
 // updateGauge recounts feeds by status, after feeds came or went; f.mu is
 // held.
 func (f *Fetcher) updateGauge() {
-	counts := map[string]float64{bus.FeedNew: 0, bus.FeedOK: 0, bus.FeedFailing: 0, bus.FeedBlocked: 0}
+	counts := map[string]float64{feedstore.FeedNew: 0, feedstore.FeedOK: 0, feedstore.FeedFailing: 0, feedstore.FeedBlocked: 0}
 	for _, s := range f.status {
 		counts[s]++
 	}
@@ -453,7 +455,7 @@ func (f *Fetcher) hostPaused(p fetch.HostPause) {
 	f.log.Warn("host paused", "host", p.Host, "until", p.Until, "reason", p.Reason)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := f.bus.PutHostState(ctx, bus.HostState{Host: p.Host, PausedUntil: p.Until.UTC(), Reason: p.Reason}); err != nil {
+	if err := f.feeds.PutHostState(ctx, feedstore.HostState{Host: p.Host, PausedUntil: p.Until.UTC(), Reason: p.Reason}); err != nil {
 		f.log.Error("save host state", "host", p.Host, "err", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/bus/bustest"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
@@ -37,8 +38,8 @@ func TestPollRefusesPrivateAddresses(t *testing.T) {
 	b := bustest.New(t)
 	f := newFetcher(t, b, false)
 	st := f.Poll(context.Background(), o.URL+origin.FeedRSS, "")
-	if st.Status != bus.FeedBlocked {
-		t.Fatalf("status %q, want %q (error %q)", st.Status, bus.FeedBlocked, st.LastError)
+	if st.Status != feedstore.FeedBlocked {
+		t.Fatalf("status %q, want %q (error %q)", st.Status, feedstore.FeedBlocked, st.LastError)
 	}
 	if !strings.Contains(st.LastError, "127.0.0.1") || !strings.Contains(st.LastError, "allow-private-addresses") {
 		t.Errorf("error %q should name the address and the flag that permits it", st.LastError)
@@ -46,8 +47,8 @@ func TestPollRefusesPrivateAddresses(t *testing.T) {
 	if n := o.TotalHits(); n != 0 {
 		t.Errorf("origin received %d requests, want none", n)
 	}
-	saved, _ := b.FeedState(context.Background(), o.URL+origin.FeedRSS)
-	if saved.Status != bus.FeedBlocked || saved.NextPoll == nil {
+	saved, _ := feedstore.New(b, nil).FeedState(context.Background(), o.URL+origin.FeedRSS)
+	if saved.Status != feedstore.FeedBlocked || saved.NextPoll == nil {
 		t.Errorf("saved state %+v", saved)
 	}
 }
@@ -64,7 +65,7 @@ func TestPollPublishesNewItemsOnce(t *testing.T) {
 	feedURL := o.URL + origin.FeedRSS
 
 	st := f.Poll(ctx, feedURL, "")
-	if st.Status != bus.FeedOK || st.Items != 3 || st.ETag == "" {
+	if st.Status != feedstore.FeedOK || st.Items != 3 || st.ETag == "" {
 		t.Fatalf("first poll state %+v", st)
 	}
 	if n := bustest.StreamMsgs(t, b, bus.StreamRaw); n != 3 {
@@ -72,13 +73,13 @@ func TestPollPublishesNewItemsOnce(t *testing.T) {
 	}
 	// Re-poll: the origin answers 304 to the conditional GET.
 	st = f.Poll(ctx, feedURL, "")
-	if o.NotModified() != 1 || st.Status != bus.FeedOK || st.Items != 3 || st.Unchanged != 1 {
+	if o.NotModified() != 1 || st.Status != feedstore.FeedOK || st.Items != 3 || st.Unchanged != 1 {
 		t.Fatalf("second poll: 304s %d, state %+v", o.NotModified(), st)
 	}
 	// Without validators (a server that ignores them), the items are seen
 	// already: nothing is published or fetched again.
 	st.ETag, st.LastModified = "", ""
-	if err := b.PutFeedState(ctx, st); err != nil {
+	if err := feedstore.New(b, nil).PutFeedState(ctx, st); err != nil {
 		t.Fatal(err)
 	}
 	st = f.Poll(ctx, feedURL, "")
@@ -107,7 +108,7 @@ func TestPollReportsFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		st := f.Poll(context.Background(), o.URL+tt.path, "")
-		if st.Status != bus.FeedFailing || !strings.Contains(strings.ToLower(st.LastError), tt.want) || st.ErrorCount != 1 {
+		if st.Status != feedstore.FeedFailing || !strings.Contains(strings.ToLower(st.LastError), tt.want) || st.ErrorCount != 1 {
 			t.Errorf("%s: state %+v, want failing with %q", tt.path, st, tt.want)
 		}
 		if st.NextPoll == nil || time.Until(*st.NextPoll) < 50*time.Second {
@@ -195,11 +196,11 @@ func TestPollOversizedItem(t *testing.T) {
 	f := newFetcher(t, b, true)
 	ctx := context.Background()
 	st := f.Poll(ctx, srv.URL+"/feed.xml", "")
-	if st.Status != bus.FeedOK || st.Items != 2 {
+	if st.Status != feedstore.FeedOK || st.Items != 2 {
 		t.Fatalf("first poll: %+v", st)
 	}
 	st = f.Poll(ctx, srv.URL+"/feed.xml", "")
-	if st.Status != bus.FeedOK || st.Items != 2 {
+	if st.Status != feedstore.FeedOK || st.Items != 2 {
 		t.Fatalf("second poll: %+v", st)
 	}
 	if n := bustest.StreamMsgs(t, b, bus.StreamRaw); n != 2 {
@@ -236,7 +237,7 @@ func TestRemoveFeedDuringFirstPoll(t *testing.T) {
 		}
 	}()
 	feedURL := slow.URL + "/feed.rss"
-	if _, err := b.AddFeed(ctx, bus.FeedEntry{URL: feedURL}); err != nil {
+	if _, err := feedstore.New(b, nil).AddFeed(ctx, feedstore.FeedEntry{URL: feedURL}); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -244,7 +245,7 @@ func TestRemoveFeedDuringFirstPoll(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the feed was not polled")
 	}
-	if err := b.RemoveFeed(ctx, feedURL); err != nil {
+	if err := feedstore.New(b, nil).RemoveFeed(ctx, feedURL); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, "the removed feed's poll to stop", func() bool {
@@ -291,7 +292,7 @@ func TestRetryFeed(t *testing.T) {
 		}
 	}()
 	feedURL := gone.URL + "/feed.rss"
-	if _, err := b.AddFeed(ctx, bus.FeedEntry{URL: feedURL}); err != nil {
+	if _, err := feedstore.New(b, nil).AddFeed(ctx, feedstore.FeedEntry{URL: feedURL}); err != nil {
 		t.Fatal(err)
 	}
 	waitPolls := func(n int32) {
@@ -305,14 +306,14 @@ func TestRetryFeed(t *testing.T) {
 		}
 	}
 	waitPolls(1)
-	if err := b.RetryFeed(ctx, feedURL); err != nil {
+	if err := feedstore.New(b, nil).RetryFeed(ctx, feedURL); err != nil {
 		t.Fatal(err)
 	}
 	waitPolls(2)
-	if err := b.RetryFeed(ctx, gone.URL+"/other.rss"); !errors.Is(err, bus.ErrUnknownFeed) {
+	if err := feedstore.New(b, nil).RetryFeed(ctx, gone.URL+"/other.rss"); !errors.Is(err, feedstore.ErrUnknownFeed) {
 		t.Errorf("retry of an unknown feed: %v", err)
 	}
-	if st, _ := b.FeedState(ctx, feedURL); st.ErrorCount < 1 {
+	if st, _ := feedstore.New(b, nil).FeedState(ctx, feedURL); st.ErrorCount < 1 {
 		t.Errorf("state after the retry: %+v", st)
 	}
 	if n := polls.Load(); n != 2 {

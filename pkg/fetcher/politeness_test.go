@@ -16,6 +16,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/bus/bustest"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
@@ -69,7 +70,7 @@ func TestPolitenessAcrossFeedsAndPages(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for _, u := range farm.FeedURLs() {
-		if _, err := b.AddFeed(ctx, bus.FeedEntry{URL: u}); err != nil {
+		if _, err := feedstore.New(b, nil).AddFeed(ctx, feedstore.FeedEntry{URL: u}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -154,18 +155,18 @@ func TestPolitenessAcrossFeedsAndPages(t *testing.T) {
 	}
 
 	limited := farm.Hosts[limitedHost].IP
-	hs, ok, err := b.HostState(context.Background(), limited)
+	hs, ok, err := feedstore.New(b, nil).HostState(context.Background(), limited)
 	if err != nil || !ok || !strings.Contains(hs.Reason, "429") || hs.PausedUntil.Sub(pauseStart) < 900*time.Millisecond {
 		t.Errorf("host state of %s: %+v (found %v, err %v), want its 429 pause", limited, hs, ok, err)
 	}
-	st, _ := b.FeedState(context.Background(), farm.FeedURLs()[limitedHost*feeds])
+	st, _ := feedstore.New(b, nil).FeedState(context.Background(), farm.FeedURLs()[limitedHost*feeds])
 	if st.Host != limited {
 		t.Errorf("feed state host %q, want %q", st.Host, limited)
 	}
 	if n := testutil.ToFloat64(f.client.Collectors()[1].(*prometheus.CounterVec).WithLabelValues("429")); n != 1 {
 		t.Errorf("parley_fetch_host_pauses_total{code=429} = %v, want 1", n)
 	}
-	if ok, fresh := testutil.ToFloat64(f.m.feeds.WithLabelValues(bus.FeedOK)), testutil.ToFloat64(f.m.feeds.WithLabelValues(bus.FeedNew)); ok != hosts*feeds || fresh != 0 {
+	if ok, fresh := testutil.ToFloat64(f.m.feeds.WithLabelValues(feedstore.FeedOK)), testutil.ToFloat64(f.m.feeds.WithLabelValues(feedstore.FeedNew)); ok != hosts*feeds || fresh != 0 {
 		t.Errorf("parley_fetcher_feeds: ok %v, new %v; want %d and 0", ok, fresh, hosts*feeds)
 	}
 	if n := maxGauge(t, reg, "parley_fetch_host_max_in_flight"); n < 1 || n > 2 {

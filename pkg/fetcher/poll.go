@@ -16,6 +16,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/feed"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
 )
 
@@ -24,12 +25,12 @@ const pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 // Poll downloads one feed, publishes its new and updated items, records
 // and returns the feed's state (with NextPoll set).
-func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) bus.FeedState {
+func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) feedstore.FeedState {
 	log := f.log.With("feed", fetch.Redact(feedURL))
-	st, err := f.bus.FeedState(ctx, feedURL)
+	st, err := f.feeds.FeedState(ctx, feedURL)
 	if err != nil {
 		log.Error("read feed state", "err", err)
-		st = bus.FeedState{URL: feedURL}
+		st = feedstore.FeedState{URL: feedURL}
 	}
 	st.URL = feedURL
 	if title != "" {
@@ -80,9 +81,9 @@ func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) bus.FeedState
 
 // succeeded records a successful poll; pushed says a WebSub hub pushes the
 // feed, which then gets only a slow backup poll.
-func (f *Fetcher) succeeded(ctx context.Context, st bus.FeedState, resp *fetch.Response, doc *feed.Feed, published int, pushed bool) bus.FeedState {
+func (f *Fetcher) succeeded(ctx context.Context, st feedstore.FeedState, resp *fetch.Response, doc *feed.Feed, published int, pushed bool) feedstore.FeedState {
 	now := time.Now().UTC()
-	st.Status = bus.FeedOK
+	st.Status = feedstore.FeedOK
 	st.LastSuccess = &now
 	st.LastError = ""
 	st.ErrorCount = 0
@@ -106,12 +107,12 @@ func (f *Fetcher) succeeded(ctx context.Context, st bus.FeedState, resp *fetch.R
 	return st
 }
 
-func (f *Fetcher) failed(ctx context.Context, st bus.FeedState, err error) bus.FeedState {
+func (f *Fetcher) failed(ctx context.Context, st feedstore.FeedState, err error) feedstore.FeedState {
 	now := time.Now().UTC()
 	st.ErrorCount++
 	// The feed URL's password is used for fetching, never shown.
 	st.LastError = fetch.RedactIn(err.Error(), st.URL)
-	st.Status = bus.FeedFailing
+	st.Status = feedstore.FeedFailing
 	outcome := "error"
 	var retryAfter time.Duration
 	var se *fetch.StatusError
@@ -119,7 +120,7 @@ func (f *Fetcher) failed(ctx context.Context, st bus.FeedState, err error) bus.F
 		retryAfter = se.RetryAfter
 	}
 	if errors.Is(err, fetch.ErrBlockedAddress) {
-		st.Status = bus.FeedBlocked
+		st.Status = feedstore.FeedBlocked
 		outcome = "blocked"
 	}
 	f.m.polls.WithLabelValues(outcome).Inc()
@@ -130,8 +131,8 @@ func (f *Fetcher) failed(ctx context.Context, st bus.FeedState, err error) bus.F
 	return st
 }
 
-func (f *Fetcher) save(ctx context.Context, st bus.FeedState) {
-	if err := f.bus.PutFeedState(context.WithoutCancel(ctx), st); err != nil {
+func (f *Fetcher) save(ctx context.Context, st feedstore.FeedState) {
+	if err := f.feeds.PutFeedState(context.WithoutCancel(ctx), st); err != nil {
 		f.log.Error("save feed state", "feed", fetch.Redact(st.URL), "err", fetch.RedactIn(err.Error(), st.URL))
 	}
 }
@@ -174,7 +175,7 @@ func (f *Fetcher) publishItems(ctx context.Context, feedURL, title string, doc *
 		}
 		seenKeys[key] = true
 		ver := itemVersion(it)
-		old, seen, err := f.bus.SeenVersion(ctx, feedURL, key)
+		old, seen, err := f.feeds.SeenVersion(ctx, feedURL, key)
 		if err != nil {
 			return 0, err
 		}
@@ -217,7 +218,7 @@ func (f *Fetcher) publishItems(ctx context.Context, feedURL, title string, doc *
 			}
 			// Marked seen only after JetStream confirmed the page: a crash in
 			// between publishes it again, and the message id drops the copy.
-			if err := f.bus.MarkSeen(ctx, feedURL, j.key, j.version); err != nil {
+			if err := f.feeds.MarkSeen(ctx, feedURL, j.key, j.version); err != nil {
 				f.log.Warn("mark item seen", "link", fetch.RedactIn(j.item.Link, feedURL), "err", err)
 			}
 			if raw.Truncated != "" {

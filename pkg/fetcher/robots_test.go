@@ -13,6 +13,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/bus/bustest"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
@@ -46,7 +47,7 @@ func TestRobotsTxt(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for _, u := range farm.FeedURLs() {
-		if _, err := b.AddFeed(ctx, bus.FeedEntry{URL: u}); err != nil {
+		if _, err := feedstore.New(b, nil).AddFeed(ctx, feedstore.FeedEntry{URL: u}); err != nil {
 			t.Fatal(err)
 		}
 	}

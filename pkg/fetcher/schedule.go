@@ -12,8 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/feed"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
 )
 
@@ -378,7 +378,7 @@ func httpHint(h http.Header, now time.Time) time.Duration {
 // after new items and grows by half after none. The feed's and the
 // response's own hints are lower bounds, the interval stays within
 // [min, max], and a jitter of ±10% keeps feeds from polling in step.
-func (sc schedule) next(st *bus.FeedState, doc *feed.Feed, header http.Header, published int, now time.Time) time.Duration {
+func (sc schedule) next(st *feedstore.FeedState, doc *feed.Feed, header http.Header, published int, now time.Time) time.Duration {
 	if doc != nil {
 		if gap, newest, ok := publishGap(doc.Items, now); ok {
 			st.PublishGap = gap.Seconds()

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/feed"
+	"github.com/parley-news/parley/pkg/feedstore"
 )
 
 var now0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -30,28 +30,28 @@ func TestScheduleNext(t *testing.T) {
 	withTTL.MinInterval = time.Hour
 	tests := []struct {
 		name      string
-		prev      bus.FeedState
+		prev      feedstore.FeedState
 		doc       *feed.Feed
 		header    http.Header
 		published int
 		want      time.Duration
 	}{
-		{"busy: an item every 2 min", bus.FeedState{}, itemsEvery(20, time.Minute, 2*time.Minute), nil, 1, time.Minute},
-		{"an item every 30 min", bus.FeedState{}, itemsEvery(20, 5*time.Minute, 30*time.Minute), nil, 1, 15 * time.Minute},
-		{"an item every 3 h", bus.FeedState{}, itemsEvery(5, time.Hour, 3*time.Hour), nil, 0, 90 * time.Minute},
-		{"stopped: newest item 3 days old", bus.FeedState{}, itemsEvery(20, 72*time.Hour, time.Minute), nil, 0, 24 * time.Hour},
-		{"busy but <ttl> 60", bus.FeedState{}, withTTL, nil, 1, time.Hour},
-		{"busy but max-age 1800", bus.FeedState{}, itemsEvery(20, time.Minute, 2*time.Minute), http.Header{"Cache-Control": {"public, max-age=1800"}}, 1, 30 * time.Minute},
-		{"busy but Expires in 20 min", bus.FeedState{}, itemsEvery(20, time.Minute, 2*time.Minute),
+		{"busy: an item every 2 min", feedstore.FeedState{}, itemsEvery(20, time.Minute, 2*time.Minute), nil, 1, time.Minute},
+		{"an item every 30 min", feedstore.FeedState{}, itemsEvery(20, 5*time.Minute, 30*time.Minute), nil, 1, 15 * time.Minute},
+		{"an item every 3 h", feedstore.FeedState{}, itemsEvery(5, time.Hour, 3*time.Hour), nil, 0, 90 * time.Minute},
+		{"stopped: newest item 3 days old", feedstore.FeedState{}, itemsEvery(20, 72*time.Hour, time.Minute), nil, 0, 24 * time.Hour},
+		{"busy but <ttl> 60", feedstore.FeedState{}, withTTL, nil, 1, time.Hour},
+		{"busy but max-age 1800", feedstore.FeedState{}, itemsEvery(20, time.Minute, 2*time.Minute), http.Header{"Cache-Control": {"public, max-age=1800"}}, 1, 30 * time.Minute},
+		{"busy but Expires in 20 min", feedstore.FeedState{}, itemsEvery(20, time.Minute, 2*time.Minute),
 			http.Header{"Date": {now0.Format(http.TimeFormat)}, "Expires": {now0.Add(20 * time.Minute).Format(http.TimeFormat)}}, 1, 20 * time.Minute},
-		{"no-cache is no hint", bus.FeedState{}, itemsEvery(20, time.Minute, 2*time.Minute), http.Header{"Cache-Control": {"no-cache"}, "Expires": {"0"}}, 1, time.Minute},
-		{"a hint beyond the maximum is capped", bus.FeedState{}, itemsEvery(20, time.Minute, 2*time.Minute), http.Header{"Cache-Control": {"max-age=604800"}}, 1, 24 * time.Hour},
-		{"no dates, first poll: the start interval", bus.FeedState{}, &feed.Feed{Items: []feed.Item{{Link: "a"}}}, nil, 1, 10 * time.Minute},
-		{"no dates, new items: halves", bus.FeedState{Interval: 600}, &feed.Feed{Items: []feed.Item{{Link: "a"}}}, nil, 2, 5 * time.Minute},
-		{"no dates, nothing new: grows by half", bus.FeedState{Interval: 600}, &feed.Feed{Items: []feed.Item{{Link: "a"}}}, nil, 0, 15 * time.Minute},
-		{"no dates, busy for long: the minimum", bus.FeedState{Interval: 70}, &feed.Feed{}, nil, 3, time.Minute},
-		{"304: the newest item ages", bus.FeedState{PublishGap: 600, NewestItem: ptr(now0.Add(-4 * time.Hour))}, nil, nil, 0, 2 * time.Hour},
-		{"304: a remembered <ttl> holds", bus.FeedState{PublishGap: 120, NewestItem: ptr(now0.Add(-time.Minute)), Hint: 3600}, nil, nil, 0, time.Hour},
+		{"no-cache is no hint", feedstore.FeedState{}, itemsEvery(20, time.Minute, 2*time.Minute), http.Header{"Cache-Control": {"no-cache"}, "Expires": {"0"}}, 1, time.Minute},
+		{"a hint beyond the maximum is capped", feedstore.FeedState{}, itemsEvery(20, time.Minute, 2*time.Minute), http.Header{"Cache-Control": {"max-age=604800"}}, 1, 24 * time.Hour},
+		{"no dates, first poll: the start interval", feedstore.FeedState{}, &feed.Feed{Items: []feed.Item{{Link: "a"}}}, nil, 1, 10 * time.Minute},
+		{"no dates, new items: halves", feedstore.FeedState{Interval: 600}, &feed.Feed{Items: []feed.Item{{Link: "a"}}}, nil, 2, 5 * time.Minute},
+		{"no dates, nothing new: grows by half", feedstore.FeedState{Interval: 600}, &feed.Feed{Items: []feed.Item{{Link: "a"}}}, nil, 0, 15 * time.Minute},
+		{"no dates, busy for long: the minimum", feedstore.FeedState{Interval: 70}, &feed.Feed{}, nil, 3, time.Minute},
+		{"304: the newest item ages", feedstore.FeedState{PublishGap: 600, NewestItem: ptr(now0.Add(-4 * time.Hour))}, nil, nil, 0, 2 * time.Hour},
+		{"304: a remembered <ttl> holds", feedstore.FeedState{PublishGap: 120, NewestItem: ptr(now0.Add(-time.Minute)), Hint: 3600}, nil, nil, 0, time.Hour},
 	}
 	for _, tt := range tests {
 		st := tt.prev
@@ -82,7 +82,7 @@ func TestScheduleJitter(t *testing.T) {
 		{0.5, itemsEvery(20, 5*time.Minute, 30*time.Minute), 15 * time.Minute}, // the middle
 	} {
 		sc := schedule{start: 10 * time.Minute, min: time.Minute, max: 24 * time.Hour, jitter: 0.1, rand: func() float64 { return tt.r }}
-		if got := sc.next(&bus.FeedState{}, tt.doc, nil, 1, now0); got != tt.want {
+		if got := sc.next(&feedstore.FeedState{}, tt.doc, nil, 1, now0); got != tt.want {
 			t.Errorf("rand %v: %v, want %v", tt.r, got, tt.want)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/bus/bustest"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
@@ -30,7 +31,7 @@ func TestShardedFetchers(t *testing.T) {
 	defer farm.Close()
 	b := bustest.New(t)
 	for _, u := range farm.FeedURLs() {
-		if _, err := b.AddFeed(context.Background(), bus.FeedEntry{URL: u}); err != nil {
+		if _, err := feedstore.New(b, nil).AddFeed(context.Background(), feedstore.FeedEntry{URL: u}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -105,7 +106,7 @@ func TestShardedFetchers(t *testing.T) {
 	killed.done <- nil // for the deferred stop
 	// A stopped fetcher leaves at once; a crashed one stays listed until
 	// its last heartbeat expires: as if it had just written one.
-	if err := b.Heartbeat(context.Background(), killed.id); err != nil {
+	if err := feedstore.New(b, nil).Heartbeat(context.Background(), killed.id); err != nil {
 		t.Fatal(err)
 	}
 	bound := bus.FetcherTTL + bus.FetcherTTL/3 + interval + 2*time.Second

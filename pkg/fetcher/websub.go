@@ -19,8 +19,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/feed"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
 )
 
@@ -58,7 +58,7 @@ func newWebSubMetrics() webSubMetrics {
 
 // webSubCallback is the callback URL of a feed.
 func (f *Fetcher) webSubCallback(feedURL string) string {
-	return strings.TrimSuffix(f.cfg.WebSubCallback, "/") + "/websub/" + bus.FeedKey(feedURL)
+	return strings.TrimSuffix(f.cfg.WebSubCallback, "/") + "/websub/" + feedstore.FeedKey(feedURL)
 }
 
 // linkRels reads rel="hub" and rel="self" from Link headers.
@@ -94,7 +94,7 @@ func linkRels(h http.Header) (hub, self string) {
 // subscription is missing, for another hub or topic, failed a while ago,
 // or near the end of its lease. It records the hub on st, and reports
 // whether the hub pushes the feed's content (an active subscription).
-func (f *Fetcher) subscribe(ctx context.Context, st *bus.FeedState, feedURL string, doc *feed.Feed, header http.Header) bool {
+func (f *Fetcher) subscribe(ctx context.Context, st *feedstore.FeedState, feedURL string, doc *feed.Feed, header http.Header) bool {
 	if f.cfg.WebSubCallback == "" {
 		return false
 	}
@@ -115,7 +115,7 @@ func (f *Fetcher) subscribe(ctx context.Context, st *bus.FeedState, feedURL stri
 	st.Hub = hub
 	topic := cmp(self, feedURL)
 	log := f.log.With("feed", fetch.Redact(feedURL), "hub", hub)
-	sub, ok, err := f.bus.WebSubOf(ctx, feedURL)
+	sub, ok, err := f.feeds.WebSubOf(ctx, feedURL)
 	if err != nil {
 		log.Warn("read websub subscription", "err", err)
 		return false
@@ -123,14 +123,14 @@ func (f *Fetcher) subscribe(ctx context.Context, st *bus.FeedState, feedURL stri
 	now := time.Now()
 	if ok && sub.Hub == hub && sub.Topic == topic {
 		switch sub.State {
-		case bus.WebSubActive:
+		case feedstore.WebSubActive:
 			if sub.LeaseUntil != nil {
 				left := sub.LeaseUntil.Sub(now)
 				if left > max(time.Hour, webSubLease/10) {
 					return true
 				}
 			}
-		case bus.WebSubPending, bus.WebSubFailed, bus.WebSubDenied:
+		case feedstore.WebSubPending, feedstore.WebSubFailed, feedstore.WebSubDenied:
 			if now.Sub(sub.Requested) < webSubRetry {
 				return false
 			}
@@ -142,14 +142,14 @@ func (f *Fetcher) subscribe(ctx context.Context, st *bus.FeedState, feedURL stri
 			log.Error("websub secret", "err", err)
 			return false
 		}
-		sub = bus.WebSub{FeedURL: feedURL, Hub: hub, Topic: topic, Secret: hex.EncodeToString(secret)}
+		sub = feedstore.WebSub{FeedURL: feedURL, Hub: hub, Topic: topic, Secret: hex.EncodeToString(secret)}
 	}
-	if sub.State != bus.WebSubActive {
-		sub.State = bus.WebSubPending
+	if sub.State != feedstore.WebSubActive {
+		sub.State = feedstore.WebSubPending
 	}
 	sub.Requested, sub.Error = now.UTC(), ""
 	// Recorded before asking, so that the hub's verification finds it.
-	if err := f.bus.PutWebSub(ctx, sub); err != nil {
+	if err := f.feeds.PutWebSub(ctx, sub); err != nil {
 		log.Warn("save websub subscription", "err", err)
 		return false
 	}
@@ -158,22 +158,22 @@ func (f *Fetcher) subscribe(ctx context.Context, st *bus.FeedState, feedURL stri
 		"hub.secret": {sub.Secret}, "hub.lease_seconds": {strconv.Itoa(int(webSubLease.Seconds()))},
 	}
 	if _, err := f.client.PostForm(ctx, hub, form, fetch.Options{Limit: 64 << 10}); err != nil {
-		if sub.State != bus.WebSubActive {
-			sub.State = bus.WebSubFailed
+		if sub.State != feedstore.WebSubActive {
+			sub.State = feedstore.WebSubFailed
 		}
 		sub.Error = fetch.RedactIn(err.Error(), hub)
 		f.webSub.subs.WithLabelValues("failed").Inc()
 		log.Warn("websub subscription request failed", "err", sub.Error)
-		if err := f.bus.PutWebSub(context.WithoutCancel(ctx), sub); err != nil {
+		if err := f.feeds.PutWebSub(context.WithoutCancel(ctx), sub); err != nil {
 			log.Warn("save websub subscription", "err", err)
 		}
-		return sub.State == bus.WebSubActive
+		return sub.State == feedstore.WebSubActive
 	}
 	// Not saved again: the hub may have verified it meanwhile, and that
 	// record (active, its lease) is the one to keep.
 	f.webSub.subs.WithLabelValues("requested").Inc()
 	log.Info("websub subscription requested", "topic", topic)
-	return sub.State == bus.WebSubActive
+	return sub.State == feedstore.WebSubActive
 }
 
 func cmp(a, b string) string {
@@ -200,7 +200,7 @@ func (f *Fetcher) WebSubHandler() http.HandlerFunc {
 
 func (f *Fetcher) verifyIntent(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	sub, ok, err := f.bus.WebSubByKey(r.Context(), r.PathValue("feed"))
+	sub, ok, err := f.feeds.WebSubByKey(r.Context(), r.PathValue("feed"))
 	if err != nil {
 		http.Error(w, "subscription unavailable", http.StatusServiceUnavailable)
 		return
@@ -214,7 +214,7 @@ func (f *Fetcher) verifyIntent(w http.ResponseWriter, r *http.Request) {
 	log := f.log.With("feed", fetch.Redact(sub.FeedURL), "hub", sub.Hub)
 	switch mode {
 	case "subscribe":
-		if sub.State != bus.WebSubPending && sub.State != bus.WebSubActive {
+		if sub.State != feedstore.WebSubPending && sub.State != feedstore.WebSubActive {
 			f.webSub.subs.WithLabelValues("refused_verification").Inc()
 			http.NotFound(w, r)
 			return
@@ -224,8 +224,8 @@ func (f *Fetcher) verifyIntent(w http.ResponseWriter, r *http.Request) {
 			lease = time.Duration(n) * time.Second
 		}
 		until := time.Now().Add(lease).UTC()
-		sub.State, sub.LeaseUntil, sub.Error = bus.WebSubActive, &until, ""
-		if err := f.bus.PutWebSub(r.Context(), sub); err != nil {
+		sub.State, sub.LeaseUntil, sub.Error = feedstore.WebSubActive, &until, ""
+		if err := f.feeds.PutWebSub(r.Context(), sub); err != nil {
 			http.Error(w, "subscription unavailable", http.StatusServiceUnavailable)
 			return
 		}
@@ -234,8 +234,8 @@ func (f *Fetcher) verifyIntent(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, q.Get("hub.challenge"))
 	case "denied":
-		sub.State, sub.Error = bus.WebSubDenied, q.Get("hub.reason")
-		if err := f.bus.PutWebSub(r.Context(), sub); err != nil {
+		sub.State, sub.Error = feedstore.WebSubDenied, q.Get("hub.reason")
+		if err := f.feeds.PutWebSub(r.Context(), sub); err != nil {
 			log.Warn("save websub subscription", "err", err)
 		}
 		f.webSub.subs.WithLabelValues("denied").Inc()
@@ -258,12 +258,12 @@ func (f *Fetcher) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("body over the %d-byte limit", limit), http.StatusRequestEntityTooLarge)
 		return
 	}
-	sub, ok, err := f.bus.WebSubByKey(r.Context(), r.PathValue("feed"))
+	sub, ok, err := f.feeds.WebSubByKey(r.Context(), r.PathValue("feed"))
 	if err != nil {
 		http.Error(w, "subscription unavailable", http.StatusServiceUnavailable)
 		return
 	}
-	if !ok || sub.State != bus.WebSubActive {
+	if !ok || sub.State != feedstore.WebSubActive {
 		f.webSub.pushes.WithLabelValues("unknown_feed").Inc()
 		http.Error(w, "no such subscription", http.StatusGone)
 		return
@@ -282,7 +282,7 @@ func (f *Fetcher) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not a feed", http.StatusBadRequest)
 		return
 	}
-	st, err := f.bus.FeedState(r.Context(), sub.FeedURL)
+	st, err := f.feeds.FeedState(r.Context(), sub.FeedURL)
 	if err != nil {
 		http.Error(w, "feed state unavailable", http.StatusServiceUnavailable)
 		return
@@ -290,7 +290,7 @@ func (f *Fetcher) receive(w http.ResponseWriter, r *http.Request) {
 	published, err := f.publishItems(r.Context(), sub.FeedURL, st.Title, doc)
 	now := time.Now().UTC()
 	sub.LastPush, sub.Pushes = &now, sub.Pushes+1
-	if perr := f.bus.PutWebSub(context.WithoutCancel(r.Context()), sub); perr != nil {
+	if perr := f.feeds.PutWebSub(context.WithoutCancel(r.Context()), sub); perr != nil {
 		log.Warn("save websub subscription", "err", perr)
 	}
 	if err != nil {

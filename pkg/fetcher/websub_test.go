@@ -17,6 +17,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/bus/bustest"
+	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/internal/origin"
 )
@@ -72,7 +73,7 @@ func TestWebSub(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux.Handle("/websub/{feed}", f.WebSubHandler())
-	if _, err := b.AddFeed(ctx, bus.FeedEntry{URL: feedURL}); err != nil {
+	if _, err := feedstore.New(b, nil).AddFeed(ctx, feedstore.FeedEntry{URL: feedURL}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
@@ -87,13 +88,13 @@ func TestWebSub(t *testing.T) {
 		t.Fatal("the hub got no subscription within 30s")
 	}
 	hs := hub.Subscription()
-	if hs.Topic != feedURL || len(hs.Secret) < 32 || hs.Lease == "" || !strings.HasSuffix(hs.Callback, "/websub/"+bus.FeedKey(feedURL)) {
+	if hs.Topic != feedURL || len(hs.Secret) < 32 || hs.Lease == "" || !strings.HasSuffix(hs.Callback, "/websub/"+feedstore.FeedKey(feedURL)) {
 		t.Errorf("subscription: topic %q, secret of %d chars, lease %q, callback %q", hs.Topic, len(hs.Secret), hs.Lease, hs.Callback)
 	}
 	secret := hs.Secret
 	waitUntil(t, "the first item published", func() bool { return bustest.StreamMsgs(t, b, bus.StreamRaw) == 1 })
-	sub, ok, err := b.WebSubOf(ctx, feedURL)
-	if err != nil || !ok || sub.State != bus.WebSubActive || sub.LeaseUntil == nil {
+	sub, ok, err := feedstore.New(b, nil).WebSubOf(ctx, feedURL)
+	if err != nil || !ok || sub.State != feedstore.WebSubActive || sub.LeaseUntil == nil {
 		t.Fatalf("subscription state %+v (%v, %v), want active with a lease", sub, ok, err)
 	}
 
@@ -140,7 +141,7 @@ func TestWebSub(t *testing.T) {
 
 	// The backup poll sees the pushed item: nothing new.
 	st := f.Poll(ctx, feedURL, "")
-	if n := bustest.StreamMsgs(t, b, bus.StreamRaw); n != 2 || st.Status != bus.FeedOK {
+	if n := bustest.StreamMsgs(t, b, bus.StreamRaw); n != 2 || st.Status != feedstore.FeedOK {
 		t.Errorf("after the backup poll the raw stream holds %d (status %s), want 2", n, st.Status)
 	}
 	if st.NextPoll.Sub(*st.LastFetch) < webSubBackup-time.Minute {

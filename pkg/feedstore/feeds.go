@@ -1,4 +1,11 @@
-package bus
+// Package feedstore keeps what parley knows of its feeds, in the key-value
+// buckets the bus creates: the feed set (what to poll, watched live by the
+// fetchers), each feed's state (status, errors, validators, learnt
+// interval), the items already published, hosts paused after a 429 or 503,
+// WebSub subscriptions, and the fetchers sharing the feeds (heartbeats and
+// claims). The fetcher writes it; the API and `parley feeds` read and
+// change the feed set through it.
+package feedstore
 
 import (
 	"context"
@@ -7,11 +14,36 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parley-news/parley/pkg/bus"
 )
+
+// Store is the feed store over the buckets the bus creates.
+type Store struct {
+	bus                          *bus.Bus
+	feeds, state, seen, fetchers jetstream.KeyValue
+	log                          *slog.Logger
+}
+
+// New is the feed store of b. Over a bus from bus.AttachFeeds (a stopped
+// parley's state) only the feed set and feed state methods may be called.
+func New(b *bus.Bus, log *slog.Logger) *Store {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Store{
+		bus: b, feeds: b.KV(bus.BucketFeeds), state: b.KV(bus.BucketFeedState),
+		seen: b.KV(bus.BucketSeen), fetchers: b.KV(bus.BucketFetchers), log: log,
+	}
+}
+
+// maxWatchPause bounds the pause before watching the feed set again.
+const maxWatchPause = time.Minute
 
 // FeedEntry is one feed of the feed set.
 type FeedEntry struct {
@@ -77,7 +109,7 @@ func FeedKey(url string) string {
 
 // AddFeed adds f to the feed set. It reports false when the feed was
 // already there.
-func (b *Bus) AddFeed(ctx context.Context, f FeedEntry) (bool, error) {
+func (fs *Store) AddFeed(ctx context.Context, f FeedEntry) (bool, error) {
 	if f.AddedAt.IsZero() {
 		f.AddedAt = time.Now().UTC()
 	}
@@ -85,7 +117,7 @@ func (b *Bus) AddFeed(ctx context.Context, f FeedEntry) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("encode feed %s: %w", f.URL, err)
 	}
-	if _, err := b.feeds.Create(ctx, FeedKey(f.URL), data); err != nil {
+	if _, err := fs.feeds.Create(ctx, FeedKey(f.URL), data); err != nil {
 		if errors.Is(err, jetstream.ErrKeyExists) {
 			return false, nil
 		}
@@ -97,9 +129,9 @@ func (b *Bus) AddFeed(ctx context.Context, f FeedEntry) (bool, error) {
 // RetryFeed asks the fetcher to poll a feed now instead of waiting out its
 // back-off: the entry is rewritten with RetryAt set, which the fetcher
 // sees through WatchFeeds.
-func (b *Bus) RetryFeed(ctx context.Context, url string) error {
+func (fs *Store) RetryFeed(ctx context.Context, url string) error {
 	key := FeedKey(url)
-	e, err := b.feeds.Get(ctx, key)
+	e, err := fs.feeds.Get(ctx, key)
 	if err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			return fmt.Errorf("retry feed %s: %w", url, ErrUnknownFeed)
@@ -116,7 +148,7 @@ func (b *Bus) RetryFeed(ctx context.Context, url string) error {
 	if err != nil {
 		return fmt.Errorf("encode feed %s: %w", url, err)
 	}
-	if _, err := b.feeds.Update(ctx, key, data, e.Revision()); err != nil {
+	if _, err := fs.feeds.Update(ctx, key, data, e.Revision()); err != nil {
 		return fmt.Errorf("retry feed %s: %w", url, err)
 	}
 	return nil
@@ -126,35 +158,35 @@ func (b *Bus) RetryFeed(ctx context.Context, url string) error {
 var ErrUnknownFeed = errors.New("feed is not in the feed set")
 
 // RemoveFeed removes a feed and its state.
-func (b *Bus) RemoveFeed(ctx context.Context, url string) error {
+func (fs *Store) RemoveFeed(ctx context.Context, url string) error {
 	key := FeedKey(url)
-	if _, err := b.feeds.Get(ctx, key); err != nil {
+	if _, err := fs.feeds.Get(ctx, key); err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			return fmt.Errorf("remove feed %s: %w", url, ErrUnknownFeed)
 		}
 		return fmt.Errorf("remove feed %s: %w", url, err)
 	}
-	if err := b.feeds.Delete(ctx, key); err != nil {
+	if err := fs.feeds.Delete(ctx, key); err != nil {
 		return fmt.Errorf("remove feed %s: %w", url, err)
 	}
-	if err := b.feedState.Delete(ctx, key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	if err := fs.state.Delete(ctx, key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("remove feed state %s: %w", url, err)
 	}
-	if err := b.feedState.Delete(ctx, webSubKey(key)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	if err := fs.state.Delete(ctx, webSubKey(key)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("remove websub subscription %s: %w", url, err)
 	}
 	return nil
 }
 
 // Feeds lists the feed set, sorted by URL.
-func (b *Bus) Feeds(ctx context.Context) ([]FeedEntry, error) {
-	lister, err := b.feeds.ListKeys(ctx)
+func (fs *Store) Feeds(ctx context.Context) ([]FeedEntry, error) {
+	lister, err := fs.feeds.ListKeys(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list feeds: %w", err)
 	}
 	var out []FeedEntry
 	for key := range lister.Keys() {
-		e, err := b.feeds.Get(ctx, key)
+		e, err := fs.feeds.Get(ctx, key)
 		if err != nil {
 			if errors.Is(err, jetstream.ErrKeyNotFound) {
 				continue
@@ -184,9 +216,9 @@ type FeedChange struct {
 // change, until ctx ends. The channel is closed when the watch stops. When
 // the bucket is recreated (Repair) or the server ends the watch, it
 // watches again: the current set comes again, a Synced mark, the changes.
-func (b *Bus) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
-	repaired := b.Repaired()
-	w, err := b.feeds.WatchAll(ctx)
+func (fs *Store) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
+	repaired := fs.bus.Repaired()
+	w, err := fs.feeds.WatchAll(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("watch feeds: %w", err)
 	}
@@ -195,14 +227,14 @@ func (b *Bus) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
 		defer close(out)
 		pause := time.Second
 		for {
-			ended := b.forwardFeeds(ctx, w, out, repaired)
+			ended := fs.forwardFeeds(ctx, w, out, repaired)
 			_ = w.Stop()
 			if ctx.Err() != nil {
 				return
 			}
 			if ended {
 				// The server ended the watch: wait a little, or for a repair.
-				b.log.Warn("feed set watch ended; watching again", "retry_in", pause)
+				fs.log.Warn("feed set watch ended; watching again", "retry_in", pause)
 				t := time.NewTimer(pause)
 				select {
 				case <-ctx.Done():
@@ -210,14 +242,14 @@ func (b *Bus) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
 				case <-repaired:
 				}
 				t.Stop()
-				pause = min(2*pause, maxPause)
+				pause = min(2*pause, maxWatchPause)
 			}
 			for ctx.Err() == nil {
-				repaired = b.Repaired()
-				if w, err = b.feeds.WatchAll(ctx); err == nil {
+				repaired = fs.bus.Repaired()
+				if w, err = fs.feeds.WatchAll(ctx); err == nil {
 					break
 				}
-				b.log.Warn("watch feeds", "err", err, "retry_in", pause)
+				fs.log.Warn("watch feeds", "err", err, "retry_in", pause)
 				t := time.NewTimer(pause)
 				select {
 				case <-ctx.Done():
@@ -225,7 +257,7 @@ func (b *Bus) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
 				case <-repaired:
 				}
 				t.Stop()
-				pause = min(2*pause, maxPause)
+				pause = min(2*pause, maxWatchPause)
 			}
 			if ctx.Err() != nil {
 				return
@@ -237,7 +269,7 @@ func (b *Bus) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
 
 // forwardFeeds passes the watch's changes on until ctx ends (false), a
 // repair recreated buckets (false), or the watch ends (true).
-func (b *Bus) forwardFeeds(ctx context.Context, w jetstream.KeyWatcher, out chan<- FeedChange, repaired <-chan struct{}) bool {
+func (fs *Store) forwardFeeds(ctx context.Context, w jetstream.KeyWatcher, out chan<- FeedChange, repaired <-chan struct{}) bool {
 	for {
 		select {
 		case <-ctx.Done():
@@ -255,7 +287,7 @@ func (b *Bus) forwardFeeds(ctx context.Context, w jetstream.KeyWatcher, out chan
 			if e != nil && e.Operation() == jetstream.KeyValuePut {
 				var f FeedEntry
 				if err := json.Unmarshal(e.Value(), &f); err != nil {
-					b.log.Error("bad feed entry in bucket", "key", e.Key(), "err", err)
+					fs.log.Error("bad feed entry in bucket", "key", e.Key(), "err", err)
 					continue
 				}
 				ch.Entry = &f
@@ -270,8 +302,8 @@ func (b *Bus) forwardFeeds(ctx context.Context, w jetstream.KeyWatcher, out chan
 }
 
 // FeedState returns the state of a feed; a feed never polled has status "new".
-func (b *Bus) FeedState(ctx context.Context, url string) (FeedState, error) {
-	e, err := b.feedState.Get(ctx, FeedKey(url))
+func (fs *Store) FeedState(ctx context.Context, url string) (FeedState, error) {
+	e, err := fs.state.Get(ctx, FeedKey(url))
 	if err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			return FeedState{URL: url, Status: FeedNew}, nil
@@ -286,12 +318,12 @@ func (b *Bus) FeedState(ctx context.Context, url string) (FeedState, error) {
 }
 
 // PutFeedState records the state of a feed.
-func (b *Bus) PutFeedState(ctx context.Context, s FeedState) error {
+func (fs *Store) PutFeedState(ctx context.Context, s FeedState) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode feed state %s: %w", s.URL, err)
 	}
-	if _, err := b.feedState.Put(ctx, FeedKey(s.URL), data); err != nil {
+	if _, err := fs.state.Put(ctx, FeedKey(s.URL), data); err != nil {
 		return fmt.Errorf("put feed state %s: %w", s.URL, err)
 	}
 	return nil
@@ -299,8 +331,8 @@ func (b *Bus) PutFeedState(ctx context.Context, s FeedState) error {
 
 // SeenVersion returns the version under which an item was published, and
 // whether it was.
-func (b *Bus) SeenVersion(ctx context.Context, feedURL, itemKey string) (string, bool, error) {
-	e, err := b.seen.Get(ctx, FeedKey(feedURL)+"."+itemKey)
+func (fs *Store) SeenVersion(ctx context.Context, feedURL, itemKey string) (string, bool, error) {
+	e, err := fs.seen.Get(ctx, FeedKey(feedURL)+"."+itemKey)
 	if err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			return "", false, nil
@@ -311,8 +343,8 @@ func (b *Bus) SeenVersion(ctx context.Context, feedURL, itemKey string) (string,
 }
 
 // MarkSeen records that an item was published under version.
-func (b *Bus) MarkSeen(ctx context.Context, feedURL, itemKey, version string) error {
-	if _, err := b.seen.Put(ctx, FeedKey(feedURL)+"."+itemKey, []byte(version)); err != nil {
+func (fs *Store) MarkSeen(ctx context.Context, feedURL, itemKey, version string) error {
+	if _, err := fs.seen.Put(ctx, FeedKey(feedURL)+"."+itemKey, []byte(version)); err != nil {
 		return fmt.Errorf("mark seen %s: %w", itemKey, err)
 	}
 	return nil
@@ -321,23 +353,23 @@ func (b *Bus) MarkSeen(ctx context.Context, feedURL, itemKey, version string) er
 // SeedFeeds adds the feeds of a --feeds file to the feed set, once: a feed
 // the user removed later through the API is not added again on restart,
 // while a URL newly written into the file is. It returns how many it added.
-func (b *Bus) SeedFeeds(ctx context.Context, entries []FeedEntry) (int, error) {
+func (fs *Store) SeedFeeds(ctx context.Context, entries []FeedEntry) (int, error) {
 	added := 0
 	for _, f := range entries {
 		marker := "seeded-" + FeedKey(f.URL)
-		if _, err := b.feedState.Get(ctx, marker); err == nil {
+		if _, err := fs.state.Get(ctx, marker); err == nil {
 			continue
 		} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
 			return added, fmt.Errorf("seed feed %s: %w", f.URL, err)
 		}
-		created, err := b.AddFeed(ctx, f)
+		created, err := fs.AddFeed(ctx, f)
 		if err != nil {
 			return added, err
 		}
 		if created {
 			added++
 		}
-		if _, err := b.feedState.Put(ctx, marker, []byte(f.URL)); err != nil {
+		if _, err := fs.state.Put(ctx, marker, []byte(f.URL)); err != nil {
 			return added, fmt.Errorf("seed feed %s: %w", f.URL, err)
 		}
 	}

@@ -1,4 +1,4 @@
-package bus
+package feedstore
 
 import (
 	"context"
@@ -11,21 +11,18 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// FetcherTTL is how long a fetcher counts as alive after its last
-// heartbeat; fetchers renew theirs every FetcherTTL/3.
-const FetcherTTL = 15 * time.Second
-
-// Heartbeat says fetcher id is alive for FetcherTTL more.
-func (b *Bus) Heartbeat(ctx context.Context, id string) error {
-	if _, err := b.fetchers.Put(ctx, id, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
+// Heartbeat says fetcher id is alive for bus.FetcherTTL more (the
+// fetchers bucket expires its key then).
+func (fs *Store) Heartbeat(ctx context.Context, id string) error {
+	if _, err := fs.fetchers.Put(ctx, id, []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
 		return fmt.Errorf("fetcher heartbeat %s: %w", id, err)
 	}
 	return nil
 }
 
 // LiveFetchers lists the fetchers whose heartbeat has not expired, sorted.
-func (b *Bus) LiveFetchers(ctx context.Context) ([]string, error) {
-	lister, err := b.fetchers.ListKeys(ctx)
+func (fs *Store) LiveFetchers(ctx context.Context) ([]string, error) {
+	lister, err := fs.fetchers.ListKeys(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list fetchers: %w", err)
 	}
@@ -45,15 +42,15 @@ func (b *Bus) LiveFetchers(ctx context.Context) ([]string, error) {
 // not, next is the feed's saved next poll (nil if unknown). force claims a
 // feed that is not due yet (a retry asked for), still only if no other
 // fetcher wrote its state meanwhile.
-func (b *Bus) ClaimFeed(ctx context.Context, url string, now, until time.Time, force bool) (claimed bool, next *time.Time, err error) {
+func (fs *Store) ClaimFeed(ctx context.Context, url string, now, until time.Time, force bool) (claimed bool, next *time.Time, err error) {
 	key := FeedKey(url)
-	e, err := b.feedState.Get(ctx, key)
+	e, err := fs.state.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		data, err := json.Marshal(FeedState{URL: url, Status: FeedNew, NextPoll: &until})
 		if err != nil {
 			return false, nil, fmt.Errorf("encode feed state %s: %w", url, err)
 		}
-		if _, err := b.feedState.Create(ctx, key, data); err != nil {
+		if _, err := fs.state.Create(ctx, key, data); err != nil {
 			if errors.Is(err, jetstream.ErrKeyExists) {
 				return false, nil, nil
 			}
@@ -76,7 +73,7 @@ func (b *Bus) ClaimFeed(ctx context.Context, url string, now, until time.Time, f
 	if err != nil {
 		return false, nil, fmt.Errorf("encode feed state %s: %w", url, err)
 	}
-	if _, err := b.feedState.Update(ctx, key, data, e.Revision()); err != nil {
+	if _, err := fs.state.Update(ctx, key, data, e.Revision()); err != nil {
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 			return false, nil, nil
 		}
@@ -86,9 +83,9 @@ func (b *Bus) ClaimFeed(ctx context.Context, url string, now, until time.Time, f
 }
 
 // Leave removes fetcher id from the fetchers alive at once (a clean
-// shutdown), so that its hosts move without waiting for FetcherTTL.
-func (b *Bus) Leave(ctx context.Context, id string) error {
-	if err := b.fetchers.Delete(ctx, id); err != nil {
+// shutdown), so that its hosts move without waiting for bus.FetcherTTL.
+func (fs *Store) Leave(ctx context.Context, id string) error {
+	if err := fs.fetchers.Delete(ctx, id); err != nil {
 		return fmt.Errorf("fetcher leave %s: %w", id, err)
 	}
 	return nil
@@ -97,9 +94,9 @@ func (b *Bus) Leave(ctx context.Context, id string) error {
 // ReleaseClaim undoes a claim whose poll was cut short (shutdown, the feed
 // removed) and saved nothing: the feed is due again at once. A state
 // written since (the claim no longer there) is left alone.
-func (b *Bus) ReleaseClaim(ctx context.Context, url string, until time.Time) error {
+func (fs *Store) ReleaseClaim(ctx context.Context, url string, until time.Time) error {
 	key := FeedKey(url)
-	e, err := b.feedState.Get(ctx, key)
+	e, err := fs.state.Get(ctx, key)
 	if err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			return nil
@@ -118,7 +115,7 @@ func (b *Bus) ReleaseClaim(ctx context.Context, url string, until time.Time) err
 	if err != nil {
 		return fmt.Errorf("encode feed state %s: %w", url, err)
 	}
-	if _, err := b.feedState.Update(ctx, key, data, e.Revision()); err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+	if _, err := fs.state.Update(ctx, key, data, e.Revision()); err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 		return fmt.Errorf("release claim %s: %w", url, err)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package bus
+package feedstore
 
 import (
 	"context"
@@ -23,20 +23,20 @@ type HostState struct {
 func hostStateKey(host string) string { return "host." + FeedKey(host) }
 
 // PutHostState records the state of a host.
-func (b *Bus) PutHostState(ctx context.Context, s HostState) error {
+func (fs *Store) PutHostState(ctx context.Context, s HostState) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode host state %s: %w", s.Host, err)
 	}
-	if _, err := b.feedState.Put(ctx, hostStateKey(s.Host), data); err != nil {
+	if _, err := fs.state.Put(ctx, hostStateKey(s.Host), data); err != nil {
 		return fmt.Errorf("put host state %s: %w", s.Host, err)
 	}
 	return nil
 }
 
 // HostState returns the state of a host; ok is false when none was recorded.
-func (b *Bus) HostState(ctx context.Context, host string) (s HostState, ok bool, err error) {
-	e, err := b.feedState.Get(ctx, hostStateKey(host))
+func (fs *Store) HostState(ctx context.Context, host string) (s HostState, ok bool, err error) {
+	e, err := fs.state.Get(ctx, hostStateKey(host))
 	if err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) {
 			return HostState{}, false, nil

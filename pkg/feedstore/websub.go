@@ -1,4 +1,4 @@
-package bus
+package feedstore
 
 import (
 	"context"
@@ -36,12 +36,12 @@ type WebSub struct {
 func webSubKey(feedKey string) string { return "websub." + feedKey }
 
 // PutWebSub records a feed's subscription.
-func (b *Bus) PutWebSub(ctx context.Context, s WebSub) error {
+func (fs *Store) PutWebSub(ctx context.Context, s WebSub) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("encode websub %s: %w", s.FeedURL, err)
 	}
-	if _, err := b.feedState.Put(ctx, webSubKey(FeedKey(s.FeedURL)), data); err != nil {
+	if _, err := fs.state.Put(ctx, webSubKey(FeedKey(s.FeedURL)), data); err != nil {
 		return fmt.Errorf("put websub %s: %w", s.FeedURL, err)
 	}
 	return nil
@@ -49,8 +49,8 @@ func (b *Bus) PutWebSub(ctx context.Context, s WebSub) error {
 
 // WebSubByKey returns the subscription of the feed with key feedKey (the
 // callback URL carries it); ok is false when there is none.
-func (b *Bus) WebSubByKey(ctx context.Context, feedKey string) (s WebSub, ok bool, err error) {
-	e, err := b.feedState.Get(ctx, webSubKey(feedKey))
+func (fs *Store) WebSubByKey(ctx context.Context, feedKey string) (s WebSub, ok bool, err error) {
+	e, err := fs.state.Get(ctx, webSubKey(feedKey))
 	if err != nil {
 		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
 			return WebSub{}, false, nil
@@ -64,6 +64,6 @@ func (b *Bus) WebSubByKey(ctx context.Context, feedKey string) (s WebSub, ok boo
 }
 
 // WebSubOf returns the subscription of a feed; ok is false when there is none.
-func (b *Bus) WebSubOf(ctx context.Context, feedURL string) (WebSub, bool, error) {
-	return b.WebSubByKey(ctx, FeedKey(feedURL))
+func (fs *Store) WebSubOf(ctx context.Context, feedURL string) (WebSub, bool, error) {
+	return fs.WebSubByKey(ctx, FeedKey(feedURL))
 }
