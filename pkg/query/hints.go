@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -15,8 +16,9 @@ import (
 // other codes (language:russian, language:русский, language:rus) to the
 // codes articles carry (ru), and it returns
 // hints: what it resolved, a value it could not resolve, and lower-case
-// and/or/not between terms, which stay words (README, Query language) but
-// were probably meant as operators.
+// and/or/not between terms, and near/5( or sentence( in another case than
+// upper, which stay words (README, Query language) but were probably meant
+// as operators.
 func review(items []item, s string) []string {
 	var hints []string
 	var ops []string // the operators lower-case words probably stood for
@@ -55,8 +57,13 @@ func review(items []item, s string) []string {
 
 // operatorLike reports whether items[i], a bare word spelling op in some
 // case, stands where that operator would: AND and OR between two operands,
-// NOT before one.
+// NOT before one, NEAR/n and SENTENCE right before a parenthesis.
 func operatorLike(items []item, i int, op string) bool {
+	if _, ok, err := nearItem(op, 0); ok && err == nil {
+		next := items[i+1]
+		typed := items[i].node.(Term).Value
+		return next.kind == itemLParen && next.pos == items[i].pos+utf8.RuneCountInString(typed)
+	}
 	switch op {
 	case "AND", "OR":
 		if i == 0 {

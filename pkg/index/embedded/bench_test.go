@@ -58,6 +58,9 @@ func BenchmarkSearch(b *testing.B) {
 		"Zelenskiy",
 		`(Putin AND Zelensky) AND (summit OR meeting OR "Abu Dhabi")`,
 		"topic:diplomacy -country:UA published_at:[2026-01-15 TO *]",
+		"Zelenskiy AND talks",
+		"NEAR/5(Zelenskiy, talks)",
+		"SENTENCE(Zelenskiy, talks)",
 	} {
 		n, err := query.Parse(q)
 		if err != nil {
