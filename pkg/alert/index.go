@@ -19,12 +19,15 @@ import (
 type space uint8
 
 const (
-	spaceText     space = iota // tokens of title, summary and body
-	spaceSource                // tokens of source
-	spacePerson                // tokens of people's canonical names
-	spaceQuote                 // tokens of quotations
-	spaceSpeaker               // tokens of quotations' speakers
-	spaceLanguage              // keyword values, normalised as indexed
+	spaceText      space = iota // tokens of title, summary and body
+	spaceSource                 // tokens of source
+	spacePerson                 // tokens of people's canonical names
+	spaceQuote                  // tokens of quotations
+	spaceSpeaker                // tokens of quotations' speakers
+	spaceStem                   // stems of title, summary and body (query.AnalyzeForms)
+	spaceQuoteStem              // stems of quotations
+	spaceName                   // name keys of title, summary and body
+	spaceLanguage               // keyword values, normalised as indexed
 	spaceCountry
 	spaceTopic
 	spaceEntity
@@ -35,7 +38,7 @@ const (
 
 // lastTextSpace is the last space of analysed tokens; the ones after it
 // hold whole keyword values.
-const lastTextSpace = spaceSpeaker
+const lastTextSpace = spaceName
 
 type key struct {
 	space space
@@ -128,13 +131,51 @@ func termRequirement(t query.Term) requirement {
 	if len(toks) == 0 {
 		return requirement{}
 	}
-	best := toks[0].Text
-	for _, tk := range toks[1:] {
-		if len(tk.Text) > len(best) {
-			best = tk.Text
+	words := make([]string, len(toks))
+	for i, tk := range toks {
+		words[i] = tk.Text
+	}
+	req := requirement{keys: []key{{sp, longest(words)}}}
+	// An unquoted word also matches by its stems and name key: any of
+	// these alternatives will do.
+	for _, f := range formFilters(t) {
+		req.keys = append(req.keys, key{f.space, longest(f.tokens)})
+	}
+	return req
+}
+
+func longest(words []string) string {
+	best := words[0]
+	for _, w := range words[1:] {
+		if len(w) > len(best) {
+			best = w
 		}
 	}
-	return requirement{keys: []key{{sp, best}}}
+	return best
+}
+
+// formFilters are the filters of an unquoted word's stems and name key
+// (query.WordForms), in the spaces articleSets puts them.
+func formFilters(t query.Term) []filter {
+	if t.Phrase {
+		return nil
+	}
+	var out []filter
+	for _, f := range query.WordForms(t.Value) {
+		var sp space
+		switch {
+		case (t.Field == query.FieldText || t.Field == query.FieldTitle) && f.Names:
+			sp = spaceName
+		case t.Field == query.FieldText || t.Field == query.FieldTitle:
+			sp = spaceStem
+		case t.Field == query.FieldQuote && !f.Names:
+			sp = spaceQuoteStem
+		default:
+			continue
+		}
+		out = append(out, filter{op: filterTerm, space: sp, tokens: f.Terms})
+	}
+	return out
 }
 
 func keywordRequirement(sp space, v string) requirement {
@@ -181,6 +222,9 @@ func newFilter(n query.Node) filter {
 			}
 		} else {
 			f.tokens = []string{req.keys[0].value}
+		}
+		if forms := formFilters(n); len(forms) > 0 {
+			return filter{op: filterOr, children: append([]filter{f}, forms...)}
 		}
 		return f
 	case query.Near:
@@ -332,15 +376,26 @@ func articleSets(a *article.Article) [numSpaces]map[string]struct{} {
 			sets[sp][t.Text] = struct{}{}
 		}
 	}
-	text(spaceText, a.Title)
-	text(spaceText, a.Summary)
-	text(spaceText, a.Body)
+	for _, v := range []string{a.Title, a.Summary, a.Body} {
+		f := query.AnalyzeForms(v, a.Language)
+		for i, t := range f.Tokens {
+			sets[spaceText][t] = struct{}{}
+			sets[spaceStem][f.Stems[i]] = struct{}{}
+		}
+		for _, n := range f.Names {
+			sets[spaceName][n] = struct{}{}
+		}
+	}
 	text(spaceSource, a.Source)
 	for _, p := range a.Entities.People {
 		text(spacePerson, p.Name)
 	}
 	for _, q := range a.Quotes {
-		text(spaceQuote, q.Text)
+		f := query.AnalyzeForms(q.Text, a.Language)
+		for i, t := range f.Tokens {
+			sets[spaceQuote][t] = struct{}{}
+			sets[spaceQuoteStem][f.Stems[i]] = struct{}{}
+		}
 		text(spaceSpeaker, q.Speaker)
 	}
 	keyword := func(sp space, v string) {

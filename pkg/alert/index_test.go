@@ -16,14 +16,20 @@ import (
 )
 
 func TestRequires(t *testing.T) {
+	// An unquoted word is also indexed by its stems and its name key
+	// (query.WordForms): Putin's stem is putin in every language.
+	putin := []key{{spaceText, "putin"}, {spaceStem, "putin"}, {spaceName, "putin"}}
 	tests := []struct {
 		q      string
 		always bool
 		keys   []key // nil with always false: matches nothing
 	}{
-		{"Putin", false, []key{{spaceText, "putin"}}},
+		{"Putin", false, putin},
+		{`"Putin"`, false, []key{{spaceText, "putin"}}},
+		{"putin", false, []key{{spaceText, "putin"}, {spaceStem, "putin"}}}, // lower case: no name
+		{"quote:talks", false, []key{{spaceQuote, "talks"}, {spaceQuoteStem, "talk"}, {spaceQuoteStem, "talks"}}},
 		{`"Abu Dhabi"`, false, []key{{spaceText, "dhabi"}}},
-		{"title:Ceasefire", false, []key{{spaceText, "ceasefire"}}},
+		{"title:Ceasefire", false, []key{{spaceText, "ceasefire"}, {spaceStem, "ceasefir"}, {spaceStem, "ceasefire"}, {spaceName, "tseasefir"}}},
 		{`source:"Kyiv Independent"`, false, []key{{spaceSource, "independent"}}},
 		{"person:Lavrov", false, []key{{spacePerson, "lavrov"}}},
 		{`quote:"red lines"`, false, []key{{spaceQuote, "lines"}}},
@@ -34,14 +40,14 @@ func TestRequires(t *testing.T) {
 		{"entity:q7747", false, []key{{spaceEntity, "Q7747"}}},
 		{"story:abc", false, []key{{spaceStory, "abc"}}},
 		{"event:abc", false, []key{{spaceEvent, "abc"}}},
-		{"Putin AND Zelensky", false, []key{{spaceText, "putin"}}},
-		{"Putin OR Zelensky", false, []key{{spaceText, "putin"}, {spaceText, "zelensky"}}},
+		{"Putin AND Zelensky", false, putin},
+		{"Putin OR Zelensky", false, append(putin[:3:3], key{spaceText, "zelensky"}, key{spaceStem, "zelenski"}, key{spaceStem, "zelensky"}, key{spaceName, "zelensk"})},
 		{"(a OR b) AND country:UA", false, []key{{spaceCountry, "UA"}}},
-		{"Putin NOT Trump", false, []key{{spaceText, "putin"}}},
+		{"Putin NOT Trump", false, putin},
 		{"NOT Trump", true, nil},
 		{"Putin OR NOT Trump", true, nil},
 		{"published_at:[2026-01-01 TO 2026-02-01]", true, nil},
-		{"Putin published_at:[2026-01-01 TO *]", false, []key{{spaceText, "putin"}}},
+		{"Putin published_at:[2026-01-01 TO *]", false, putin},
 		{"*", true, nil},
 		{"NEAR/5(Putin, Zelensky)", false, []key{{spaceText, "putin"}}},
 		{"SENTENCE(Zelensk*, (truce OR ceasefire))", false, []key{{spaceText, "truce"}, {spaceText, "ceasefire"}}},
@@ -165,7 +171,9 @@ func TestRequiresNothing(t *testing.T) {
 		keys   []key
 	}{
 		{"empty term", empty, false, nil},
-		{"empty or word", query.Or{Children: []query.Node{empty, putin}}, false, []key{{spaceText, "putin"}}},
+		// Putin unquoted: its token, its stem (the same in every language)
+		// and its name key.
+		{"empty or word", query.Or{Children: []query.Node{empty, putin}}, false, []key{{spaceText, "putin"}, {spaceStem, "putin"}, {spaceName, "putin"}}},
 		{"empty and word", query.And{Children: []query.Node{empty, putin}}, false, nil},
 		{"empty or", query.Or{}, false, nil},
 		{"empty and", query.And{}, true, nil},
@@ -274,8 +282,9 @@ func TestPrefixRules(t *testing.T) {
 		a    *article.Article
 		want string
 	}{
-		{&article.Article{ID: "1", Title: "Zelenskyy backs a ceasefire"}, "r0,r1"},
-		{&article.Article{ID: "2", Title: "Talks", Body: "Офіс Зеленського заявив"}, "r2,r3"},
+		// r4: a capitalised word is a name, found in any spelling and script.
+		{&article.Article{ID: "1", Title: "Zelenskyy backs a ceasefire"}, "r0,r1,r4"},
+		{&article.Article{ID: "2", Title: "Talks", Body: "Офіс Зеленського заявив"}, "r2,r3,r4"},
 		{&article.Article{ID: "3", Title: "Zelensky's envoy"}, "r0"}, // one word: zelensky's
 		{&article.Article{ID: "4", Title: "Zelensky's envoy", Body: "ceasefire"}, "r0,r1"},
 		{&article.Article{ID: "5", Title: "Zelensky arrives"}, "r0,r4"},

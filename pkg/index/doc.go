@@ -39,6 +39,17 @@ type Document struct {
 	// (query.Sentences), one value each, for SENTENCE(a, b): text whose
 	// values a query's positions cannot bridge.
 	Sentences []string `json:"sentences,omitempty"`
+
+	// The stems and name keys of the text fields (query.AnalyzeForms),
+	// space-separated, indexed split at white space: what unquoted words
+	// search besides the tokens (query.WordForms).
+	TitleStem   string   `json:"title_stem,omitempty"`
+	SummaryStem string   `json:"summary_stem,omitempty"`
+	BodyStem    string   `json:"body_stem,omitempty"`
+	QuotesStem  []string `json:"quotes_stem,omitempty"`
+	TitleName   string   `json:"title_name,omitempty"`
+	SummaryName string   `json:"summary_name,omitempty"`
+	BodyName    string   `json:"body_name,omitempty"`
 }
 
 // Index field names, shared by the backends and the query translators.
@@ -62,6 +73,36 @@ const (
 
 // TextFields are the fields a bare word or phrase searches.
 var TextFields = []string{DocTitle, DocSummary, DocBody}
+
+// The fields of stems and name keys (Document.TitleStem etc.).
+const (
+	DocTitleStem   = "title_stem"
+	DocSummaryStem = "summary_stem"
+	DocBodyStem    = "body_stem"
+	DocQuotesStem  = "quotes_stem"
+	DocTitleName   = "title_name"
+	DocSummaryName = "summary_name"
+	DocBodyName    = "body_name"
+)
+
+// FormFields are the index fields an unquoted word of query field f is
+// also looked for in, by the kind of query.Form: stem fields, or with
+// names the name fields; nil when f has none.
+func FormFields(f query.Field, names bool) []string {
+	switch {
+	case f == query.FieldText && names:
+		return []string{DocTitleName, DocSummaryName, DocBodyName}
+	case f == query.FieldText:
+		return []string{DocTitleStem, DocSummaryStem, DocBodyStem}
+	case f == query.FieldTitle && names:
+		return []string{DocTitleName}
+	case f == query.FieldTitle:
+		return []string{DocTitleStem}
+	case f == query.FieldQuote && !names:
+		return []string{DocQuotesStem}
+	}
+	return nil
+}
 
 // PrefixWord is the analysed word a prefix query p matches the start of,
 // and the index fields it searches; "" when p cannot match (not one word,
@@ -163,7 +204,20 @@ func NewDocument(a *article.Article) Document {
 	for _, text := range []string{a.Title, a.Summary, a.Body} {
 		d.Sentences = append(d.Sentences, query.Sentences(text)...)
 	}
+	for _, f := range []struct {
+		text        string
+		stem, names *string
+	}{
+		{a.Title, &d.TitleStem, &d.TitleName},
+		{a.Summary, &d.SummaryStem, &d.SummaryName},
+		{a.Body, &d.BodyStem, &d.BodyName},
+	} {
+		fs := query.AnalyzeForms(f.text, a.Language)
+		*f.stem = strings.Join(fs.Stems, " ")
+		*f.names = strings.Join(fs.Names, " ")
+	}
 	for _, q := range a.Quotes {
+		d.QuotesStem = append(d.QuotesStem, strings.Join(query.AnalyzeForms(q.Text, a.Language).Stems, " "))
 		d.Quotes = append(d.Quotes, q.Text)
 		if q.Speaker != "" {
 			d.Speakers = append(d.Speakers, q.Speaker)

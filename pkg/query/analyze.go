@@ -2,11 +2,13 @@ package query
 
 import (
 	"bytes"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/segment"
 
+	"github.com/parley-news/parley/pkg/morph"
 	"github.com/parley-news/parley/pkg/sentence"
 )
 
@@ -119,4 +121,112 @@ func Sentences(text string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// Forms is a text value analysed the ways parley indexes it (README, Query
+// language): Tokens are Analyze's, searched by quoted phrases; Stems are
+// those tokens' stems in the value's language, one for one (morph.Stem),
+// and Names the name keys of its capitalised words in order
+// (morph.NameKey), both searched by unquoted words (WordForms).
+type Forms struct {
+	Tokens, Stems, Names []string
+}
+
+// maxFormBytes bounds a stem or name key: both backends index them split
+// at white space, which Elasticsearch cuts into pieces past 255
+// characters; a longer one is cut here, the same for indexing and search.
+const maxFormBytes = 200
+
+// AnalyzeForms analyses text of an article in language lang (an ISO 639-1
+// code, possibly with a region: en-GB).
+func AnalyzeForms(text, lang string) Forms {
+	lang = baseLanguage(lang)
+	toks := Analyze(text)
+	f := Forms{Tokens: make([]string, len(toks)), Stems: make([]string, len(toks))}
+	for i, t := range toks {
+		f.Tokens[i] = t.Text
+		f.Stems[i] = bounded(morph.Stem(lang, t.Text))
+		if capitalised(text[t.Start:t.End]) {
+			if k := morph.NameKey(t.Text); k != "" {
+				f.Names = append(f.Names, bounded(k))
+			}
+		}
+	}
+	return f
+}
+
+// Form is one way an unquoted word of a text field matches: Terms as
+// consecutive terms of the stem fields, or with Names of the name fields.
+type Form struct {
+	Names bool
+	Terms []string
+}
+
+// WordForms are the forms under which an unquoted word (Term with Phrase
+// false) of a text field is looked for besides its tokens: its stems in
+// every language stemmed for its script (the query has no language: an
+// article's stem in its own language is always among these, morph.Stems),
+// and when the word is capitalised (a name) its name key: Vershinin finds
+// Вершинина, US finds U.S. A word that
+// analyses into several tokens (al-Sisi) gives runs of as many terms.
+func WordForms(value string) []Form {
+	toks := Analyze(value)
+	if len(toks) == 0 {
+		return nil
+	}
+	var out []Form
+	seen := map[string]bool{}
+	for _, lang := range morph.Languages {
+		terms := make([]string, len(toks))
+		for i, t := range toks {
+			terms[i] = bounded(morph.Stem(lang, t.Text))
+		}
+		if k := strings.Join(terms, " "); !seen[k] {
+			seen[k] = true
+			out = append(out, Form{Terms: terms})
+		}
+	}
+	// A name: every token capitalised (Al-Sisi, not al-Sisi, whose name
+	// keys would be Sisi's alone).
+	var names []string
+	for _, t := range toks {
+		if !capitalised(value[t.Start:t.End]) {
+			names = nil
+			break
+		}
+		if k := morph.NameKey(t.Text); k != "" {
+			names = append(names, bounded(k))
+		}
+	}
+	if len(names) > 0 {
+		out = append(out, Form{Names: true, Terms: names})
+	}
+	return out
+}
+
+// capitalised reports whether a word as written starts with a capital.
+func capitalised(word string) bool {
+	r, _ := utf8.DecodeRuneInString(word)
+	return unicode.IsUpper(r) || unicode.IsTitle(r)
+}
+
+func bounded(s string) string {
+	if len(s) <= maxFormBytes {
+		return s
+	}
+	cut := maxFormBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+// baseLanguage is the language of a code with a region (en-GB, pt_BR),
+// lower case.
+func baseLanguage(lang string) string {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	if i := strings.IndexAny(lang, "-_"); i >= 0 {
+		lang = lang[:i]
+	}
+	return lang
 }

@@ -13,10 +13,14 @@ import (
 type Document struct {
 	title, summary, body, source, people []*value
 	quotes, speakers                     []*value
-	language                             string
-	countries, topics, entities          []string
-	storyID, eventID                     string
-	publishedAt                          *time.Time
+	// The stems of title, summary, body and quotes, and the name keys of
+	// title, summary and body (Forms), in the article's language.
+	titleStem, summaryStem, bodyStem, quotesStem []*value
+	titleName, summaryName, bodyName             []*value
+	language                                     string
+	countries, topics, entities                  []string
+	storyID, eventID                             string
+	publishedAt                                  *time.Time
 
 	// texts are the title, summary and body, for sentences().
 	texts [3]string
@@ -44,14 +48,24 @@ const scanBudget = 4096
 // used here; a test in this package holds the two together).
 func NewDocument(a *article.Article) *Document {
 	d := &Document{
-		title:    analyseAll(a.Title),
-		summary:  analyseAll(a.Summary),
-		body:     analyseAll(a.Body),
 		source:   analyseAll(a.Source),
 		language: normalizeKeyword(FieldLanguage, a.Language),
 		storyID:  a.StoryID,
 		eventID:  a.EventID,
 		texts:    [3]string{a.Title, a.Summary, a.Body},
+	}
+	for _, f := range []struct {
+		text               string
+		toks, stems, names *[]*value
+	}{
+		{a.Title, &d.title, &d.titleStem, &d.titleName},
+		{a.Summary, &d.summary, &d.summaryStem, &d.summaryName},
+		{a.Body, &d.body, &d.bodyStem, &d.bodyName},
+	} {
+		fs := AnalyzeForms(f.text, a.Language)
+		*f.toks = []*value{{toks: fs.Tokens}}
+		*f.stems = []*value{{toks: fs.Stems}}
+		*f.names = []*value{{toks: fs.Names}}
 	}
 	if a.PublishedAt != nil && representable(*a.PublishedAt) {
 		t := *a.PublishedAt
@@ -74,13 +88,18 @@ func NewDocument(a *article.Article) *Document {
 		d.people = append(d.people, &value{toks: terms(p.Name)})
 	}
 	for _, q := range a.Quotes {
-		d.quotes = append(d.quotes, &value{toks: terms(q.Text)})
+		fs := AnalyzeForms(q.Text, a.Language)
+		d.quotes = append(d.quotes, &value{toks: fs.Tokens})
+		d.quotesStem = append(d.quotesStem, &value{toks: fs.Stems})
 		if q.Speaker != "" {
 			d.speakers = append(d.speakers, &value{toks: terms(q.Speaker)})
 		}
 	}
 	n := 0
-	for _, f := range [][]*value{d.title, d.summary, d.body, d.source, d.people, d.quotes, d.speakers} {
+	for _, f := range [][]*value{
+		d.title, d.summary, d.body, d.source, d.people, d.quotes, d.speakers,
+		d.titleStem, d.summaryStem, d.bodyStem, d.quotesStem, d.titleName, d.summaryName, d.bodyName,
+	} {
 		for _, v := range f {
 			n += len(v.toks)
 		}
@@ -182,6 +201,30 @@ func matchPrefix(p Prefix, d *Document) bool {
 	return false
 }
 
+// stemFields and nameFields are the values an unquoted word of text
+// field f is also looked for in (WordForms), nil when f has none.
+func (d *Document) stemFields(f Field) [][]*value {
+	switch f {
+	case FieldText:
+		return [][]*value{d.titleStem, d.summaryStem, d.bodyStem}
+	case FieldTitle:
+		return [][]*value{d.titleStem}
+	case FieldQuote:
+		return [][]*value{d.quotesStem}
+	}
+	return nil
+}
+
+func (d *Document) nameFields(f Field) [][]*value {
+	switch f {
+	case FieldText:
+		return [][]*value{d.titleName, d.summaryName, d.bodyName}
+	case FieldTitle:
+		return [][]*value{d.titleName}
+	}
+	return nil
+}
+
 // textFields are the values a text field f of the query language
 // searches, or nil when f is not a text field.
 func (d *Document) textFields(f Field) [][]*value {
@@ -240,7 +283,28 @@ func matchTerm(t Term, d *Document) bool {
 	if len(want) == 0 {
 		return false
 	}
-	for _, field := range text {
+	if d.containsIn(text, want) {
+		return true
+	}
+	if t.Phrase {
+		return false
+	}
+	for _, f := range WordForms(t.Value) {
+		fields := d.stemFields(t.Field)
+		if f.Names {
+			fields = d.nameFields(t.Field)
+		}
+		if d.containsIn(fields, f.Terms) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsIn reports whether want occurs as consecutive tokens of a value
+// of one of fields.
+func (d *Document) containsIn(fields [][]*value, want []string) bool {
+	for _, field := range fields {
 		for _, v := range field {
 			if d.contains(v, want) {
 				return true

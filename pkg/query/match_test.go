@@ -34,7 +34,15 @@ func TestMatch(t *testing.T) {
 		{"zelensky WITKOFF", true},
 		{"ceasefire", true},
 		{"envoy", true},
-		{"Zelenskiy", false},
+		{"Zelenskiy", true},    // a capitalised word is also a name: its spellings fold together
+		{`"Zelenskiy"`, false}, // quoted, the exact form only
+		{"zelenskiy", false},   // lower case is a word, not a name
+		{"meeting", true},      // meets, by its English stem
+		{`"meeting"`, false},
+		{"talk", true},        // Talks
+		{"Зеленский", true},   // the name across scripts
+		{"Зеленського", true}, // and in another case
+		{"Zelenko", false},
 		{"Zelensk*", true},
 		{"zelENS*", true},
 		{"Zelenskiy*", false},
@@ -52,7 +60,9 @@ func TestMatch(t *testing.T) {
 		{"al-Sisi", true},
 		{"Sisi-al", false},
 		{"U.S.", true},
-		{"US", false},
+		{"US", true}, // a name key drops the dots of U.S.
+		{`"US"`, false},
+		{"us", false},
 		{"title:ceasefire", false},
 		{"title:witkoff", true},
 		{"source:kyiv", true},
@@ -221,7 +231,7 @@ func TestQuotes(t *testing.T) {
 			t.Errorf("Match(%q) = %v, want %v", tt.q, got, tt.match)
 		}
 		var got []string
-		for _, q := range query.MatchingQuotes(n, a.Quotes) {
+		for _, q := range query.MatchingQuotes(n, a.Language, a.Quotes) {
 			s := q.Speaker
 			if s == "" {
 				s = "-"

@@ -7,13 +7,14 @@ import (
 	"github.com/parley-news/parley/pkg/article"
 )
 
-// MatchingQuotes returns the quotations of an article that the speaker:
+// MatchingQuotes returns the quotations of an article in language lang
+// (which stems their words) that the speaker:
 // and quote: terms of n (expanded) pick out, in article order: the
 // quotations a search for n is about, for showing with its hits. It is nil
 // when n has no such term. A quotation qualifies when the part of n about
 // quotations (quoteTerms) matches an article holding that quotation alone: speaker:Lavrov quote:"red lines" finds Lavrov's quotations with
 // those words, not any quotation of Lavrov's next to any with the words.
-func MatchingQuotes(n Node, quotes []article.Quote) []article.Quote {
+func MatchingQuotes(n Node, lang string, quotes []article.Quote) []article.Quote {
 	r, ok := quoteTerms(n)
 	if !ok || !positiveQuoteTerm(n, true) {
 		return nil
@@ -21,7 +22,7 @@ func MatchingQuotes(n Node, quotes []article.Quote) []article.Quote {
 	var out []article.Quote
 	now := time.Now()
 	for _, q := range quotes {
-		if MatchAt(r, NewDocument(&article.Article{Quotes: []article.Quote{q}}), now) {
+		if MatchAt(r, NewDocument(&article.Article{Language: lang, Quotes: []article.Quote{q}}), now) {
 			out = append(out, q)
 		}
 	}

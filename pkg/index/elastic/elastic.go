@@ -398,6 +398,14 @@ func (ix *Index) checkMapping(ctx context.Context) error {
 	if d, _ := mp["dynamic"]; d != nil && fmt.Sprint(d) != "false" {
 		ix.log.Warn("index maps unknown fields dynamically; parley's template sets dynamic false", "index", ix.name, "dynamic", d)
 	}
+	meta, _ := mp["_meta"].(map[string]any)
+	if v, ok := meta["parley_mapping_version"].(float64); !ok || int(v) < MappingVersion {
+		// Fields added in place are empty in the documents already there:
+		// since version 2, their stems and name keys (README, Query
+		// language), so those are found by the forms they were written in.
+		ix.log.Warn("the index was made for an older mapping: documents indexed before lack the newer fields until it is refilled with parley replay index --es-url",
+			"index", ix.name, "index_mapping_version", meta["parley_mapping_version"], "mapping_version", MappingVersion)
+	}
 	if len(missing) > 0 {
 		props := map[string]any{}
 		all := mappings()["properties"].(map[string]any)

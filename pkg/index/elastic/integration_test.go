@@ -72,11 +72,14 @@ func TestOpenInstallsTemplateAndAlias(t *testing.T) {
 	for field, typ := range map[string]string{
 		"id": "keyword", "url": "keyword", "language": "keyword", "countries": "keyword",
 		"published_at": "date", "title": "text", "body": "text", "people": "text",
-		"story_id": "keyword", "topics": "keyword", "event_id": "keyword",
+		"story_id": "keyword", "topics": "keyword", "event_id": "keyword", "body_stem": "text", "title_name": "text",
 	} {
 		if got := props[field]["type"]; got != typ {
 			t.Errorf("mapping of %s: type %v, want %s", field, got, typ)
 		}
+	}
+	if a := props["body_stem"]["analyzer"]; a != "whitespace" {
+		t.Errorf("body_stem analyzer %v, want whitespace", a)
 	}
 	if sub, _ := props["source"]["fields"].(map[string]any); sub["keyword"] == nil {
 		t.Errorf("source has no keyword sub-field: %v", props["source"])

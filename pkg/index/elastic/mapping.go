@@ -5,13 +5,14 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/query"
 )
 
 // MappingVersion is the version of the mapping below. A change that is not
 // purely additive bumps it: Open then creates Index-v<N+1>, and the alias
 // is moved once the new index is filled (parley replay).
-const MappingVersion = 2
+const MappingVersion = 3
 
 // Fields of the Elasticsearch document that index.Document does not have.
 const (
@@ -49,6 +50,11 @@ func sentencesField() map[string]any {
 
 func typ(t string) map[string]any { return map[string]any{"type": t} }
 
+// formField holds the stems or name keys query.AnalyzeForms made,
+// separated by spaces: the whitespace analyzer (in every Elasticsearch,
+// no analysis module needed) splits them as the embedded index does.
+func formField() map[string]any { return map[string]any{"type": "text", "analyzer": "whitespace"} }
+
 // mappings is the explicit mapping: dynamic off, the standard analyzer
 // (Unicode word segmentation and lower case, no stop words: the analysis of
 // the Bleve backend, and all the integ-test distribution has), keyword
@@ -83,7 +89,15 @@ func mappings() map[string]any {
 			"speakers":      textField(true),
 			"sentences":     sentencesField(),
 			fieldStoryKey:   typ("keyword"),
-			fieldArticle:    map[string]any{"type": "object", "enabled": false},
+			// Since mapping version 2 (README, Query language).
+			index.DocTitleStem:   formField(),
+			index.DocSummaryStem: formField(),
+			index.DocBodyStem:    formField(),
+			index.DocQuotesStem:  formField(),
+			index.DocTitleName:   formField(),
+			index.DocSummaryName: formField(),
+			index.DocBodyName:    formField(),
+			fieldArticle:         map[string]any{"type": "object", "enabled": false},
 		},
 	}
 }
@@ -139,8 +153,12 @@ func mappingConflicts(existing map[string]any) (conflicts, missing []string) {
 			continue
 		}
 		if wt == "text" {
-			if a, _ := h["analyzer"].(string); a != "" && a != "standard" {
-				conflicts = append(conflicts, fmt.Sprintf("%s uses analyzer %s, want standard", n, a))
+			wa, _ := w["analyzer"].(string)
+			if a, _ := h["analyzer"].(string); a != wa && (a != "" || wa != "standard") {
+				if a == "" {
+					a = "standard"
+				}
+				conflicts = append(conflicts, fmt.Sprintf("%s uses analyzer %s, want %s", n, a, wa))
 			}
 			if _, wantKW := w["fields"]; wantKW {
 				sub, _ := h["fields"].(map[string]any)

@@ -170,7 +170,7 @@ func (r *searchResponse) result(req index.Request, q query.Node) (*index.Result,
 		res.Hits = append(res.Hits, index.Hit{
 			ID: s.ID, URL: s.URL, Title: s.Title, Source: s.Source, PublishedAt: s.PublishedAt,
 			Language: s.Language, Snippet: snippet, StoryID: s.StoryID, EventID: s.EventID,
-			Quotes: query.MatchingQuotes(q, s.Article.Quotes),
+			Quotes: query.MatchingQuotes(q, s.Language, s.Article.Quotes),
 		})
 	}
 	if len(req.Facets) > 0 {

@@ -104,6 +104,26 @@ func translateNear(n query.Near) map[string]any {
 			"in_order": false,
 		}})
 	}
+	return anyOf(should)
+}
+
+// formsQuery adds to should, for an unquoted word, its stems and name key
+// (query.WordForms) as runs of terms of the form fields. match_phrase
+// analyses them with those fields' whitespace analyzer, which only splits
+// again what query.AnalyzeForms made.
+func formsQuery(should []any, t query.Term) []any {
+	if t.Phrase {
+		return should
+	}
+	for _, f := range query.WordForms(t.Value) {
+		for _, field := range index.FormFields(t.Field, f.Names) {
+			should = append(should, textQuery(field, strings.Join(f.Terms, " ")))
+		}
+	}
+	return should
+}
+
+func anyOf(should []any) map[string]any {
 	if len(should) == 1 {
 		return should[0].(map[string]any)
 	}
@@ -149,7 +169,7 @@ func translateTerm(t query.Term) (map[string]any, error) {
 		for _, f := range index.TextFields {
 			should = append(should, textQuery(f, t.Value))
 		}
-		return map[string]any{"bool": map[string]any{"should": should, "minimum_should_match": 1}}, nil
+		return anyOf(formsQuery(should, t)), nil
 	}
 	if t.Field == query.FieldPublished {
 		day, err := parseDate(t.Value)
@@ -169,7 +189,7 @@ func translateTerm(t query.Term) (map[string]any, error) {
 	if keyword {
 		return map[string]any{"term": map[string]any{name: map[string]any{"value": index.NormalizeKeyword(name, t.Value)}}}, nil
 	}
-	return textQuery(name, t.Value), nil
+	return anyOf(formsQuery([]any{textQuery(name, t.Value)}, t)), nil
 }
 
 func translateAnd(children []query.Node) (map[string]any, error) {

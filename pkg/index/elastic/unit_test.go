@@ -54,7 +54,13 @@ func TestTranslate(t *testing.T) {
 	}{
 		{"all", query.All{}, `{"match_all":{}}`},
 		{"word", query.Term{Value: "Kyiv"},
+			`{"bool":{"minimum_should_match":1,"should":[{"match_phrase":{"title":{"query":"Kyiv"}}},{"match_phrase":{"summary":{"query":"Kyiv"}}},{"match_phrase":{"body":{"query":"Kyiv"}}},` +
+				`{"match_phrase":{"title_stem":{"query":"kyiv"}}},{"match_phrase":{"summary_stem":{"query":"kyiv"}}},{"match_phrase":{"body_stem":{"query":"kyiv"}}},` +
+				`{"match_phrase":{"title_name":{"query":"kiv"}}},{"match_phrase":{"summary_name":{"query":"kiv"}}},{"match_phrase":{"body_name":{"query":"kiv"}}}]}}`},
+		{"phrase", query.Term{Value: "Kyiv", Phrase: true},
 			`{"bool":{"minimum_should_match":1,"should":[{"match_phrase":{"title":{"query":"Kyiv"}}},{"match_phrase":{"summary":{"query":"Kyiv"}}},{"match_phrase":{"body":{"query":"Kyiv"}}}]}}`},
+		{"title word", query.Term{Field: query.FieldTitle, Value: "talks"},
+			`{"bool":{"minimum_should_match":1,"should":[{"match_phrase":{"title":{"query":"talks"}}},{"match_phrase":{"title_stem":{"query":"talk"}}},{"match_phrase":{"title_stem":{"query":"talks"}}}]}}`},
 		{"keyword normalised", query.Term{Field: query.FieldCountry, Value: "ua"}, `{"term":{"countries":{"value":"UA"}}}`},
 		{"topic lower case", query.Term{Field: query.FieldTopic, Value: "Diplomacy"}, `{"term":{"topics":{"value":"diplomacy"}}}`},
 		{"person text", query.Term{Field: query.FieldPerson, Value: "Putin", Phrase: true}, `{"match_phrase":{"people":{"query":"Putin"}}}`},

@@ -46,6 +46,11 @@ type Config struct {
 // can be trusted; the index is to be rebuilt (parley replay index).
 var ErrDamaged = errors.New("the index files are damaged")
 
+// ErrOutdated is returned when the index was built with another mapping
+// (an older parley): it would answer queries differently, so it is to be
+// rebuilt from the kept articles, as parley run does by itself.
+var ErrOutdated = errors.New("the index was built with another mapping")
+
 // openDisk opens the index on disk. A root file that bolt finds invalid, a
 // segment that cannot be loaded, and the panics of the storage library on some damaged files (a page that
 // does not say what it is), are returned as ErrDamaged rather than
@@ -94,7 +99,8 @@ type Index struct {
 }
 
 // Open opens the index at cfg.Path, creating it when the directory is
-// missing or empty, and checks that it was built with this mapping.
+// missing or empty, and checks that it was built with this mapping
+// (ErrOutdated otherwise).
 func Open(cfg Config, logger *slog.Logger) (*Index, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -149,7 +155,7 @@ func Open(cfg Config, logger *slog.Logger) (*Index, error) {
 		}
 		if string(v) != mappingVersion {
 			_ = idx.Close()
-			return nil, fmt.Errorf("index %s has mapping version %q, this parley needs %q: move it away and refill it (parley replay)", cfg.Path, v, mappingVersion)
+			return nil, fmt.Errorf("%w: index %s has mapping version %q, this parley needs %q", ErrOutdated, cfg.Path, v, mappingVersion)
 		}
 	case errors.Is(err, os.ErrNotExist):
 		if err := removeIfEmpty(cfg.Path); err != nil {
@@ -297,6 +303,13 @@ func bleveDocument(a *article.Article) (map[string]any, error) {
 	list("speakers", d.Speakers)
 	list(fieldSpeakersKW, d.Speakers)
 	list(index.DocSentences, d.Sentences)
+	str(index.DocTitleStem, d.TitleStem)
+	str(index.DocSummaryStem, d.SummaryStem)
+	str(index.DocBodyStem, d.BodyStem)
+	list(index.DocQuotesStem, d.QuotesStem)
+	str(index.DocTitleName, d.TitleName)
+	str(index.DocSummaryName, d.SummaryName)
+	str(index.DocBodyName, d.BodyName)
 	for k, t := range map[string]*time.Time{
 		index.DocPublishedAt: d.PublishedAt, "updated_at": d.UpdatedAt, "fetched_at": d.FetchedAt,
 	} {

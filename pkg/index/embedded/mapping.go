@@ -1,11 +1,14 @@
 package embedded
 
 import (
+	"slices"
+
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/whitespace"
 	"github.com/blevesearch/bleve/v2/mapping"
 
 	"github.com/parley-news/parley/pkg/index"
@@ -14,7 +17,7 @@ import (
 // mappingVersion is recorded in the index; Open refuses an index built
 // with another mapping, which would silently answer queries differently.
 // Bump it with every change to buildMapping.
-const mappingVersion = "4"
+const mappingVersion = "5"
 
 // internalMappingVersion is the key of the mapping version in the index's
 // internal store.
@@ -43,6 +46,16 @@ var textFields = []string{
 	"organizations", "places", "authors", "quotes", "speakers", index.DocSentences,
 }
 
+// formAnalyzer splits at white space only: the stem and name fields hold
+// terms query.AnalyzeForms made, which Elasticsearch's whitespace analyzer
+// reads the same way.
+const formAnalyzer = "parley_forms"
+
+var formFields = []string{
+	index.DocTitleStem, index.DocSummaryStem, index.DocBodyStem, index.DocQuotesStem,
+	index.DocTitleName, index.DocSummaryName, index.DocBodyName,
+}
+
 var keywordFields = []string{
 	index.DocLanguage, index.DocCountries, index.DocTopics, index.DocEntities, index.DocEventID,
 	"id", "url", "feed_url", fieldSourceKW, fieldPeopleKW, fieldSpeakersKW,
@@ -60,6 +73,13 @@ func buildMapping() (*mapping.IndexMappingImpl, error) {
 	if err != nil {
 		return nil, err
 	}
+	err = im.AddCustomAnalyzer(formAnalyzer, map[string]any{
+		"type":      custom.Name,
+		"tokenizer": whitespace.Name,
+	})
+	if err != nil {
+		return nil, err
+	}
 	im.DefaultAnalyzer = textAnalyzer
 	im.IndexDynamic = false
 	im.StoreDynamic = false
@@ -72,9 +92,12 @@ func buildMapping() (*mapping.IndexMappingImpl, error) {
 	}
 
 	dm := bleve.NewDocumentStaticMapping()
-	for _, name := range textFields {
+	for _, name := range append(append([]string(nil), textFields...), formFields...) {
 		fm := bleve.NewTextFieldMapping()
 		fm.Analyzer = textAnalyzer
+		if slices.Contains(formFields, name) {
+			fm.Analyzer = formAnalyzer
+		}
 		fm.Store = false
 		fm.IncludeInAll = false
 		fm.IncludeTermVectors = true // positions, for phrases and NEAR

@@ -267,7 +267,7 @@ func hit(a *article.Article, want map[string]bool, q query.Node) index.Hit {
 		Snippet:     snippet(a, want),
 		StoryID:     a.StoryID,
 		EventID:     a.EventID,
-		Quotes:      query.MatchingQuotes(q, a.Quotes),
+		Quotes:      query.MatchingQuotes(q, a.Language, a.Quotes),
 	}
 }
 

@@ -99,7 +99,23 @@ func translateTerm(t query.Term) bq.Query {
 	for i, tok := range toks {
 		words[i] = tok.Text
 	}
-	qs := make([]bq.Query, 0, len(fields))
+	qs := termsIn(nil, fields, words)
+	if !t.Phrase {
+		// Unquoted: also its stems and name key (query.WordForms).
+		for _, f := range query.WordForms(t.Value) {
+			qs = termsIn(qs, index.FormFields(t.Field, f.Names), f.Terms)
+		}
+	}
+	if len(qs) == 1 {
+		return qs[0]
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// termsIn appends to qs a query for words as consecutive terms of each
+// of fields: a term query for one word, else a phrase (a word that
+// analyses into several tokens, al-Sisi, is a phrase, as in query.Match).
+func termsIn(qs []bq.Query, fields, words []string) []bq.Query {
 	for _, f := range fields {
 		if len(words) == 1 {
 			q := bleve.NewTermQuery(words[0])
@@ -107,14 +123,9 @@ func translateTerm(t query.Term) bq.Query {
 			qs = append(qs, q)
 			continue
 		}
-		// A word that analyses into several tokens (al-Sisi) is a phrase,
-		// as in query.Match.
 		qs = append(qs, bleve.NewPhraseQuery(words, f))
 	}
-	if len(qs) == 1 {
-		return qs[0]
-	}
-	return bleve.NewDisjunctionQuery(qs...)
+	return qs
 }
 
 // The dates the index holds: Bleve stores datetimes as nanoseconds since
