@@ -315,15 +315,20 @@ func (a *App) openBackend(ctx context.Context, onWait func(error)) error {
 		return nil
 	}
 	ix, err := embedded.Open(embedded.Config{Path: a.cfg.indexDir(), Resolver: a.gaz}, a.log)
-	if errors.Is(err, embedded.ErrDamaged) {
-		// Kept aside for whoever wants to look; a fresh index is filled
-		// from the kept articles (checkData).
-		aside := fmt.Sprintf("%s.damaged-%s", a.cfg.indexDir(), time.Now().UTC().Format("20060102T150405"))
+	if errors.Is(err, embedded.ErrDamaged) || errors.Is(err, embedded.ErrOutdated) {
+		// Kept aside for whoever wants to look (or to go back to the
+		// older parley); a fresh index is filled from the kept articles
+		// (checkData).
+		kind, what := "damaged", "could not be read"
+		if errors.Is(err, embedded.ErrOutdated) {
+			kind, what = "outdated", "was made by another version of parley"
+		}
+		aside := fmt.Sprintf("%s.%s-%s", a.cfg.indexDir(), kind, time.Now().UTC().Format("20060102T150405"))
 		if rerr := os.Rename(a.cfg.indexDir(), aside); rerr != nil {
 			return fmt.Errorf("embedded index %s: %w (and moving it aside failed: %v)", a.cfg.indexDir(), err, rerr)
 		}
-		a.health.damaged(fmt.Sprintf("the index could not be read (%v): it was moved to %s and a new one is filled from the articles kept in %s", err, aside, bus.StreamArticles))
-		a.log.Error("the index is damaged: moved aside, a new one is filled from the kept articles", "index", a.cfg.indexDir(), "moved_to", aside, "err", err)
+		a.health.damaged(fmt.Sprintf("the index %s (%v): it was moved to %s and a new one is filled from the articles kept in %s", what, err, aside, bus.StreamArticles))
+		a.log.Error("the index "+what+": moved aside, a new one is filled from the kept articles", "index", a.cfg.indexDir(), "moved_to", aside, "err", err)
 		ix, err = embedded.Open(embedded.Config{Path: a.cfg.indexDir(), Resolver: a.gaz}, a.log)
 	}
 	if err != nil {

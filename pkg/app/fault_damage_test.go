@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -284,6 +285,27 @@ func TestDamagedDataDirectory(t *testing.T) {
 				}
 			},
 			names:   []string{"the index could not be read", "index.damaged-"},
+			rebuilt: true,
+		},
+		{
+			// An index an older parley built (another mapping version, as
+			// before stems and name keys were indexed): it is moved aside
+			// and rebuilt, where parley used to refuse to start.
+			name: "index built by an older parley",
+			damage: func(t *testing.T, data string) {
+				idx, err := bleve.Open(filepath.Join(data, "index"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				// The key embedded.Open reads the version under.
+				if err := idx.SetInternal([]byte("parley.mapping_version"), []byte("1")); err != nil {
+					t.Fatal(err)
+				}
+				if err := idx.Close(); err != nil {
+					t.Fatal(err)
+				}
+			},
+			names:   []string{"the index was made by another version of parley", "mapping version \"1\"", "index.outdated-"},
 			rebuilt: true,
 		},
 		{
