@@ -169,7 +169,22 @@ func textBytes(n *html.Node, limit int) int {
 // extending a text cut short.
 const continuationWords = 25
 
-// linkDensity is the share of n's text that sits inside <a> elements.
+// isLink reports whether n is a link: an <a> with an href. An <a name>
+// only marks a place in the page (old pages wrap whole paragraphs in one)
+// and its text is the page's own.
+func isLink(n *html.Node) bool {
+	if n.Type != html.ElementNode || n.Data != "a" {
+		return false
+	}
+	for _, a := range n.Attr {
+		if a.Namespace == "" && a.Key == "href" {
+			return true
+		}
+	}
+	return false
+}
+
+// linkDensity is the share of n's text that sits inside links.
 func linkDensity(n *html.Node) float64 {
 	var total, linked int
 	var walk func(*html.Node, bool)
@@ -182,7 +197,7 @@ func linkDensity(n *html.Node) float64 {
 			}
 			return
 		}
-		if n.Type == html.ElementNode && n.Data == "a" {
+		if isLink(n) {
 			inLink = true
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -281,9 +296,12 @@ func proseChars(root *html.Node) int {
 	total := 0
 	var visit func(n *html.Node)
 	visit = func(n *html.Node) {
+		if isLink(n) {
+			return
+		}
 		if n.Type == html.ElementNode {
 			switch n.Data {
-			case "a", "nav", "footer", "script", "style", "noscript", "template", "select", "button":
+			case "nav", "footer", "script", "style", "noscript", "template", "select", "button":
 				return
 			}
 		}
@@ -294,7 +312,7 @@ func proseChars(root *html.Node) int {
 				switch {
 				case c.Type == html.TextNode:
 					own += len(strings.TrimSpace(c.Data))
-				case c.Type == html.ElementNode && !blockTags[c.Data] && c.Data != "a" && !skipTags[c.Data]:
+				case c.Type == html.ElementNode && !blockTags[c.Data] && !isLink(c) && !skipTags[c.Data]:
 					inline(c.FirstChild)
 				}
 			}
@@ -304,7 +322,7 @@ func proseChars(root *html.Node) int {
 			total += own
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type == html.ElementNode && (blockTags[c.Data] || c.Data == "a" || skipTags[c.Data]) {
+			if c.Type == html.ElementNode && (blockTags[c.Data] || isLink(c) || skipTags[c.Data]) {
 				visit(c)
 			} else if c.Type == html.ElementNode {
 				visitBlocksBelow(c, visit)

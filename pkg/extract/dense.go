@@ -90,7 +90,7 @@ func ownText(n *html.Node) (own, linked int) {
 					linked += l
 				}
 			case c.Type == html.ElementNode && !blockTags[c.Data] && !skipTags[c.Data]:
-				inline(c.FirstChild, inLink || c.Data == "a")
+				inline(c.FirstChild, inLink || isLink(c))
 			}
 		}
 	}
