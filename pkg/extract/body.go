@@ -32,7 +32,14 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 	paras, density := e.generic(ctx, root, base, title)
 	paras = dropBoilerplate(paras, title)
 	body := strings.Join(paras, "\n\n")
-	if reason := classifyEmpty(doc, m, paras, density, e.cfg.MinBodyChars); reason != "" {
+	reason := classifyEmpty(doc, m, paras, density, e.cfg.MinBodyChars)
+	if reason == ReasonIndexPage || reason == ReasonNoText {
+		if dense := missedArticle(root, title, e.cfg.MinBodyChars); dense != nil {
+			e.log.Debug("extractors found no article; the densest block is one", "reason", reason, "chars", textLen(dense))
+			return strings.Join(dense, "\n\n"), ""
+		}
+	}
+	if reason != "" {
 		if e.log.Enabled(ctx, slog.LevelDebug) {
 			e.log.Debug("no article body", "reason", reason, "chars", textLen(paras), "link_density", density,
 				"prose_chars", proseChars(root), "teasers", teaserCount(doc))
@@ -259,6 +266,31 @@ func classifyEmpty(doc *goquery.Document, m *meta, paras []string, density float
 		return ReasonIndexPage
 	}
 	return ""
+}
+
+// missedArticle is the page's densest block (see densestBlock) when it is
+// an article (see isArticle), else nil. It is asked before a body is
+// blanked: when in doubt the best block is kept, and a page that holds an
+// article's worth of running prose in one place is an article whose
+// block the extractors missed, not an index page.
+func missedArticle(root *html.Node, title string, minChars int) []string {
+	if dense := dropBoilerplate(densestBlock(root), title); isArticle(dense, minChars) {
+		return dense
+	}
+	return nil
+}
+
+// isArticle reports whether a text is an article's worth of running
+// prose: two paragraphs of proseWords or more, and four times
+// MinBodyChars in all.
+func isArticle(paras []string, minChars int) bool {
+	prose := 0
+	for _, p := range paras {
+		if len(words(p)) >= proseWords {
+			prose++
+		}
+	}
+	return prose >= 2 && textLen(paras) >= 4*minChars
 }
 
 // shortArticleWords is the fewest words a text shorter than

@@ -1,6 +1,9 @@
 package extract
 
 import (
+	"bytes"
+
+	"golang.org/x/net/html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,4 +79,39 @@ func shingleScore(want, got string) (precision, recall float64) {
 		return 0, 0
 	}
 	return float64(tp) / float64(ng), float64(tp) / float64(nw)
+}
+
+// TestMissedArticle: before a body is blanked, a page's densest block is
+// kept when it is an article's worth of prose; a page of teasers, a stub
+// and a short notice beside a link list have none.
+func TestMissedArticle(t *testing.T) {
+	tests := []struct {
+		file string
+		want string // a sentence of the block kept, "" for none
+	}{
+		{"heldout/named-anchors.html", "Grains of dust brought back from a comet contain minerals"},
+		{"heldout/glossary-links.html", "Honeybees that lose sight of the sun"},
+		{"index.html", ""},
+		{"stub.html", ""},
+		{"short-article.html", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			page, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			root, err := html.Parse(bytes.NewReader(page))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(missedArticle(root, "", defaultMinBodyChars), "\n\n")
+			if tt.want == "" && got != "" {
+				t.Errorf("kept %q, want nothing", got)
+			}
+			if tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("kept %q, want the article", got)
+			}
+		})
+	}
 }
