@@ -89,7 +89,7 @@ bench-es:
 	if [ -n "$$pid" ]; then taskset -a -p -c 0-$$last $$pid >/dev/null; fi; exit $$st
 
 bench-enrich:
-	cd pkg && $(GO) test -run '^$$' -bench . -benchmem ./enrich/...
+	cd pkg && $(GO) test -run '^$$' -bench . -benchmem ./enrich/... ./event/
 
 # bench-export: exports of 2,000 and 20,000 matches through the HTTP API, peak server heap of
 # each (embedded index; Elasticsearch too when PARLEY_TEST_ES_URL is set).

@@ -39,7 +39,8 @@ type Config struct {
 	// still be linked: an event grows while it is reported at least every
 	// Gap. Default 36h.
 	Gap time.Duration
-	// Window is how long a signature is kept; at least Gap. Default 96h.
+	// Window is how long a signature is kept after it was assigned; at
+	// least Gap. Default 96h.
 	Window time.Duration
 	// MaxSignatures bounds memory: beyond it the oldest are dropped.
 	// Default 50,000.
@@ -102,8 +103,13 @@ type Signature struct {
 	StoryID   string `json:"story_id,omitempty"`
 	// Keys are the article's features (see Keys).
 	Keys []string `json:"keys,omitempty"`
-	// Time is the article's publication time (or when it was assigned).
+	// Time is the article's publication time (when it was assigned if it
+	// has none, or one in the future): what Gap compares.
 	Time time.Time `json:"time"`
+	// Assigned is when it was assigned: the signature is dropped Window
+	// after, so that reports of an older event read from a feed at once
+	// (a new feed's backlog) still meet each other.
+	Assigned time.Time `json:"assigned"`
 }
 
 // Store persists signatures so that event ids survive restarts. The
@@ -129,7 +135,7 @@ type Index struct {
 	byStory  map[string]*entry   // the latest article of each story
 	members  map[string]int      // event id -> articles held
 	postings map[string][]*entry // key -> latest articles with it, oldest first
-	byTime   entryHeap
+	byTime   entryHeap           // by Assigned
 }
 
 type entry struct {
@@ -168,13 +174,16 @@ func (ix *Index) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("event: load signatures: %w", err)
 	}
-	// Oldest first, so that postings keep the latest articles.
-	sort.SliceStable(sigs, func(i, j int) bool { return sigs[i].Time.Before(sigs[j].Time) })
+	// In the order they were assigned, so that postings keep the latest.
+	sort.SliceStable(sigs, func(i, j int) bool { return sigs[i].Assigned.Before(sigs[j].Assigned) })
 	cutoff := ix.cfg.Now().Add(-ix.cfg.Window)
 	n := 0
 	ix.mu.Lock()
 	for _, s := range sigs {
-		if s.Time.Before(cutoff) || s.ArticleID == "" || s.EventID == "" {
+		if s.Assigned.IsZero() {
+			s.Assigned = s.Time
+		}
+		if s.Assigned.Before(cutoff) || s.ArticleID == "" || s.EventID == "" {
 			continue
 		}
 		ix.insertLocked(s)
@@ -206,7 +215,7 @@ func (ix *Index) Assign(ctx context.Context, a *article.Article) (string, error)
 		return "", err
 	}
 	now := ix.cfg.Now()
-	sig := Signature{ArticleID: a.ID, StoryID: a.StoryID, Keys: Keys(a), Time: articleTime(a, now, ix.cfg.Window)}
+	sig := Signature{ArticleID: a.ID, StoryID: a.StoryID, Keys: Keys(a), Time: articleTime(a, now), Assigned: now.UTC()}
 
 	// Decide and insert under one lock, so that concurrent reports of a
 	// new event see each other; the signature is taken back out if it
@@ -243,12 +252,12 @@ func (ix *Index) Assign(ctx context.Context, a *article.Article) (string, error)
 // articleID: the article id itself, so it is stable across restarts.
 func NewEventID(articleID string) string { return articleID }
 
-func articleTime(a *article.Article, now time.Time, window time.Duration) time.Time {
+// articleTime is when a was published, or now for an article without a
+// date or with one in the future (a bad feed date). An old date is kept:
+// the backlog of a feed added today is compared by when it was published.
+func articleTime(a *article.Article, now time.Time) time.Time {
 	if a.PublishedAt != nil {
-		t := a.PublishedAt.UTC()
-		// A date in the future or beyond the window (bad feed dates,
-		// replays) would drop the signature at once or keep it too long.
-		if !t.After(now.Add(time.Hour)) && !t.Before(now.Add(-window)) {
+		if t := a.PublishedAt.UTC(); !t.After(now.Add(time.Hour)) {
 			return t
 		}
 	}
@@ -393,11 +402,11 @@ func (ix *Index) removeLocked(e *entry) {
 	heap.Remove(&ix.byTime, e.hi)
 }
 
-// evictLocked drops signatures older than the window, and the oldest
-// beyond MaxSignatures.
+// evictLocked drops signatures assigned longer than the window ago, and
+// the oldest beyond MaxSignatures.
 func (ix *Index) evictLocked() {
 	cutoff := ix.cfg.Now().Add(-ix.cfg.Window)
-	for len(ix.byTime) > 0 && (ix.byTime[0].sig.Time.Before(cutoff) || len(ix.byTime) > ix.cfg.MaxSignatures) {
+	for len(ix.byTime) > 0 && (ix.byTime[0].sig.Assigned.Before(cutoff) || len(ix.byTime) > ix.cfg.MaxSignatures) {
 		ix.removeLocked(ix.byTime[0])
 	}
 }
@@ -563,11 +572,11 @@ var stopWords = func() map[string]bool {
 	return m
 }()
 
-// entryHeap orders entries by time, oldest first.
+// entryHeap orders entries by when they were assigned, oldest first.
 type entryHeap []*entry
 
 func (h entryHeap) Len() int           { return len(h) }
-func (h entryHeap) Less(i, j int) bool { return h[i].sig.Time.Before(h[j].sig.Time) }
+func (h entryHeap) Less(i, j int) bool { return h[i].sig.Assigned.Before(h[j].sig.Assigned) }
 func (h entryHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].hi, h[j].hi = i, j

@@ -196,3 +196,38 @@ func TestKeys(t *testing.T) {
 		t.Errorf("Keys:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestBacklog: a feed's backlog, read weeks later in one go, is compared
+// by when it was published: the reports of one round of talks share an
+// event, the talks a week later in the same city get another.
+func TestBacklog(t *testing.T) {
+	ctx := context.Background()
+	r := reports(t)
+	now := time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)
+	ix, _ := New(Config{Now: func() time.Time { return now }}, &memStore{})
+	got := map[string]string{}
+	for _, id := range []string{"e2-en", "e1-wire", "e2-ar", "e1-gulf", "e1-ru", "e2-fr", "e1-fr", "e1-ar"} {
+		ev, err := ix.Assign(ctx, r[id])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[id] = ev
+		now = now.Add(time.Second)
+	}
+	for _, id := range []string{"e1-gulf", "e1-ru", "e1-fr", "e1-ar"} {
+		if got[id] != got["e1-wire"] {
+			t.Errorf("%s: event %s, want e1-wire's %s", id, got[id], got["e1-wire"])
+		}
+	}
+	for _, id := range []string{"e2-ar", "e2-fr"} {
+		if got[id] != got["e2-en"] {
+			t.Errorf("%s: event %s, want e2-en's %s", id, got[id], got["e2-en"])
+		}
+	}
+	if got["e1-wire"] == got["e2-en"] {
+		t.Error("talks a week apart share an event")
+	}
+	if ix.Len() != 8 {
+		t.Errorf("%d signatures held, want all 8 (assigned just now)", ix.Len())
+	}
+}
