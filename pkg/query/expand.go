@@ -57,7 +57,7 @@ const maxNameWords = 5
 //   - an operand of NEAR or SENTENCE (a word or phrase) naming a known
 //     entity becomes Or(operand, spellings...) when the Resolver is also a
 //     Speller: the first MaxSpellings spellings, each as quoted or not as
-//     the operand was.
+//     the operand was, and no more than MaxOperandSpellings in one operand.
 //
 // A nil Resolver returns n unchanged.
 func Expand(n Node, r Resolver) Node {
@@ -82,20 +82,23 @@ func expand(n Node, r Resolver) Node {
 	case And:
 		return And{Children: expandAnd(n.Children, r)}
 	case Near:
-		n.A, n.B = expandOperand(n.A, r), expandOperand(n.B, r)
+		budget := MaxOperandSpellings
+		n.A = expandOperand(n.A, r, &budget)
+		budget = MaxOperandSpellings
+		n.B = expandOperand(n.B, r, &budget)
 		return n
 	}
 	return n
 }
 
 // expandOperand adds to o, an operand of a Near, the spellings of the
-// names it holds (Expand).
-func expandOperand(o Node, r Resolver) Node {
+// names it holds (Expand), taking no more than budget of them.
+func expandOperand(o Node, r Resolver, budget *int) Node {
 	switch o := o.(type) {
 	case Or:
 		out := make([]Node, len(o.Children))
 		for i, c := range o.Children {
-			out[i] = expandOperand(c, r)
+			out[i] = expandOperand(c, r, budget)
 		}
 		return Or{Children: out}
 	case Term:
@@ -113,11 +116,12 @@ func expandOperand(o Node, r Resolver) Node {
 			if k == "" || seen[k] {
 				continue
 			}
-			if len(alts) > MaxSpellings {
+			if len(alts) > MaxSpellings || *budget == 0 {
 				break
 			}
 			seen[k] = true
 			alts = append(alts, Term{Value: s, Phrase: o.Phrase})
+			*budget--
 		}
 		if len(alts) == 1 {
 			return o

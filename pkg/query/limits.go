@@ -32,6 +32,10 @@ const (
 	// MaxSpellings is the most spellings Expand gives one name that is
 	// an operand of NEAR or SENTENCE (the gazetteer's first ones).
 	MaxSpellings = 64
+	// MaxOperandSpellings is the most spellings Expand adds to one
+	// operand of NEAR or SENTENCE in all ((Putin OR Lavrov OR ...)), so
+	// that the span queries a backend runs stay bounded.
+	MaxOperandSpellings = 256
 	// MaxSentenceWords is the most words a sentence of
 	// Sentences has: a longer one counts as several.
 	MaxSentenceWords = 500

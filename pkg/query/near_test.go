@@ -1,6 +1,7 @@
 package query_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -116,5 +117,29 @@ func TestSentences(t *testing.T) {
 	many := strings.Repeat("Yes! ", query.MaxSentences+10)
 	if n := len(query.Sentences(many)); n != query.MaxSentences {
 		t.Errorf("Sentences of %d sentences = %d, want %d", query.MaxSentences+10, n, query.MaxSentences)
+	}
+}
+
+// TestNearExpansionBounded: an operand of many names gets no more than
+// MaxOperandSpellings spellings in all.
+func TestNearExpansionBounded(t *testing.T) {
+	many := spellings{}
+	var names []string
+	for i := range 40 {
+		id := fmt.Sprintf("Q%d", i)
+		var all []string
+		for k := range 30 {
+			all = append(all, fmt.Sprintf("name%dspelling%d", i, k))
+		}
+		many[id] = all
+		names = append(names, all[0])
+	}
+	n, err := query.Parse("NEAR/5((" + strings.Join(names, " OR ") + "), talks)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	near := query.Expand(n, many).(query.Near)
+	if got, want := len(query.Alternatives(near.A)), len(names)+query.MaxOperandSpellings; got != want {
+		t.Errorf("%d alternatives, want %d (the names and %d spellings)", got, want, query.MaxOperandSpellings)
 	}
 }

@@ -239,7 +239,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"", "*", "Putin", `"Abu Dhabi" talks`, "(Putin AND Zelensky) AND (summit OR meeting)",
 		"-Trump NOT Biden", "title:ceasefire source:\"Kyiv Independent\" language:en",
-		"published_at:[2026-01-01 TO *]", "published_at:2026-01-05T10:00:00Z", "NEAR/5(Putin, \"Abu Dhabi\") OR SENTENCE(a OR b*, c)", "published_at:[now-7d/d TO now]", "published_at:now-1M", "country:UA OR person:Зеленський",
+		"published_at:[2026-01-01 TO *]", "published_at:2026-01-05T10:00:00Z", "NEAR/5(Putin, \"Abu Dhabi\") OR SENTENCE(a OR b*, c)", "NEAR/3((a OR \"b, c\"), d*) -SENTENCE(x,y)", "SENTENCE(a,b,c)", "near/5(a, (b, c))", "NEAR/5(a, NEAR/2(b, c))", "published_at:[now-7d/d TO now]", "published_at:now-1M", "country:UA OR person:Зеленський",
 		`"say \"no\""`, "a OR (b -c)", "foo:bar", "((", "al-Sisi 10:30 --x",
 	} {
 		f.Add(s)
