@@ -47,7 +47,11 @@ func TestConfigValidate(t *testing.T) {
 		{"negative feed bytes", Config{MaxFeedBytes: -1}, "max_feed_bytes"},
 		{"negative page bytes", Config{MaxPageBytes: -1}, "max_page_bytes"},
 		{"negative redirects", Config{MaxRedirects: -1}, "max_redirects"},
-		{"negative ratio", Config{MaxInflateRatio: -5}, "max_inflate_ratio"},
+		{"negative ratio", Config{MaxInflateRatio: -5}, "max_inflate_ratio -5 is negative"},
+		{"negative host concurrency", Config{HostConcurrency: -1}, "host_concurrency -1 is negative"},
+		{"negative host delay", Config{HostDelay: -time.Second}, "host_delay -1s is negative"},
+		{"negative host pause", Config{MaxHostPause: -time.Minute}, "max_host_pause -1m0s is negative"},
+		{"negative in flight", Config{MaxInFlight: -2}, "max_in_flight -2 is negative"},
 		{"connect beyond total", Config{ConnectTimeout: time.Minute, Timeout: time.Second}, "connect_timeout"},
 	}
 	for _, tt := range tests {

@@ -104,35 +104,25 @@ func (cfg Config) withDefaults() Config {
 // (they mean the default).
 func (cfg Config) Validate() error {
 	var errs []error
-	if cfg.ConnectTimeout < 0 {
-		errs = append(errs, fmt.Errorf("fetch config: connect_timeout %v is negative", cfg.ConnectTimeout))
-	}
-	if cfg.Timeout < 0 {
-		errs = append(errs, fmt.Errorf("fetch config: timeout %v is negative", cfg.Timeout))
-	}
-	if cfg.MaxFeedBytes < 0 {
-		errs = append(errs, fmt.Errorf("fetch config: max_feed_bytes %d is negative", cfg.MaxFeedBytes))
-	}
-	if cfg.MaxPageBytes < 0 {
-		errs = append(errs, fmt.Errorf("fetch config: max_page_bytes %d is negative", cfg.MaxPageBytes))
-	}
-	if cfg.MaxRedirects < 0 {
-		errs = append(errs, fmt.Errorf("fetch config: max_redirects %d is negative", cfg.MaxRedirects))
-	}
-	if cfg.MaxInflateRatio < 0 {
-		errs = append(errs, fmt.Errorf("fetch config: max_inflate_ratio %d is negative", cfg.MaxInflateRatio))
-	}
-	if cfg.HostConcurrency < 0 {
-		errs = append(errs, fmt.Errorf("fetch config: host_concurrency %d is negative", cfg.HostConcurrency))
-	}
-	if cfg.HostDelay < 0 {
-		errs = append(errs, fmt.Errorf("fetch config: host_delay %v is negative", cfg.HostDelay))
-	}
-	if cfg.MaxHostPause < 0 {
-		errs = append(errs, fmt.Errorf("fetch config: max_host_pause %v is negative", cfg.MaxHostPause))
-	}
-	if cfg.MaxInFlight < 0 {
-		errs = append(errs, fmt.Errorf("fetch config: max_in_flight %d is negative", cfg.MaxInFlight))
+	for _, f := range []struct {
+		name     string
+		value    any
+		negative bool
+	}{
+		{"connect_timeout", cfg.ConnectTimeout, cfg.ConnectTimeout < 0},
+		{"timeout", cfg.Timeout, cfg.Timeout < 0},
+		{"max_feed_bytes", cfg.MaxFeedBytes, cfg.MaxFeedBytes < 0},
+		{"max_page_bytes", cfg.MaxPageBytes, cfg.MaxPageBytes < 0},
+		{"max_redirects", cfg.MaxRedirects, cfg.MaxRedirects < 0},
+		{"max_inflate_ratio", cfg.MaxInflateRatio, cfg.MaxInflateRatio < 0},
+		{"host_concurrency", cfg.HostConcurrency, cfg.HostConcurrency < 0},
+		{"host_delay", cfg.HostDelay, cfg.HostDelay < 0},
+		{"max_host_pause", cfg.MaxHostPause, cfg.MaxHostPause < 0},
+		{"max_in_flight", cfg.MaxInFlight, cfg.MaxInFlight < 0},
+	} {
+		if f.negative {
+			errs = append(errs, fmt.Errorf("fetch config: %s %v is negative", f.name, f.value))
+		}
 	}
 	d := cfg.withDefaults()
 	if cfg.ConnectTimeout > 0 && cfg.Timeout > 0 && d.ConnectTimeout > d.Timeout {
