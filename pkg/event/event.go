@@ -12,7 +12,6 @@
 package event
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/internal/timeheap"
 	"github.com/parley-news/parley/pkg/query"
 )
 
@@ -132,10 +132,10 @@ type Index struct {
 
 	mu       sync.Mutex
 	byID     map[string]*entry
-	byStory  map[string]*entry   // the latest article of each story
-	members  map[string]int      // event id -> articles held
-	postings map[string][]*entry // key -> latest articles with it, oldest first
-	byTime   entryHeap           // by Assigned
+	byStory  map[string]*entry     // the latest article of each story
+	members  map[string]int        // event id -> articles held
+	postings map[string][]*entry   // key -> latest articles with it, oldest first
+	byTime   timeheap.Heap[*entry] // by Assigned
 }
 
 type entry struct {
@@ -155,6 +155,7 @@ func New(cfg Config, st Store) (*Index, error) {
 		cfg: cfg, store: st,
 		byID: map[string]*entry{}, byStory: map[string]*entry{}, postings: map[string][]*entry{},
 		members: map[string]int{},
+		byTime:  timeheap.New(func(e *entry) time.Time { return e.sig.Assigned }, func(e *entry, i int) { e.hi = i }),
 	}
 	if st == nil {
 		ix.loaded = true
@@ -370,7 +371,7 @@ func (ix *Index) insertLocked(s Signature) *entry {
 		}
 		ix.postings[k] = list
 	}
-	heap.Push(&ix.byTime, e)
+	ix.byTime.Push(e)
 	return e
 }
 
@@ -399,15 +400,15 @@ func (ix *Index) removeLocked(e *entry) {
 			ix.postings[k] = list
 		}
 	}
-	heap.Remove(&ix.byTime, e.hi)
+	ix.byTime.Remove(e.hi)
 }
 
 // evictLocked drops signatures assigned longer than the window ago, and
 // the oldest beyond MaxSignatures.
 func (ix *Index) evictLocked() {
 	cutoff := ix.cfg.Now().Add(-ix.cfg.Window)
-	for len(ix.byTime) > 0 && (ix.byTime[0].sig.Assigned.Before(cutoff) || len(ix.byTime) > ix.cfg.MaxSignatures) {
-		ix.removeLocked(ix.byTime[0])
+	for ix.byTime.Len() > 0 && (ix.byTime.Peek().sig.Assigned.Before(cutoff) || ix.byTime.Len() > ix.cfg.MaxSignatures) {
+		ix.removeLocked(ix.byTime.Peek())
 	}
 }
 
@@ -571,25 +572,3 @@ var stopWords = func() map[string]bool {
 	}
 	return m
 }()
-
-// entryHeap orders entries by when they were assigned, oldest first.
-type entryHeap []*entry
-
-func (h entryHeap) Len() int           { return len(h) }
-func (h entryHeap) Less(i, j int) bool { return h[i].sig.Assigned.Before(h[j].sig.Assigned) }
-func (h entryHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].hi, h[j].hi = i, j
-}
-func (h *entryHeap) Push(x any) {
-	e := x.(*entry)
-	e.hi = len(*h)
-	*h = append(*h, e)
-}
-func (h *entryHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return e
-}

@@ -1,7 +1,6 @@
 package fetcher
 
 import (
-	"container/heap"
 	"context"
 	"hash/fnv"
 	"math/rand/v2"
@@ -15,6 +14,7 @@ import (
 	"github.com/parley-news/parley/pkg/feed"
 	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
+	"github.com/parley-news/parley/pkg/internal/timeheap"
 )
 
 // The scheduler keeps every feed in one heap ordered by the time its next
@@ -41,35 +41,13 @@ type entry struct {
 	cancel                context.CancelFunc // of the poll in progress
 }
 
-type entryHeap []*entry
-
-func (h entryHeap) Len() int           { return len(h) }
-func (h entryHeap) Less(i, j int) bool { return h[i].due.Before(h[j].due) }
-func (h entryHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].idx, h[j].idx = i, j
-}
-func (h *entryHeap) Push(x any) {
-	e := x.(*entry)
-	e.idx = len(*h)
-	*h = append(*h, e)
-}
-func (h *entryHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	e.idx = -1
-	return e
-}
-
 type scheduler struct {
 	hostLimit int // polls running per host; 0: no limit
 	maxPolls  int
 	now       func() time.Time
 
 	mu         sync.Mutex
-	due        entryHeap
+	due        timeheap.Heap[*entry]
 	feeds      map[string]*entry // by feed key
 	hostActive map[string]int
 	hostWait   map[string][]*entry
@@ -90,6 +68,7 @@ func newScheduler(hostLimit, maxPolls int, now func() time.Time) *scheduler {
 		hostLimit: hostLimit, maxPolls: maxPolls, now: now,
 		feeds: map[string]*entry{}, hostActive: map[string]int{}, hostWait: map[string][]*entry{},
 		wake: make(chan struct{}, 1), parked: map[string][]*entry{},
+		due: timeheap.New(func(e *entry) time.Time { return e.due }, func(e *entry, i int) { e.idx = i }),
 	}
 }
 
@@ -114,7 +93,7 @@ func (s *scheduler) add(key, url, title string, due time.Time, retryAt *time.Tim
 			e.force = true
 			if e.idx >= 0 {
 				e.due = s.now()
-				heap.Fix(&s.due, e.idx)
+				s.due.Fix(e.idx)
 				s.signal()
 			}
 		}
@@ -125,7 +104,7 @@ func (s *scheduler) add(key, url, title string, due time.Time, retryAt *time.Tim
 		e.retried = *retryAt
 	}
 	s.feeds[key] = e
-	heap.Push(&s.due, e)
+	s.due.Push(e)
 	s.signal()
 	return true
 }
@@ -150,7 +129,7 @@ func (s *scheduler) remove(key string) (string, bool) {
 	delete(s.feeds, key)
 	e.removed = true
 	if e.idx >= 0 {
-		heap.Remove(&s.due, e.idx)
+		s.due.Remove(e.idx)
 	}
 	if e.cancel != nil {
 		e.cancel()
@@ -165,8 +144,8 @@ func (s *scheduler) take() ([]*entry, time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	for s.due.Len() > 0 && !s.due[0].due.After(now) {
-		e := heap.Pop(&s.due).(*entry)
+	for s.due.Len() > 0 && !s.due.Peek().due.After(now) {
+		e := s.due.Pop()
 		if !s.owns(e.host) {
 			e.parked = true
 			s.parked[e.host] = append(s.parked[e.host], e)
@@ -193,7 +172,7 @@ func (s *scheduler) take() ([]*entry, time.Duration) {
 	}
 	wait := time.Hour
 	if s.due.Len() > 0 {
-		wait = s.due[0].due.Sub(now)
+		wait = s.due.Peek().due.Sub(now)
 	}
 	return start, wait
 }
@@ -230,7 +209,7 @@ func (s *scheduler) done(e *entry, next time.Time) {
 	s.releaseHost(e.host)
 	if !e.removed {
 		e.due = next
-		heap.Push(&s.due, e)
+		s.due.Push(e)
 	}
 	s.signal()
 }
@@ -278,7 +257,7 @@ func (s *scheduler) setMembers(members []string, self string) {
 		for _, e := range es {
 			e.parked = false
 			if !e.removed {
-				heap.Push(&s.due, e)
+				s.due.Push(e)
 			}
 		}
 		delete(s.parked, host)

@@ -8,7 +8,6 @@
 package story
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/internal/timeheap"
 )
 
 // Config configures an Index.
@@ -136,7 +136,7 @@ type Index struct {
 	mu      sync.Mutex
 	byID    map[string]*entry
 	buckets []map[uint64][]*entry // one map per band
-	byTime  entryHeap
+	byTime  timeheap.Heap[*entry]
 }
 
 type entry struct {
@@ -157,6 +157,7 @@ func New(cfg Config, st Store) (*Index, error) {
 		store:   st,
 		seeds:   hashSeeds(cfg.Bands * cfg.Rows),
 		byID:    map[string]*entry{},
+		byTime:  timeheap.New(func(e *entry) time.Time { return e.sig.Time }, func(e *entry, i int) { e.hi = i }),
 		buckets: make([]map[uint64][]*entry, cfg.Bands),
 	}
 	for i := range ix.buckets {
@@ -343,7 +344,7 @@ func (ix *Index) insertLocked(s Signature, bands []uint64) *entry {
 			ix.buckets[b][key] = append(ix.buckets[b][key], e)
 		}
 	}
-	heap.Push(&ix.byTime, e)
+	ix.byTime.Push(e)
 	return e
 }
 
@@ -364,36 +365,14 @@ func (ix *Index) removeLocked(e *entry) {
 			ix.buckets[b][key] = list
 		}
 	}
-	heap.Remove(&ix.byTime, e.hi)
+	ix.byTime.Remove(e.hi)
 }
 
 // evictLocked drops signatures older than the window, and the oldest
 // beyond MaxSignatures.
 func (ix *Index) evictLocked() {
 	cutoff := ix.cfg.Now().Add(-ix.cfg.Window)
-	for len(ix.byTime) > 0 && (ix.byTime[0].sig.Time.Before(cutoff) || len(ix.byTime) > ix.cfg.MaxSignatures) {
-		ix.removeLocked(ix.byTime[0])
+	for ix.byTime.Len() > 0 && (ix.byTime.Peek().sig.Time.Before(cutoff) || ix.byTime.Len() > ix.cfg.MaxSignatures) {
+		ix.removeLocked(ix.byTime.Peek())
 	}
-}
-
-// entryHeap orders entries by time, oldest first.
-type entryHeap []*entry
-
-func (h entryHeap) Len() int           { return len(h) }
-func (h entryHeap) Less(i, j int) bool { return h[i].sig.Time.Before(h[j].sig.Time) }
-func (h entryHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].hi, h[j].hi = i, j
-}
-func (h *entryHeap) Push(x any) {
-	e := x.(*entry)
-	e.hi = len(*h)
-	*h = append(*h, e)
-}
-func (h *entryHeap) Pop() any {
-	old := *h
-	e := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return e
 }
