@@ -368,3 +368,43 @@ func TestRelativeDatesInRules(t *testing.T) {
 		}
 	}
 }
+
+// TestWordFormRules: a rule finds the inflected forms of its words and a
+// name in any script and case, through the rule index, and a quoted word
+// only its exact form (README, Query language).
+func TestWordFormRules(t *testing.T) {
+	var rules []*Rule
+	for i, q := range []string{"sanction", `"sanction"`, "Vershinin", "Лавров AND переговоры", `"Lavrov"`, "title:negotiation", "санкції"} {
+		r, err := RuleConfig{Name: fmt.Sprintf("r%d", i), Query: q}.Compile(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = append(rules, r)
+	}
+	ix := NewIndex(rules)
+	tests := []struct {
+		a    *article.Article
+		want string
+	}{
+		{&article.Article{ID: "1", Language: "en", Title: "New sanctions announced", Body: "Sergei Vershinin spoke."}, "r0,r2"},
+		{&article.Article{ID: "2", Language: "ru", Title: "Встреча с Лавровым", Body: "В переговорах наступила пауза. Заявление Вершинина и новые санкции."}, "r2,r3,r6"},
+		{&article.Article{ID: "3", Language: "en", Title: "Lavrov sanction talk", Body: "A sanctuary opened."}, "r0,r1,r4"},
+		{&article.Article{ID: "4", Language: "en", Title: "Negotiations resume", Body: "Lavrentiev and Vershbow met."}, "r5"},
+		{&article.Article{ID: "5", Language: "uk", Title: "Лавров про переговори", Body: "ЄС готує пакет санкцій."}, "r3,r6"},
+	}
+	for _, tt := range tests {
+		var got, every []string
+		for _, r := range ix.Match(tt.a) {
+			got = append(got, r.Name)
+		}
+		for _, r := range rules {
+			if r.Match(tt.a) {
+				every = append(every, r.Name)
+			}
+		}
+		slices.Sort(got)
+		if strings.Join(got, ",") != tt.want || !slices.Equal(got, every) {
+			t.Errorf("article %s: rules %v (every rule tried: %v), want %s", tt.a.ID, got, every, tt.want)
+		}
+	}
+}

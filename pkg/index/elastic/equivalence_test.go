@@ -111,6 +111,10 @@ func TestSameResultsAsEmbedded(t *testing.T) {
 		"speaker:peskov", "speaker:Песков", "speaker:zelenskiy", "speaker:Зеленський", `quote:"well prepared"`,
 		"speaker:peskov quote:any", "quote:ceasefire OR speaker:putin", "quote:summit -speaker:peskov",
 		`speaker:"dmitry peskov" AND published_at:[2026-01-01 TO *]`, "quote:ukraine", "speaker:ukraine",
+		// Inflected forms (stems), exact forms (quoted) and names in the
+		// other script or case (name keys).
+		"talk", `"talk"`, "meet", `"meet"`, "leader", "Gespräch", "title:talk", `title:"talk"`, "quote:prepare",
+		`quote:"prepare"`, "Zelenskyy", "zelenskyy", "Зеленского", "Путина", `"Путина"`, "Песковым", "talk AND NOT Зеленского",
 	}
 	for _, c := range searchCases {
 		queries = append(queries, c.q)

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"math/rand"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/index/indextest"
 	"github.com/parley-news/parley/pkg/query"
 )
 
@@ -35,7 +37,9 @@ func TestRandomQueriesAgree(t *testing.T) {
 			}
 		}
 	}
-	words = append(words, "Zelenskiy", "Kiev", "UAE", "Ukraine", "Vladimir", "Putin", "nothing", "al-Sisi", "U.S.")
+	words = append(words, "Zelenskiy", "Kiev", "UAE", "Ukraine", "Vladimir", "Putin", "nothing", "al-Sisi", "U.S.",
+		// Inflected forms and names in the other script (stems and name keys).
+		"talk", "meetings", "delegation", "переговорах", "Зеленського", "Zelenskyy", "Путина", "Украина")
 	keywords := map[query.Field][]string{
 		query.FieldLanguage: {"en", "uk", "FR", "de"},
 		query.FieldCountry:  {"UA", "ru", "AE", "Ukraine", "UAE", "EG", "xx"},
@@ -204,4 +208,43 @@ func TestNearAgrees(t *testing.T) {
 		t.Errorf("only %d of 300 NEAR queries matched some but not all articles", partial)
 	}
 	t.Logf("%d of 300 NEAR queries matched some but not all articles", partial)
+}
+
+// TestWordFormsAgree: over the labelled set of word forms and names across
+// scripts (indextest.MorphQueries), each query as typed, quoted (the exact
+// forms only), in lower case (a word, not a name) and in combinations
+// finds the same articles through Search as through query.Match.
+func TestWordFormsAgree(t *testing.T) {
+	ix := openTest(t, Config{})
+	arts := indextest.MorphArticles()
+	fill(t, ix, arts)
+	docs := make([]*query.Document, len(arts))
+	for i, a := range arts {
+		docs[i] = query.NewDocument(a)
+	}
+	var qs []string
+	for _, mq := range indextest.MorphQueries {
+		qs = append(qs, mq.Q, `"`+mq.Q+`"`, strings.ToLower(mq.Q), "title:"+mq.Q, "NOT "+mq.Q)
+	}
+	qs = append(qs, "sanctions AND Lavrov", "Лаврова OR Vershinin", "переговорах -Вершинин", `"Lavrov" санкций`)
+	matched := 0
+	for _, s := range qs {
+		n := mustParse(t, s)
+		var want []string
+		for i, d := range docs {
+			if query.Match(n, d) {
+				want = append(want, arts[i].ID)
+			}
+		}
+		got := sorted(ids(search(t, ix, index.Request{Query: n, Size: 100}).Hits))
+		if !slices.Equal(got, sorted(want)) {
+			t.Errorf("%s: Search %v, query.Match %v", s, got, want)
+		}
+		if len(want) > 0 && len(want) < len(arts) {
+			matched++
+		}
+	}
+	if matched < len(qs)/2 {
+		t.Errorf("only %d of %d queries matched some articles and not all", matched, len(qs))
+	}
 }
