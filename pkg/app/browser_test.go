@@ -356,12 +356,13 @@ func (b *browser) dragChart(i, j int) {
 	}))
 }
 
-// chartBucket is the index of the chart's bucket that starts on day (YYYY-MM-DD) in a daily chart.
-func (b *browser) chartBucket(day string) int {
+// chartBucket is the index of the chart's bucket that holds at (the
+// chart counts by the hour or day), or -1.
+func (b *browser) chartBucket(at time.Time) int {
 	b.t.Helper()
 	var k int
-	b.eval(fmt.Sprintf(`(() => { const c = document.querySelector("#chart"); if (c.dataset.interval !== "day") return -1;
-		return Math.round((Date.parse(%q) - Date.parse(c.dataset.first)) / 86400000); })()`, day), &k)
+	b.eval(fmt.Sprintf(`(() => { const c = document.querySelector("#chart"); const unit = {hour: 3600000, day: 86400000}[c.dataset.interval];
+		return unit ? Math.floor((Date.parse(%q) - Date.parse(c.dataset.first)) / unit) : -1; })()`, at.UTC().Format(time.RFC3339)), &k)
 	return k
 }
 
@@ -544,7 +545,7 @@ func TestSearchPageInBrowser(t *testing.T) {
 		}
 		// A click on the chart narrows the search to its day.
 		b.waitJS("the chart", `document.querySelector("#chart") !== null`)
-		k := b.chartBucket("2026-11-05")
+		k := b.chartBucket(time.Date(2026, 11, 5, 12, 0, 0, 0, time.UTC))
 		b.dragChart(k, k)
 		// The hash changes at once, the results when the new search is in:
 		// wait for the chip the new results come with.
@@ -1020,7 +1021,7 @@ func TestSearchPageInBrowser(t *testing.T) {
 
 	// The analysts' tasks of issue 13, on the desk feed's articles (dated
 	// relative to now), each checked against what the API answers.
-	total := func(q string) int {
+	total := func(t *testing.T, q string) int {
 		t.Helper()
 		var res struct {
 			Total int `json:"total"`
@@ -1029,6 +1030,19 @@ func TestSearchPageInBrowser(t *testing.T) {
 			t.Fatalf("search %q: %d", q, code)
 		}
 		return res.Total
+	}
+	// newestDesk is when the newest desk article was published.
+	newestDesk := func(t *testing.T) time.Time {
+		t.Helper()
+		var res struct {
+			Hits []struct {
+				PublishedAt time.Time `json:"published_at"`
+			} `json:"hits"`
+		}
+		if getJSON(t, base+"/api/search?sort=date&size=1&q="+url.QueryEscape(`source:"Summit Desk"`), &res) != 200 || len(res.Hits) != 1 {
+			t.Fatal("no newest desk article")
+		}
+		return res.Hits[0].PublishedAt
 	}
 	// settled: the view shows the page's address (a new address alone
 	// does not mean that its results are in).
@@ -1039,7 +1053,7 @@ func TestSearchPageInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		waitFor(t, "the desk's articles", 60*time.Second, func() bool { return total(`source:"Summit Desk"`) == deskArticles })
+		waitFor(t, "the desk's articles", 60*time.Second, func() bool { return total(t, `source:"Summit Desk"`) == deskArticles })
 	})
 
 	t.Run("analyst: newest coverage of a person this week", func(t *testing.T) {
@@ -1058,8 +1072,21 @@ func TestSearchPageInBrowser(t *testing.T) {
 		if strings.Join(titles, "|") != strings.Join(want, "|") {
 			t.Errorf("Rubio this week, newest first: %q, want %q", titles, want)
 		}
-		if n := total(`person:"Marco Rubio" published_at:[now-7d TO now]`); n != len(want) {
+		if n := total(t, `person:"Marco Rubio" published_at:[now-7d TO now]`); n != len(want) {
 			t.Errorf("the API counts %d articles of Rubio this week", n)
+		}
+		// The past day is charted by the hour; a click on the hour of the
+		// newest article (an hour old) narrows the search to that hour.
+		b.eval(`(() => { const w = document.querySelector("#when"); w.value = "now-1d"; w.dispatchEvent(new Event("change")); return true; })()`, nil)
+		b.waitJS("the past day by the hour", `document.querySelector("#chart") && document.querySelector("#chart").dataset.interval === "hour" && `+settled)
+		hour := newestDesk(t).UTC()
+		k := b.chartBucket(hour)
+		b.dragChart(k, k)
+		from := hour.Truncate(time.Hour)
+		clause := fmt.Sprintf("published_at:[%s TO %s]", from.Format(time.RFC3339), from.Add(time.Hour-time.Millisecond).Format("2006-01-02T15:04:05.000Z"))
+		b.waitJS("the hour's articles", fmt.Sprintf(`[...document.querySelectorAll("#chips .chip")].some(c => c.textContent.includes(%q)) && `, from.Format(time.RFC3339))+settled)
+		if s, want := b.status(), fmt.Sprintf("%d ", total(t, `person:"Marco Rubio" `+clause)); !strings.HasPrefix(s, want) || want != "1 " {
+			t.Errorf("the hour of %s: %q, want %sarticle", from.Format(time.RFC3339), s, want)
 		}
 		b.clean("person this week")
 	})
@@ -1079,7 +1106,7 @@ func TestSearchPageInBrowser(t *testing.T) {
 		var legend []string
 		b.eval(`[...document.querySelectorAll("#legend li[data-series]")].map(li => li.textContent)`, &legend)
 		month := " published_at:[now-30d TO now]"
-		wantLegend := []string{fmt.Sprintf("summit — %d articles", total("summit"+month)), fmt.Sprintf("sanctions — %d articles", total("sanctions"+month))}
+		wantLegend := []string{fmt.Sprintf("summit — %d articles", total(t, "summit"+month)), fmt.Sprintf("sanctions — %d articles", total(t, "sanctions"+month))}
 		if strings.Join(legend, "|") != strings.Join(wantLegend, "|") {
 			t.Errorf("legend %q, want %q", legend, wantLegend)
 		}
@@ -1087,7 +1114,7 @@ func TestSearchPageInBrowser(t *testing.T) {
 		b.run(chromedp.Click("#normalize", chromedp.ByQuery))
 		b.waitJS("the normalised chart", `location.hash.includes("norm=1") && document.querySelector("#chart") !== null && document.querySelector(".histo-axis").textContent.includes("% of all articles")`)
 		// The readout of the day of the newest desk article (an hour old).
-		k := b.chartBucket(time.Now().UTC().Add(-time.Hour).Format(time.DateOnly))
+		k := b.chartBucket(newestDesk(t))
 		var buckets int
 		b.eval(`+document.querySelector("#chart").dataset.buckets`, &buckets)
 		b.eval(`document.querySelector("#chart").focus(); true`, nil)
@@ -1104,7 +1131,7 @@ func TestSearchPageInBrowser(t *testing.T) {
 			t.Fatalf("readout %q: %v", readout, err)
 		}
 		dayQ := fmt.Sprintf(" published_at:[%s TO %s]", day, day)
-		if wn, wall := total("summit"+dayQ), total("*"+dayQ); n != wn || all != wall || all == 0 {
+		if wn, wall := total(t, "summit"+dayQ), total(t, "*"+dayQ); n != wn || all != wall || all == 0 {
 			t.Errorf("readout %q: the API counts %d summit articles of %d that day", readout, wn, wall)
 		} else if want := fmt.Sprintf("%.0f%%", 100*float64(n)/float64(all)); pctS != want && pctS != fmt.Sprintf("%.1f%%", 100*float64(n)/float64(all)) {
 			t.Errorf("readout %q: share %s, want %s", readout, pctS, want)
@@ -1121,7 +1148,7 @@ func TestSearchPageInBrowser(t *testing.T) {
 		b.eval(`+document.querySelector("#chart").dataset.buckets`, &buckets)
 		b.eval(`document.querySelector("#chart").dataset.first`, &first)
 		b.dragChart(buckets-8, buckets-2)
-		start, _ := time.Parse(time.DateOnly, first)
+		start, _ := time.Parse(time.RFC3339, first)
 		from, to := start.AddDate(0, 0, buckets-8).Format(time.DateOnly), start.AddDate(0, 0, buckets-2).Format(time.DateOnly)
 		clause := fmt.Sprintf("published_at:[%s TO %s]", from, to)
 		hasChip := func(text string) string {
@@ -1131,7 +1158,7 @@ func TestSearchPageInBrowser(t *testing.T) {
 		if h := b.hash(); !strings.Contains(h, url.QueryEscape(clause)) {
 			t.Errorf("after brushing %s: address %s", clause, h)
 		}
-		if s, want := b.status(), fmt.Sprintf("%d ", total("summit "+clause)); !strings.HasPrefix(s, want) {
+		if s, want := b.status(), fmt.Sprintf("%d ", total(t, "summit "+clause)); !strings.HasPrefix(s, want) {
 			t.Errorf("after brushing %s: %q, want %s articles", clause, s, want)
 		}
 		var chips []string
@@ -1146,7 +1173,7 @@ func TestSearchPageInBrowser(t *testing.T) {
 		b.waitJS("the chart of the range", `document.querySelector("#chart") !== null`)
 		b.eval(`+document.querySelector("#chart").dataset.buckets`, &buckets)
 		b.eval(`document.querySelector("#chart").dataset.first`, &first)
-		start, _ = time.Parse(time.DateOnly, first)
+		start, _ = time.Parse(time.RFC3339, first)
 		b.eval(`document.querySelector("#chart").focus(); true`, nil)
 		b.run(chromedp.KeyEvent(kb.End), chromedp.KeyEvent(kb.ArrowLeft, chromedp.KeyModifiers(input.ModifierShift)),
 			chromedp.KeyEvent(kb.ArrowLeft, chromedp.KeyModifiers(input.ModifierShift)), chromedp.KeyEvent(kb.Enter))

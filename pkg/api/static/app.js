@@ -420,7 +420,7 @@ function timeBar(q, collapse, filters, view) {
   let m;
   if (cur && (m = /^published_at:\[(now-\d+d) TO now\]$/.exec(cur)) && presets.some(([v]) => v === m[1])) {
     sel.value = m[1];
-  } else if (cur && (m = /^published_at:\[(\d{4}-\d{2}-\d{2}|\*) TO (\d{4}-\d{2}-\d{2}|\*)\]$/.exec(cur))) {
+  } else if (cur && (m = /^published_at:\[(\d{4}-\d{2}-\d{2}|\*)(?:T[\d:.]+Z)? TO (\d{4}-\d{2}-\d{2}|\*)(?:T[\d:.]+Z)?\]$/.exec(cur))) {
     sel.value = "custom";
     from.value = m[1] === "*" ? "" : m[1];
     to.value = m[2] === "*" ? "" : m[2];
@@ -541,9 +541,9 @@ function exportLinks(q, total) {
     el("a", { href: href("jsonl"), download: "", id: "export-jsonl" }, "JSON lines"));
 }
 
-// The chart above the results counts the matches per day (per week or
-// month when they span more than 120 days or 160 weeks), from histogram=
-// of /api/search. "+ compare" charts up to two more queries beside the
+// The chart above the results counts the matches per day (per hour when
+// they span three days at most, per week or month when they span more
+// than 120 days or 160 weeks), from histogram= of /api/search. "+ compare" charts up to two more queries beside the
 // search, each with the search's filters; "share of all coverage" divides
 // each count by the count of all articles with those filters in the same
 // interval (attention, as Media Cloud shows it). Dragging across the
@@ -551,7 +551,17 @@ function exportLinks(q, total) {
 // intervals: they become the published_at filter chip.
 const MAX_COMPARE = 2;
 const DAY_MS = 86400000;
+const HOUR_MS = 3600000;
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+const isoTime = (ms) => new Date(ms).toISOString().replace(".000Z", "Z");
+
+// rangeClause is the published_at range from the bucket starting at a to
+// the end of the bucket starting at b.
+function rangeClause(a, b, interval) {
+  const end = nextBucket(b, interval);
+  if (interval === "hour") return `published_at:[${isoTime(a)} TO ${isoTime(end - 1)}]`;
+  return `published_at:[${isoDay(a)} TO ${isoDay(end - DAY_MS)}]`;
+}
 
 // histogramOf is one query's histogram: bucket start (ms) → count.
 async function histogramOf(t, q, interval) {
@@ -561,6 +571,7 @@ async function histogramOf(t, q, interval) {
 
 // nextBucket is the start of the interval after the one starting at ms.
 function nextBucket(ms, interval) {
+  if (interval === "hour") return ms + HOUR_MS;
   if (interval === "day") return ms + DAY_MS;
   if (interval === "week") return ms + 7 * DAY_MS;
   const d = new Date(ms);
@@ -572,31 +583,42 @@ function nextBucket(ms, interval) {
 // fits, over the union of their spans, and the histogram of all coverage
 // when the chart is normalised. null: a newer view took over.
 async function chartData(t, series, filters, norm) {
-  for (const interval of ["day", "week", "month"]) {
+  const limit = { hour: 120, day: 120, week: 160, month: 2000 };
+  const wider = { day: "week", week: "month" };
+  let interval = "day";
+  let best = null;
+  for (;;) {
     const got = await Promise.all(series.map((s) => histogramOf(t, withFilters(s.q, filters), interval)
       .then((counts) => ({ ...s, counts }), (error) => ({ ...s, error }))));
     if (stale(t) || got.some((s) => s.error && s.error.name === "AbortError")) return null;
-    if (got.some((s) => s.error && /too many buckets/.test(s.error.message))) continue;
-    const starts = got.flatMap((s) => s.counts ? [...s.counts.keys()] : []);
-    if (!starts.length) return { interval, ts: [], series: got };
-    const first = Math.min(...starts);
-    const last = Math.max(...starts);
-    const ts = [];
-    for (let x = first; x <= last && ts.length <= 160; x = nextBucket(x, interval)) ts.push(x);
-    if ((interval === "day" && ts.length > 120) || (interval === "week" && ts.length > 160)) continue;
-    let all = null;
-    if (norm) {
-      const span = `published_at:[${isoDay(first)} TO ${isoDay(nextBucket(last, interval) - DAY_MS)}]`;
-      try {
-        all = await histogramOf(t, withFilters(span, filters), interval);
-      } catch (e) {
-        if (stale(t) || e.name === "AbortError") return null;
-        throw e;
-      }
+    let ts = null;
+    if (!got.some((s) => s.error && /too many buckets/.test(s.error.message))) {
+      const starts = got.flatMap((s) => s.counts ? [...s.counts.keys()] : []);
+      if (!starts.length) return { interval, ts: [], series: got };
+      const last = Math.max(...starts);
+      ts = [];
+      for (let x = Math.min(...starts); x <= last && ts.length <= limit[interval]; x = nextBucket(x, interval)) ts.push(x);
     }
-    return { interval, ts, series: got, all };
+    const fits = ts && ts.length <= limit[interval];
+    if (fits) best = { interval, ts, series: got };
+    if (fits && interval === "day" && ts.length <= 3) {
+      interval = "hour"; // a span of three days at most: by the hour
+      continue;
+    }
+    if (fits || interval === "hour") break; // an hourly chart that does not fit leaves the daily one
+    if (!wider[interval]) return { tooLong: true };
+    interval = wider[interval];
   }
-  return { tooLong: true };
+  if (norm) {
+    const span = rangeClause(best.ts[0], best.ts[best.ts.length - 1], best.interval);
+    try {
+      best.all = await histogramOf(t, withFilters(span, filters), best.interval);
+    } catch (e) {
+      if (stale(t) || e.name === "AbortError") return null;
+      throw e;
+    }
+  }
+  return best;
 }
 
 // histogram fills into with the chart of the search in ctx ({q, collapse,
@@ -691,7 +713,7 @@ function drawChart(data, ctx) {
   }, chart);
   wrap.dataset.interval = data.interval;
   wrap.dataset.buckets = String(n);
-  wrap.dataset.first = isoDay(data.ts[0]);
+  wrap.dataset.first = isoTime(data.ts[0]);
 
   // sel is the selected interval [i, j]; cur the keyboard's position.
   let sel = null;
@@ -708,7 +730,7 @@ function drawChart(data, ctx) {
     cursor.setAttribute("visibility", cur >= 0 && wrap.matches(":focus-visible") && anchor == null ? "visible" : "hidden");
   };
   const pick = ([i, j]) => {
-    const clause = `published_at:[${isoDay(data.ts[i])} TO ${isoDay(nextBucket(data.ts[j], data.interval) - DAY_MS)}]`;
+    const clause = rangeClause(data.ts[i], data.ts[j], data.interval);
     const rest = ctx.filters.filter((f) => !f.startsWith("published_at:"));
     location.hash = searchHash(ctx.q, 0, ctx.collapse, [...rest, clause], ctx.view);
   };
@@ -835,7 +857,11 @@ function chartControls(ctx) {
   return form;
 }
 
-const bucketLabel = (ms, interval) => interval === "month" ? isoDay(ms).slice(0, 7) : interval === "week" ? "week of " + isoDay(ms) : isoDay(ms);
+function bucketLabel(ms, interval) {
+  if (interval === "hour") return isoTime(ms).slice(0, 16).replace("T", " ") + " UTC";
+  if (interval === "week") return "week of " + isoDay(ms);
+  return interval === "month" ? isoDay(ms).slice(0, 7) : isoDay(ms);
+}
 
 // whoSaidWhat shows the quotations in the search's articles grouped by
 // speaker, those quoted in most articles first (the speaker facet). One
