@@ -119,6 +119,12 @@ type Store interface {
 	Save(ctx context.Context, s Signature) error
 }
 
+// Watcher is a Store that also tells of the signatures other processes
+// save (KVStore does).
+type Watcher interface {
+	Watch(ctx context.Context, fn func(Signature)) error
+}
+
 // ErrNoID is returned for an article without an ID.
 var ErrNoID = errors.New("event: article has no id")
 
@@ -195,6 +201,43 @@ func (ix *Index) Load(ctx context.Context) error {
 	ix.loaded = true
 	ix.cfg.Logger.Info("event signatures loaded", "stored", len(sigs), "open", n)
 	return nil
+}
+
+// Follow takes in the signatures other parser processes save, as they
+// save them, until ctx ends, so that replicas assign the reports of one
+// event alike: the next report of an event another replica started
+// joins it. It returns at once when the store cannot watch (nil: the
+// index is alone), and with the watch's error (the caller retries).
+func (ix *Index) Follow(ctx context.Context) error {
+	w, ok := ix.store.(Watcher)
+	if !ok {
+		return nil
+	}
+	if err := ix.Load(ctx); err != nil {
+		return err
+	}
+	return w.Watch(ctx, ix.apply)
+}
+
+// apply holds s, saved by this or another process, unless it is held
+// already or outside the window.
+func (ix *Index) apply(s Signature) {
+	if s.ArticleID == "" || s.EventID == "" {
+		return
+	}
+	if s.Assigned.IsZero() {
+		s.Assigned = s.Time
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if e, ok := ix.byID[s.ArticleID]; ok && e.sig.EventID == s.EventID {
+		return
+	}
+	if s.Assigned.Before(ix.cfg.Now().Add(-ix.cfg.Window)) {
+		return
+	}
+	ix.insertLocked(s)
+	ix.evictLocked()
 }
 
 // Len returns the number of signatures held in memory.

@@ -23,6 +23,10 @@ func NewKVStore(kv jetstream.KeyValue) KVStore { return KVStore{b: kvjson.New[Si
 // (its article is compared afresh).
 func (s KVStore) Load(ctx context.Context) ([]Signature, error) { return s.b.LoadAll(ctx) }
 
+// Watch calls fn with every signature in the bucket, then with each one
+// saved, by any process, until ctx ends or the watch fails.
+func (s KVStore) Watch(ctx context.Context, fn func(Signature)) error { return s.b.Watch(ctx, fn) }
+
 // Save writes one signature under its article id, which must have the
 // form article.ID gives (it is the key).
 func (s KVStore) Save(ctx context.Context, sig Signature) error {

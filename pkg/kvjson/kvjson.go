@@ -43,6 +43,38 @@ func (b Bucket[T]) LoadAll(ctx context.Context) ([]T, error) {
 	}
 }
 
+// Watch calls fn with every value in the bucket, then with each value
+// written to it, until ctx ends or the watch fails (the bucket was
+// deleted, NATS went away). A value that does not decode as T is skipped.
+func (b Bucket[T]) Watch(ctx context.Context, fn func(T)) error {
+	w, err := b.kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return fmt.Errorf("watch %s: %w", b.kv.Bucket(), err)
+	}
+	defer func() { _ = w.Stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case e, ok := <-w.Updates():
+			if !ok {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return fmt.Errorf("watch %s: ended", b.kv.Bucket())
+			}
+			if e == nil {
+				continue // the end of the values there were
+			}
+			var v T
+			if err := json.Unmarshal(e.Value(), &v); err != nil {
+				continue
+			}
+			fn(v)
+		}
+	}
+}
+
 // Put writes v under key.
 func (b Bucket[T]) Put(ctx context.Context, key string, v T) error {
 	data, err := json.Marshal(v)

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/parley-news/parley/pkg/article"
+	"github.com/parley-news/parley/pkg/backoff"
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/charset"
 	"github.com/parley-news/parley/pkg/extract"
@@ -46,6 +47,12 @@ type Stories interface {
 // Events assigns event ids to the reports of one event.
 type Events interface {
 	Assign(ctx context.Context, a *article.Article) (string, error)
+}
+
+// follower is an Events that takes in what other parser processes assign
+// (event.Index.Follow).
+type follower interface {
+	Follow(ctx context.Context) error
 }
 
 // Config of the parsing stage.
@@ -147,6 +154,13 @@ func (p *Parser) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	if f, ok := p.events.(follower); ok {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.follow(ctx, f)
+		}()
+	}
 	p.log.Info("parser running", "durable", p.cfg.Durable, "workers", p.cfg.Workers)
 	for {
 		m, err := pull.Next(ctx)
@@ -159,6 +173,33 @@ func (p *Parser) Run(ctx context.Context) error {
 	wg.Wait()
 	p.log.Info("parser stopped")
 	return nil
+}
+
+// follow keeps the event index following the other parser processes'
+// assignments until ctx ends, starting again after a failure: meanwhile
+// this process assigns from what it holds, and says so.
+func (p *Parser) follow(ctx context.Context, f follower) {
+	retry := backoff.Policy{Initial: time.Second, Max: time.Minute, Jitter: true}
+	for n := 1; ; n++ {
+		start := time.Now()
+		err := f.Follow(ctx)
+		if time.Since(start) > retry.Max {
+			n = 1 // it had been following: a new failure
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if err == nil {
+			return // nothing to follow
+		}
+		d := retry.Delay(n)
+		p.log.Warn("following other parsers' event assignments failed; assigning from this process's own until it is back", "err", err, "retry_in", d)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(d):
+		}
+	}
 }
 
 func (p *Parser) handle(ctx context.Context, m jetstream.Msg) {
