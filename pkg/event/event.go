@@ -26,6 +26,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/internal/timeheap"
+	"github.com/parley-news/parley/pkg/morph"
 	"github.com/parley-news/parley/pkg/query"
 )
 
@@ -464,6 +465,7 @@ const (
 	keyCountry = "c:"
 	keyTitle   = "t:"
 	keyNumber  = "n:" // a number in the headline, the same in every language
+	keyName    = "k:" // a capitalised headline word by its name key, the same in Latin and Cyrillic
 )
 
 func keyWeight(k string) float64 {
@@ -531,9 +533,10 @@ func Similarity(a, b *article.Article) float64 {
 // Keys returns the features of an enriched article that Assign compares,
 // each once, prefixed by kind: people, organisations and places by
 // Wikidata id (or canonical name; so in any script the gazetteer reads),
-// countries by ISO code, and the distinctive words of the headline
-// (lower case, cut to their first 5 letters so that most inflections of
-// a word meet).
+// countries by ISO code, and the distinctive words of the headline:
+// capitalised ones by their name key (morph.NameKey: Вершинин and
+// Vershinin meet), others in lower case cut to their first 5 letters so
+// that most inflections of a word meet.
 func Keys(a *article.Article) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -559,6 +562,17 @@ func Keys(a *article.Article) []string {
 		}
 	}
 	for _, t := range query.Analyze(a.Title) {
+		if stopWords[t.Text] {
+			continue
+		}
+		if r, _ := utf8.DecodeRuneInString(a.Title[t.Start:]); unicode.IsUpper(r) {
+			// A name, perhaps one the gazetteer does not know: its
+			// spellings in either script meet (Лавров, Lavrov).
+			if k := morph.NameKey(t.Text); utf8.RuneCountInString(k) >= 4 {
+				add(keyName + k)
+				continue
+			}
+		}
 		if w, ok := titleWord(t.Text); ok {
 			add(w)
 		}
