@@ -625,6 +625,17 @@ func TestSearchPageInBrowser(t *testing.T) {
 			}
 			b.clean("crafted link " + link)
 		}
+		// A chart comparison and the quotations view carry the markup too.
+		b.open(`#q=summit&c=x"><img src=x onerror="` + payload + `">&norm=1`)
+		b.waitJS("the compared series", `document.querySelectorAll("#legend li[data-series]").length === 2`)
+		var legend string
+		b.eval(`document.querySelector("#legend").textContent + document.querySelector(".compare-q").value`, &legend)
+		if strings.Count(legend, `<img src=x onerror=`) != 2 {
+			t.Errorf("the legend and the compare box do not show the query as text: %q", legend)
+		}
+		b.clean("crafted comparison")
+		b.open(`#q=<img src=x onerror=window.__pwned=1>&view=quotes`)
+		b.clean("crafted quotations view")
 		b.clean("crafted link")
 	})
 
