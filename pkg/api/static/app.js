@@ -543,12 +543,13 @@ function exportLinks(q, total) {
 
 // The chart above the results counts the matches per day (per hour when
 // they span three days at most, per week or month when they span more
-// than 120 days or 160 weeks), from histogram= of /api/search. "+ compare" charts up to two more queries beside the
-// search, each with the search's filters; "share of all coverage" divides
-// each count by the count of all articles with those filters in the same
-// interval (attention, as Media Cloud shows it). Dragging across the
-// chart, or the arrow keys and Enter on it, narrows the search to those
-// intervals: they become the published_at filter chip.
+// than 120 days or 160 weeks), from histogram= of /api/search.
+// "+ compare" charts up to two more queries beside the search, each with
+// the search's filters; "share of all coverage" divides each count by the
+// count of all articles with those filters in the same interval
+// (attention, as Media Cloud shows it). Dragging across the chart, or the
+// arrow keys and Enter on it, narrows the search to those intervals: they
+// become the published_at filter chip.
 const MAX_COMPARE = 2;
 const DAY_MS = 86400000;
 const HOUR_MS = 3600000;
