@@ -1,10 +1,12 @@
 // Package alert turns saved searches into alerts: it compiles rules written
-// in the query language (docs/contract.md), indexes them by the terms an article
-// must contain for them to match, and runs the alerter stage that matches
-// every newly indexed article and publishes, once per story, on
-// parley.alerts.<rule> and parley.entities.{country,person}.<id>
-// (docs/contract.md, NATS), with signed webhooks per rule. Rules live in
-// the rule store (Rules), which the API serves.
+// in the query language (docs/contract.md), keeps them (the rule store,
+// Rules: the config file's rules and the parley_rules bucket, followed
+// live), indexes them by the terms an article must contain for them to
+// match, and runs the alerter stage that matches every newly indexed
+// article and publishes, once per story, on parley.alerts.<rule> and
+// parley.entities.{country,person}.<id> (docs/contract.md, NATS). It hands
+// a rule's alerts to its webhook through pkg/webhook; the HTTP handlers
+// for rules and alerts are pkg/api's.
 package alert
 
 import (
@@ -15,6 +17,7 @@ import (
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/query"
+	"github.com/parley-news/parley/pkg/webhook"
 )
 
 // Rule is a compiled saved search.
@@ -89,7 +92,7 @@ func (rc RuleConfig) Compile(resolver query.Resolver) (*Rule, error) {
 		return nil, fmt.Errorf("rule %s: %w: query: %w", rc.Name, ErrBadRule, err)
 	}
 	if rc.Webhook != "" {
-		if err := validWebhook(rc.Webhook); err != nil {
+		if err := webhook.ValidURL(rc.Webhook); err != nil {
 			return nil, fmt.Errorf("rule %s: %w: %w", rc.Name, ErrBadRule, err)
 		}
 	}

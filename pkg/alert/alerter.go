@@ -20,6 +20,7 @@ import (
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/permanent"
 	"github.com/parley-news/parley/pkg/query"
+	"github.com/parley-news/parley/pkg/webhook"
 )
 
 // BucketAlerted remembers which (subject, story) pairs were alerted, so a
@@ -50,24 +51,8 @@ type Config struct {
 	// ShutdownTimeout bounds finishing the articles in hand on shutdown.
 	ShutdownTimeout time.Duration
 
-	// WebhookSecret signs webhook bodies (X-Parley-Signature); empty sends
-	// them unsigned.
-	WebhookSecret string
-	// WebhookQueue is how many alerts may wait per rule's webhook before
-	// further ones are dropped (and counted).
-	WebhookQueue int
-	// WebhookAttempts bounds the tries of one delivery.
-	WebhookAttempts int
-	// WebhookBackoff is the wait before the first retry; it doubles up to
-	// WebhookMaxBackoff. A Retry-After the endpoint sends is waited for
-	// when longer; one beyond WebhookMaxBackoff ends the delivery.
-	WebhookBackoff    time.Duration
-	WebhookMaxBackoff time.Duration
-	// WebhookTimeout bounds one HTTP attempt.
-	WebhookTimeout time.Duration
-	// AllowPrivateWebhooks permits webhooks on loopback and private
-	// networks (--allow-private-addresses).
-	AllowPrivateWebhooks bool
+	// Webhook is how the alerts of rules with a webhook are delivered.
+	Webhook webhook.Config
 }
 
 // Defaults fills zero settings.
@@ -87,21 +72,7 @@ func (c *Config) Defaults() {
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 20 * time.Second
 	}
-	if c.WebhookQueue == 0 {
-		c.WebhookQueue = 256
-	}
-	if c.WebhookAttempts == 0 {
-		c.WebhookAttempts = 5
-	}
-	if c.WebhookBackoff == 0 {
-		c.WebhookBackoff = time.Second
-	}
-	if c.WebhookMaxBackoff == 0 {
-		c.WebhookMaxBackoff = time.Minute
-	}
-	if c.WebhookTimeout == 0 {
-		c.WebhookTimeout = 10 * time.Second
-	}
+	c.Webhook.Defaults()
 }
 
 // Validate names the first bad setting.
@@ -113,16 +84,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("alerter max deliver %d: must be at least 1", c.MaxDeliver)
 	case c.AlertedTTL < time.Minute:
 		return fmt.Errorf("alerter alerted ttl %s: must be at least 1m", c.AlertedTTL)
-	case c.WebhookQueue < 1 || c.WebhookQueue > 1<<20:
-		return fmt.Errorf("alerter webhook queue %d: must be 1 to %d", c.WebhookQueue, 1<<20)
-	case c.WebhookAttempts < 1 || c.WebhookAttempts > 20:
-		return fmt.Errorf("alerter webhook attempts %d: must be 1 to 20", c.WebhookAttempts)
-	case c.WebhookBackoff <= 0 || c.WebhookBackoff > time.Hour:
-		return fmt.Errorf("alerter webhook backoff %s: must be positive and at most 1h", c.WebhookBackoff)
-	case c.WebhookMaxBackoff < c.WebhookBackoff || c.WebhookMaxBackoff > time.Hour:
-		return fmt.Errorf("alerter webhook max backoff %s: must be at least the backoff (%s) and at most 1h", c.WebhookMaxBackoff, c.WebhookBackoff)
-	case c.WebhookTimeout <= 0:
-		return fmt.Errorf("alerter webhook timeout %s: must be positive", c.WebhookTimeout)
+	}
+	if err := c.Webhook.Validate(); err != nil {
+		return fmt.Errorf("alerter: %w", err)
 	}
 	return nil
 }
@@ -134,7 +98,7 @@ type Alerter struct {
 	bus   *bus.Bus
 	log   *slog.Logger
 	rules *Rules
-	hooks *webhooks
+	hooks *webhook.Sender
 
 	alerted jetstream.KeyValue // set by Run before its workers start
 
@@ -180,7 +144,7 @@ func NewAlerter(cfg Config, b *bus.Bus, rules *Rules, reg prometheus.Registerer,
 			Name: "parley_alerter_webhook_total", Help: "Webhook deliveries by rule and outcome (delivered, retried, failed, dropped).",
 		}, []string{"rule", "outcome"}),
 	}
-	a.hooks = newWebhooks(cfg, a.hookOut, log)
+	a.hooks = webhook.New(cfg.Webhook, a.hookOut, log)
 	rules.hooks.Store(a.hooks)
 	if reg != nil {
 		rulesGauge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -195,7 +159,7 @@ func NewAlerter(cfg Config, b *bus.Bus, rules *Rules, reg prometheus.Registerer,
 			}
 		}
 	}
-	if cfg.WebhookSecret == "" {
+	if cfg.Webhook.Secret == "" {
 		for _, r := range rules.Index().Rules() {
 			if r.Webhook != "" {
 				log.Warn("webhooks will be sent unsigned: no webhook secret configured", "rule", r.Name)
@@ -241,8 +205,8 @@ func (a *Alerter) Run(ctx context.Context) error {
 		return err
 	}
 	defer pull.Stop()
-	a.hooks.start(ctx)
-	defer a.hooks.stop()
+	a.hooks.Start(ctx)
+	defer a.hooks.Stop()
 	a.log.Info("alerter running", "durable", a.cfg.Durable, "workers", a.cfg.Workers, "rules", a.rules.Index().Len())
 
 	// One goroutine reads and hands the messages to the workers.
@@ -327,7 +291,7 @@ func (a *Alerter) handle(ctx context.Context, m jetstream.Msg) {
 		published++
 		a.alerts.WithLabelValues(t.label).Inc()
 		if t.webhook != "" {
-			a.hooks.enqueue(hookJob{rule: t.rule, url: t.webhook, id: t.msgID, body: t.payload})
+			a.hooks.Enqueue(webhook.Job{Rule: t.rule, URL: t.webhook, ID: t.msgID, Body: t.payload})
 		}
 	}
 	if err := m.Ack(); err != nil {

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/parley-news/parley/pkg/query"
+	"github.com/parley-news/parley/pkg/webhook"
 )
 
 // Where a rule comes from.
@@ -95,7 +96,7 @@ type Rules struct {
 	ready    chan struct{} // closed by Run once the stored rules are in
 	// hooks reports the webhook deliveries of the alerter in this process,
 	// if one runs here (GET /api/rules shows them).
-	hooks atomic.Pointer[webhooks]
+	hooks atomic.Pointer[webhook.Sender]
 
 	mu      sync.Mutex
 	entries map[string]*entry // by lower-case name
@@ -359,8 +360,8 @@ type RuleInfo struct {
 	// Hint is the rule's query hints (Rule.Hints), joined with "; ".
 	Hint string `json:"hint,omitempty"`
 	// WebhookStatus is known where the alerter runs in the same process.
-	WebhookStatus  *WebhookStatus `json:"webhook_status,omitempty"`
-	RequiresAlways bool           `json:"tried_on_every_article,omitempty"`
+	WebhookStatus  *webhook.Status `json:"webhook_status,omitempty"`
+	RequiresAlways bool            `json:"tried_on_every_article,omitempty"`
 }
 
 // List is every rule, by name.
@@ -373,7 +374,7 @@ func (s *Rules) List() []RuleInfo {
 			Subject: Subject(e.stored.Name), Error: e.err,
 		}
 		if e.stored.Webhook != "" {
-			ri.Webhook = redactURL(e.stored.Webhook)
+			ri.Webhook = webhook.RedactURL(e.stored.Webhook)
 		}
 		if !e.stored.UpdatedAt.IsZero() {
 			t := e.stored.UpdatedAt
@@ -388,7 +389,7 @@ func (s *Rules) List() []RuleInfo {
 	s.mu.Unlock()
 	if h := s.hooks.Load(); h != nil {
 		for i := range out {
-			if st, ok := h.statusOf(out[i].Name); ok {
+			if st, ok := h.Status(out[i].Name); ok {
 				out[i].WebhookStatus = &st
 			}
 		}

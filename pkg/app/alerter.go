@@ -5,6 +5,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/alert"
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/webhook"
 )
 
 // startRules runs the rule store the alerter matches with and the API
@@ -27,7 +28,7 @@ func (a *App) startRules(stage func(string, stageFunc)) error {
 
 // startAlerter runs the alert stage over the rule store.
 func (a *App) startAlerter(stage func(string, stageFunc)) error {
-	al, err := alert.NewAlerter(alert.Config{WebhookSecret: a.cfg.WebhookSecret, AllowPrivateWebhooks: a.cfg.AllowPrivate}, a.bus, a.rules, a.reg, a.log)
+	al, err := alert.NewAlerter(alert.Config{Webhook: webhook.Config{Secret: a.cfg.WebhookSecret, AllowPrivate: a.cfg.AllowPrivate}}, a.bus, a.rules, a.reg, a.log)
 	if err != nil {
 		return fmt.Errorf("alerter: %w", err)
 	}
