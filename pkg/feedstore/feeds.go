@@ -226,6 +226,18 @@ func (fs *Store) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
 	go func() {
 		defer close(out)
 		pause := time.Second
+		// wait pauses before the next attempt, longer each time, cut short
+		// by a repair (the bucket is back) or the end of ctx.
+		wait := func() {
+			t := time.NewTimer(pause)
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			case <-repaired:
+			}
+			t.Stop()
+			pause = min(2*pause, maxWatchPause)
+		}
 		for {
 			ended := fs.forwardFeeds(ctx, w, out, repaired)
 			_ = w.Stop()
@@ -235,14 +247,7 @@ func (fs *Store) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
 			if ended {
 				// The server ended the watch: wait a little, or for a repair.
 				fs.log.Warn("feed set watch ended; watching again", "retry_in", pause)
-				t := time.NewTimer(pause)
-				select {
-				case <-ctx.Done():
-				case <-t.C:
-				case <-repaired:
-				}
-				t.Stop()
-				pause = min(2*pause, maxWatchPause)
+				wait()
 			}
 			for ctx.Err() == nil {
 				repaired = fs.bus.Repaired()
@@ -250,14 +255,7 @@ func (fs *Store) WatchFeeds(ctx context.Context) (<-chan FeedChange, error) {
 					break
 				}
 				fs.log.Warn("watch feeds", "err", err, "retry_in", pause)
-				t := time.NewTimer(pause)
-				select {
-				case <-ctx.Done():
-				case <-t.C:
-				case <-repaired:
-				}
-				t.Stop()
-				pause = min(2*pause, maxWatchPause)
+				wait()
 			}
 			if ctx.Err() != nil {
 				return
