@@ -7,12 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"testing"
 	"time"
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/enrich"
+	"github.com/parley-news/parley/pkg/extract"
+	"github.com/parley-news/parley/pkg/feed"
 	"github.com/parley-news/parley/pkg/internal/sharedtest"
+	"github.com/parley-news/parley/pkg/story"
 )
 
 // benchCorpus returns enriched articles to assign: the labelled reports,
@@ -127,4 +131,97 @@ func BenchmarkLabelledSet(b *testing.B) {
 		line += fmt.Sprintf(" %v: %.2f/%.2f", gap, p, r)
 	}
 	b.Log(line)
+}
+
+// BenchmarkCapturedFeeds runs enrichment, stories and events over the items (title
+// and feed text) of the captured real feeds in ../shared/fixtures/feeds,
+// each at its own date, and reports how many pairs of items got one
+// event: with the same title (one post carried by two of the captured
+// feeds: they should share it) and with different titles (these feeds
+// are of unrelated outlets and years, so most such pairs are wrong
+// joins, though some are one event: several reports of one State of the
+// Union night). Nothing is labelled beyond the titles; it is a check
+// against joining what real feeds put side by side, not a P/R figure.
+func BenchmarkCapturedFeeds(b *testing.B) {
+	dir, ok := sharedtest.Find("fixtures/feeds/real-world")
+	if !ok {
+		b.Skip("../shared/fixtures/feeds not present")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	gaz, err := enrich.NewGazetteer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	en, err := enrich.New(enrich.Config{}, gaz)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var items []*article.Article
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		fd, err := feed.Parse(raw, "", "")
+		if err != nil {
+			continue // the fixtures include broken feeds on purpose
+		}
+		for i, it := range fd.Items {
+			p := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			if it.Published != nil {
+				p = *it.Published
+			}
+			a := &article.Article{
+				ID: fmt.Sprintf("%s#%d", filepath.Base(f), i), Title: it.Title,
+				Body: extract.FragmentText(it.Summary + " " + it.Content), PublishedAt: &p,
+			}
+			en.Enrich(a)
+			items = append(items, a)
+		}
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].PublishedAt.Before(*items[j].PublishedAt) })
+	var same, different, copies int
+	for b.Loop() {
+		var now time.Time
+		clock := func() time.Time { return now }
+		stories, err := story.New(story.Config{Now: clock}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ix, err := New(Config{Now: clock}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		event := make([]string, len(items))
+		for i, a := range items {
+			now = *a.PublishedAt
+			if a.StoryID, err = stories.Assign(context.Background(), a); err != nil {
+				b.Fatal(err)
+			}
+			if event[i], err = ix.Assign(context.Background(), a); err != nil {
+				b.Fatal(err)
+			}
+		}
+		same, different, copies = 0, 0, 0
+		for i := range items {
+			for j := i + 1; j < len(items); j++ {
+				sameTitle := items[i].Title == items[j].Title && items[i].Title != ""
+				if sameTitle {
+					copies++
+				}
+				if event[i] != event[j] {
+					continue
+				}
+				if sameTitle {
+					same++
+				} else {
+					different++
+				}
+			}
+		}
+	}
+	b.ReportMetric(float64(len(items)), "items")
+	b.ReportMetric(float64(copies), "same_title_pairs")
+	b.ReportMetric(float64(same), "same_title_joined")
+	b.ReportMetric(float64(different), "different_title_joined")
 }

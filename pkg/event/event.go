@@ -141,6 +141,7 @@ type Index struct {
 	byID     map[string]*entry
 	byStory  map[string]*entry     // the latest article of each story
 	members  map[string]int        // event id -> articles held
+	df       map[string]int        // key -> articles held with it
 	postings map[string][]*entry   // key -> latest articles with it, oldest first
 	byTime   timeheap.Heap[*entry] // by Assigned
 }
@@ -161,8 +162,8 @@ func New(cfg Config, st Store) (*Index, error) {
 	ix := &Index{
 		cfg: cfg, store: st,
 		byID: map[string]*entry{}, byStory: map[string]*entry{}, postings: map[string][]*entry{},
-		members: map[string]int{},
-		byTime:  timeheap.New(func(e *entry) time.Time { return e.sig.Assigned }, func(e *entry, i int) { e.hi = i }),
+		members: map[string]int{}, df: map[string]int{},
+		byTime: timeheap.New(func(e *entry) time.Time { return e.sig.Assigned }, func(e *entry, i int) { e.hi = i }),
 	}
 	if st == nil {
 		ix.loaded = true
@@ -353,7 +354,7 @@ func (ix *Index) bestLocked(s Signature) *entry {
 			if d := s.Time.Sub(e.sig.Time); d > ix.cfg.Gap || d < -ix.cfg.Gap {
 				continue
 			}
-			sim := similarity(set, weight, e)
+			sim := similarity(set, weight, e, ix.hubLocked)
 			if sim == 0 {
 				continue
 			}
@@ -390,6 +391,12 @@ func (ix *Index) bestLocked(s Signature) *entry {
 	return best
 }
 
+// hubLocked reports whether k is a hub among the signatures held.
+func (ix *Index) hubLocked(k string) bool {
+	n := ix.df[k]
+	return n > hubMin && float64(n) > hubShare*float64(len(ix.byID))
+}
+
 // insertLocked adds a signature.
 func (ix *Index) insertLocked(s Signature) *entry {
 	if old, ok := ix.byID[s.ArticleID]; ok {
@@ -398,6 +405,9 @@ func (ix *Index) insertLocked(s Signature) *entry {
 	e := &entry{sig: s, weight: keysWeight(s.Keys)}
 	ix.byID[s.ArticleID] = e
 	ix.members[s.EventID]++
+	for _, k := range s.Keys {
+		ix.df[k]++
+	}
 	if s.StoryID != "" {
 		if cur, ok := ix.byStory[s.StoryID]; !ok || !s.Time.Before(cur.sig.Time) {
 			ix.byStory[s.StoryID] = e
@@ -423,6 +433,11 @@ func (ix *Index) removeLocked(e *entry) {
 	delete(ix.byID, e.sig.ArticleID)
 	if ix.members[e.sig.EventID]--; ix.members[e.sig.EventID] <= 0 {
 		delete(ix.members, e.sig.EventID)
+	}
+	for _, k := range e.sig.Keys {
+		if ix.df[k]--; ix.df[k] <= 0 {
+			delete(ix.df, k)
+		}
 	}
 	if ix.byStory[e.sig.StoryID] == e {
 		delete(ix.byStory, e.sig.StoryID)
@@ -490,26 +505,54 @@ func keysWeight(keys []string) float64 {
 	return w
 }
 
-// minSpecific is the weight of shared keys other than countries two
-// articles need to be linked: a person, an organisation or a place, or
-// two headline words. Sharing only states links nothing.
+// minSpecific is how much two articles must share of who and where to
+// be linked (specificWeight): a person, an organisation, a place or a
+// number, or two headline names; a hub counts half. States and
+// ordinary headline words alone link nothing: on real feeds they joined
+// a site's recurring series ("Black Friday deal: ...", "wellness
+// calendar, Aug. 16-23").
 const minSpecific = 2
+
+// hubShare is the share of the signatures held (and hubMin the least
+// number) above which a key is a hub: a name in a large part of all
+// coverage (a president in every other story of the day), which alone
+// must not link articles, while it still counts towards their
+// similarity.
+const (
+	hubShare = 0.02
+	hubMin   = 5
+)
+
+// specificWeight is what a shared key counts towards minSpecific.
+func specificWeight(k string) float64 {
+	switch k[:2] {
+	case keyPerson:
+		return 3
+	case keyOrg, keyPlace, keyNumber:
+		return 2
+	case keyName:
+		return 1
+	}
+	return 0
+}
 
 // similarity is the weighted cosine of two key sets (Ochiai with key
 // weights): the weight of the shared keys over the geometric mean of
-// the two sets' weights; 0 when they share too little besides countries.
-func similarity(a map[string]bool, aWeight float64, b *entry) float64 {
+// the two sets' weights; 0 when they share too little of who and where.
+// hub reports whether key k is a hub; nil for none.
+func similarity(a map[string]bool, aWeight float64, b *entry, hub func(k string) bool) float64 {
 	if b.weight == 0 {
 		return 0
 	}
 	shared, specific := 0.0, 0.0
 	for _, k := range b.sig.Keys {
 		if a[k] {
-			w := keyWeight(k)
-			shared += w
-			if candidateKey(k) {
-				specific += w
+			shared += keyWeight(k)
+			w := specificWeight(k)
+			if w > 0 && hub != nil && hub(k) {
+				w /= 2
 			}
+			specific += w
 		}
 	}
 	if specific < minSpecific {
@@ -527,7 +570,7 @@ func Similarity(a, b *article.Article) float64 {
 	for _, k := range ka {
 		set[k] = true
 	}
-	return similarity(set, keysWeight(ka), &entry{sig: Signature{Keys: kb}, weight: keysWeight(kb)})
+	return similarity(set, keysWeight(ka), &entry{sig: Signature{Keys: kb}, weight: keysWeight(kb)}, nil)
 }
 
 // Keys returns the features of an enriched article that Assign compares,
@@ -561,15 +604,27 @@ func Keys(a *article.Article) []string {
 			add(keyCountry + c)
 		}
 	}
+	// The name keys of the entities' names: a headline word that is one
+	// of them is keyed by its entity already.
+	known := map[string]bool{}
+	for _, es := range [][]article.Entity{a.Entities.People, a.Entities.Organizations, a.Entities.Places} {
+		for _, e := range es {
+			for _, t := range query.Analyze(e.Name) {
+				known[morph.NameKey(t.Text)] = true
+			}
+		}
+	}
 	for _, t := range query.Analyze(a.Title) {
 		if stopWords[t.Text] {
 			continue
 		}
 		if r, _ := utf8.DecodeRuneInString(a.Title[t.Start:]); unicode.IsUpper(r) {
 			// A name, perhaps one the gazetteer does not know: its
-			// spellings in either script meet (Лавров, Lavrov).
+			// spellings in either script meet (Вершинин, Vershinin).
 			if k := morph.NameKey(t.Text); utf8.RuneCountInString(k) >= 4 {
-				add(keyName + k)
+				if !known[k] {
+					add(keyName + k)
+				}
 				continue
 			}
 		}
