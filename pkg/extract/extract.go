@@ -141,6 +141,9 @@ type Extractor struct {
 	log   *slog.Logger
 	rules []compiledRule
 	seed  maphash.Seed
+	// coreShare is the constant coreShare; a field so that its choice
+	// can be cross-validated (TestCoreShareBySite).
+	coreShare float64
 }
 
 // New returns an Extractor for cfg, after filling defaults and validating.
@@ -149,7 +152,7 @@ func New(cfg Config) (*Extractor, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Extractor{cfg: cfg, log: cfg.Logger, seed: maphash.MakeSeed()}
+	e := &Extractor{cfg: cfg, log: cfg.Logger, seed: maphash.MakeSeed(), coreShare: coreShare}
 	for _, r := range cfg.SiteRules {
 		cr := compiledRule{host: strings.ToLower(strings.TrimPrefix(strings.TrimSpace(r.Host), "www."))}
 		for _, s := range r.Body {
