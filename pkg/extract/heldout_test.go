@@ -22,8 +22,12 @@ import (
 // report under a <title> that is not its headline; a story whose words
 // link to a glossary, on a page of teasers without any article markup;
 // <br>-separated text in a bare <div> with an advertisement inside and
-// readers' posts, each signed the same way, after it; a modern page with
-// a related box, an advertisement slot and comments). NAME.txt is the article; the body
+// readers' posts, each signed the same way, after it; a story whose
+// paragraphs are wrapped in named anchors; an opinion column in an element
+// named "commentary"; a bold intro in a block of its own, an
+// advertisement inside the story and related stories with summaries
+// after it; a modern page with a related box, an advertisement slot and
+// comments). NAME.txt is the article; the body
 // must match it by the dev sets' metric (4-word shingles) with recall of
 // at least 0.95 and precision of at least 0.9 (a date line and the
 // headline printed as paragraphs of their own above the text are kept:
