@@ -1,7 +1,8 @@
 // Command extractbench measures parley's article extractor against
 // go-trafilatura, go-readability (readeck) and go-domdistiller on the two
 // shared extraction dev sets (../shared/bench/extraction, 2019 news, and
-// ../shared/bench/extraction-dragnet, 2012 pages in any charset): every
+// ../shared/bench/extraction-dragnet, 2012 pages in any charset), and on
+// parley's own held-out pages (../../testdata/heldout, -own): every
 // extractor runs in the same process on one core, its predictions are
 // scored with the sets' metric (shingle F1, macro averages; see score.go),
 // and one table of F1, precision, recall, empty bodies and pages per
