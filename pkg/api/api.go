@@ -468,19 +468,29 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, code, map[string]any{"status": status, "checks": res})
 }
 
-func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
-	if s.search == nil {
-		writeError(w, http.StatusNotImplemented, "this process runs a single stage and has no index to search; ask the api or run process")
-		return
-	}
-	q := r.URL.Query()
-	node, hints, err := query.ParseHints(q.Get("q"))
+// parseQuery parses the q parameter of a search, an export or a list of
+// events, or answers 400 saying why (a query over a limit names the limit).
+func parseQuery(w http.ResponseWriter, q string) (query.Node, []string, bool) {
+	node, hints, err := query.ParseHints(q)
 	if err != nil {
 		msg := "query: " + err.Error()
 		if le := (*query.LimitError)(nil); errors.As(err, &le) {
 			msg = err.Error() // it names the query and the limit
 		}
 		writeError(w, http.StatusBadRequest, msg)
+		return nil, nil, false
+	}
+	return node, hints, true
+}
+
+func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
+	if s.search == nil {
+		writeError(w, http.StatusNotImplemented, "this process runs a single stage and has no index to search; ask the api or run process")
+		return
+	}
+	q := r.URL.Query()
+	node, hints, ok := parseQuery(w, q.Get("q"))
+	if !ok {
 		return
 	}
 	size, err := intParam(q.Get("size"), 10, 0, 100)

@@ -331,6 +331,16 @@ func TestRequestLimits(t *testing.T) {
 		if tt.code != 200 && ix.lastReq.Query != nil {
 			t.Errorf("search of %d bytes reached the index", len(tt.q))
 		}
+		if tt.code == 200 {
+			continue
+		}
+		// Exports and the list of events read the query the same way.
+		for _, path := range []string{"/api/export", "/api/events"} {
+			code, body := do(t, "GET", ts.URL+path+"?q="+url.QueryEscape(tt.q), "", "")
+			if e, _ := body["error"].(string); code != tt.code || e != tt.want {
+				t.Errorf("%s of %d bytes: %d %q, want %d %q", path, len(tt.q), code, e, tt.code, tt.want)
+			}
+		}
 	}
 
 	big := `{"url":"https://news.un.org/rss.xml","title":"` + strings.Repeat("x", MaxBodyBytes) + `"}`

@@ -50,13 +50,8 @@ func (s *Server) eventsHandler(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	node, hints, err := query.ParseHints(q.Get("q"))
-	if err != nil {
-		msg := "query: " + err.Error()
-		if le := (*query.LimitError)(nil); errors.As(err, &le) {
-			msg = err.Error()
-		}
-		writeError(w, http.StatusBadRequest, msg)
+	node, hints, ok := parseQuery(w, q.Get("q"))
+	if !ok {
 		return
 	}
 	size, err := intParam(q.Get("size"), 20, 1, 100)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/index"
-	"github.com/parley-news/parley/pkg/query"
 )
 
 // exportColumns are the CSV header, in the order of exportRow.
@@ -37,9 +36,8 @@ func (s *Server) exportHandler(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	node, err := query.Parse(q.Get("q"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "query: "+err.Error())
+	node, _, ok := parseQuery(w, q.Get("q"))
+	if !ok {
 		return
 	}
 	format := q.Get("format")
@@ -74,7 +72,7 @@ func (s *Server) exportHandler(w http.ResponseWriter, r *http.Request) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	n := 0
-	err = s.search.Export(r.Context(), node, func(rec index.Record) error {
+	err := s.search.Export(r.Context(), node, func(rec index.Record) error {
 		if !started {
 			start()
 			if format == "csv" {
