@@ -60,9 +60,9 @@ func requires(n query.Node) requirement {
 	case query.Term:
 		return termRequirement(n)
 	case query.Near:
-		// Both operands occur in the title, summary or body, as written
-		// (NEAR does not look at stems or name keys).
-		return requires(query.And{Children: []query.Node{asWritten(n.A), asWritten(n.B)}})
+		// Both operands occur in the title, summary or body, as words
+		// or (unquoted) stems, as they would alone.
+		return requires(query.And{Children: []query.Node{n.A, n.B}})
 	case query.And:
 		// Every child must match: any one child's requirement will do;
 		// take the narrowest.
@@ -143,29 +143,6 @@ func termRequirement(t query.Term) requirement {
 		req.keys = append(req.keys, key{f.space, longest(f.tokens)})
 	}
 	return req
-}
-
-// asWritten is n with its words quoted: NEAR's operands match the tokens
-// as written, so their rule keys are the tokens alone.
-func asWritten(n query.Node) query.Node {
-	switch n := n.(type) {
-	case query.Term:
-		n.Phrase = true
-		return n
-	case query.And:
-		out := make([]query.Node, len(n.Children))
-		for i, c := range n.Children {
-			out[i] = asWritten(c)
-		}
-		return query.And{Children: out}
-	case query.Or:
-		out := make([]query.Node, len(n.Children))
-		for i, c := range n.Children {
-			out[i] = asWritten(c)
-		}
-		return query.Or{Children: out}
-	}
-	return n
 }
 
 func longest(words []string) string {
@@ -252,7 +229,7 @@ func newFilter(n query.Node) filter {
 		}
 		return f
 	case query.Near:
-		return newFilter(query.And{Children: []query.Node{asWritten(n.A), asWritten(n.B)}})
+		return newFilter(query.And{Children: []query.Node{n.A, n.B}})
 	case query.And:
 		f := filter{op: filterAnd}
 		for _, c := range n.Children {

@@ -49,8 +49,11 @@ func TestRequires(t *testing.T) {
 		{"published_at:[2026-01-01 TO 2026-02-01]", true, nil},
 		{"Putin published_at:[2026-01-01 TO *]", false, putin},
 		{"*", true, nil},
-		{"NEAR/5(Putin, Zelensky)", false, []key{{spaceText, "putin"}}},
-		{"SENTENCE(Zelensk*, (truce OR ceasefire))", false, []key{{spaceText, "truce"}, {spaceText, "ceasefire"}}},
+		// NEAR's operands match as they would alone, stems included.
+		{"NEAR/5(Putin, Zelensky)", false, putin},
+		{`NEAR/5("Putin", "Zelensky")`, false, []key{{spaceText, "putin"}}},
+		{"SENTENCE(Zelensk*, (truce OR ceasefire))", false, []key{
+			{spaceText, "truce"}, {spaceStem, "truce"}, {spaceStem, "truc"}, {spaceText, "ceasefire"}, {spaceStem, "ceasefir"}, {spaceStem, "ceasefire"}}},
 		{"NOT SENTENCE(Putin, Zelensky)", true, nil},
 	}
 	for _, tt := range tests {

@@ -35,10 +35,12 @@ type Document struct {
 	EventID       string     `json:"event_id,omitempty"`      // keyword
 	Quotes        []string   `json:"quotes,omitempty"`        // text of quotations
 	Speakers      []string   `json:"speakers,omitempty"`      // text, quote speakers
-	// Sentences are the sentences of the title, summary and body
-	// (query.Sentences), one value each, for SENTENCE(a, b): text whose
-	// values a query's positions cannot bridge.
-	Sentences []string `json:"sentences,omitempty"`
+	// Sentences are the sentences of the title, summary and body that
+	// have words (query.SentenceForms), one value each, for SENTENCE(a,
+	// b): text whose values a query's positions cannot bridge;
+	// SentencesStem their stems, value for value and word for word.
+	Sentences     []string `json:"sentences,omitempty"`
+	SentencesStem []string `json:"sentences_stem,omitempty"`
 
 	// The stems and name keys of the text fields (query.AnalyzeForms),
 	// space-separated, indexed split at white space: what unquoted words
@@ -69,6 +71,8 @@ const (
 	DocQuotes      = "quotes"
 	DocSpeakers    = "speakers"
 	DocSentences   = "sentences"
+	// DocSentencesStem holds Document.SentencesStem, a form field.
+	DocSentencesStem = "sentences_stem"
 )
 
 // TextFields are the fields a bare word or phrase searches.
@@ -126,6 +130,23 @@ func NearFields(n query.Near) []string {
 		return []string{DocSentences}
 	}
 	return TextFields
+}
+
+// StemFieldOf is the field holding the stems of field, one of
+// NearFields, at the positions of its words: where NEAR looks for the
+// stems of unquoted words (query.Alternative).
+func StemFieldOf(field string) string {
+	switch field {
+	case DocTitle:
+		return DocTitleStem
+	case DocSummary:
+		return DocSummaryStem
+	case DocBody:
+		return DocBodyStem
+	case DocSentences:
+		return DocSentencesStem
+	}
+	return ""
 }
 
 // FieldFor maps a query field to the index field it searches, and whether
@@ -202,7 +223,10 @@ func NewDocument(a *article.Article) Document {
 	addEntities(&d.Organizations, a.Entities.Organizations)
 	addEntities(&d.Places, a.Entities.Places)
 	for _, text := range []string{a.Title, a.Summary, a.Body} {
-		d.Sentences = append(d.Sentences, query.Sentences(text)...)
+		for _, s := range query.SentenceForms(text, a.Language) {
+			d.Sentences = append(d.Sentences, s.Text)
+			d.SentencesStem = append(d.SentencesStem, strings.Join(s.Stems, " "))
+		}
 	}
 	for _, f := range []struct {
 		text        string

@@ -24,7 +24,7 @@ type Document struct {
 
 	// texts are the title, summary and body, for sentences().
 	texts [3]string
-	sents [][]string
+	sents []Forms
 
 	// scanned counts the tokens compared by plain scans; past budget, each
 	// value scanned again gets a positions index instead, so a rule of

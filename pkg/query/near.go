@@ -117,19 +117,34 @@ func andWords(a And) []string {
 }
 
 // Alternative is one way an operand of NEAR or SENTENCE occurs in a text:
-// its analysed words in a row, or with Prefix one word starting with
-// Words[0].
+// its analysed words in a row, or with Stem their stems in a row among the
+// stems of the text's words (AnalyzeForms: one stem per word, so at the
+// words' positions), or with Prefix one word starting with Words[0].
 type Alternative struct {
 	Words  []string
 	Prefix bool
+	Stem   bool
 }
 
 // Alternatives lists the ways operand o of a Near can occur, each once:
-// its words or phrases (as analysed by Analyze) and prefixes, under any
-// number of Ors. An operand with nothing searchable has none, and its Near
-// matches nothing.
+// its words or phrases (as analysed by Analyze), the stems of its unquoted
+// words as an unquoted word is looked for (WordForms; not name keys, which
+// have no positions among the words), and prefixes, under any number of
+// Ors. An operand with nothing searchable has none, and its Near matches
+// nothing.
 func Alternatives(o Node) []Alternative {
 	var out []Alternative
+	add := func(alt Alternative) {
+		if len(alt.Words) == 0 {
+			return
+		}
+		for _, a := range out {
+			if a.Prefix == alt.Prefix && a.Stem == alt.Stem && slices.Equal(a.Words, alt.Words) {
+				return
+			}
+		}
+		out = append(out, alt)
+	}
 	var walk func(Node)
 	walk = func(n Node) {
 		var alt Alternative
@@ -143,7 +158,15 @@ func Alternatives(o Node) []Alternative {
 			if n.Field != FieldText {
 				return
 			}
-			alt.Words = terms(n.Value)
+			add(Alternative{Words: terms(n.Value)})
+			if !n.Phrase {
+				for _, f := range WordForms(n.Value) {
+					if !f.Names {
+						add(Alternative{Words: f.Terms, Stem: true})
+					}
+				}
+			}
+			return
 		case Prefix:
 			if n.Field != FieldText {
 				return
@@ -155,15 +178,7 @@ func Alternatives(o Node) []Alternative {
 		default:
 			return
 		}
-		if len(alt.Words) == 0 {
-			return
-		}
-		for _, a := range out {
-			if a.Prefix == alt.Prefix && slices.Equal(a.Words, alt.Words) {
-				return
-			}
-		}
-		out = append(out, alt)
+		add(alt)
 	}
 	walk(o)
 	return out
@@ -221,17 +236,21 @@ func compareSpans(s, t Span) int {
 	return cmp.Compare(s.Start, t.Start)
 }
 
-// SpansIn appends to out where alternatives alts occur in toks, the
-// analysed words of one value, numbered sent.
-func SpansIn(out []Span, alts []Alternative, toks []string, sent int) []Span {
-	for i, t := range toks {
+// SpansIn appends to out where alternatives alts occur in v, one value
+// numbered sent.
+func SpansIn(out []Span, alts []Alternative, v Forms, sent int) []Span {
+	for i := range v.Tokens {
 		for _, a := range alts {
+			words := v.Tokens
+			if a.Stem {
+				words = v.Stems
+			}
 			switch {
 			case a.Prefix:
-				if strings.HasPrefix(t, a.Words[0]) {
+				if strings.HasPrefix(words[i], a.Words[0]) {
 					out = append(out, Span{sent, i, i + 1})
 				}
-			case t == a.Words[0] && i+len(a.Words) <= len(toks) && slices.Equal(toks[i:i+len(a.Words)], a.Words):
+			case words[i] == a.Words[0] && i+len(a.Words) <= len(words) && slices.Equal(words[i:i+len(a.Words)], a.Words):
 				out = append(out, Span{sent, i, i + len(a.Words)})
 			}
 		}
@@ -253,27 +272,46 @@ func (d *Document) matchNear(n Near) bool {
 		}
 		return n.Near(sa, sb)
 	}
-	for _, field := range d.textFields(FieldText) {
-		for _, v := range field {
-			sa, sb = SpansIn(sa[:0], a, v.toks, 0), SpansIn(sb[:0], b, v.toks, 0)
-			if n.Near(sa, sb) {
-				return true
-			}
+	for _, f := range [][2][]*value{{d.title, d.titleStem}, {d.summary, d.summaryStem}, {d.body, d.bodyStem}} {
+		v := Forms{Tokens: f[0][0].toks, Stems: f[1][0].toks}
+		sa, sb = SpansIn(sa[:0], a, v, 0), SpansIn(sb[:0], b, v, 0)
+		if n.Near(sa, sb) {
+			return true
 		}
 	}
 	return false
 }
 
-// sentences are the analysed words of each sentence of the title, summary
-// and body (Sentences), made on first use: few rules ask for them.
-func (d *Document) sentences() [][]string {
+// sentences are the words and stems of each sentence of the title,
+// summary and body (SentenceForms), made on first use: few rules ask for
+// them.
+func (d *Document) sentences() []Forms {
 	if d.sents == nil {
-		d.sents = [][]string{}
+		d.sents = []Forms{}
 		for _, text := range d.texts {
-			for _, s := range Sentences(text) {
-				d.sents = append(d.sents, terms(s))
+			for _, s := range SentenceForms(text, d.language) {
+				d.sents = append(d.sents, s.Forms)
 			}
 		}
 	}
 	return d.sents
+}
+
+// Sentence is one sentence of a text, and its words and stems.
+type Sentence struct {
+	Text string
+	Forms
+}
+
+// SentenceForms are the sentences of text (Sentences) that have words,
+// analysed as AnalyzeForms analyses a text of language lang: what
+// SENTENCE(a, b) looks in, the same at index time and in Match.
+func SentenceForms(text, lang string) []Sentence {
+	var out []Sentence
+	for _, s := range Sentences(text) {
+		if f := AnalyzeForms(s, lang); len(f.Tokens) > 0 {
+			out = append(out, Sentence{Text: s, Forms: f})
+		}
+	}
+	return out
 }

@@ -43,8 +43,9 @@ var nearNames = spellings{
 
 func TestMatchNear(t *testing.T) {
 	d := query.NewDocument(&article.Article{
-		Title:   "Putin and Zelensky to meet",
-		Summary: "A summary that names nobody.",
+		Language: "en",
+		Title:    "Putin and Zelensky to meet",
+		Summary:  "A summary that names nobody.",
 		Body: "Vladimir Putin said on Tuesday that talks would go on. Zelenskiy answered him in Kyiv.\n\n" +
 			"The U.S. envoy Steve Witkoff met Mr. Umerov and Zelensky in Abu Dhabi! Путин said nothing",
 	})
@@ -77,6 +78,14 @@ func TestMatchNear(t *testing.T) {
 		{"SENTENCE(Зеленський, Kyiv)", false}, // as typed: no such word
 		{"SENTENCE(nobody, summary)", true},
 		{"NEAR/5(said, said)", true},
+		// Unquoted words match their inflected forms, as elsewhere.
+		{"NEAR/5(talk, Zelenskiy)", true},
+		{`NEAR/5("talk", Zelenskiy)`, false},
+		{"SENTENCE(talk, Putin)", true},
+		{"SENTENCE(talk, Zelenskiy)", false},
+		{"NEAR/1(Putin, Zelenskys)", true},
+		{`NEAR/1(Putin, "Zelenskys")`, false},
+		{"NEAR/3(meeting, Zelensky)", true}, // the title: to meet
 	}
 	for _, tt := range tests {
 		n, err := query.Parse(tt.q)
@@ -85,6 +94,26 @@ func TestMatchNear(t *testing.T) {
 		}
 		if got := query.Match(n, d); got != tt.want {
 			t.Errorf("Match(%q) = %v, want %v", tt.q, got, tt.want)
+		}
+	}
+	// Inflected forms in other languages, unquoted.
+	uk := query.NewDocument(&article.Article{Language: "uk", Body: "Путін не зустрівся із Зеленським. Офіс Зеленського мовчить."})
+	for _, tt := range []struct {
+		q    string
+		want bool
+	}{
+		{"NEAR/3(Зеленський, Путін)", true},
+		{`NEAR/3("Зеленський", Путін)`, false},
+		{"SENTENCE(Зеленський, офіс)", true},
+		{"SENTENCE(Зеленського, Путін)", true}, // Зеленським, by its stem
+		{`SENTENCE("Зеленського", Путін)`, false},
+	} {
+		n, err := query.Parse(tt.q)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tt.q, err)
+		}
+		if got := query.Match(n, uk); got != tt.want {
+			t.Errorf("Match(%q) in Ukrainian = %v, want %v", tt.q, got, tt.want)
 		}
 	}
 	// Every spelling of a name.
@@ -139,7 +168,13 @@ func TestNearExpansionBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	near := query.Expand(n, many).(query.Near)
-	if got, want := len(query.Alternatives(near.A)), len(names)+query.MaxOperandSpellings; got != want {
+	got := 0
+	for _, a := range query.Alternatives(near.A) {
+		if !a.Stem {
+			got++
+		}
+	}
+	if want := len(names) + query.MaxOperandSpellings; got != want {
 		t.Errorf("%d alternatives, want %d (the names and %d spellings)", got, want, query.MaxOperandSpellings)
 	}
 }

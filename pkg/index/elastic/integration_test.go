@@ -353,6 +353,13 @@ var searchCases = []struct {
 	{`SENTENCE((peskov OR lavrov), "well prepared")`, []string{"a6"}},
 	{"SENTENCE(gespräche, USA) OR NEAR/3(oil, monday)", []string{"a4", "a5"}},
 	{`NEAR/5(talks, "abu dhabi") AND NOT language:de`, []string{"a1", "a2"}},
+	// Unquoted words match their inflected forms, as they do alone.
+	{`NEAR/3(talk, "abu dhabi")`, []string{"a1", "a2"}},
+	{`NEAR/3("talk", "abu dhabi")`, nil},
+	{"SENTENCE(negotiation, putin)", []string{"a1"}},
+	{`SENTENCE("negotiation", putin)`, nil},
+	{"SENTENCE(negotiation, trilateral)", nil},
+	{"NEAR/2(price, rising)", []string{"a5"}},
 }
 
 func TestSearchQueryLanguage(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 // MappingVersion is the version of the mapping below. A change that is not
 // purely additive bumps it: Open then creates Index-v<N+1>, and the alias
 // is moved once the new index is filled (parley replay).
-const MappingVersion = 3
+const MappingVersion = 4
 
 // Fields of the Elasticsearch document that index.Document does not have.
 const (
@@ -46,6 +46,14 @@ func textField(keyword bool) map[string]any {
 // apart.
 func sentencesField() map[string]any {
 	return map[string]any{"type": "text", "analyzer": "standard", "position_increment_gap": sentenceGap}
+}
+
+// sentencesStemField holds index.Document's sentences_stem: a form field
+// (formField) whose values are as far apart as the sentences'.
+func sentencesStemField() map[string]any {
+	f := formField()
+	f["position_increment_gap"] = sentenceGap
+	return f
 }
 
 func typ(t string) map[string]any { return map[string]any{"type": t} }
@@ -90,14 +98,15 @@ func mappings() map[string]any {
 			"sentences":     sentencesField(),
 			fieldStoryKey:   typ("keyword"),
 			// Since mapping version 2 (README, Query language).
-			index.DocTitleStem:   formField(),
-			index.DocSummaryStem: formField(),
-			index.DocBodyStem:    formField(),
-			index.DocQuotesStem:  formField(),
-			index.DocTitleName:   formField(),
-			index.DocSummaryName: formField(),
-			index.DocBodyName:    formField(),
-			fieldArticle:         map[string]any{"type": "object", "enabled": false},
+			index.DocTitleStem:     formField(),
+			index.DocSummaryStem:   formField(),
+			index.DocBodyStem:      formField(),
+			index.DocQuotesStem:    formField(),
+			index.DocTitleName:     formField(),
+			index.DocSummaryName:   formField(),
+			index.DocBodyName:      formField(),
+			index.DocSentencesStem: sentencesStemField(),
+			fieldArticle:           map[string]any{"type": "object", "enabled": false},
 		},
 	}
 }

@@ -81,8 +81,9 @@ func translatePrefix(p query.Prefix) map[string]any {
 
 // translateNear is a span_near over each field the Near searches (title,
 // summary and body, or the sentences): its operands' alternatives
-// (span_or of words, of phrases as span_near in order with no slop, and of
-// prefixes bounded as translatePrefix bounds them) in either order, with a
+// (span_or of words, of phrases as span_near in order with no slop, of
+// stems in the stem fields, and of prefixes bounded as translatePrefix
+// bounds them) in either order, with a
 // slop of the distance, or for SENTENCE of less than the gap between
 // sentences. Elasticsearch counts the slop as query.Near.Near counts the
 // words between.
@@ -130,10 +131,21 @@ func anyOf(should []any) map[string]any {
 	return map[string]any{"bool": map[string]any{"should": should, "minimum_should_match": 1}}
 }
 
-// spanOr is a span query for any of alts in field.
+// spanOr is a span query for any of alts in field. The stems of
+// unquoted words are looked for in field's stem field, at the same
+// positions, through span_field_masking, which lets them stand in a
+// span_near of field.
 func spanOr(alts []query.Alternative, field string) map[string]any {
 	clauses := make([]any, 0, len(alts))
 	for _, a := range alts {
+		if a.Stem {
+			a.Stem = false
+			clauses = append(clauses, map[string]any{"span_field_masking": map[string]any{
+				"query": spanOr([]query.Alternative{a}, index.StemFieldOf(field)),
+				"field": field,
+			}})
+			continue
+		}
 		switch {
 		case a.Prefix:
 			clauses = append(clauses, map[string]any{"span_multi": map[string]any{"match": map[string]any{

@@ -147,6 +147,8 @@ func TestNearAgrees(t *testing.T) {
 		runs = append(runs, ws)
 	}
 	names := []string{"Zelenskiy", "Зеленський", "Putin", "Kiev", "Ukraine", "UAE", `"Abu Dhabi"`}
+	// Other forms of the articles' words: unquoted, they match by stem.
+	inflected := []string{"talk", "meetings", "delegation", "переговорах", "says", "leaders", "negotiation", "Зеленського"}
 	rnd := rand.New(rand.NewSource(11))
 	operand := func(ws []string, i int) string {
 		switch rnd.Intn(6) {
@@ -162,6 +164,8 @@ func TestNearAgrees(t *testing.T) {
 			return names[rnd.Intn(len(names))]
 		case 3:
 			return "(" + ws[i] + " OR " + names[rnd.Intn(len(names))] + ")"
+		case 4:
+			return inflected[rnd.Intn(len(inflected))]
 		}
 		return ws[i]
 	}

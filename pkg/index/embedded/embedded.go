@@ -303,6 +303,7 @@ func bleveDocument(a *article.Article) (map[string]any, error) {
 	list("speakers", d.Speakers)
 	list(fieldSpeakersKW, d.Speakers)
 	list(index.DocSentences, d.Sentences)
+	list(index.DocSentencesStem, d.SentencesStem)
 	str(index.DocTitleStem, d.TitleStem)
 	str(index.DocSummaryStem, d.SummaryStem)
 	str(index.DocBodyStem, d.BodyStem)

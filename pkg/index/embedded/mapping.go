@@ -17,7 +17,7 @@ import (
 // mappingVersion is recorded in the index; Open refuses an index built
 // with another mapping, which would silently answer queries differently.
 // Bump it with every change to buildMapping.
-const mappingVersion = "5"
+const mappingVersion = "6"
 
 // internalMappingVersion is the key of the mapping version in the index's
 // internal store.
@@ -53,7 +53,7 @@ const formAnalyzer = "parley_forms"
 
 var formFields = []string{
 	index.DocTitleStem, index.DocSummaryStem, index.DocBodyStem, index.DocQuotesStem,
-	index.DocTitleName, index.DocSummaryName, index.DocBodyName,
+	index.DocTitleName, index.DocSummaryName, index.DocBodyName, index.DocSentencesStem,
 }
 
 var keywordFields = []string{

@@ -52,11 +52,16 @@ func (q *nearQuery) Searcher(ctx context.Context, r bleveindex.IndexReader, m ma
 	return searcher.NewFilteringSearcher(ctx, s, q.accept), nil
 }
 
-// anyOf matches a document with any of alts in field, every word of an
-// alternative as a term, so that the positions of each reach accept.
+// anyOf matches a document with any of alts in field (stems in its stem
+// field), every word of an alternative as a term, so that the positions of
+// each reach accept.
 func anyOf(alts []query.Alternative, field string) bq.Query {
 	qs := make([]bq.Query, 0, len(alts))
 	for _, a := range alts {
+		field := field
+		if a.Stem {
+			field = index.StemFieldOf(field)
+		}
 		if a.Prefix {
 			p := bleve.NewPrefixQuery(a.Words[0])
 			p.SetField(field)
@@ -79,30 +84,37 @@ func anyOf(alts []query.Alternative, field string) bq.Query {
 // position there.
 type place struct{ value, pos int }
 
-// accept reports whether a candidate's positions match q, field by field.
+// accept reports whether a candidate's positions match q, field by field
+// (a field's words with its stems, which stand at the same positions).
 // It drops the positions afterwards: nothing else asked for them.
 func (q *nearQuery) accept(_ *bsearch.SearchContext, d *bsearch.DocumentMatch) bool {
 	defer func() { d.FieldTermLocations = d.FieldTermLocations[:0] }()
 	for _, f := range q.fields {
-		w := words{places: map[string][]place{}, at: map[place]string{}}
-		for _, l := range d.FieldTermLocations {
-			if l.Field != f {
-				continue
-			}
-			p := place{pos: int(l.Location.Pos)}
-			if len(l.Location.ArrayPositions) > 0 {
-				p.value = int(l.Location.ArrayPositions[0])
-			}
-			if _, dup := w.at[p]; !dup {
-				w.at[p] = l.Term
-				w.places[l.Term] = append(w.places[l.Term], p)
-			}
-		}
-		if q.near.Near(w.spans(q.a), w.spans(q.b)) {
+		w, stems := placesIn(d, f), placesIn(d, index.StemFieldOf(f))
+		if q.near.Near(spans(q.a, w, stems), spans(q.b, w, stems)) {
 			return true
 		}
 	}
 	return false
+}
+
+// placesIn collects the positions of the words of field d's locations hold.
+func placesIn(d *bsearch.DocumentMatch, field string) words {
+	w := words{places: map[string][]place{}, at: map[place]string{}}
+	for _, l := range d.FieldTermLocations {
+		if l.Field != field {
+			continue
+		}
+		p := place{pos: int(l.Location.Pos)}
+		if len(l.Location.ArrayPositions) > 0 {
+			p.value = int(l.Location.ArrayPositions[0])
+		}
+		if _, dup := w.at[p]; !dup {
+			w.at[p] = l.Term
+			w.places[l.Term] = append(w.places[l.Term], p)
+		}
+	}
+	return w
 }
 
 // words are the words of one field a candidate holds that a query asked
@@ -112,10 +124,15 @@ type words struct {
 	at     map[place]string
 }
 
-// spans lists where alts occur, sorted as query.Near.Near wants them.
-func (w words) spans(alts []query.Alternative) []query.Span {
+// spans lists where alts occur among a field's words toks and stems,
+// sorted as query.Near.Near wants them.
+func spans(alts []query.Alternative, toks, stems words) []query.Span {
 	var out []query.Span
 	for _, a := range alts {
+		w := toks
+		if a.Stem {
+			w = stems
+		}
 		if a.Prefix {
 			for word, ps := range w.places {
 				if strings.HasPrefix(word, a.Words[0]) {
