@@ -209,29 +209,7 @@ func (a *Alerter) Run(ctx context.Context) error {
 	defer a.hooks.Stop()
 	a.log.Info("alerter running", "durable", a.cfg.Durable, "workers", a.cfg.Workers, "rules", a.rules.Index().Len())
 
-	// One goroutine reads and hands the messages to the workers.
-	msgs := make(chan jetstream.Msg)
-	var workers sync.WaitGroup
-	for range a.cfg.Workers {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for m := range msgs {
-				hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
-				a.handle(hctx, m)
-				hcancel()
-			}
-		}()
-	}
-	for {
-		m, err := pull.Next(ctx)
-		if err != nil {
-			break // ctx ended
-		}
-		msgs <- m
-	}
-	close(msgs)
-	workers.Wait()
+	pull.Work(ctx, a.cfg.Workers, a.cfg.ShutdownTimeout, a.handle)
 	a.log.Info("alerter stopped")
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -148,6 +149,35 @@ func (p *Pull) recovered() {
 	}
 	p.fails = 0
 	p.b.health.unstall(p.cfg.Durable)
+}
+
+// Work reads until ctx ends and hands each message to one of workers
+// goroutines running handle. A message in hand when ctx ends is finished
+// on a context of its own that ends finish after that, so that its ack or
+// nak is not lost to the shutdown; Work returns once every worker is done.
+func (p *Pull) Work(ctx context.Context, workers int, finish time.Duration, handle func(context.Context, jetstream.Msg)) {
+	msgs := make(chan jetstream.Msg)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range msgs {
+				hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finish)
+				handle(hctx, m)
+				cancel()
+			}
+		}()
+	}
+	for {
+		m, err := p.Next(ctx)
+		if err != nil {
+			break // ctx ended
+		}
+		msgs <- m
+	}
+	close(msgs)
+	wg.Wait()
 }
 
 // Stop ends the reads; messages fetched but not returned are delivered

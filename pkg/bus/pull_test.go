@@ -83,3 +83,94 @@ func TestPullBacksOffWhileFailing(t *testing.T) {
 		t.Errorf("Stalled after recovery: %v", err)
 	}
 }
+
+// TestPullWork: every message reaches one of the workers, no more run at
+// once than asked, and a message in hand when the stage stops finishes on
+// a context that is still alive before Work returns.
+func TestPullWork(t *testing.T) {
+	b := newTestBus(t)
+	ctx := context.Background()
+	const n, workers = 20, 3
+	for i := range n {
+		if err := b.Publish(ctx, SubjectRaw+".w", []byte{byte(i)}, "w-"+string(rune('a'+i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := b.Pull(ctx, ConsumerConfig{Stream: StreamRaw, Durable: "work", Filter: SubjectRaw + ".>"}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	var (
+		mu           sync.Mutex
+		seen         = map[byte]int{}
+		running, top int
+	)
+	held := make(chan struct{})    // the last message is in hand
+	release := make(chan struct{}) // the stage has been told to stop
+	var late error
+	// The first messages wait for one another: they are in hand together
+	// only if workers run at once.
+	var first sync.WaitGroup
+	first.Add(workers)
+	together := make(chan struct{})
+	go func() { first.Wait(); close(together) }()
+	apart := false
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Work(wctx, workers, time.Minute, func(hctx context.Context, m jetstream.Msg) {
+			mu.Lock()
+			running++
+			top = max(top, running)
+			seen[m.Data()[0]]++
+			last, early := len(seen) == n, len(seen) <= workers
+			mu.Unlock()
+			if early {
+				first.Done()
+				select {
+				case <-together:
+				case <-time.After(10 * time.Second):
+					apart = true
+				}
+			}
+			if last {
+				close(held)
+				<-release
+				late = hctx.Err()
+			}
+			_ = m.Ack()
+			mu.Lock()
+			running--
+			mu.Unlock()
+		})
+	}()
+	select {
+	case <-held:
+	case <-time.After(30 * time.Second):
+		t.Fatal("not every message was handed to a worker")
+	}
+	stop()
+	select {
+	case <-done:
+		t.Fatal("Work returned while a message was in hand")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	<-done
+	if late != nil {
+		t.Errorf("the message in hand at the stop had its context ended: %v", late)
+	}
+	if apart {
+		t.Errorf("the first %d messages were not in hand together", workers)
+	}
+	if len(seen) != n || top != workers {
+		t.Errorf("%d distinct messages handled (want %d), at most %d at once (want %d)", len(seen), n, top, workers)
+	}
+	for d, c := range seen {
+		if c != 1 {
+			t.Errorf("message %d handled %d times", d, c)
+		}
+	}
+}

@@ -141,19 +141,7 @@ func (p *Parser) Run(ctx context.Context) error {
 		return err
 	}
 	defer pull.Stop()
-	msgs := make(chan jetstream.Msg)
 	var wg sync.WaitGroup
-	for range p.cfg.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for m := range msgs {
-				hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.cfg.ShutdownTimeout+time.Minute)
-				p.handle(hctx, m)
-				cancel()
-			}
-		}()
-	}
 	if f, ok := p.events.(follower); ok {
 		wg.Add(1)
 		go func() {
@@ -162,14 +150,7 @@ func (p *Parser) Run(ctx context.Context) error {
 		}()
 	}
 	p.log.Info("parser running", "durable", p.cfg.Durable, "workers", p.cfg.Workers)
-	for {
-		m, err := pull.Next(ctx)
-		if err != nil {
-			break // ctx ended
-		}
-		msgs <- m
-	}
-	close(msgs)
+	pull.Work(ctx, p.cfg.Workers, p.cfg.ShutdownTimeout+time.Minute, p.handle)
 	wg.Wait()
 	p.log.Info("parser stopped")
 	return nil
