@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -130,6 +131,18 @@ func TestEventsEndToEnd(t *testing.T) {
 	want := fmt.Sprintf("%s 3 first=%s outlets=[{Gulf Courier 1} {Northwire 1} {Vesti Mira 1}] languages=[{en 2} {ru 1}]", first, reports["e1-wire"].Title)
 	if got != want {
 		t.Errorf("/api/events:\n got %s\nwant %s", got, want)
+	}
+
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, line := range []string{`parley_parser_events_total{outcome="new"} 2`, `parley_parser_events_total{outcome="joined"} 2`} {
+		if !strings.Contains(string(metrics), line+"\n") {
+			t.Errorf("/metrics lacks %s", line)
+		}
 	}
 
 	// One message per event on parley.events.>, not one per article.

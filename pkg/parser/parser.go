@@ -23,6 +23,7 @@ import (
 	"github.com/parley-news/parley/pkg/backoff"
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/charset"
+	"github.com/parley-news/parley/pkg/event"
 	"github.com/parley-news/parley/pkg/extract"
 	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/permanent"
@@ -102,6 +103,7 @@ type Parser struct {
 	events   Events   // may be nil
 	log      *slog.Logger
 	pages    *prometheus.CounterVec
+	assigned *prometheus.CounterVec
 	duration prometheus.Histogram
 }
 
@@ -116,13 +118,16 @@ func New(cfg Config, b *bus.Bus, ex Extractor, en Enricher, st Stories, ev Event
 		pages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parley_parser_pages_total", Help: "Pages handled by the parser, by outcome (published, empty, retried, dead_lettered).",
 		}, []string{"outcome"}),
+		assigned: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_parser_events_total", Help: "Articles given an event id, by outcome (new: the article is its event's first report; joined: a later report).",
+		}, []string{"outcome"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "parley_parser_page_seconds", Help: "Time to extract and enrich one page.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 		}),
 	}
 	if reg != nil {
-		for _, c := range []prometheus.Collector{p.pages, p.duration} {
+		for _, c := range []prometheus.Collector{p.pages, p.assigned, p.duration} {
 			if err := reg.Register(c); err != nil {
 				return nil, fmt.Errorf("register parser metrics: %w", err)
 			}
@@ -303,6 +308,11 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 			return nil, fmt.Errorf("assign event of %s: %w", a.URL, err)
 		}
 		a.EventID = id
+		if id == event.NewEventID(a.ID) {
+			p.assigned.WithLabelValues("new").Inc()
+		} else {
+			p.assigned.WithLabelValues("joined").Inc()
+		}
 	}
 	// A page that changed under the same URL becomes the next version of
 	// the same article (the index replaces it in place); earlier versions
