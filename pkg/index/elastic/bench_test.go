@@ -77,7 +77,7 @@ func benchCorpus(b *testing.B, n int) []*article.Article {
 		fetched := pub.Add(3 * time.Minute)
 		src := i % len(sources)
 		arts[i] = &article.Article{
-			ID:          fmt.Sprintf("bench-%06d", i),
+			ID:          article.ID(fmt.Sprintf("news%d.example/%d/%06d", i%len(sources), i%97, i)),
 			URL:         fmt.Sprintf("https://news%d.example/%d/%06d", src, i%97, i),
 			FeedURL:     fmt.Sprintf("https://news%d.example/feed", src),
 			Source:      sources[src],
