@@ -3,9 +3,9 @@
 // talks reported by a wire, a Gulf outlet and a Russian-language site.
 // Copies of one text (package story) always share their event; other
 // articles join an open event when they name enough of the same people,
-// organisations, places and countries (by Wikidata id, so in any script)
-// and headline words, and were published within Gap of one of its
-// articles. An event that keeps being reported day after day stays open;
+// organisations, places and countries (by Wikidata id, so in any script),
+// headline names and words, as its closest articles published within Gap
+// of them (README, Events). An event that keeps being reported day after day stays open;
 // the same kind of meeting in the same city a week later starts a new one.
 // Signatures are kept for a window of time and can be persisted through a
 // Store so that ids survive restarts.
@@ -32,9 +32,10 @@ import (
 
 // Config configures an Index.
 type Config struct {
-	// Threshold is the similarity (see Similarity) at or above which an
-	// article joins an event through one of its articles. Default 0.3,
-	// measured on the labelled set in testdata (README).
+	// Threshold is the score at or above which an article joins an event:
+	// its mean similarity (see Similarity) to the event's 3 closest
+	// articles within Gap. Default 0.3, chosen on the labelled set in
+	// testdata (README, Events).
 	Threshold float64
 	// Gap is how far apart in publication time two articles may be and
 	// still be linked: an event grows while it is reported at least every
