@@ -77,6 +77,7 @@ func BenchmarkHostileRules(b *testing.B) {
 		{"one plain rule", []*Rule{plain}},
 		{"50 hostile rules of 256 terms", hostileRules(b, 50, 256)},
 		{"390 hostile rules of 256 terms (all of MaxRuleTerms)", hostileRules(b, MaxRuleTerms/256, 256)},
+		{"50 hostile NEAR and SENTENCE rules of 256 terms", hostileNearRules(b, 50)},
 	} {
 		ix := NewIndex(bc.rules)
 		b.Run(bc.name, func(b *testing.B) {
@@ -85,4 +86,32 @@ func BenchmarkHostileRules(b *testing.B) {
 			}
 		})
 	}
+}
+
+// hostileNearRules are n NEAR/50 and SENTENCE rules of 256 terms whose
+// operands are 64 phrases of the article's words each: every word of the
+// article starts an alternative, and most are near one of the other's.
+func hostileNearRules(b testing.TB, n int) []*Rule {
+	words := strings.Fields("the of and to in a is that for on with as by at from talks minister summit ceasefire said")
+	operand := func(off int) string {
+		var alts []string
+		for k := range 64 {
+			alts = append(alts, fmt.Sprintf(`"%s %s"`, words[(k+off)%len(words)], words[(k/len(words)+off)%len(words)]))
+		}
+		return "(" + strings.Join(alts, " OR ") + ")"
+	}
+	var rules []*Rule
+	for i := range n {
+		op := "NEAR/50"
+		if i%2 == 1 {
+			op = "SENTENCE"
+		}
+		q := fmt.Sprintf("%s(%s, %s)", op, operand(i), operand(i+7))
+		r, err := RuleConfig{Name: fmt.Sprintf("near-%d", i), Query: q}.Compile(nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rules = append(rules, r)
+	}
+	return rules
 }

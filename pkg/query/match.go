@@ -24,7 +24,7 @@ type Document struct {
 
 	// texts are the title, summary and body, for sentences().
 	texts [3]string
-	sents []Forms
+	sents nearText
 
 	// scanned counts the tokens compared by plain scans; past budget, each
 	// value scanned again gets a positions index instead, so a rule of
@@ -33,10 +33,12 @@ type Document struct {
 }
 
 // value is the tokens of one value of a text field, and once built, where
-// each token occurs.
+// each token occurs (positions).
 type value struct {
 	toks []string
 	pos  map[string][]int32
+	ids  []int32
+	idOf map[string]int32
 }
 
 // scanBudget is how many tokens Match compares by plain scans, beyond
@@ -322,12 +324,7 @@ func (d *Document) contains(v *value, want []string) bool {
 		d.scanned += len(v.toks)
 		return containsRun(v.toks, want)
 	}
-	if v.pos == nil {
-		v.pos = make(map[string][]int32)
-		for i, t := range v.toks {
-			v.pos[t] = append(v.pos[t], int32(i))
-		}
-	}
+	v.positions()
 	rare := -1
 	for k, w := range want {
 		ps, ok := v.pos[w]
@@ -358,6 +355,27 @@ func keywordIn(t Term, values ...string) bool {
 		}
 	}
 	return false
+}
+
+// positions returns where each token of v occurs, indexing them on
+// first use, with a number for each distinct token (v.ids, v.idOf), so
+// that runs of tokens compare as numbers.
+func (v *value) positions() map[string][]int32 {
+	if v.pos == nil {
+		v.pos = make(map[string][]int32)
+		v.idOf = make(map[string]int32)
+		v.ids = make([]int32, len(v.toks))
+		for i, t := range v.toks {
+			v.pos[t] = append(v.pos[t], int32(i))
+			id, ok := v.idOf[t]
+			if !ok {
+				id = int32(len(v.idOf))
+				v.idOf[t] = id
+			}
+			v.ids[i] = id
+		}
+	}
+	return v.pos
 }
 
 // containsRun reports whether want occurs as consecutive tokens of have.

@@ -197,8 +197,8 @@ type Span struct {
 // sentence number (the caller's value) with at most n words between them.
 // Overlapping spans count as near (NEAR/3(Putin, "Vladimir Putin") matches
 // "Vladimir Putin"), as Elasticsearch's span_near without order counts
-// them: the words between are the span's width less both lengths. Both
-// slices must be sorted by Sent, then Start.
+// them: the words between are the span's width less both lengths. b must
+// be sorted by Sent, then Start; a may come in any order.
 func (n Near) Near(a, b []Span) bool {
 	maxB := 0
 	for _, s := range b {
@@ -236,25 +236,71 @@ func compareSpans(s, t Span) int {
 	return cmp.Compare(s.Start, t.Start)
 }
 
-// SpansIn appends to out where alternatives alts occur in v, one value
-// numbered sent.
-func SpansIn(out []Span, alts []Alternative, v Forms, sent int) []Span {
-	for i := range v.Tokens {
-		for _, a := range alts {
-			words := v.Tokens
-			if a.Stem {
-				words = v.Stems
-			}
-			switch {
-			case a.Prefix:
-				if strings.HasPrefix(words[i], a.Words[0]) {
-					out = append(out, Span{sent, i, i + 1})
+// nearText is a text NEAR or SENTENCE looks in: its words and their
+// stems, word for word, and with sent the sentence of each word (nil: the
+// text is one value, as a title is to NEAR).
+type nearText struct {
+	toks, stems *value
+	sent        []int32
+}
+
+func (t nearText) span(start, end int) Span {
+	if t.sent == nil {
+		return Span{Start: start, End: end}
+	}
+	return Span{Sent: int(t.sent[start]), Start: start, End: end}
+}
+
+// spansIn appends to out where alternatives alts occur in t, in no
+// particular order. It tries the places of each alternative's rarest word
+// in the positions index of t's words or stems, comparing runs as token
+// numbers, so a rule of many alternatives costs their words'
+// occurrences, not passes over the text.
+func spansIn(out []Span, alts []Alternative, t nearText) []Span {
+	var want []int32
+alts:
+	for _, a := range alts {
+		v := t.toks
+		if a.Stem {
+			v = t.stems
+		}
+		pos := v.positions()
+		if a.Prefix {
+			for w, ps := range pos {
+				if strings.HasPrefix(w, a.Words[0]) {
+					for _, p := range ps {
+						out = append(out, t.span(int(p), int(p)+1))
+					}
 				}
-			case words[i] == a.Words[0] && i+len(a.Words) <= len(words) && slices.Equal(words[i:i+len(a.Words)], a.Words):
-				out = append(out, Span{sent, i, i + len(a.Words)})
+			}
+			continue
+		}
+		want, rare := want[:0], 0
+		for k, w := range a.Words {
+			id, ok := v.idOf[w]
+			if !ok {
+				continue alts
+			}
+			want = append(want, id)
+			if len(pos[w]) < len(pos[a.Words[rare]]) {
+				rare = k
+			}
+		}
+		for _, p := range pos[a.Words[rare]] {
+			start := int(p) - rare
+			end := start + len(want)
+			if start >= 0 && end <= len(v.ids) && slices.Equal(v.ids[start:end], want) && (t.sent == nil || t.sent[start] == t.sent[end-1]) {
+				out = append(out, t.span(start, end))
 			}
 		}
 	}
+	return out
+}
+
+// sortedSpansIn is spansIn sorted as Near wants its second operand's.
+func sortedSpansIn(out []Span, alts []Alternative, t nearText) []Span {
+	out = spansIn(out, alts, t)
+	slices.SortFunc(out, compareSpans)
 	return out
 }
 
@@ -264,17 +310,14 @@ func (d *Document) matchNear(n Near) bool {
 	if len(a) == 0 || len(b) == 0 {
 		return false
 	}
-	var sa, sb []Span
 	if n.Sentence {
-		for i, v := range d.sentences() {
-			sa = SpansIn(sa, a, v, i)
-			sb = SpansIn(sb, b, v, i)
-		}
-		return n.Near(sa, sb)
+		t := d.sentences()
+		return n.Near(spansIn(nil, a, t), sortedSpansIn(nil, b, t))
 	}
+	var sa, sb []Span
 	for _, f := range [][2][]*value{{d.title, d.titleStem}, {d.summary, d.summaryStem}, {d.body, d.bodyStem}} {
-		v := Forms{Tokens: f[0][0].toks, Stems: f[1][0].toks}
-		sa, sb = SpansIn(sa[:0], a, v, 0), SpansIn(sb[:0], b, v, 0)
+		t := nearText{toks: f[0][0], stems: f[1][0]}
+		sa, sb = spansIn(sa[:0], a, t), sortedSpansIn(sb[:0], b, t)
 		if n.Near(sa, sb) {
 			return true
 		}
@@ -282,15 +325,21 @@ func (d *Document) matchNear(n Near) bool {
 	return false
 }
 
-// sentences are the words and stems of each sentence of the title,
-// summary and body (SentenceForms), made on first use: few rules ask for
-// them.
-func (d *Document) sentences() []Forms {
-	if d.sents == nil {
-		d.sents = []Forms{}
+// sentences are the words and stems of the sentences of the title,
+// summary and body (SentenceForms) in a row, with the sentence of each
+// word, made on first use: few rules ask for them.
+func (d *Document) sentences() nearText {
+	if d.sents.toks == nil {
+		d.sents = nearText{toks: &value{}, stems: &value{}, sent: []int32{}}
+		n := int32(0)
 		for _, text := range d.texts {
 			for _, s := range SentenceForms(text, d.language) {
-				d.sents = append(d.sents, s.Forms)
+				d.sents.toks.toks = append(d.sents.toks.toks, s.Tokens...)
+				d.sents.stems.toks = append(d.sents.stems.toks, s.Stems...)
+				for range s.Tokens {
+					d.sents.sent = append(d.sents.sent, n)
+				}
+				n++
 			}
 		}
 	}
