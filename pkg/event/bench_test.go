@@ -102,14 +102,16 @@ func BenchmarkAssign(b *testing.B) {
 }
 
 // BenchmarkLabelledSet runs enrichment, stories and events over the
-// labelled set and reports the pairwise precision and recall of event_id
+// labelled set, and the held-out set, and reports the pairwise precision and recall of event_id
 // and of story_id against the labels (story_id as the only grouping
 // parley had before events), and how they move with the threshold.
 func BenchmarkLabelledSet(b *testing.B) {
-	set := readLabelled(b, filepath.Join("testdata", "events.jsonl"))
-	var cs []clustered
+	set := readLabelled(b, tuningSet)
+	held := readLabelled(b, heldOutSet)
+	var cs, hs []clustered
 	for b.Loop() {
 		cs = runPipeline(b, set, Config{})
+		hs = runPipeline(b, held, Config{})
 	}
 	p, r, _, _, _ := pairwise(cs, byEvent, byEventID)
 	sp, sr, _, _, _ := pairwise(cs, byEvent, byStoryID)
@@ -118,14 +120,20 @@ func BenchmarkLabelledSet(b *testing.B) {
 	b.ReportMetric(sp, "story_P")
 	b.ReportMetric(sr, "story_R")
 	b.ReportMetric(float64(len(cs)), "articles")
+	hp, hr, _, _, _ := pairwise(hs, byEvent, byEventID)
+	hsp, hsr, _, _, _ := pairwise(hs, byEvent, byStoryID)
+	b.ReportMetric(hp, "heldout_event_P")
+	b.ReportMetric(hr, "heldout_event_R")
+	b.ReportMetric(hsp, "heldout_story_P")
+	b.ReportMetric(hsr, "heldout_story_R")
 	// One line each: go test shows at most ten lines of a benchmark's log.
-	line := "event_id pairwise precision/recall by threshold:"
+	line := "tuning set, event_id pairwise precision/recall by threshold:"
 	for _, th := range []float64{0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5} {
 		p, r, _, _, _ := pairwise(runPipeline(b, set, Config{Threshold: th}), byEvent, byEventID)
 		line += fmt.Sprintf(" %.2f: %.2f/%.2f", th, p, r)
 	}
 	b.Log(line)
-	line = "event_id pairwise precision/recall by gap:"
+	line = "tuning set, event_id pairwise precision/recall by gap:"
 	for _, gap := range []time.Duration{12 * time.Hour, 24 * time.Hour, 36 * time.Hour, 72 * time.Hour, 7 * 24 * time.Hour} {
 		p, r, _, _, _ := pairwise(runPipeline(b, set, Config{Gap: gap, Window: max(gap, 96*time.Hour)}), byEvent, byEventID)
 		line += fmt.Sprintf(" %v: %.2f/%.2f", gap, p, r)
