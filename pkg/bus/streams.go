@@ -195,9 +195,9 @@ func (b *Bus) KV(name string) jetstream.KeyValue {
 
 // AttachFeeds binds the feed set of an existing parley state over nc,
 // creating and changing nothing (the streams' retention is the running
-// parley's to set), for `parley feeds --data` on a stopped parley. Only
-// the feed set methods (Feeds, AddFeed, RemoveFeed, FeedState) may be
-// called on what it returns.
+// parley's to set), for `parley feeds --data` on a stopped parley: only
+// the feed set and feed state buckets are bound, for a feedstore.Store
+// over what it returns.
 func AttachFeeds(ctx context.Context, nc *nats.Conn, log *slog.Logger) (*Bus, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
