@@ -3,6 +3,7 @@ package extract
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,13 +30,57 @@ func pickTitle(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base
 		}
 	}
 	h1 := cleanText(doc.Find("h1").First().Text())
+	home, nav := linkNames(doc, base)
 	sites := []string{m.siteName, m.ld.publisher, h.Source, hostLabel(base)}
+	first := ""
 	for _, t := range []string{m.ogTitle, m.ld.headline, m.title, m.twTitle, h1, cleanText(h.Title)} {
-		if t = stripSiteSuffix(t, h1, sites...); t != "" {
+		t = stripSiteSuffix(t, h1, nav, sites...)
+		if t == "" {
+			continue
+		}
+		if first == "" {
+			first = t
+		}
+		// A <title> that is only the site's name (the same on every page
+		// of old sites) is not the headline when another candidate is.
+		if !slices.ContainsFunc(home, func(n string) bool { return normName(n) == normName(t) }) {
 			return t
 		}
 	}
-	return ""
+	return first
+}
+
+// linkNames returns the names the page gives its own site and sections:
+// the text (or image alt text) of links to the site's home page, and the
+// text of short links (four words at most: "Sport", "Local News"). A
+// title part that is one of them is the site's or the section's name,
+// not the headline.
+func linkNames(doc *goquery.Document, base *url.URL) (home, nav []string) {
+	doc.Find("a[href]").Each(func(_ int, a *goquery.Selection) {
+		href, _ := a.Attr("href")
+		text := cleanText(a.Text())
+		if text == "" {
+			text = cleanText(a.Find("img[alt]").First().AttrOr("alt", ""))
+		}
+		if text == "" {
+			return
+		}
+		u, err := url.Parse(strings.TrimSpace(href))
+		if err != nil {
+			return
+		}
+		if base != nil {
+			u = base.ResolveReference(u)
+		}
+		sameSite := u.Host == "" || base == nil || siteKey(u.Hostname()) == siteKey(base.Hostname())
+		switch p := strings.TrimSuffix(strings.ToLower(u.Path), "/"); {
+		case sameSite && (p == "" || strings.HasPrefix(p, "/index.") || strings.HasPrefix(p, "/default.")) && u.RawQuery == "":
+			home = append(home, text)
+		case sameSite && len(strings.Fields(text)) <= 4:
+			nav = append(nav, text)
+		}
+	})
+	return home, nav
 }
 
 // hostLabel is the distinctive label of a host: "example" for www.example.co.uk.
@@ -52,9 +97,10 @@ func hostLabel(u *url.URL) string {
 
 // stripSiteSuffix cuts the site's name from "Headline | Site" or
 // "Site - Headline". A part is the site's name when it matches one of
-// sites, or when the rest equals the page's h1, or when it is a short tail
-// after a longer headline.
-func stripSiteSuffix(t, h1 string, sites ...string) string {
+// sites or is one of sections (the page's short link texts, "Sport"), or
+// when the rest equals the page's h1, or when it is a short tail after a
+// longer headline.
+func stripSiteSuffix(t, h1 string, sections []string, sites ...string) string {
 	t = strings.TrimSpace(t)
 	if t == "" {
 		return ""
@@ -69,7 +115,7 @@ func stripSiteSuffix(t, h1 string, sites ...string) string {
 				return true
 			}
 		}
-		return false
+		return slices.ContainsFunc(sections, func(s string) bool { return normName(s) == p })
 	}
 	for _, sep := range titleSeparators {
 		i := strings.LastIndex(t, sep)
@@ -79,7 +125,7 @@ func stripSiteSuffix(t, h1 string, sites ...string) string {
 		head, tail := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+len(sep):])
 		if isSite(tail) || (h1 != "" && normName(head) == normName(h1)) ||
 			(len(strings.Fields(tail)) <= 4 && len(strings.Fields(head)) >= 3 && len(head) > 2*len(tail)) {
-			return stripSiteSuffix(head, h1, sites...)
+			return stripSiteSuffix(head, h1, sections, sites...)
 		}
 		j := strings.Index(t, sep)
 		if isSite(strings.TrimSpace(t[:j])) || (h1 != "" && normName(t[j+len(sep):]) == normName(h1)) {

@@ -26,8 +26,9 @@ import (
 // paragraphs are wrapped in named anchors; an opinion column in an element
 // named "commentary"; a bold intro in a block of its own, an
 // advertisement inside the story and related stories with summaries
-// after it; a modern page with a related box, an advertisement slot and
-// comments). NAME.txt is the article; the body
+// after it; a site whose every page has the site's name as its <title>,
+// with a long column of the editor's prose left of the article; a modern
+// page with a related box, an advertisement slot and comments). NAME.txt is the article; the body
 // must match it by the dev sets' metric (4-word shingles) with recall of
 // at least 0.95 and precision of at least 0.9 (a date line and the
 // headline printed as paragraphs of their own above the text are kept:
@@ -117,5 +118,26 @@ func TestMissedArticle(t *testing.T) {
 				t.Errorf("kept %q, want the article", got)
 			}
 		})
+	}
+}
+
+// TestTitleNotSiteOrSection: a <title> that is only the site's name (the
+// text of the link to its home page) gives way to the page's headline,
+// and a section's name before the headline ("Sport - ...", the text of a
+// link on the page) is cut like a site's.
+func TestTitleNotSiteOrSection(t *testing.T) {
+	e := newTestExtractor(t, Config{})
+	tests := []struct{ file, want string }{
+		{"heldout/site-name-title.html", "Bookshop that survived two wars closes its doors after 112 years"},
+		{"heldout/fixtures-sidebar.html", "Wardle appointed manager of Castleford Vale after three weeks of interviews"},
+	}
+	for _, tt := range tests {
+		a := extractFile(t, e, tt.file, "https://www.example.com/news/1.html", Hints{})
+		if a.Title != tt.want {
+			t.Errorf("%s: title %q, want %q", tt.file, a.Title, tt.want)
+		}
+		if strings.HasPrefix(a.Body, tt.want) {
+			t.Errorf("%s: body starts with the headline: %q", tt.file, a.Body[:len(tt.want)])
+		}
 	}
 }
