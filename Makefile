@@ -66,9 +66,13 @@ bench:
 # addresses (a tenth busy) with the default politeness; prints polls/s,
 # lateness, peak RSS and goroutines, per-host in flight and requests/s, and
 # publish -> JetStream latency (sizes: BENCH_FETCH_FEEDS, BENCH_FETCH_HOSTS,
-# BENCH_FETCH_START_SECONDS, BENCH_FETCH_SECONDS).
+# BENCH_FETCH_START_SECONDS, BENCH_FETCH_SECONDS). Then the whole of parley
+# run against 1,000 polled feeds and 20 WebSub feeds: publish -> searchable
+# for polled and for pushed items (BENCH_SEARCHABLE_FEEDS,
+# BENCH_SEARCHABLE_WARMUP_SECONDS, BENCH_SEARCHABLE_SECONDS).
 bench-fetch:
 	cd pkg && $(GO) test -run '^$$' -bench '^BenchmarkFetchScale' -benchtime 1x -timeout 40m ./fetcher/
+	cd pkg && $(GO) test -run '^$$' -bench '^BenchmarkPublishToSearchable' -benchtime 1x -timeout 20m ./app/
 
 bench-extract:
 	cd pkg/extract/cmd/extractbench && $(GO) run .

@@ -149,7 +149,9 @@ func BenchmarkFetchScale(b *testing.B) {
 	}
 	fmt.Printf("bench-fetch: %d feeds on %d hosts (%d busy), %v start + %v steady, feeds added in %v\n", feeds, hosts, feeds/10, start, steady, added.Round(time.Second))
 	fmt.Printf("bench-fetch: polls %.0f, %.1f polls/s\n", polls, polls/elapsed.Seconds())
+	queued := histogram(b, reg, "parley_fetch_host_queue_seconds")
 	fmt.Printf("bench-fetch: lateness p50 %s, p99 %s (of %d polls)\n", late.quantile(0.5), late.quantile(0.99), late.count)
+	fmt.Printf("bench-fetch: queued behind their host (not lateness): %d polls, p50 %s, p99 %s\n", queued.count, queued.quantile(0.5), queued.quantile(0.99))
 	fmt.Printf("bench-fetch: peak RSS %s, peak goroutines %d\n", peakRSS(), peakG)
 	fmt.Printf("bench-fetch: scheduler: most polls running %d (limit %d), most waiting for a poll slot %d, most queued behind their host %d\n", peakActive, f.cfg.Polls, peakReady, peakHostWait)
 	fmt.Printf("bench-fetch: per host: most in flight %d, busiest host %.2f requests/s\n", maxIn, float64(maxReq)/elapsed.Seconds())

@@ -125,6 +125,11 @@ func (f *Fetcher) failed(ctx context.Context, st feedstore.FeedState, err error)
 	}
 	f.m.polls.WithLabelValues(outcome).Inc()
 	next := now.Add(f.errorBackoff(st.ErrorCount, retryAfter))
+	if se != nil && (se.Code == http.StatusTooManyRequests || se.Code == http.StatusServiceUnavailable) && retryAfter > 0 {
+		// Rate limited, not broken: the publisher said when to come back
+		// (the whole host is paused until then, see package fetch).
+		next = now.Add(min(retryAfter, f.cfg.MaxErrorBackoff))
+	}
 	st.NextPoll = &next
 	f.log.Warn("feed poll failed", "feed", fetch.Redact(st.URL), "status", st.Status, "errors_in_a_row", st.ErrorCount, "next_poll", next, "err", st.LastError)
 	f.save(ctx, st)

@@ -28,6 +28,13 @@ import (
 // package fetch as well); the feeds of a busy host queue behind it in due
 // order and hold nothing another host needs. At most Config.Polls polls run
 // at once, all hosts together.
+//
+// Lateness (parley_fetch_lateness_seconds) is the scheduler's own: from the
+// time a feed was due, or, when its host had --host-concurrency polls
+// running then, from the time the host took it, to the poll's start. The
+// time a due feed queued behind its host is what the host's politeness
+// allows, not the scheduler falling behind; it is measured on its own
+// (parley_fetch_host_queue_seconds).
 
 type entry struct {
 	key, url, title, host string
@@ -37,6 +44,7 @@ type entry struct {
 	parked                bool               // its host belongs to another fetcher
 	force                 bool               // poll now, whatever the saved next poll (a retry)
 	recheck               bool               // held by another fetcher at its last turn: look before claiming
+	hostFree              time.Time          // when its host took it, after it queued behind the host
 	retried               time.Time          // the latest RetryAt of the feed's entry seen
 	cancel                context.CancelFunc // of the poll in progress
 }
@@ -192,6 +200,7 @@ func (s *scheduler) releaseHost(host string) {
 			continue
 		}
 		s.hostActive[host]++
+		e.hostFree = s.now()
 		s.ready = append(s.ready, e)
 		break
 	}
@@ -272,17 +281,26 @@ func (s *scheduler) len() int {
 	return len(s.feeds)
 }
 
-// spread gives n feeds due now start offsets over the first interval, at
-// most rate a second: feeds added at start do not all fire at once.
-func spread(n int, rate float64, interval time.Duration) []time.Duration {
+// spread gives feeds due now (hosts[i] is the host of feed i) start
+// offsets over the first interval, at most rate a second all hosts
+// together: feeds added at start do not all fire at once. Each host's
+// feeds are evenly apart over the window from a random phase, in random
+// order, so a host's first polls come at the pace its politeness allows
+// instead of in random bunches that queue behind it.
+func spread(hosts []string, rate float64, interval time.Duration) []time.Duration {
+	n := len(hosts)
 	window := min(interval, time.Duration(float64(n)/rate*float64(time.Second)))
+	byHost := map[string][]int{}
+	for i, h := range hosts {
+		byHost[h] = append(byHost[h], i)
+	}
 	out := make([]time.Duration, n)
-	for i := range out {
-		if window > 0 {
-			out[i] = time.Duration(rand.Int64N(int64(window)))
+	for _, feeds := range byHost {
+		phase := rand.Float64()
+		for j, k := range rand.Perm(len(feeds)) {
+			out[feeds[k]] = time.Duration((phase + float64(j)) / float64(len(feeds)) * float64(window))
 		}
 	}
-	slices.Sort(out)
 	return out
 }
 

@@ -193,20 +193,24 @@ func TestSchedulerPollLimitAndRemoval(t *testing.T) {
 
 func TestSpread(t *testing.T) {
 	for _, tt := range []struct {
-		n          int
-		window     time.Duration
-		atMostRate float64
+		n, hosts int
+		window   time.Duration
 	}{
-		{1000, 20 * time.Second, 50},  // 1,000 feeds at 50/s: 20 s
-		{100000, 10 * time.Minute, 0}, // never beyond the interval
-		{1, 20 * time.Millisecond, 0},
+		{1000, 10, 20 * time.Second},     // 1,000 feeds at 50/s: 20 s
+		{100000, 1000, 10 * time.Minute}, // never beyond the interval
+		{1000, 1000, 20 * time.Second},   // a host each
+		{1, 1, 20 * time.Millisecond},
 	} {
-		offs := spread(tt.n, 50, 10*time.Minute)
-		if len(offs) != tt.n || !slices.IsSorted(offs) || offs[len(offs)-1] >= tt.window {
-			t.Errorf("n=%d: %d offsets, last %v, want below %v", tt.n, len(offs), offs[len(offs)-1], tt.window)
+		hosts := make([]string, tt.n)
+		for i := range hosts {
+			hosts[i] = fmt.Sprintf("h%d.example", i%tt.hosts)
 		}
-		if tt.n >= 1000 && offs[len(offs)-1] < tt.window*9/10 {
-			t.Errorf("n=%d: last offset %v, want them spread over about %v", tt.n, offs[len(offs)-1], tt.window)
+		offs := spread(hosts, 50, 10*time.Minute)
+		if len(offs) != tt.n || slices.Max(offs) >= tt.window {
+			t.Errorf("n=%d: %d offsets, last %v, want below %v", tt.n, len(offs), slices.Max(offs), tt.window)
+		}
+		if tt.n >= 1000 && slices.Max(offs) < tt.window*9/10 {
+			t.Errorf("n=%d: last offset %v, want them spread over about %v", tt.n, slices.Max(offs), tt.window)
 		}
 		// No second of the window gets many more than its share.
 		perSecond := map[time.Duration]int{}
@@ -217,6 +221,21 @@ func TestSpread(t *testing.T) {
 		for sec, c := range perSecond {
 			if float64(c) > 2*share+10 {
 				t.Errorf("n=%d: %d feeds start in second %v, want about %.0f", tt.n, c, sec, share)
+			}
+		}
+		// A host's feeds are evenly apart: window / its feeds.
+		byHost := map[string][]time.Duration{}
+		for i, o := range offs {
+			byHost[hosts[i]] = append(byHost[hosts[i]], o)
+		}
+		for h, os := range byHost {
+			slices.Sort(os)
+			gap := tt.window / time.Duration(len(os))
+			for i := 1; i < len(os); i++ {
+				if d := os[i] - os[i-1]; d < gap-time.Millisecond || d > gap+time.Millisecond {
+					t.Errorf("n=%d: %s's feeds %d and %d start %v apart, want %v", tt.n, h, i-1, i, d, gap)
+					break
+				}
 			}
 		}
 	}

@@ -22,8 +22,9 @@ type Hub struct {
 	// answered with the challenge, else what went wrong.
 	Verified chan error
 
-	mu  sync.Mutex
-	sub Subscription
+	mu   sync.Mutex
+	sub  Subscription            // the last one asked for
+	subs map[string]Subscription // by topic
 }
 
 // Subscription is what a subscriber asked the hub for.
@@ -46,6 +47,10 @@ func (h *Hub) serve(w http.ResponseWriter, r *http.Request) {
 	sub := Subscription{Callback: r.Form.Get("hub.callback"), Topic: r.Form.Get("hub.topic"), Secret: r.Form.Get("hub.secret"), Lease: r.Form.Get("hub.lease_seconds")}
 	h.mu.Lock()
 	h.sub = sub
+	if h.subs == nil {
+		h.subs = map[string]Subscription{}
+	}
+	h.subs[sub.Topic] = sub
 	h.mu.Unlock()
 	w.WriteHeader(http.StatusAccepted)
 	go func() {
@@ -71,10 +76,28 @@ func (h *Hub) Subscription() Subscription {
 	return h.sub
 }
 
-// Push distributes body to the subscriber, signed with HMAC-SHA256 under
-// secret (unsigned when secret is empty), and returns the answer's status.
+// SubscriptionTo is the last subscription asked for to topic.
+func (h *Hub) SubscriptionTo(topic string) (Subscription, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s, ok := h.subs[topic]
+	return s, ok
+}
+
+// Push distributes body to the last subscriber, signed with HMAC-SHA256
+// under secret (unsigned when secret is empty), and returns the answer's
+// status.
 func (h *Hub) Push(body []byte, contentType, secret string) (int, error) {
-	req, err := http.NewRequest(http.MethodPost, h.Subscription().Callback, bytes.NewReader(body))
+	return push(h.Subscription().Callback, body, contentType, secret)
+}
+
+// PushTo distributes body to the subscriber of s, signed under its secret.
+func (h *Hub) PushTo(s Subscription, body []byte, contentType string) (int, error) {
+	return push(s.Callback, body, contentType, s.Secret)
+}
+
+func push(callback string, body []byte, contentType, secret string) (int, error) {
+	req, err := http.NewRequest(http.MethodPost, callback, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
