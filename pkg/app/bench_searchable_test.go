@@ -86,7 +86,7 @@ func (s *pushSite) serve(w http.ResponseWriter, r *http.Request, _ int) {
 // BenchmarkPublishToSearchable (make bench-fetch, after the fetcher's
 // scale benchmark): the whole of parley run in-process, with the default
 // politeness and scheduling, against BENCH_SEARCHABLE_FEEDS polled feeds
-// (default 1,000) on 20 loopback publishers, one in two busy (a new item
+// (default 1,000) on 20 loopback publishers, one in ten busy (a new item
 // every minute), and 20 feeds on one more publisher that name a WebSub hub
 // (--websub-callback set), to one of which the hub pushes a new item every
 // 2 s. After a warm-up of BENCH_SEARCHABLE_WARMUP_SECONDS (default 90: the
@@ -116,7 +116,7 @@ func BenchmarkPublishToSearchable(b *testing.B) {
 	}
 	farm, err := origin.StartFarm(origin.FarmConfig{
 		Hosts: hosts, Feeds: max(1, feeds/hosts), Items: 3, FirstIP: "127.0.9.1",
-		BusyEvery: time.Minute, BusyOneIn: 2,
+		BusyEvery: time.Minute, BusyOneIn: 10,
 		Published: func(page string, at time.Time) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -236,7 +236,7 @@ func BenchmarkPublishToSearchable(b *testing.B) {
 		return fmt.Sprintf("p50 %s, p99 %s (%d items)", d[len(d)/2].Round(time.Millisecond), d[min(len(d)-1, len(d)*99/100)].Round(time.Millisecond), len(d))
 	}
 	fmt.Printf("bench-fetch: publish -> searchable, parley run with default politeness, %d polled feeds on %d publishers (%d busy: an item a minute) and %d WebSub feeds, %v measured after a %v warm-up\n",
-		len(farm.FeedURLs()), hosts, len(farm.FeedURLs())/2, pushedFeeds, measure, warmup)
+		len(farm.FeedURLs()), hosts, len(farm.FeedURLs())/10, pushedFeeds, measure, warmup)
 	fmt.Printf("bench-fetch: polled items (published -> searchable): %s\n", quant(polled))
 	fmt.Printf("bench-fetch: pushed items (push -> searchable): %s; %d pushes, %d refused\n", quant(pushed), pushes, refused)
 	if len(waiting) > 0 {
