@@ -86,11 +86,14 @@ func New(cfg Config) (*Client, error) {
 	}
 	transport := &http.Transport{
 		// No proxy: a proxy would dial on our behalf and bypass the guard.
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		TLSHandshakeTimeout:   cfg.ConnectTimeout,
-		DisableCompression:    true, // we undo Content-Encoding ourselves, bounded
-		MaxIdleConns:          100,
+		Proxy:               nil,
+		DialContext:         dialer.DialContext,
+		TLSHandshakeTimeout: cfg.ConnectTimeout,
+		DisableCompression:  true, // we undo Content-Encoding ourselves, bounded
+		// A connection kept per host polled: with 100 kept in all, a
+		// fetcher polling 1,000 hosts dialled again for most requests (a
+		// tenth of its CPU in make bench-fetch's profile).
+		MaxIdleConns:          4096,
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,
