@@ -100,6 +100,12 @@ func TestShardedFetcherProcesses(t *testing.T) {
 	})
 	settled := time.Now()
 	t.Logf("the three fetchers see each other")
+	// `parley fetcher` takes run's politeness and scheduling flags.
+	for name, p := range procs {
+		if out := p.out.String(); !strings.Contains(out, "min_poll_interval=3s max_poll_interval=3s allow_private=true host_concurrency=2 host_delay=100ms") {
+			t.Errorf("%s did not run its fetcher with the flags given:\n%s", name, out)
+		}
+	}
 	// Two intervals with three fetchers: every feed polled twice in it.
 	waitFor(t, "two intervals with three fetchers", time.Minute, func() bool { return time.Since(settled) > 2*interval+time.Second })
 
