@@ -52,6 +52,7 @@ fuzz:
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./query/
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzEnrich$$' -fuzztime $(FUZZTIME) ./enrich/
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzToken$$' -fuzztime $(FUZZTIME) ./bus/
+	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzAssign$$' -fuzztime $(FUZZTIME) ./event/
 
 # screenshots: the search page's views as the browser test sees them
 # (headless Chromium), written to docs/screenshots for the README.
