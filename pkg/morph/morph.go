@@ -11,6 +11,8 @@ package morph
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -97,10 +99,36 @@ func Stem(lang, word string) string {
 	if !ok || ScriptOf(word) != s.script {
 		return word
 	}
-	if out := s.stem(word); out != "" {
-		return out
+	return cached(&stems, lang+"\x00"+word, func() string {
+		if out := s.stem(word); out != "" {
+			return out
+		}
+		return word
+	})
+}
+
+// memo keeps the results of a function of words: the words of news repeat,
+// and indexing and alert matching stem every word of every article. It
+// keeps at most maxMemo results (past that, results are computed each
+// time), so hostile text cannot grow it without bound.
+type memo struct {
+	m sync.Map // key → string
+	n atomic.Int64
+}
+
+const maxMemo = 1 << 18
+
+var stems, nameKeys memo
+
+func cached(c *memo, key string, f func() string) string {
+	if v, ok := c.m.Load(key); ok {
+		return v.(string)
 	}
-	return word
+	v := f()
+	if c.n.Add(1) <= maxMemo {
+		c.m.Store(key, v)
+	}
+	return v
 }
 
 // Stems are the forms a query word is looked for under: the word itself

@@ -26,11 +26,13 @@ import (
 //     keeping at least three letters: Вершинина, Vershinin → vershinin;
 //     Зеленського, Zelenskyy → zelensk.
 func NameKey(word string) string {
-	latin := transliterate(word)
-	if latin == "" {
-		return ""
-	}
-	return stripNameEnding(fold(latin))
+	return cached(&nameKeys, word, func() string {
+		latin := transliterate(word)
+		if latin == "" {
+			return ""
+		}
+		return stripNameEnding(fold(latin))
+	})
 }
 
 var cyrillicToLatin = map[rune]string{

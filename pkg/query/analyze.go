@@ -3,6 +3,8 @@ package query
 import (
 	"bytes"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -169,7 +171,39 @@ type Form struct {
 // and when the word is capitalised (a name) its name key: Vershinin finds
 // Вершинина, US finds U.S. A word that
 // analyses into several tokens (al-Sisi) gives runs of as many terms.
-func WordForms(value string) []Form {
+//
+// The result is shared: callers must not change it.
+func WordForms(value string) []Form { return analysed(value).forms }
+
+// valueAnalysis is a query value's tokens and word forms.
+type valueAnalysis struct {
+	tokens []string
+	forms  []Form
+}
+
+// analysed is the analysis of a query value. Matching needs it for every
+// term of every rule tried on every article, so the analyses of up to
+// maxCachedValues values are kept (alert rules hold at most 100,000 terms
+// in all; past the cap a value is analysed each time it is needed).
+func analysed(value string) valueAnalysis {
+	if v, ok := valuesCache.Load(value); ok {
+		return v.(valueAnalysis)
+	}
+	v := valueAnalysis{tokens: terms(value), forms: wordForms(value)}
+	if valuesCached.Add(1) <= maxCachedValues {
+		valuesCache.Store(value, v)
+	}
+	return v
+}
+
+const maxCachedValues = 1 << 17
+
+var (
+	valuesCache  sync.Map // value → valueAnalysis
+	valuesCached atomic.Int64
+)
+
+func wordForms(value string) []Form {
 	toks := Analyze(value)
 	if len(toks) == 0 {
 		return nil

@@ -281,7 +281,8 @@ func matchTerm(t Term, d *Document) bool {
 	default:
 		return false
 	}
-	want := terms(t.Value)
+	v := analysed(t.Value)
+	want := v.tokens
 	if len(want) == 0 {
 		return false
 	}
@@ -291,7 +292,7 @@ func matchTerm(t Term, d *Document) bool {
 	if t.Phrase {
 		return false
 	}
-	for _, f := range WordForms(t.Value) {
+	for _, f := range v.forms {
 		fields := d.stemFields(t.Field)
 		if f.Names {
 			fields = d.nameFields(t.Field)
