@@ -50,6 +50,7 @@ fuzz:
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./feed/
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzExtract$$' -fuzztime $(FUZZTIME) ./extract/
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./query/
+	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzAnalyzeForms$$' -fuzztime $(FUZZTIME) ./query/
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzEnrich$$' -fuzztime $(FUZZTIME) ./enrich/
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzToken$$' -fuzztime $(FUZZTIME) ./bus/
 	cd pkg && $(GO) test -run '^$$' -fuzz '^FuzzAssign$$' -fuzztime $(FUZZTIME) ./event/

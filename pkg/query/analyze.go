@@ -244,7 +244,12 @@ func capitalised(word string) bool {
 	return unicode.IsUpper(r) || unicode.IsTitle(r)
 }
 
+// bounded is s as the stem and name fields hold it: valid UTF-8 (the lower
+// casing of toLower can leave a stray byte, which the JSON sent to
+// Elasticsearch would turn into U+FFFD: both backends get U+FFFD) and at
+// most maxFormBytes long.
 func bounded(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= maxFormBytes {
 		return s
 	}
