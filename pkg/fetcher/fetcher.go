@@ -75,7 +75,7 @@ func (c *Config) Defaults() {
 		// A poll holds its slot while its pages wait for the host's
 		// delay: at 100,000 feeds, 512 were all taken with 1,500 due
 		// polls waiting for one (make bench-fetch).
-		c.Polls = 2048
+		c.Polls = 4096
 	}
 	if c.StartRate == 0 {
 		c.StartRate = 50
@@ -148,7 +148,12 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 	}
 	f := &Fetcher{
 		cfg: cfg, bus: b, feeds: feedstore.New(b, log), log: log.With("stage", "fetcher"),
-		sched:  newScheduler(cfg.Fetch.HostConcurrency, cfg.Polls, time.Now),
+		// Twice --host-concurrency polls per host: a poll spends much of
+		// its run off the host (its claim and state in NATS, parsing,
+		// publishing), and with only --host-concurrency of them the host
+		// idled while its due feeds queued (make bench-fetch). Their
+		// requests still wait for the host in package fetch.
+		sched:  newScheduler(2*cfg.Fetch.HostConcurrency, cfg.Polls, time.Now),
 		sch:    schedule{start: cfg.PollInterval, min: cfg.MinPollInterval, max: cfg.MaxPollInterval, jitter: 0.1, rand: rand.Float64},
 		status: map[string]string{},
 		webSub: newWebSubMetrics(),
@@ -171,11 +176,11 @@ func New(cfg Config, b *bus.Bus, reg prometheus.Registerer, log *slog.Logger) (*
 				Name: "parley_fetcher_feeds", Help: "Feeds by status.",
 			}, []string{"status"}),
 			lateness: prometheus.NewHistogram(prometheus.HistogramOpts{
-				Name: "parley_fetch_lateness_seconds", Help: "Time from when a feed's poll was due (or, if its host had --host-concurrency polls running then, when the host took it) to when it started.",
+				Name: "parley_fetch_lateness_seconds", Help: "Time from when a feed's poll was due (or, if its host had 2 x --host-concurrency polls running then, when the host took it) to when it started.",
 				Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600},
 			}),
 			hostQueue: prometheus.NewHistogram(prometheus.HistogramOpts{
-				Name: "parley_fetch_host_queue_seconds", Help: "Time a due feed queued behind its host, which had --host-concurrency polls running (not part of the lateness).",
+				Name: "parley_fetch_host_queue_seconds", Help: "Time a due feed queued behind its host, which had 2 x --host-concurrency polls running (not part of the lateness).",
 				Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600},
 			}),
 			interval: prometheus.NewHistogram(prometheus.HistogramOpts{

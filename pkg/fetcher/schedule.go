@@ -23,17 +23,18 @@ import (
 // holds a goroutine per poll in progress, not per feed, and 100,000 quiet
 // feeds cost a heap entry each.
 //
-// A due feed starts only when its host has fewer polls running than
-// --host-concurrency (the requests inside a poll wait for the host in
-// package fetch as well); the feeds of a busy host queue behind it in due
+// A due feed starts only when its host has fewer polls running than the
+// host limit (the Fetcher sets twice --host-concurrency; the requests
+// inside a poll wait for the host in package fetch, which holds them to
+// --host-concurrency); the feeds of a busy host queue behind it in due
 // order and hold nothing another host needs. At most Config.Polls polls run
 // at once, all hosts together.
 //
 // Lateness (parley_fetch_lateness_seconds) is the scheduler's own: from the
-// time a feed was due, or, when its host had --host-concurrency polls
-// running then, from the time the host took it, to the poll's start. The
-// time a due feed queued behind its host is what the host's politeness
-// allows, not the scheduler falling behind; it is measured on its own
+// time a feed was due, or, when its host had its limit of polls running
+// then, from the time the host took it, to the poll's start. The time a
+// due feed queued behind its host is what the host's politeness allows,
+// not the scheduler falling behind; it is measured on its own
 // (parley_fetch_host_queue_seconds).
 
 type entry struct {
