@@ -333,6 +333,8 @@ func (f *Fetcher) heldElsewhere(e *entry, now, next time.Time, claim time.Durati
 // spread at start) waits for that time without a request.
 func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 	now := time.Now()
+	hostFree := e.hostFree // set by the scheduler for this turn only
+	e.hostFree = time.Time{}
 	// The claim keeps every other fetcher off this feed until the poll's
 	// state is saved, or until it expires (this fetcher died mid-poll).
 	claim := max(2*f.client.Config().Timeout, time.Minute)
@@ -368,11 +370,10 @@ func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 		return now.Add(claimRecheck)
 	}
 	due := e.due
-	if e.hostFree.After(due) {
-		f.m.hostQueue.Observe(e.hostFree.Sub(due).Seconds())
-		due = e.hostFree
+	if hostFree.After(due) {
+		f.m.hostQueue.Observe(hostFree.Sub(due).Seconds())
+		due = hostFree
 	}
-	e.hostFree = time.Time{}
 	f.m.lateness.Observe(now.Sub(due).Seconds())
 	st := f.Poll(ctx, e.url, e.title)
 	if ctx.Err() != nil {

@@ -136,6 +136,11 @@ func TestSchedulerDueOrderAndHostLimit(t *testing.T) {
 	if got := keys(start2); fmt.Sprint(got) != "[a3]" {
 		t.Errorf("after a poll of a.example ended, started %v, want [a3]", got)
 	}
+	// a3 queued behind its host: its lateness counts from when the host
+	// took it, not from its due time.
+	if a3 := s.feeds["a3"]; !a3.hostFree.Equal(clock.t) {
+		t.Errorf("a3's host took it at %v, want %v (when a1 ended)", a3.hostFree, clock.t)
+	}
 }
 
 func TestSchedulerPollLimitAndRemoval(t *testing.T) {
