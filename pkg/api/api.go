@@ -468,6 +468,20 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, code, map[string]any{"status": status, "checks": res})
 }
 
+// hasIndex says whether this process has an index to use, or answers 501:
+// a stage alone has none (to what it would have been used for, if given).
+func (s *Server) hasIndex(w http.ResponseWriter, to string) bool {
+	if s.search != nil {
+		return true
+	}
+	msg := "this process runs a single stage and has no index; ask the api or run process"
+	if to != "" {
+		msg = "this process runs a single stage and has no index to " + to + "; ask the api or run process"
+	}
+	writeError(w, http.StatusNotImplemented, msg)
+	return false
+}
+
 // parseQuery parses the q parameter of a search, an export or a list of
 // events, or answers 400 saying why (a query over a limit names the limit).
 func parseQuery(w http.ResponseWriter, q string) (query.Node, []string, bool) {
@@ -484,8 +498,7 @@ func parseQuery(w http.ResponseWriter, q string) (query.Node, []string, bool) {
 }
 
 func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
-	if s.search == nil {
-		writeError(w, http.StatusNotImplemented, "this process runs a single stage and has no index to search; ask the api or run process")
+	if !s.hasIndex(w, "search") {
 		return
 	}
 	q := r.URL.Query()
@@ -577,8 +590,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, sem chan struct{}
 }
 
 func (s *Server) articleHandler(w http.ResponseWriter, r *http.Request) {
-	if s.search == nil {
-		writeError(w, http.StatusNotImplemented, "this process runs a single stage and has no index; ask the api or run process")
+	if !s.hasIndex(w, "") {
 		return
 	}
 	id, ok := articleID(w, r)

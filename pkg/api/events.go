@@ -45,8 +45,7 @@ type Event struct {
 // size events latest reported (sort=recent, the default) or with the most
 // matching articles (sort=size), then reads those events whole.
 func (s *Server) eventsHandler(w http.ResponseWriter, r *http.Request) {
-	if s.search == nil {
-		writeError(w, http.StatusNotImplemented, "this process runs a single stage and has no index to search; ask the api or run process")
+	if !s.hasIndex(w, "search") {
 		return
 	}
 	q := r.URL.Query()

@@ -31,8 +31,7 @@ const (
 // trailer; a failure after the first bytes aborts the response, so a
 // client sees a broken transfer, never a short file that looks whole.
 func (s *Server) exportHandler(w http.ResponseWriter, r *http.Request) {
-	if s.search == nil {
-		writeError(w, http.StatusNotImplemented, "this process runs a single stage and has no index to export; ask the api or run process")
+	if !s.hasIndex(w, "export") {
 		return
 	}
 	q := r.URL.Query()

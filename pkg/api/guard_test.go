@@ -228,3 +228,26 @@ func TestExposureNeedsToken(t *testing.T) {
 		t.Errorf("POST /api/feeds on a read-only server: %d, want 405", code)
 	}
 }
+
+// TestNoIndex: a stage alone has no index; what needs one answers 501
+// saying where to ask instead.
+func TestNoIndex(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	s, err := New(Config{Addr: "127.0.0.1:0"}, nil, nil, reg, reg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	for path, want := range map[string]string{
+		"/api/search?q=talks":                      "no index to search",
+		"/api/events?q=talks":                      "no index to search",
+		"/api/export?q=talks":                      "no index to export",
+		"/api/articles/" + strings.Repeat("a", 32): "no index;",
+	} {
+		code, body := do(t, "GET", ts.URL+path, "", "")
+		if e, _ := body["error"].(string); code != http.StatusNotImplemented || !strings.Contains(e, want) || !strings.Contains(e, "ask the api or run process") {
+			t.Errorf("GET %s: %d %q, want 501 saying %q", path, code, e, want)
+		}
+	}
+}
