@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/parley-news/parley/pkg/redact"
 	"log/slog"
 	"net"
 	"net/http"
@@ -27,7 +28,6 @@ import (
 	"github.com/parley-news/parley/pkg/alert"
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/feedstore"
-	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/query"
 )
@@ -665,8 +665,8 @@ func (s *Server) listFeeds(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		// A feed URL's password is used for fetching, never shown.
-		st.URL = fetch.Redact(e.URL)
-		st.LastError = fetch.RedactIn(st.LastError, e.URL)
+		st.URL = redact.URL(e.URL)
+		st.LastError = redact.In(st.LastError, e.URL)
 		if st.Title == "" {
 			st.Title = e.Title
 		}
@@ -745,7 +745,7 @@ func (s *Server) removeFeed(w http.ResponseWriter, r *http.Request) {
 func (s *Server) feedURL(ctx context.Context, u string) string {
 	if entries, err := s.feeds.Feeds(ctx); err == nil {
 		for _, e := range entries {
-			if e.URL != u && fetch.Redact(e.URL) == u {
+			if e.URL != u && redact.URL(e.URL) == u {
 				return e.URL
 			}
 		}

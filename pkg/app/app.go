@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/parley-news/parley/pkg/redact"
 	"log/slog"
 	"os"
 	"sync"
@@ -161,7 +162,7 @@ func (a *App) Run(ctx context.Context) (err error) {
 		stage("nats", a.watchConn)
 	}
 	close(a.ready)
-	a.log.Info("parley is running", "roles", a.roleList(), "http", a.cfg.HTTP, "nats", bus.RedactURL(a.NATSURL()), "index", a.indexName())
+	a.log.Info("parley is running", "roles", a.roleList(), "http", a.cfg.HTTP, "nats", redact.List(a.NATSURL()), "index", a.indexName())
 	<-ctx.Done()
 	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
 	done := make(chan struct{})

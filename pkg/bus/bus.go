@@ -11,8 +11,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/parley-news/parley/pkg/redact"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -177,12 +177,12 @@ func Dial(ctx context.Context, cfg Config, name string, log *slog.Logger) (*nats
 		// not get better by waiting: fail at once.
 		var certErr *tls.CertificateVerificationError
 		if errors.Is(err, nats.ErrAuthorization) || errors.As(err, &certErr) || time.Now().After(deadline) {
-			return nil, fmt.Errorf("connect to nats %s: %w", redact(cfg.URL), err)
+			return nil, fmt.Errorf("connect to nats %s: %w", redact.List(cfg.URL), err)
 		}
-		log.Warn("nats not reachable yet, retrying", "url", redact(cfg.URL), "err", err, "retry_in", wait)
+		log.Warn("nats not reachable yet, retrying", "url", redact.List(cfg.URL), "err", err, "retry_in", wait)
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("connect to nats %s: %w", redact(cfg.URL), ctx.Err())
+			return nil, fmt.Errorf("connect to nats %s: %w", redact.List(cfg.URL), ctx.Err())
 		case <-time.After(wait):
 		}
 		wait = min(wait*2, 5*time.Second)
@@ -277,22 +277,6 @@ func (b *Bus) Close() error {
 		return b.nc.Drain()
 	}
 	return nil
-}
-
-func redact(u string) string { return RedactURL(u) }
-
-// RedactURL hides the user and password of every URL in a comma-separated
-// list of server URLs, for logs and errors.
-func RedactURL(urls string) string {
-	parts := strings.Split(urls, ",")
-	for k, u := range parts {
-		if i := strings.LastIndex(u, "@"); i >= 0 {
-			if j := strings.Index(u, "://"); j >= 0 && j < i {
-				parts[k] = u[:j+3] + "REDACTED" + u[i:]
-			}
-		}
-	}
-	return strings.Join(parts, ",")
 }
 
 // setupRetrying runs setup, trying again for up to cfg.ConnectWait while

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/parley-news/parley/pkg/redact"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -130,7 +131,7 @@ func replayElastic(ctx context.Context, b *bus.Bus, cfg elastic.Config, name str
 			err = cerr
 		}
 	}()
-	es := bus.RedactURL(cfg.URLs[0])
+	es := redact.List(cfg.URLs[0])
 	fmt.Fprintf(env.Stderr, "filling %s from %s (the live index stays in use meanwhile)\n", name, bus.StreamArticles)
 	st, err := replay.Swap(ctx, b.JetStream(), ix, batch, force, log)
 	if st.Fill.Read > 0 || st.Live > 0 {

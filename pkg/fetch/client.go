@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/parley-news/parley/pkg/redact"
 	"io"
 	"net"
 	"net/http"
@@ -151,10 +152,10 @@ func (c *Client) PostForm(ctx context.Context, rawURL string, form url.Values, o
 
 // do sends a GET, or a POST of form when it is not nil.
 func (c *Client) do(ctx context.Context, rawURL string, form url.Values, opt Options) (*Response, error) {
-	shown := Redact(rawURL) // errors never carry the URL's password
+	shown := redact.URL(rawURL) // errors never carry the URL's password
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w: %s", shown, ErrInvalidURL, RedactIn(err.Error(), rawURL))
+		return nil, fmt.Errorf("fetch %s: %w: %s", shown, ErrInvalidURL, redact.In(err.Error(), rawURL))
 	}
 	if err := checkScheme(u); err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", shown, err)
@@ -184,7 +185,7 @@ func (c *Client) do(ctx context.Context, rawURL string, form url.Values, opt Opt
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), reqBody)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w: %s", shown, ErrInvalidURL, RedactIn(err.Error(), rawURL))
+		return nil, fmt.Errorf("fetch %s: %w: %s", shown, ErrInvalidURL, redact.In(err.Error(), rawURL))
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -226,12 +227,12 @@ func (c *Client) do(ctx context.Context, rawURL string, form url.Values, opt Opt
 		// Drain a little so the connection can be reused.
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		retryAfter = backoff.RetryAfter(resp.Header.Get("Retry-After"), c.now())
-		return nil, &StatusError{Code: resp.StatusCode, RetryAfter: retryAfter, URL: Redact(out.URL)}
+		return nil, &StatusError{Code: resp.StatusCode, RetryAfter: retryAfter, URL: redact.URL(out.URL)}
 	}
 
 	body, err := c.readBody(resp, limit)
 	if err != nil {
-		return nil, c.wrap(ctx, Redact(out.URL), err)
+		return nil, c.wrap(ctx, redact.URL(out.URL), err)
 	}
 	out.Body = body
 	return out, nil

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/parley-news/parley/pkg/redact"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
@@ -341,7 +342,7 @@ func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 	until := now.Add(claim)
 	force := f.sched.takeForce(e)
 	if force {
-		f.log.Info("feed polled now on request", "feed", fetch.Redact(e.url))
+		f.log.Info("feed polled now on request", "feed", redact.URL(e.url))
 	}
 	if e.recheck && !force {
 		// Another fetcher held the feed at its last turn: once its poll
@@ -359,7 +360,7 @@ func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {
-			f.log.Warn("claim feed", "feed", fetch.Redact(e.url), "err", err)
+			f.log.Warn("claim feed", "feed", redact.URL(e.url), "err", err)
 		}
 		return now.Add(30 * time.Second)
 	case !claimed && next != nil:
@@ -381,7 +382,7 @@ func (f *Fetcher) pollDue(ctx context.Context, e *entry) time.Time {
 		// whichever fetcher polls it next.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		if err := f.feeds.ReleaseClaim(rctx, e.url, until); err != nil {
-			f.log.Warn("release claim", "feed", fetch.Redact(e.url), "err", err)
+			f.log.Warn("release claim", "feed", redact.URL(e.url), "err", err)
 		}
 		cancel()
 		return time.Now().Add(f.cfg.PollInterval)
@@ -414,7 +415,7 @@ func (f *Fetcher) apply(ch feedstore.FeedChange) {
 	}
 	if ch.Entry == nil {
 		if u, ok := f.sched.remove(ch.Key); ok {
-			f.log.Info("feed removed", "url", fetch.Redact(u))
+			f.log.Info("feed removed", "url", redact.URL(u))
 		}
 		delete(f.status, ch.Key)
 		f.initial = slices.DeleteFunc(f.initial, func(c feedstore.FeedChange) bool { return c.Key == ch.Key })

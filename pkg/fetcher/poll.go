@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/parley-news/parley/pkg/redact"
 	"mime"
 	"net/http"
 	"net/url"
@@ -26,7 +27,7 @@ const pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 // Poll downloads one feed, publishes its new and updated items, records
 // and returns the feed's state (with NextPoll set).
 func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) feedstore.FeedState {
-	log := f.log.With("feed", fetch.Redact(feedURL))
+	log := f.log.With("feed", redact.URL(feedURL))
 	st, err := f.feeds.FeedState(ctx, feedURL)
 	if err != nil {
 		log.Error("read feed state", "err", err)
@@ -58,7 +59,7 @@ func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) feedstore.Fee
 	}
 	doc, err := feed.Parse(resp.Body, resp.ContentType, resp.URL)
 	if err != nil {
-		return f.failed(ctx, st, fmt.Errorf("feed %s: %w", fetch.Redact(feedURL), err))
+		return f.failed(ctx, st, fmt.Errorf("feed %s: %w", redact.URL(feedURL), err))
 	}
 	if st.Title == "" {
 		st.Title = strings.TrimSpace(doc.Title)
@@ -111,7 +112,7 @@ func (f *Fetcher) failed(ctx context.Context, st feedstore.FeedState, err error)
 	now := time.Now().UTC()
 	st.ErrorCount++
 	// The feed URL's password is used for fetching, never shown.
-	st.LastError = fetch.RedactIn(err.Error(), st.URL)
+	st.LastError = redact.In(err.Error(), st.URL)
 	st.Status = feedstore.FeedFailing
 	outcome := "error"
 	var retryAfter time.Duration
@@ -131,14 +132,14 @@ func (f *Fetcher) failed(ctx context.Context, st feedstore.FeedState, err error)
 		next = now.Add(min(retryAfter, f.cfg.MaxErrorBackoff))
 	}
 	st.NextPoll = &next
-	f.log.Warn("feed poll failed", "feed", fetch.Redact(st.URL), "status", st.Status, "errors_in_a_row", st.ErrorCount, "next_poll", next, "err", st.LastError)
+	f.log.Warn("feed poll failed", "feed", redact.URL(st.URL), "status", st.Status, "errors_in_a_row", st.ErrorCount, "next_poll", next, "err", st.LastError)
 	f.save(ctx, st)
 	return st
 }
 
 func (f *Fetcher) save(ctx context.Context, st feedstore.FeedState) {
 	if err := f.feeds.PutFeedState(context.WithoutCancel(ctx), st); err != nil {
-		f.log.Error("save feed state", "feed", fetch.Redact(st.URL), "err", fetch.RedactIn(err.Error(), st.URL))
+		f.log.Error("save feed state", "feed", redact.URL(st.URL), "err", redact.In(err.Error(), st.URL))
 	}
 }
 
@@ -224,11 +225,11 @@ func (f *Fetcher) publishItems(ctx context.Context, feedURL, title string, doc *
 			// Marked seen only after JetStream confirmed the page: a crash in
 			// between publishes it again, and the message id drops the copy.
 			if err := f.feeds.MarkSeen(ctx, feedURL, j.key, j.version); err != nil {
-				f.log.Warn("mark item seen", "link", fetch.RedactIn(j.item.Link, feedURL), "err", err)
+				f.log.Warn("mark item seen", "link", redact.In(j.item.Link, feedURL), "err", err)
 			}
 			if raw.Truncated != "" {
 				f.m.items.WithLabelValues("truncated").Inc()
-				f.log.Warn("feed item too large for a message: published without the excess", "feed", fetch.Redact(feedURL), "link", fetch.RedactIn(j.item.Link, feedURL), "truncated", raw.Truncated)
+				f.log.Warn("feed item too large for a message: published without the excess", "feed", redact.URL(feedURL), "link", redact.In(j.item.Link, feedURL), "truncated", raw.Truncated)
 			}
 			outcome := "published"
 			if j.updated {
@@ -255,7 +256,7 @@ func (f *Fetcher) fetchPage(ctx context.Context, feedURL, feedTitle, source stri
 		return raw
 	}
 	if err := f.robots.allowed(ctx, it.Link); err != nil {
-		raw.PageError = fetch.RedactIn(err.Error(), feedURL)
+		raw.PageError = redact.In(err.Error(), feedURL)
 		if errors.Is(err, errRobotsDisallowed) {
 			f.m.items.WithLabelValues("robots_disallowed").Inc()
 		}
@@ -266,9 +267,9 @@ func (f *Fetcher) fetchPage(ctx context.Context, feedURL, feedTitle, source stri
 	f.m.pageDur.Observe(time.Since(start).Seconds())
 	if err != nil {
 		// A relative link resolved against the feed URL carries its password.
-		raw.PageError = fetch.RedactIn(err.Error(), feedURL)
+		raw.PageError = redact.In(err.Error(), feedURL)
 		f.m.items.WithLabelValues("page_error").Inc()
-		f.log.Warn("page not fetched; using the feed's content", "url", fetch.RedactIn(it.Link, feedURL), "err", raw.PageError)
+		f.log.Warn("page not fetched; using the feed's content", "url", redact.In(it.Link, feedURL), "err", raw.PageError)
 		return raw
 	}
 	raw.PageURL = resp.URL

@@ -9,6 +9,7 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
+	"github.com/parley-news/parley/pkg/redact"
 	"hash"
 	"io"
 	"net/http"
@@ -114,7 +115,7 @@ func (f *Fetcher) subscribe(ctx context.Context, st *feedstore.FeedState, feedUR
 	}
 	st.Hub = hub
 	topic := cmp(self, feedURL)
-	log := f.log.With("feed", fetch.Redact(feedURL), "hub", hub)
+	log := f.log.With("feed", redact.URL(feedURL), "hub", hub)
 	sub, ok, err := f.feeds.WebSubOf(ctx, feedURL)
 	if err != nil {
 		log.Warn("read websub subscription", "err", err)
@@ -161,7 +162,7 @@ func (f *Fetcher) subscribe(ctx context.Context, st *feedstore.FeedState, feedUR
 		if sub.State != feedstore.WebSubActive {
 			sub.State = feedstore.WebSubFailed
 		}
-		sub.Error = fetch.RedactIn(err.Error(), hub)
+		sub.Error = redact.In(err.Error(), hub)
 		f.webSub.subs.WithLabelValues("failed").Inc()
 		log.Warn("websub subscription request failed", "err", sub.Error)
 		if err := f.feeds.PutWebSub(context.WithoutCancel(ctx), sub); err != nil {
@@ -211,7 +212,7 @@ func (f *Fetcher) verifyIntent(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	log := f.log.With("feed", fetch.Redact(sub.FeedURL), "hub", sub.Hub)
+	log := f.log.With("feed", redact.URL(sub.FeedURL), "hub", sub.Hub)
 	switch mode {
 	case "subscribe":
 		if sub.State != feedstore.WebSubPending && sub.State != feedstore.WebSubActive {
@@ -268,7 +269,7 @@ func (f *Fetcher) receive(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such subscription", http.StatusGone)
 		return
 	}
-	log := f.log.With("feed", fetch.Redact(sub.FeedURL), "hub", sub.Hub)
+	log := f.log.With("feed", redact.URL(sub.FeedURL), "hub", sub.Hub)
 	if reason := checkSignature(r.Header.Get("X-Hub-Signature"), sub.Secret, body); reason != "" {
 		f.webSub.pushes.WithLabelValues(reason).Inc()
 		log.Warn("websub push refused", "reason", reason, "remote", r.RemoteAddr)

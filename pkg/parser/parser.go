@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/parley-news/parley/pkg/redact"
 	"html"
 	"log/slog"
 	"runtime"
@@ -25,7 +26,6 @@ import (
 	"github.com/parley-news/parley/pkg/charset"
 	"github.com/parley-news/parley/pkg/event"
 	"github.com/parley-news/parley/pkg/extract"
-	"github.com/parley-news/parley/pkg/fetch"
 	"github.com/parley-news/parley/pkg/permanent"
 	"github.com/parley-news/parley/pkg/versions"
 )
@@ -282,7 +282,7 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 	if a.ID == "" {
 		a.ID = article.ID(a.URL)
 	}
-	a.FeedURL = fetch.Redact(raw.FeedURL) // its password is for fetching only
+	a.FeedURL = redact.URL(raw.FeedURL) // its password is for fetching only
 	a.PageError = raw.PageError
 	if a.Source == "" {
 		a.Source = raw.Source
