@@ -210,7 +210,9 @@ func (s *scheduler) releaseHost(host string) {
 	}
 }
 
-// done ends a poll and schedules the feed's next one at next.
+// done ends a poll and schedules the feed's next one at next, or now when
+// a retry was asked for while the poll ran (the poll may have read the
+// entry before the request came).
 func (s *scheduler) done(e *entry, next time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -219,6 +221,9 @@ func (s *scheduler) done(e *entry, next time.Time) {
 	s.releaseHost(e.host)
 	if !e.removed {
 		e.due = next
+		if e.force {
+			e.due = s.now()
+		}
 		s.due.Push(e)
 	}
 	s.signal()

@@ -196,6 +196,36 @@ func TestSchedulerPollLimitAndRemoval(t *testing.T) {
 	}
 }
 
+// TestSchedulerRetryDuringPoll: a retry asked for while the feed's poll
+// runs is not lost to the back-off that poll then sets.
+func TestSchedulerRetryDuringPoll(t *testing.T) {
+	clock := &fakeClock{t: now0}
+	s := newScheduler(2, 10, clock.now)
+	s.add("f", "https://a.example/feed", "", now0, nil)
+	start, _ := s.take()
+	if len(start) != 1 {
+		t.Fatalf("started %d, want 1", len(start))
+	}
+	if s.takeForce(start[0]) {
+		t.Fatal("a first poll reported as a retry")
+	}
+	clock.t = now0.Add(time.Second)
+	retry := clock.t
+	s.add("f", "https://a.example/feed", "", time.Time{}, &retry)
+	s.done(start[0], clock.t.Add(time.Hour)) // the failed poll's back-off
+	again, wait := s.take()
+	if len(again) != 1 || wait != time.Hour {
+		t.Fatalf("after a retry during the poll: started %d, next in %v; want 1 now", len(again), wait)
+	}
+	if !s.takeForce(again[0]) {
+		t.Error("the poll after the retry is not marked as one")
+	}
+	s.done(again[0], clock.t.Add(time.Hour))
+	if next, wait := s.take(); len(next) != 0 || wait != time.Hour {
+		t.Errorf("a second poll without a second retry: started %d, next in %v", len(next), wait)
+	}
+}
+
 func TestSpread(t *testing.T) {
 	for _, tt := range []struct {
 		n, hosts int
