@@ -9,6 +9,8 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parley-news/parley/pkg/article"
 )
 
 // Bucket is a bucket of JSON values of type T.
@@ -85,4 +87,38 @@ func (b Bucket[T]) Put(ctx context.Context, key string, v T) error {
 		return fmt.Errorf("put %s %s: %w", b.kv.Bucket(), key, err)
 	}
 	return nil
+}
+
+// ByArticle is a bucket of values kept one per article under the article's
+// id: the signatures of the story and event indexes, so their ids survive
+// restarts, are shared by parser replicas, and a re-parsed article
+// (`parley replay parse`) keeps the ids it was given.
+type ByArticle[T any] struct {
+	b    Bucket[T]
+	what string
+	id   func(T) string
+}
+
+// NewByArticle is the store over kv; id gives a value's article id, and
+// what names the values in errors ("story signature").
+func NewByArticle[T any](kv jetstream.KeyValue, what string, id func(T) string) ByArticle[T] {
+	return ByArticle[T]{b: New[T](kv), what: what, id: id}
+}
+
+// Load reads every value; one written by another version is skipped (its
+// article is compared afresh).
+func (s ByArticle[T]) Load(ctx context.Context) ([]T, error) { return s.b.LoadAll(ctx) }
+
+// Watch calls fn with every value in the bucket, then with each one saved,
+// by any process, until ctx ends or the watch fails.
+func (s ByArticle[T]) Watch(ctx context.Context, fn func(T)) error { return s.b.Watch(ctx, fn) }
+
+// Save writes v under its article id, which must have the form article.ID
+// gives (it is the key).
+func (s ByArticle[T]) Save(ctx context.Context, v T) error {
+	id := s.id(v)
+	if !article.ValidID(id) {
+		return fmt.Errorf("save %s %.40q: not an article id (32 hex digits)", s.what, id)
+	}
+	return s.b.Put(ctx, id, v)
 }
