@@ -48,8 +48,24 @@ func (e *NotAFeedError) Unwrap() error { return ErrNotAFeed }
 
 // Parse decodes a feed document (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed)
 // in any encoding. contentType is the HTTP Content-Type, if any; feedURL is
-// where the document came from, used to resolve relative links.
+// where the document came from, used to resolve relative links. A
+// document that makes a parser beneath it panic is an error, not the end
+// of the process that polls it.
 func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
+	return guard(feedURL, func() (*Feed, error) { return parse(body, contentType, feedURL) })
+}
+
+// guard runs parse and turns its panic into an error naming the document.
+func guard(feedURL string, parse func() (*Feed, error)) (f *Feed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("%s: %w: the feed parser failed on it: %v", parseWhat(feedURL), ErrNotAFeed, r)
+		}
+	}()
+	return parse()
+}
+
+func parse(body []byte, contentType, feedURL string) (*Feed, error) {
 	doc, _, err := toUTF8(body, contentType)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", parseWhat(feedURL), err)

@@ -411,3 +411,19 @@ func TestParseDropsNonWebLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestParsePanicIsAnError: a document that makes a parser beneath Parse
+// panic gives an error naming it, and the process polling it goes on.
+func TestParsePanicIsAnError(t *testing.T) {
+	f, err := guard("https://example.org/feed.xml", func() (*Feed, error) {
+		var items []Item
+		_ = items[3] // what a parser bug on a hostile document looks like
+		return &Feed{}, nil
+	})
+	if f != nil || !errors.Is(err, ErrNotAFeed) || !strings.Contains(err.Error(), "https://example.org/feed.xml") || !strings.Contains(err.Error(), "index out of range") {
+		t.Errorf("got %v, %v; want ErrNotAFeed naming the feed and the panic", f, err)
+	}
+	if f, err := guard("", func() (*Feed, error) { return &Feed{Title: "ok"}, nil }); err != nil || f.Title != "ok" {
+		t.Errorf("a parse that does not panic: %v, %v", f, err)
+	}
+}
