@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/parley-news/parley/pkg/redact"
 	"log/slog"
 	"net"
 	"net/http"
@@ -30,6 +29,7 @@ import (
 	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/query"
+	"github.com/parley-news/parley/pkg/redact"
 )
 
 //go:embed static

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/parley-news/parley/pkg/redact"
 	"log/slog"
 	"os"
 	"sync"
@@ -28,6 +27,7 @@ import (
 	"github.com/parley-news/parley/pkg/index/elastic"
 	"github.com/parley-news/parley/pkg/index/embedded"
 	"github.com/parley-news/parley/pkg/indexer"
+	"github.com/parley-news/parley/pkg/redact"
 	"github.com/parley-news/parley/pkg/versions"
 )
 

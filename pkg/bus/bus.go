@@ -11,7 +11,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/parley-news/parley/pkg/redact"
 	"log/slog"
 	"sync"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parley-news/parley/pkg/backoff"
+	"github.com/parley-news/parley/pkg/redact"
 )
 
 // Subjects (docs/contract.md, NATS).

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/parley-news/parley/pkg/redact"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/parley-news/parley/pkg/enrich"
 	"github.com/parley-news/parley/pkg/index/elastic"
 	"github.com/parley-news/parley/pkg/index/embedded"
+	"github.com/parley-news/parley/pkg/redact"
 	"github.com/parley-news/parley/pkg/replay"
 )
 

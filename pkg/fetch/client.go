@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/parley-news/parley/pkg/redact"
 	"io"
 	"net"
 	"net/http"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"github.com/parley-news/parley/pkg/backoff"
+	"github.com/parley-news/parley/pkg/redact"
 	"github.com/parley-news/parley/pkg/ssrf"
 )
 

@@ -1,17 +1,20 @@
-// Package fetcher is the fetching stage: it keeps one polling loop per feed
-// of the feed set (watched in JetStream KV, so feeds added through the API
-// are polled at once), downloads each feed with conditional GET, detects new
-// items durably, fetches their pages and publishes them on
-// parley.raw.<source>. Every request waits for its host (the politeness of
-// package fetch: per-host concurrency, delay and 429/503 pauses, shared by
-// feed and page requests), so a slow or paused host never delays others.
+// Package fetcher is the fetching stage: it schedules every feed of the
+// feed set (watched in JetStream KV, so feeds added through the API are
+// polled at once) on one time heap by its next poll, learned from the
+// feed's publishing rate and its hints; downloads each feed with
+// conditional GET, detects new items durably (pushed by a WebSub hub or
+// polled alike), fetches their pages where robots.txt allows and publishes
+// them on parley.raw.<source>. Every request waits for its host (the
+// politeness of package fetch: per-host concurrency, delay and 429/503
+// pauses, shared by feed and page requests), so a slow or paused host never
+// delays others; fetcher processes share the feeds by host (README, Sharded
+// fetchers).
 package fetcher
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/parley-news/parley/pkg/redact"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
@@ -25,6 +28,7 @@ import (
 	"github.com/parley-news/parley/pkg/bus"
 	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
+	"github.com/parley-news/parley/pkg/redact"
 )
 
 // Config of the fetching stage.

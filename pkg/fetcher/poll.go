@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/parley-news/parley/pkg/redact"
 	"mime"
 	"net/http"
 	"net/url"
@@ -19,6 +18,7 @@ import (
 	"github.com/parley-news/parley/pkg/feed"
 	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
+	"github.com/parley-news/parley/pkg/redact"
 )
 
 const feedAccept = "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"

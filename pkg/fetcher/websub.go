@@ -9,7 +9,6 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
-	"github.com/parley-news/parley/pkg/redact"
 	"hash"
 	"io"
 	"net/http"
@@ -23,6 +22,7 @@ import (
 	"github.com/parley-news/parley/pkg/feed"
 	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
+	"github.com/parley-news/parley/pkg/redact"
 )
 
 // WebSub (W3C): a feed that names a hub (<atom:link rel="hub">, a Link

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/parley-news/parley/pkg/redact"
 	"html"
 	"log/slog"
 	"runtime"
@@ -27,6 +26,7 @@ import (
 	"github.com/parley-news/parley/pkg/event"
 	"github.com/parley-news/parley/pkg/extract"
 	"github.com/parley-news/parley/pkg/permanent"
+	"github.com/parley-news/parley/pkg/redact"
 	"github.com/parley-news/parley/pkg/versions"
 )
 
