@@ -1,5 +1,7 @@
-// Package api is parley's HTTP server: health, Prometheus metrics, search,
-// articles, the feed set, the alert rules, and the search page for people.
+// Package api is parley's HTTP server: health, Prometheus metrics, search
+// with its histograms, export and events, articles and their versions, the
+// feed set, the alert rules and the alerts they fired, and the search page
+// for people.
 package api
 
 import (
