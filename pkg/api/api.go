@@ -523,9 +523,9 @@ func (s *Server) searchHandler(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "facet_size: "+err.Error())
 		return
 	}
-	sort := q.Get("sort")
-	if sort != "" && sort != index.SortRelevance && sort != index.SortDate {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("sort: %q: want relevance or date", sort))
+	sort, err := choiceParam(q.Get("sort"), index.SortRelevance, index.SortRelevance, index.SortDate)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "sort: "+err.Error())
 		return
 	}
 	hist := q.Get("histogram")
@@ -796,6 +796,19 @@ func intParam(s string, def, lo, hi int) (int, error) {
 		return 0, fmt.Errorf("%d is out of range %d..%d", n, lo, hi)
 	}
 	return n, nil
+}
+
+// choiceParam reads a parameter that takes one of a few words: def when it
+// is absent, else one of allowed.
+func choiceParam(s, def string, allowed ...string) (string, error) {
+	if s == "" {
+		return def, nil
+	}
+	if slices.Contains(allowed, s) {
+		return s, nil
+	}
+	want := strings.Join(allowed[:len(allowed)-1], ", ") + " or " + allowed[len(allowed)-1]
+	return "", fmt.Errorf("%q: want %s", s, want)
 }
 
 // writeJSON writes v as JSON with the status code.

@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -58,12 +57,9 @@ func (s *Server) eventsHandler(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "size: "+err.Error())
 		return
 	}
-	order := q.Get("sort")
-	if order == "" {
-		order = "recent"
-	}
-	if order != "recent" && order != "size" {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("sort: %q: want recent or size", order))
+	order, err := choiceParam(q.Get("sort"), "recent", "recent", "size")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "sort: "+err.Error())
 		return
 	}
 	if !s.admit(w, r, s.exporting, "exports") {

@@ -39,12 +39,9 @@ func (s *Server) exportHandler(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	format := q.Get("format")
-	if format == "" {
-		format = "csv"
-	}
-	if format != "csv" && format != "jsonl" {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("format: %q: want csv or jsonl", format))
+	format, err := choiceParam(q.Get("format"), "csv", "csv", "jsonl")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "format: "+err.Error())
 		return
 	}
 	if !s.admit(w, r, s.exporting, "exports") {
@@ -71,7 +68,7 @@ func (s *Server) exportHandler(w http.ResponseWriter, r *http.Request) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	n := 0
-	err := s.search.Export(r.Context(), node, func(rec index.Record) error {
+	err = s.search.Export(r.Context(), node, func(rec index.Record) error {
 		if !started {
 			start()
 			if format == "csv" {
