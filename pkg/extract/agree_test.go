@@ -4,6 +4,8 @@ import (
 	"hash/maphash"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 func TestOverlap(t *testing.T) {
@@ -36,5 +38,60 @@ func TestContinuation(t *testing.T) {
 		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
 			t.Errorf("%s: got %d paragraphs %q, want %q", tt.name, len(got), got, tt.want)
 		}
+	}
+}
+
+// TestPickSecond: which of two blocks that share no text is the article.
+func TestPickSecond(t *testing.T) {
+	para := func(topic string) string {
+		return "The delegations met for a third day on " + topic + " and agreed to keep talking, the foreign ministry said in a statement that gave few details of what had been settled and what was still open between them."
+	}
+	article := []string{para("the ceasefire"), para("prisoner exchanges"), para("the border crossings"), para("grain shipments")}
+	offers := []string{"SAVE $30 - headphones on sale from $145", "SAVE $200 - laptops from $999", "Three new episodes air on Friday", "Maps service revamped ~9 hours ago", "How to use the new video feature ~5 days ago", "Podcast: the week in review ~5 days ago"}
+	comments := []string{
+		"This is the best summary of the talks I have read anywhere this week, and I have been following them every day since they began in the spring of this year, thank you so much.",
+		"Posted by a reader", "I could not disagree more with the writer about the ceasefire, which has been broken many times already by both sides as everyone who lives near the front line knows very well.", "Posted by a reader",
+	}
+	page := func(blocks ...[]string) string {
+		var b strings.Builder
+		b.WriteString("<html><body><h1>Talks go on</h1>")
+		for _, bl := range blocks {
+			b.WriteString("<div>")
+			for _, p := range bl {
+				b.WriteString("<p>" + p + "</p>") // no markup characters in the texts
+			}
+			b.WriteString("</div>")
+		}
+		b.WriteString("</body></html>")
+		return b.String()
+	}
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name          string
+		page          string
+		first, second []string
+		want          bool
+	}{
+		// Offers right under the headline, then the article: the earlier
+		// block has no running prose at all.
+		{"offers above the article", page(offers, article), offers, article, true},
+		{"offers above the article, found second", page(offers, article), article, offers, false},
+		// The article, then its comments, which are prose too: the earlier
+		// block wins.
+		{"article above its comments", page(article, comments), article, comments, false},
+		{"article above its comments, found second", page(article, comments), comments, article, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root, err := html.Parse(strings.NewReader(tt.page))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := e.pickSecond(newPageIndex(root), "Talks go on", tt.first, tt.second); got != tt.want {
+				t.Errorf("pickSecond = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

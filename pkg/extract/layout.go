@@ -12,6 +12,9 @@ import (
 // era, since they rest on how an article page is read, not on its markup:
 //
 //   - a block too short to be an article body loses to one that is not;
+//   - a block without one paragraph of running prose (a column of
+//     offers, teasers or fixtures, a byline and date) loses to one that
+//     is an article's worth of prose (isArticle);
 //   - a block whose text cannot be found on the page as rendered loses;
 //   - the article starts at or after its headline, while navigation and
 //     teasers sit above it: a block that starts after the headline beats
@@ -22,6 +25,15 @@ func (e *Extractor) pickSecond(ix *pageIndex, title string, first, second []stri
 	short := e.cfg.MinBodyChars
 	if l1, l2 := textLen(first), textLen(second); (l1 < short) != (l2 < short) {
 		return l1 < short
+	}
+	// A block without one paragraph of running prose (lines, captions,
+	// offers, headlines) is not the article when the other block is an
+	// article's worth of prose, wherever the two stand.
+	switch {
+	case !hasProse(first) && isArticle(second, short):
+		return true
+	case !hasProse(second) && isArticle(first, short):
+		return false
 	}
 	p1, p2 := ix.start(first), ix.start(second)
 	switch {
@@ -98,6 +110,16 @@ func (ix *pageIndex) findIn(p string, c *html.Node) int {
 		}
 	}
 	return found
+}
+
+// hasProse reports whether a text has a paragraph of running prose.
+func hasProse(paras []string) bool {
+	for _, p := range paras {
+		if len(words(p)) >= proseWords {
+			return true
+		}
+	}
+	return false
 }
 
 // proseWords is the fewest words of a paragraph of running prose: one
