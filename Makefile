@@ -77,7 +77,7 @@ bench-fetch:
 	cd pkg && $(GO) test -run '^$$' -bench '^BenchmarkPublishToSearchable' -benchtime 1x -timeout 20m ./app/
 
 bench-extract:
-	cd pkg/extract/cmd/extractbench && $(GO) run .
+	cd pkg/extract/cmd/extractbench && $(GO) run . $(EXTRACTBENCH_FLAGS)
 
 # bench-es: 20,000 articles into the real Elasticsearch through the indexer
 # stage, through the backend alone, and with a plain _bulk loader, in one

@@ -91,6 +91,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
 	metaCov := fs.Bool("meta", false, "print how many pages got each metadata field from parley and exit")
 	show := fs.String("show", "", "print parley's article JSON for this page id and exit")
+	plain := fs.Bool("plain", false, "rewrite every page without semantic markup first (sectioning elements as <div>, no class, id, role, microdata or JSON-LD): how much each extractor leans on it")
 	own := fs.Bool("own", true, "also run parley's own held-out pages ("+ownDir+")")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -124,6 +125,18 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	}
 	if len(sets) == 0 {
 		return nil
+	}
+	if *plain {
+		for i := range sets {
+			for j := range sets[i].pages {
+				h, err := plainMarkup(sets[i].pages[j].html)
+				if err != nil {
+					return fmt.Errorf("set %s page %s: %w", sets[i].name, sets[i].pages[j].id, err)
+				}
+				sets[i].pages[j].html = h
+			}
+			sets[i].name += "-plain"
+		}
 	}
 	if *show != "" {
 		return showPage(ctx, sets, *show, stdout, logger)
