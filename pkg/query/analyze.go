@@ -246,10 +246,18 @@ func capitalised(word string) bool {
 
 // bounded is s as the stem and name fields hold it: valid UTF-8 (the lower
 // casing of toLower can leave a stray byte, which the JSON sent to
-// Elasticsearch would turn into U+FFFD: both backends get U+FFFD) and at
-// most maxFormBytes long.
+// Elasticsearch would turn into U+FFFD: both backends get U+FFFD), one
+// term (on invalid UTF-8 the word segmenter can take the byte after a
+// stray lead byte, a space too, into the word: it becomes U+FFFD, where
+// the backends' whitespace analyzers would split it) and at most
+// maxFormBytes long.
 func bounded(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 	if len(s) <= maxFormBytes {
 		return s
 	}
