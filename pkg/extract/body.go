@@ -285,13 +285,7 @@ func missedArticle(root *html.Node, title string, minChars int) []string {
 // prose: two paragraphs of proseWords or more, and four times
 // MinBodyChars in all.
 func isArticle(paras []string, minChars int) bool {
-	prose := 0
-	for _, p := range paras {
-		if len(words(p)) >= proseWords {
-			prose++
-		}
-	}
-	return prose >= 2 && textLen(paras) >= 4*minChars
+	return proseParagraphs(paras, 2) >= 2 && textLen(paras) >= 4*minChars
 }
 
 // shortArticleWords is the fewest words a text shorter than

@@ -30,9 +30,9 @@ func (e *Extractor) pickSecond(ix *pageIndex, title string, first, second []stri
 	// offers, headlines) is not the article when the other block is an
 	// article's worth of prose, wherever the two stand.
 	switch {
-	case !hasProse(first) && isArticle(second, short):
+	case proseParagraphs(first, 1) == 0 && isArticle(second, short):
 		return true
-	case !hasProse(second) && isArticle(first, short):
+	case proseParagraphs(second, 1) == 0 && isArticle(first, short):
 		return false
 	}
 	p1, p2 := ix.start(first), ix.start(second)
@@ -112,14 +112,18 @@ func (ix *pageIndex) findIn(p string, c *html.Node) int {
 	return found
 }
 
-// hasProse reports whether a text has a paragraph of running prose.
-func hasProse(paras []string) bool {
+// proseParagraphs counts a text's paragraphs of running prose, up to
+// enough.
+func proseParagraphs(paras []string, enough int) int {
+	n := 0
 	for _, p := range paras {
 		if len(words(p)) >= proseWords {
-			return true
+			if n++; n == enough {
+				break
+			}
 		}
 	}
-	return false
+	return n
 }
 
 // proseWords is the fewest words of a paragraph of running prose: one

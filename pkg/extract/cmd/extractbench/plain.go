@@ -11,11 +11,11 @@ import (
 
 // plainMarkup rewrites a page the way pages were written before semantic
 // markup: the HTML5 sectioning elements become <div>s (and <time> a
-// <span>), every class, id, role, microdata, ARIA and data- attribute is
-// dropped, and JSON-LD is removed. The words on the page stay as they
-// were. Scoring every extractor on such pages (extractbench -plain) shows
-// how much each leans on the signals that modern templates give and that
-// pages of other sites and years lack.
+// <span>, without its datetime), every class, id, role, microdata, ARIA
+// and data- attribute is dropped, and JSON-LD is removed. The words on the
+// page stay as they were. Scoring every extractor on such pages
+// (extractbench -plain) shows how much each leans on the signals that
+// modern templates give and that pages of other sites and years lack.
 func plainMarkup(page []byte) ([]byte, error) {
 	doc, err := html.Parse(bytes.NewReader(page))
 	if err != nil {
