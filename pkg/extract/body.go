@@ -57,7 +57,8 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 // containers). Their agreement decides: when readability's text lies
 // mostly inside trafilatura's and trafilatura holds clearly more, the
 // surplus is the boilerplate trafilatura kept (teasers, captions, share
-// and subscription lines) and readability's text is taken; when the two
+// and subscription lines) and readability's text is taken, as it is when
+// trafilatura's is only a passage the author quotes; when the two
 // hardly overlap they chose different blocks, and the one that starts
 // nearest after the headline wins (see pickSecond); otherwise
 // trafilatura's, which is the more precise of the two on its own,
@@ -115,6 +116,12 @@ func (e *Extractor) choose(ctx context.Context, root *html.Node, ix *pageIndex, 
 	inT, inR := overlap(tSet, shingleSet(e.seed, rParas))
 	if inR >= e.coreShare && inT < 0.9 {
 		e.log.Debug("readability's text is the agreed core of trafilatura's", "in_t", inT, "in_r", inR)
+		return rParas, rDensity
+	}
+	if inT >= 0.9 && ix.quoted(tParas) && !ix.quoted(rParas) {
+		// Trafilatura took a passage the author quotes; readability's
+		// text holds it and the author's words around it.
+		e.log.Debug("trafilatura's text is a quotation inside readability's", "in_t", inT, "in_r", inR)
 		return rParas, rDensity
 	}
 	if len(tParas) == 1 && len(rParas) > 1 && inT >= 0.9 && inR >= 0.9 {

@@ -31,7 +31,7 @@ func pickTitle(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base
 	}
 	h1 := cleanText(doc.Find("h1").First().Text())
 	home, nav := linkNames(doc, base)
-	sites := []string{m.siteName, m.ld.publisher, h.Source, hostLabel(base)}
+	sites := append([]string{m.siteName, m.ld.publisher, h.Source, hostLabel(base)}, home...)
 	first := ""
 	for _, t := range []string{m.ogTitle, m.ld.headline, m.title, m.twTitle, h1, cleanText(h.Title)} {
 		t = stripSiteSuffix(t, h1, nav, sites...)
@@ -131,6 +131,12 @@ func stripSiteSuffix(t, h1 string, sections []string, sites ...string) string {
 		if isSite(strings.TrimSpace(t[:j])) || (h1 != "" && normName(t[j+len(sep):]) == normName(h1)) {
 			return strings.TrimSpace(t[j+len(sep):])
 		}
+	}
+	// Blogs put their name before a colon ("Blog Name: Post"); a headline
+	// has colons of its own ("Ukraine: talks resume"), so only the site's
+	// name is cut there.
+	if head, rest, ok := strings.Cut(t, ": "); ok && isSite(head) && strings.TrimSpace(rest) != "" {
+		return strings.TrimSpace(rest)
 	}
 	return t
 }

@@ -2,12 +2,13 @@ package extract
 
 import (
 	"bytes"
-
-	"golang.org/x/net/html"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 // TestHeldOutPages extracts the pages in testdata/heldout, written for
@@ -138,6 +139,95 @@ func TestTitleNotSiteOrSection(t *testing.T) {
 		}
 		if strings.HasPrefix(a.Body, tt.want) {
 			t.Errorf("%s: body starts with the headline: %q", tt.file, a.Body[:len(tt.want)])
+		}
+	}
+}
+
+// TestStripSiteSuffix: the site's name is cut from either end of a title,
+// and before a colon only when it is the site's name ("Blog Name: Post"),
+// since headlines have colons of their own.
+func TestStripSiteSuffix(t *testing.T) {
+	tests := []struct {
+		title string
+		sites []string
+		want  string
+	}{
+		{"Border talks resume | Kyiv Post", []string{"Kyiv Post"}, "Border talks resume"},
+		{"Kyiv Post - Border talks resume", []string{"Kyiv Post"}, "Border talks resume"},
+		{"The Fischbowl: Old School", []string{"thefischbowl"}, "Old School"},
+		{"Field Notes: Planting garlic in October", []string{"Field Notes"}, "Planting garlic in October"},
+		{"Ukraine: talks resume in Istanbul", []string{"Kyiv Post"}, "Ukraine: talks resume in Istanbul"},
+		{"Talks resume in Istanbul, Lavrov says: officials", []string{"Kyiv Post"}, "Talks resume in Istanbul, Lavrov says: officials"},
+		{"Field Notes:", []string{"Field Notes"}, "Field Notes:"},
+	}
+	for _, tt := range tests {
+		if got := stripSiteSuffix(tt.title, "", nil, tt.sites...); got != tt.want {
+			t.Errorf("stripSiteSuffix(%q, %q) = %q, want %q", tt.title, tt.sites, got, tt.want)
+		}
+	}
+}
+
+// TestBlogNameCutFromTitle: a blog's name, known from the link to its
+// home page, is cut from "Blog Name: Post" titles, and the post is the
+// body, not the blog's description above it or the comments below it.
+func TestBlogNameCutFromTitle(t *testing.T) {
+	page := `<html><head><title>Field Notes: Planting garlic in October</title></head><body>
+<div><h1><a href="/">Field Notes</a></h1>
+<p>Notes from a small allotment on the edge of town, kept since the spring of 2009 by a retired teacher who grows more than he can eat.</p></div>
+<div><div>Monday, October 22, 2012</div><h3>Planting garlic in October</h3>
+<div>Garlic goes in when the soil is still warm and the first frosts are a few weeks away. I split the bulbs the evening before and keep only the fattest cloves, since small cloves make small bulbs next summer.<br><br>
+The bed had potatoes in it this year, so it needed little more than a fork through it and a barrow of leaf mould. Each clove goes in pointed end up, two inches deep and six inches apart, in rows a foot apart.<br><br>
+By Christmas the green shoots should be a hand high. They sit through the winter without complaint and grow away quickly in March, when a little feed helps them along.</div></div>
+<div><h4>3 comments:</h4>
+<p>Lovely post. I always forget to plant mine until November and they still come up, but never as big as the ones my neighbour grows.</p>
+<p>Do you water them in? Our soil is heavy clay and I worry the cloves will rot before they root, so I have been putting grit under each one.</p>
+</div></body></html>`
+	e := newTestExtractor(t, Config{})
+	a, err := e.Extract(context.Background(), []byte(page), "https://www.example.com/2012/10/garlic.html", Hints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Planting garlic in October"; a.Title != want {
+		t.Errorf("title %q, want %q", a.Title, want)
+	}
+	if !strings.HasPrefix(a.Body, "Garlic goes in") || !strings.Contains(a.Body, "grow away quickly in March") {
+		t.Errorf("body is not the post: %q", a.Body)
+	}
+	if strings.Contains(a.Body, "allotment") || strings.Contains(a.Body, "neighbour") {
+		t.Errorf("body holds the blog's description or the comments: %q", a.Body)
+	}
+}
+
+// TestQuoted: a text wholly inside a <blockquote> is a passage an author
+// quotes (a blog post quoting a news report), not the article.
+func TestQuoted(t *testing.T) {
+	page := `<html><body><div>
+<p>The island council has put the ferry fares up for the third time in two years. Here is how the county paper reported it:</p>
+<blockquote><p>Return fares on the island ferry will rise by twelve per cent from the first of March, the council confirmed.</p>
+<div>Councillors voted by seven to four for the rise after a two-hour debate.</div></blockquote>
+<p>Seven to four, and not one of the seven lives on the island.</p></div></body></html>`
+	root, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := newPageIndex(root)
+	quote := "Return fares on the island ferry will rise by twelve per cent from the first of March, the council confirmed."
+	vote := "Councillors voted by seven to four for the rise after a two-hour debate."
+	own := "Seven to four, and not one of the seven lives on the island."
+	tests := []struct {
+		name  string
+		paras []string
+		want  bool
+	}{
+		{"the quotation", []string{quote, vote}, true},
+		{"the author's words", []string{own}, false},
+		{"both", []string{quote, own}, false},
+		{"nothing found on the page", []string{"A sentence printed nowhere on this page at all."}, false},
+		{"no text", nil, false},
+	}
+	for _, tt := range tests {
+		if got := ix.quoted(tt.paras); got != tt.want {
+			t.Errorf("%s: quoted = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -24,6 +24,7 @@ import (
 func (e *Extractor) pickSecond(ix *pageIndex, title string, first, second []string) bool {
 	short := e.cfg.MinBodyChars
 	if l1, l2 := textLen(first), textLen(second); (l1 < short) != (l2 < short) {
+		e.log.Debug("pickSecond: one block is too short", "first_chars", l1, "second_chars", l2)
 		return l1 < short
 	}
 	// A block without one paragraph of running prose (lines, captions,
@@ -31,18 +32,22 @@ func (e *Extractor) pickSecond(ix *pageIndex, title string, first, second []stri
 	// article's worth of prose, wherever the two stand.
 	switch {
 	case proseParagraphs(first, 1) == 0 && isArticle(second, short):
+		e.log.Debug("pickSecond: only the second block is prose")
 		return true
 	case proseParagraphs(second, 1) == 0 && isArticle(first, short):
+		e.log.Debug("pickSecond: only the first block is prose")
 		return false
 	}
 	p1, p2 := ix.start(first), ix.start(second)
+	t := ix.titleAt(title)
+	e.log.Debug("pickSecond: by position", "first_at", p1, "second_at", p2, "title_at", t)
 	switch {
 	case p1 < 0 && p2 >= 0:
 		return true
 	case p2 < 0 && p1 >= 0:
 		return false
 	}
-	if t := ix.titleAt(title); t >= 0 {
+	if t >= 0 {
 		if after1, after2 := p1 >= t, p2 >= t; after1 != after2 {
 			return after2
 		}
@@ -157,6 +162,28 @@ func (ix *pageIndex) container(paras []string) *html.Node {
 		return nil
 	}
 	return c
+}
+
+// quoted reports whether every paragraph of a text that is found on the
+// page stands inside a <blockquote>, and at least one is found: the text
+// is a passage an author quotes, not the author's article.
+func (ix *pageIndex) quoted(paras []string) bool {
+	found := false
+	for _, p := range paras {
+		i := ix.find(p)
+		if i < 0 || ix.owner[i] == nil {
+			continue
+		}
+		found = true
+		in := false
+		for n := ix.owner[i]; n != nil && !in; n = n.Parent {
+			in = n.Type == html.ElementNode && n.Data == "blockquote"
+		}
+		if !in {
+			return false
+		}
+	}
+	return found
 }
 
 // inPlace drops from a text what an extractor took along from beside
