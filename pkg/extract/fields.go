@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -85,7 +86,9 @@ func linkNames(doc *goquery.Document, base *url.URL) (home, nav []string) {
 
 // hostLabel is the distinctive label of a host: "example" for www.example.co.uk.
 func hostLabel(u *url.URL) string {
-	if u == nil {
+	if u == nil || net.ParseIP(u.Hostname()) != nil {
+		// An address names no site ("0" of 127.0.0.1 would be found in
+		// any title part with a zero in it).
 		return ""
 	}
 	k := siteKey(u.Hostname())
@@ -117,6 +120,10 @@ func stripSiteSuffix(t, h1 string, sections []string, sites ...string) string {
 		}
 		return slices.ContainsFunc(sections, func(s string) bool { return normName(s) == p })
 	}
+	isSiteName := func(part string) bool {
+		p := normName(part)
+		return p != "" && slices.ContainsFunc(sites, func(s string) bool { return normName(s) == p })
+	}
 	for _, sep := range titleSeparators {
 		i := strings.LastIndex(t, sep)
 		if i <= 0 {
@@ -133,9 +140,10 @@ func stripSiteSuffix(t, h1 string, sections []string, sites ...string) string {
 		}
 	}
 	// Blogs put their name before a colon ("Blog Name: Post"); a headline
-	// has colons of its own ("Ukraine: talks resume"), so only the site's
-	// name is cut there.
-	if head, rest, ok := strings.Cut(t, ": "); ok && isSite(head) && strings.TrimSpace(rest) != "" {
+	// has colons of its own ("Ukraine: talks resume", "Draft: ..."), so
+	// only the site's very name is cut there, not a part that holds it
+	// or a section's name.
+	if head, rest, ok := strings.Cut(t, ": "); ok && isSiteName(head) && strings.TrimSpace(rest) != "" {
 		return strings.TrimSpace(rest)
 	}
 	return t

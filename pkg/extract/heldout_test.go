@@ -3,6 +3,7 @@ package extract
 import (
 	"bytes"
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,10 +160,17 @@ func TestStripSiteSuffix(t *testing.T) {
 		{"Ukraine: talks resume in Istanbul", []string{"Kyiv Post"}, "Ukraine: talks resume in Istanbul"},
 		{"Talks resume in Istanbul, Lavrov says: officials", []string{"Kyiv Post"}, "Talks resume in Istanbul, Lavrov says: officials"},
 		{"Field Notes:", []string{"Field Notes"}, "Field Notes:"},
+		{"Draft: EU plan for the grain corridor", []string{"ft"}, "Draft: EU plan for the grain corridor"},
+		{"Desk 00: summit day in Vienna", []string{"Summit Desk"}, "Desk 00: summit day in Vienna"},
 	}
 	for _, tt := range tests {
 		if got := stripSiteSuffix(tt.title, "", nil, tt.sites...); got != tt.want {
 			t.Errorf("stripSiteSuffix(%q, %q) = %q, want %q", tt.title, tt.sites, got, tt.want)
+		}
+	}
+	for _, host := range []string{"127.0.0.1", "[::1]"} {
+		if got := hostLabel(&url.URL{Host: host}); got != "" {
+			t.Errorf("hostLabel(%s) = %q, want none: an address names no site", host, got)
 		}
 	}
 }
