@@ -10,7 +10,7 @@ GO ?= go
 FUZZTIME ?= 3000x
 BIN := bin
 
-.PHONY: all build run test test-unit vet fuzz bench bench-fetch bench-extract bench-es bench-enrich bench-alerts bench-export bench-hostile es-up es-down clean screenshots
+.PHONY: all build run test test-unit vet fuzz bench bench-fetch bench-extract train-extract bench-es bench-enrich bench-alerts bench-export bench-hostile es-up es-down clean screenshots
 
 all: build
 
@@ -78,6 +78,11 @@ bench-fetch:
 
 bench-extract:
 	cd pkg/extract/cmd/extractbench && $(GO) run . $(EXTRACTBENCH_FLAGS)
+
+# train-extract: trains extraction's block model on ../shared/bench/extraction
+# (the MIT-licensed 2019 set only) and writes pkg/extract/blockmodel.json.
+train-extract:
+	cd pkg/extract && PARLEY_EXTRACT_TRAIN=$(CURDIR)/pkg/extract/blockmodel.json $(GO) test -count=1 -run '^TestTrainBlockModel$$' -v .
 
 # bench-es: 20,000 articles into the real Elasticsearch through the indexer
 # stage, through the backend alone, and with a plain _bulk loader, in one

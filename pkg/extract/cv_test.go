@@ -28,61 +28,8 @@ func TestCoreShareBySite(t *testing.T) {
 	if os.Getenv("PARLEY_EXTRACT_CV") == "" {
 		t.Skip("set PARLEY_EXTRACT_CV=1 to cross-validate coreShare on ../shared/bench/extraction")
 	}
-	dir := sharedtest.Dir(t, "bench/extraction")
-	raw, err := os.ReadFile(filepath.Join(dir, "ground-truth.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var truth map[string]struct{ URL, ArticleBody string }
-	if err := json.Unmarshal(raw, &truth); err != nil {
-		t.Fatal(err)
-	}
-	ids := make([]string, 0, len(truth))
-	for id := range truth {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	// Folds by host: every page of a site is in one fold.
-	var hosts []string
-	hostOf := map[string]string{}
-	for _, id := range ids {
-		u, err := url.Parse(truth[id].URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := strings.TrimPrefix(u.Hostname(), "www.")
-		if _, ok := hostOf[h]; !ok {
-			hosts = append(hosts, h)
-		}
-		hostOf[h] = h
-		hostOf[id] = h
-	}
-	const folds = 5
-	foldOf := map[string]int{}
-	for i, h := range hosts {
-		foldOf[h] = i % folds
-	}
-	pages := map[string][]byte{}
-	for _, id := range ids {
-		f, err := os.Open(filepath.Join(dir, "html", id+".html.gz"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(zr)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		pages[id] = b
-	}
-	type pageScore struct {
-		p, r  float64
-		empty bool
-	}
+	ids, truth, pages := loadDevSet(t)
+	foldOf, sites := foldsBySite(t, ids, truth)
 	values := []float64{0.5, 0.6, 0.7, 0.8, 0.9, 0.95}
 	scores := make([]map[string]pageScore, len(values))
 	for v, share := range values {
@@ -99,32 +46,7 @@ func TestCoreShareBySite(t *testing.T) {
 			scores[v][id] = pageScore{p, r, body == ""}
 		}
 	}
-	// f1 is the sets' metric over some pages: precision averaged over the
-	// pages with a text, recall over all, F1 of the two means.
-	f1 := func(pick func(id string) (pageScore, bool)) float64 {
-		var sp, sr float64
-		np, nr := 0, 0
-		for _, id := range ids {
-			s, ok := pick(id)
-			if !ok {
-				continue
-			}
-			nr++
-			sr += s.r
-			if !s.empty {
-				np++
-				sp += s.p
-			}
-		}
-		if np == 0 || nr == 0 {
-			return 0
-		}
-		p, r := sp/float64(np), sr/float64(nr)
-		if p+r == 0 {
-			return 0
-		}
-		return 2 * p * r / (p + r)
-	}
+	f1 := func(pick func(id string) (pageScore, bool)) float64 { return pooledF1(ids, pick) }
 	best := func(in func(id string) bool) int {
 		b, bf := 0, -1.0
 		for v := range values {
@@ -137,18 +59,122 @@ func TestCoreShareBySite(t *testing.T) {
 	}
 	all := best(func(string) bool { return true })
 	inSample := f1(func(id string) (pageScore, bool) { return scores[all][id], true })
-	chosen := make([]int, folds)
-	for k := 0; k < folds; k++ {
-		chosen[k] = best(func(id string) bool { return foldOf[hostOf[id]] != k })
+	chosen := make([]int, siteFolds)
+	for k := 0; k < siteFolds; k++ {
+		chosen[k] = best(func(id string) bool { return foldOf[id] != k })
 		t.Logf("fold %d: coreShare %.2f chosen on the other folds", k, values[chosen[k]])
 	}
-	heldOut := f1(func(id string) (pageScore, bool) { return scores[chosen[foldOf[hostOf[id]]]][id], true })
+	heldOut := f1(func(id string) (pageScore, bool) { return scores[chosen[foldOf[id]]][id], true })
 	for v, share := range values {
 		t.Logf("coreShare %.2f: F1 %.4f on all %d pages", share, f1(func(id string) (pageScore, bool) { return scores[v][id], true }), len(ids))
 	}
 	t.Logf("%d sites in %d folds: best on the whole set %.2f (F1 %.4f in sample); chosen per fold and scored on the held-out sites: F1 %.4f",
-		len(hosts), folds, values[all], inSample, heldOut)
+		sites, siteFolds, values[all], inSample, heldOut)
 	if heldOut < inSample-0.005 {
 		t.Errorf("held-out F1 %.4f is more than 0.005 below the in-sample %.4f: coreShare is fitted to some sites", heldOut, inSample)
 	}
+}
+
+// devPage is one page of the MIT-licensed 2019 dev set and its truth.
+type devPage struct{ URL, ArticleBody string }
+
+// loadDevSet reads ../shared/bench/extraction: its page ids in order, the
+// truth per id and the page per id. The test skips when ../shared is
+// absent.
+func loadDevSet(t *testing.T) ([]string, map[string]devPage, map[string][]byte) {
+	t.Helper()
+	dir := sharedtest.Dir(t, "bench/extraction")
+	raw, err := os.ReadFile(filepath.Join(dir, "ground-truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truth map[string]devPage
+	if err := json.Unmarshal(raw, &truth); err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, 0, len(truth))
+	for id := range truth {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	pages := make(map[string][]byte, len(ids))
+	for _, id := range ids {
+		f, err := os.Open(filepath.Join(dir, "html", id+".html.gz"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			f.Close()
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(zr)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages[id] = b
+	}
+	return ids, truth, pages
+}
+
+// siteFolds is how many folds foldsBySite splits a set into.
+const siteFolds = 5
+
+// foldsBySite puts every page in one of siteFolds folds by its site, so
+// that no site has pages on both sides of a split; it returns each page's
+// fold and the number of sites.
+func foldsBySite(t *testing.T, ids []string, truth map[string]devPage) (map[string]int, int) {
+	t.Helper()
+	siteFold := map[string]int{}
+	foldOf := make(map[string]int, len(ids))
+	for _, id := range ids {
+		u, err := url.Parse(truth[id].URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := strings.TrimPrefix(u.Hostname(), "www.")
+		k, ok := siteFold[h]
+		if !ok {
+			k = len(siteFold) % siteFolds
+			siteFold[h] = k
+		}
+		foldOf[id] = k
+	}
+	return foldOf, len(siteFold)
+}
+
+// pageScore is one page's shingle precision and recall, and whether it
+// was given no text.
+type pageScore struct {
+	p, r  float64
+	empty bool
+}
+
+// pooledF1 is the sets' metric over the pages pick accepts: precision
+// averaged over the pages with a text, recall over all, F1 of the two
+// means.
+func pooledF1(ids []string, pick func(id string) (pageScore, bool)) float64 {
+	var sp, sr float64
+	np, nr := 0, 0
+	for _, id := range ids {
+		s, ok := pick(id)
+		if !ok {
+			continue
+		}
+		nr++
+		sr += s.r
+		if !s.empty {
+			np++
+			sp += s.p
+		}
+	}
+	if np == 0 || nr == 0 {
+		return 0
+	}
+	p, r := sp/float64(np), sr/float64(nr)
+	if p+r == 0 {
+		return 0
+	}
+	return 2 * p * r / (p + r)
 }

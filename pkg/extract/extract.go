@@ -144,15 +144,30 @@ type Extractor struct {
 	// coreShare is the constant coreShare; a field so that its choice
 	// can be cross-validated (TestCoreShareBySite).
 	coreShare float64
+	// model keeps, of the paragraphs only readability holds, those that
+	// belong with trafilatura's text (classify.go); nil only while the
+	// model is trained. trace, when set, sees every page's two texts
+	// (TestTrainBlockModel).
+	model *blockModel
+	trace func(ix *pageIndex, title string, tParas, rParas []string)
 }
 
 // New returns an Extractor for cfg, after filling defaults and validating.
 func New(cfg Config) (*Extractor, error) {
+	m, err := loadBlockModel(blockModelJSON)
+	if err != nil {
+		return nil, err
+	}
+	return newExtractor(cfg, m)
+}
+
+// newExtractor is New with the block model given (nil: none).
+func newExtractor(cfg Config, m *blockModel) (*Extractor, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Extractor{cfg: cfg, log: cfg.Logger, seed: maphash.MakeSeed(), coreShare: coreShare}
+	e := &Extractor{cfg: cfg, log: cfg.Logger, seed: maphash.MakeSeed(), coreShare: coreShare, model: m}
 	for _, r := range cfg.SiteRules {
 		cr := compiledRule{host: strings.ToLower(strings.TrimPrefix(strings.TrimSpace(r.Host), "www."))}
 		for _, s := range r.Body {

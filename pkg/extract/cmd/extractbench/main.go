@@ -211,7 +211,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	// Leave-one-set-out: the extractor's one measured value (the share of
 	// readability's text that must lie inside trafilatura's) was chosen on
 	// the first set alone, so its figures on the second are out of sample.
-	fmt.Fprintf(stdout, "parley's tuned value was chosen on %s only: its %s figures are leave-one-set-out\n", devSets[0], devSets[1])
+	fmt.Fprintf(stdout, "parley's tuned threshold and block model were fitted on %s only: its %s figures are leave-one-set-out\n", devSets[0], devSets[1])
 	if *outDir != "" {
 		fmt.Fprintf(stdout, "predictions and per-page scores in %s\n", out)
 	}
