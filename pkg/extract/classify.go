@@ -16,10 +16,13 @@ import (
 // trafilatura cut short or left gaps in, or the comments, side columns
 // and notes readability took along. It is a logistic regression over
 // features of each paragraph of the page (blockFeatures) that rest on the
-// text and on where it stands, not on class names, so that they mean the
-// same on pages of any template or era. It is trained on the MIT-licensed
-// ../shared/bench/extraction set alone, by TestTrainBlockModel (make
-// train-extract), and shipped as blockmodel.json.
+// text and on where it stands, not on what class names say, so that they
+// mean the same on pages of any template or era (one compares a block's
+// tag and class with those of trafilatura's blocks on the same page,
+// whatever the names are). It is trained on the MIT-licensed
+// ../shared/bench/extraction set alone, each page as published and
+// rewritten without semantic markup (internal/plainhtml), by
+// TestTrainBlockModel (make train-extract), and shipped as blockmodel.json.
 
 //go:embed blockmodel.json
 var blockModelJSON []byte
@@ -61,6 +64,7 @@ var blockFeatureNames = []string{
 	"prev_in_t", "prev_in_r", "next_in_t", "next_in_r", "log_prev_words", "log_next_words",
 	"in_t_place", "in_r_place", "sentence_end",
 	"tag_p", "tag_li", "tag_td", "tag_h", "tag_blockquote", "repeated", "log_gap",
+	"between_t", "t_kind", "before_t", "after_t", "log_t_words",
 }
 
 // repeatedFeature is the index of "repeated": the paragraph's text comes
@@ -71,8 +75,11 @@ const repeatedFeature = 24
 // (see blockFeatureNames): its length, link density and tag, whether
 // trafilatura's text (tParas) and readability's (rParas) hold it and its
 // neighbours, whether it stands inside the element holding either text's
-// prose, after the headline, how far from either text, and whether it
-// ends a sentence.
+// prose, after the headline, how far from either text, before, between or
+// after trafilatura's paragraphs and in a block built like theirs (same
+// tag and class under the same kind of parent), how long trafilatura's
+// text is, and whether it ends a sentence. It also returns which
+// paragraphs each text holds (heldBy).
 func blockFeatures(seed maphash.Seed, ix *pageIndex, title string, tParas, rParas []string) (feats [][]float64, inT, inR []bool) {
 	n := len(ix.norm)
 	inT = heldBy(seed, ix, tParas)
@@ -114,6 +121,21 @@ func blockFeatures(seed maphash.Seed, ix *pageIndex, title string, tParas, rPara
 		}
 		return 0
 	}
+	firstT, lastT := -1, -1
+	kinds := map[string]bool{}
+	tWords := 0.0
+	for i := range inT {
+		if inT[i] {
+			if firstT < 0 {
+				firstT = i
+			}
+			lastT = i
+			tWords += nw[i]
+			if ix.owner[i] != nil {
+				kinds[blockKind(ix.owner[i])] = true
+			}
+		}
+	}
 	density := map[*html.Node]float64{} // paragraphs share their block
 	out := make([][]float64, n)
 	for i := range out {
@@ -145,6 +167,7 @@ func blockFeatures(seed maphash.Seed, ix *pageIndex, title string, tParas, rPara
 				strings.HasSuffix(end, "\"") || strings.HasSuffix(end, "”")),
 			b(tag == "p"), b(tag == "li"), b(tag == "td" || tag == "th"), b(isHeading(tag)),
 			b(insideTag(o, "blockquote")), b(count[ix.norm[i]] >= 3), math.Log1p(gap[i]),
+			b(firstT >= 0 && i > firstT && i < lastT), b(o != nil && kinds[blockKind(o)]), b(firstT >= 0 && i < firstT), b(lastT >= 0 && i > lastT), math.Log1p(tWords),
 		}
 	}
 	return out, inT, inR

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/parley-news/parley/pkg/extract/internal/plainhtml"
 )
 
 // TestTrainBlockModel trains the block model (classify.go) on the
@@ -120,8 +122,9 @@ type blockExample struct {
 	y    float64
 }
 
-// blockExamples extracts every page without the model and returns every
-// non-empty paragraph of each as an example, labelled by the truth.
+// blockExamples extracts every page without the model, as published and
+// without semantic markup, and returns every non-empty paragraph of each
+// as an example, labelled by the truth.
 func blockExamples(t *testing.T, ids []string, truth map[string]devPage, pages map[string][]byte) []blockExample {
 	t.Helper()
 	e, err := newExtractor(Config{}, nil)
@@ -130,22 +133,31 @@ func blockExamples(t *testing.T, ids []string, truth map[string]devPage, pages m
 	}
 	var out []blockExample
 	for _, id := range ids {
-		e.trace = func(ix *pageIndex, title string, tParas, rParas []string) {
-			held := heldBy(e.seed, ix, strings.Split(truth[id].ArticleBody, "\n"))
-			feats, _, _ := blockFeatures(e.seed, ix, title, tParas, rParas)
-			for i, x := range feats {
-				if ix.norm[i] == "" {
-					continue
-				}
-				y := 0.0
-				if held[i] {
-					y = 1
-				}
-				out = append(out, blockExample{id, x, y})
-			}
+		// Each page as published and rewritten without semantic markup
+		// (plainhtml), as pages of other sites and years are written: the
+		// model learns from both what holds without class names.
+		plain, err := plainhtml.Rewrite(pages[id])
+		if err != nil {
+			t.Fatal(err)
 		}
-		if _, err := e.Extract(context.Background(), bytes.Clone(pages[id]), truth[id].URL, Hints{}); err != nil {
-			t.Logf("%s: %v", id, err)
+		for _, page := range [][]byte{pages[id], plain} {
+			e.trace = func(ix *pageIndex, title string, tParas, rParas []string) {
+				held := heldBy(e.seed, ix, strings.Split(truth[id].ArticleBody, "\n"))
+				feats, _, _ := blockFeatures(e.seed, ix, title, tParas, rParas)
+				for i, x := range feats {
+					if ix.norm[i] == "" {
+						continue
+					}
+					y := 0.0
+					if held[i] {
+						y = 1
+					}
+					out = append(out, blockExample{id, x, y})
+				}
+			}
+			if _, err := e.Extract(context.Background(), bytes.Clone(page), truth[id].URL, Hints{}); err != nil {
+				t.Logf("%s: %v", id, err)
+			}
 		}
 	}
 	return out

@@ -36,6 +36,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/charset"
 	"github.com/parley-news/parley/pkg/extract"
+	"github.com/parley-news/parley/pkg/extract/internal/plainhtml"
 	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
 
@@ -129,7 +130,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	if *plain {
 		for i := range sets {
 			for j := range sets[i].pages {
-				h, err := plainMarkup(sets[i].pages[j].html)
+				h, err := plainhtml.Rewrite(sets[i].pages[j].html)
 				if err != nil {
 					return fmt.Errorf("set %s page %s: %w", sets[i].name, sets[i].pages[j].id, err)
 				}

@@ -1,4 +1,4 @@
-package main
+package plainhtml
 
 import (
 	"strings"
@@ -24,7 +24,7 @@ func TestPlainMarkup(t *testing.T) {
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := plainMarkup([]byte(tt.in))
+			out, err := Rewrite([]byte(tt.in))
 			if err != nil {
 				t.Fatal(err)
 			}
