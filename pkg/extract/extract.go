@@ -272,7 +272,7 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 
 	a.Summary = firstNonEmpty(cleanText(stripTags(m.description)), cleanText(stripTags(h.Summary)))
 	a.Authors = pickAuthors(m, h, rule, doc, base)
-	pub, upd, dl := pickDates(m, h, rule, doc, body, a.URL, pageURL)
+	pub, upd, dl := pickDates(m, h, rule, doc, a.Title, body, a.URL, pageURL)
 	a.PublishedAt, a.UpdatedAt = pub, upd
 	a.Dateline = dl
 	a.Image = pickImage(m, h, base)

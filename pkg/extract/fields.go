@@ -405,7 +405,7 @@ func timeElement(doc *goquery.Document, updated bool) *time.Time {
 }
 
 // pickDates returns published, updated and the dateline place.
-func pickDates(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, body, canonURL, pageURL string) (*time.Time, *time.Time, string) {
+func pickDates(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, title, body, canonURL, pageURL string) (*time.Time, *time.Time, string) {
 	var pub, upd *time.Time
 	if h.Published != nil && !h.Published.IsZero() {
 		t := h.Published.UTC()
@@ -434,6 +434,9 @@ func pickDates(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, body
 	}
 	if pub == nil {
 		pub = scanDate(doc, canonURL)
+	}
+	if pub == nil {
+		pub = headlineDate(doc, title)
 	}
 	if pub == nil {
 		pub = dateFromURL(canonURL)
@@ -476,6 +479,51 @@ func scanDate(doc *goquery.Document, canonURL string) *time.Time {
 	}
 	return validDate(res.DateTime)
 }
+
+// headlineDate reads the date line that old pages print beside the
+// headline ("Monday, November 5, 2012" above it, a date under it): a line
+// of a page paragraph within two of the headline's (see titleAt) that is
+// a whole date, with a year and a month's name, and nothing else. The first such line at or
+// after the headline wins, else the nearest above it.
+func headlineDate(doc *goquery.Document, title string) *time.Time {
+	if len(doc.Nodes) == 0 || title == "" {
+		return nil
+	}
+	ix := newPageIndex(doc.Nodes[0])
+	at := ix.titleAt(title)
+	if at < 0 {
+		return nil
+	}
+	date := func(i int) *time.Time {
+		if i < 0 || i >= len(ix.lines) {
+			return nil
+		}
+		for _, l := range ix.lines[i] {
+			if len(words(l)) > maxDateWords || !yearRe.MatchString(l) || !monthNameRe.MatchString(l) {
+				continue
+			}
+			if t, ok := docdate.Parse(l); ok {
+				return validDate(t)
+			}
+		}
+		return nil
+	}
+	for _, i := range []int{at, at + 1, at + 2, at - 1, at - 2} {
+		if t := date(i); t != nil {
+			return t
+		}
+	}
+	return nil
+}
+
+// maxDateWords is the most words of a line that is a date and nothing
+// else ("Monday, November 5, 2012, 9:14 AM EST").
+const maxDateWords = 8
+
+// monthNameRe finds a month written out: a line with a year but no month
+// name is a copyright line ("© 2012"), and one in figures only
+// ("06/11/2012") is day-first on some sites and month-first on others.
+var monthNameRe = regexp.MustCompile(`(?i)\b` + monthNames + `\b`)
 
 // refYear is the year a dateline without one belongs to: the URL's year if
 // it has one, else the current year.

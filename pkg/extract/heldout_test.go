@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 )
 
@@ -236,6 +237,42 @@ func TestQuoted(t *testing.T) {
 	for _, tt := range tests {
 		if got := ix.quoted(tt.paras); got != tt.want {
 			t.Errorf("%s: quoted = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestHeadlineDate: old pages print the date beside the headline; only a
+// line that is a whole date with a month's name, within two paragraphs
+// of the headline, is taken.
+func TestHeadlineDate(t *testing.T) {
+	page := func(before, after string) string {
+		return `<html><body><div><a href="/">Harbour Notes</a></div><div>Archive</div><div>October 2011</div>` + before +
+			`<div><b>The north pier, one year on</b></div>` + after +
+			`<p>It is a year this week since the north pier closed for repairs, and the ferry has run from the south slip ever since.</p></body></html>`
+	}
+	tests := []struct {
+		name, page, want string
+	}{
+		{"date line above", page(`<div>Monday, November 5, 2012</div>`, ""), "2012-11-05"},
+		{"date under the headline", page("", `<div>5 November 2012</div>`), "2012-11-05"},
+		{"below wins over above", page(`<div>November 4, 2012</div>`, `<div>November 5, 2012</div>`), "2012-11-05"},
+		{"a copyright line", page(`<div>© 2012</div>`, ""), ""},
+		{"figures only", page(`<div>06/11/2012</div>`, ""), ""},
+		{"a sentence with a date", page("", `<div>Posted on Monday, November 5, 2012 by Tom in News and Politics</div>`), ""},
+		{"too far from the headline", `<html><body><div>Monday, November 5, 2012</div><div>one</div><div>two</div><div>three</div><div>The north pier, one year on</div></body></html>`, ""},
+		{"no headline on the page", `<html><body><div>Monday, November 5, 2012</div><p>Another story.</p></body></html>`, ""},
+	}
+	for _, tt := range tests {
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(tt.page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if d := headlineDate(doc, "The north pier, one year on"); d != nil {
+			got = d.Format("2006-01-02")
+		}
+		if got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }
