@@ -16,13 +16,17 @@ func shingleSet(seed maphash.Seed, paras []string) shingles {
 		ws = append(ws, words(p)...)
 	}
 	out := shingles{}
+	eachShingle(seed, ws, func(k uint64) { out[k]++ })
+	return out
+}
+
+// eachShingle calls yield with the hash of every run of four words in ws,
+// or of all of them when there are fewer than four.
+func eachShingle(seed maphash.Seed, ws []string, yield func(uint64)) {
 	if len(ws) == 0 {
-		return out
+		return
 	}
-	n := len(ws) - 3
-	if n < 1 {
-		n = 1
-	}
+	n := max(len(ws)-3, 1)
 	var h maphash.Hash
 	h.SetSeed(seed)
 	for i := 0; i < n; i++ {
@@ -31,9 +35,8 @@ func shingleSet(seed maphash.Seed, paras []string) shingles {
 			h.WriteString(ws[j])
 			h.WriteByte(0)
 		}
-		out[h.Sum64()]++
+		yield(h.Sum64())
 	}
-	return out
 }
 
 func (s shingles) size() int {

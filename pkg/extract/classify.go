@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
+	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/net/html"
 )
@@ -26,6 +28,10 @@ import (
 
 //go:embed blockmodel.json
 var blockModelJSON []byte
+
+// shippedModel is blockmodel.json, read once for every Extractor (the
+// model is only read).
+var shippedModel = sync.OnceValues(func() (*blockModel, error) { return loadBlockModel(blockModelJSON) })
 
 // blockModel is a logistic regression over standardised block features.
 type blockModel struct {
@@ -69,7 +75,7 @@ var blockFeatureNames = []string{
 
 // repeatedFeature is the index of "repeated": the paragraph's text comes
 // back three times or more on the page, as a template's lines do.
-const repeatedFeature = 24
+var repeatedFeature = slices.Index(blockFeatureNames, "repeated")
 
 // blockFeatures returns one feature vector per paragraph of the page
 // (see blockFeatureNames): its length, link density and tag, whether
@@ -190,21 +196,13 @@ func heldBy(seed maphash.Seed, ix *pageIndex, text []string) []bool {
 		case strings.Count(s, " ") < 3:
 			out[i] = strings.Contains(joined, " "+s+" ")
 		default:
-			w := strings.Split(s, " ")
 			held, total := 0, 0
-			var h maphash.Hash
-			h.SetSeed(seed)
-			for j := 0; j+4 <= len(w); j++ {
-				h.Reset()
-				for _, x := range w[j : j+4] {
-					h.WriteString(x)
-					h.WriteByte(0)
-				}
+			eachShingle(seed, strings.Split(s, " "), func(k uint64) {
 				total++
-				if set[h.Sum64()] > 0 {
+				if set[k] > 0 {
 					held++
 				}
-			}
+			})
 			out[i] = 2*held > total
 		}
 	}

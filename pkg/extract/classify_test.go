@@ -14,13 +14,10 @@ func TestLoadBlockModel(t *testing.T) {
 	if _, err := loadBlockModel(blockModelJSON); err != nil {
 		t.Fatalf("the shipped model: %v", err)
 	}
-	n := len(blockFeatureNames)
 	model := func(edit func(m *blockModel)) []byte {
-		m := blockModel{Features: slices.Clone(blockFeatureNames), Mean: make([]float64, n), Std: make([]float64, n), W: make([]float64, n)}
-		for j := range m.Std {
-			m.Std[j] = 1
-		}
-		edit(&m)
+		m := constantModel(0)
+		m.Features = slices.Clone(blockFeatureNames)
+		edit(m)
 		b, err := json.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
@@ -126,21 +123,24 @@ func TestFilled(t *testing.T) {
 	dropped := "The discount was proposed, debated and dropped without a vote, members said afterwards."
 	tParas := []string{fares, dropped}
 	rParas := []string{fares, vote, residents, dropped, "Share this"}
-	n := len(blockFeatureNames)
-	constant := func(bias float64) *blockModel {
-		m := &blockModel{Features: blockFeatureNames, Mean: make([]float64, n), Std: make([]float64, n), W: make([]float64, n)}
-		for j := range m.Std {
-			m.Std[j] = 1
-		}
-		m.W[0] = bias
-		return m
-	}
-	if got := constant(-10).filled(seed, ix, "Ferry fares rise again", tParas, rParas); got != nil {
+	if got := constantModel(-10).filled(seed, ix, "Ferry fares rise again", tParas, rParas); got != nil {
 		t.Errorf("a model that keeps nothing filled in %q", got)
 	}
-	got := constant(10).filled(seed, ix, "Ferry fares rise again", tParas, rParas)
+	got := constantModel(10).filled(seed, ix, "Ferry fares rise again", tParas, rParas)
 	want := []string{fares, vote, residents, dropped}
 	if !slices.Equal(got, want) {
 		t.Errorf("filled\n got %q\nwant %q", got, want)
 	}
+}
+
+// constantModel is a well-formed model whose probability is the same for
+// every paragraph: the logistic of bias.
+func constantModel(bias float64) *blockModel {
+	n := len(blockFeatureNames)
+	m := &blockModel{Features: blockFeatureNames, Mean: make([]float64, n), Std: make([]float64, n), W: make([]float64, n)}
+	for j := range m.Std {
+		m.Std[j] = 1
+	}
+	m.W[0] = bias
+	return m
 }

@@ -154,7 +154,7 @@ type Extractor struct {
 
 // New returns an Extractor for cfg, after filling defaults and validating.
 func New(cfg Config) (*Extractor, error) {
-	m, err := loadBlockModel(blockModelJSON)
+	m, err := shippedModel()
 	if err != nil {
 		return nil, err
 	}

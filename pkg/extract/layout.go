@@ -39,15 +39,15 @@ func (e *Extractor) pickSecond(ix *pageIndex, title string, first, second []stri
 		return false
 	}
 	p1, p2 := ix.start(first), ix.start(second)
-	t := ix.titleAt(title)
-	e.log.Debug("pickSecond: by position", "first_at", p1, "second_at", p2, "title_at", t)
+	e.log.Debug("pickSecond: by position", "first_at", p1, "second_at", p2)
 	switch {
 	case p1 < 0 && p2 >= 0:
 		return true
 	case p2 < 0 && p1 >= 0:
 		return false
 	}
-	if t >= 0 {
+	if t := ix.titleAt(title); t >= 0 {
+		e.log.Debug("pickSecond: headline found", "title_at", t)
 		if after1, after2 := p1 >= t, p2 >= t; after1 != after2 {
 			return after2
 		}
@@ -175,11 +175,7 @@ func (ix *pageIndex) quoted(paras []string) bool {
 			continue
 		}
 		found = true
-		in := false
-		for n := ix.owner[i]; n != nil && !in; n = n.Parent {
-			in = n.Type == html.ElementNode && n.Data == "blockquote"
-		}
-		if !in {
+		if !insideTag(ix.owner[i], "blockquote") {
 			return false
 		}
 	}
