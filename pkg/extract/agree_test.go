@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"fmt"
 	"hash/maphash"
 	"strings"
 	"testing"
@@ -90,6 +91,68 @@ func TestPickSecond(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got := e.pickSecond(newPageIndex(root), "Talks go on", tt.first, tt.second); got != tt.want {
+				t.Errorf("pickSecond = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestProseLayout: comments, each in an item of its own under its
+// author's name and date, lose to an article whose paragraphs stand side
+// by side, even when they stand first on the page (a blog whose comments
+// sit beside the post in the page's order); an article whose paragraphs
+// are each in a table row of their own stands together.
+func TestProseLayout(t *testing.T) {
+	para := func(topic string) string {
+		return "The delegations met for a third day on " + topic + " and agreed to keep talking, the foreign ministry said in a statement that gave few details of what had been settled and what was still open between them."
+	}
+	article := []string{para("the ceasefire"), para("prisoner exchanges"), para("the border crossings"), para("grain shipments")}
+	comment := func(who string) string {
+		return "I have followed these talks every day since the spring, and " + who + " is right that the ceasefire has been broken many times already by both sides, as everyone who lives near the front knows."
+	}
+	comments := []string{comment("the first reader"), comment("the second reader"), comment("the third reader"), comment("the fourth reader")}
+	asComments := func(paras []string) string {
+		var b strings.Builder
+		b.WriteString("<ol>")
+		for i, p := range paras {
+			fmt.Fprintf(&b, "<li><p>Reader %d said:</p><p>%s</p><p>November %d, 2012 at 5:0%d PM</p></li>", i+1, p, i+1, i)
+		}
+		b.WriteString("</ol>")
+		return b.String()
+	}
+	asBlock := func(paras []string) string {
+		return "<div><p>" + strings.Join(paras, "</p><p>") + "</p></div>"
+	}
+	asRows := func(paras []string) string {
+		return "<table><tr><td>" + strings.Join(paras, "</td></tr><tr><td>") + "</td></tr></table>"
+	}
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name                  string
+		body                  string
+		first, second         []string
+		together, apart, want bool
+	}{
+		{"comments stand first, the article second", asComments(comments) + asBlock(article), comments, article, false, true, true},
+		{"the same, the article found first", asComments(comments) + asBlock(article), article, comments, true, false, false},
+		{"article above its comments", asBlock(article) + asComments(comments), article, comments, true, false, false},
+		// An article in table rows, one paragraph a row, stands together.
+		{"article in table rows above comments in one block", asRows(article) + asBlock(comments), article, comments, true, false, false},
+		{"comments stand first, the article in table rows", asComments(comments) + asRows(article), comments, article, false, true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root, err := html.Parse(strings.NewReader("<html><body><h1>Talks go on</h1>" + tt.body + "</body></html>"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ix := newPageIndex(root)
+			if together, apart := ix.proseLayout(tt.first); together != tt.together || apart != tt.apart {
+				t.Errorf("proseLayout(first) = together %v, apart %v; want %v, %v", together, apart, tt.together, tt.apart)
+			}
+			if got := e.pickSecond(ix, "Talks go on", tt.first, tt.second); got != tt.want {
 				t.Errorf("pickSecond = %v, want %v", got, tt.want)
 			}
 		})

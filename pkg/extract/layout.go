@@ -15,6 +15,10 @@ import (
 //   - a block without one paragraph of running prose (a column of
 //     offers, teasers or fixtures, a byline and date) loses to one that
 //     is an article's worth of prose (isArticle);
+//   - a block whose prose paragraphs stand apart, each in an item of its
+//     own with other lines between (comments, each signed with a name and
+//     a date), loses to one whose prose paragraphs stand side by side in
+//     one block, as an article's do (proseLayout);
 //   - a block whose text cannot be found on the page as rendered loses;
 //   - the article starts at or after its headline, while navigation and
 //     teasers sit above it: a block that starts after the headline beats
@@ -36,6 +40,16 @@ func (e *Extractor) pickSecond(ix *pageIndex, title string, first, second []stri
 		return true
 	case proseParagraphs(second, 1) == 0 && isArticle(first, short):
 		e.log.Debug("pickSecond: only the first block is prose")
+		return false
+	}
+	together1, apart1 := ix.proseLayout(first)
+	together2, apart2 := ix.proseLayout(second)
+	switch {
+	case apart1 && together2:
+		e.log.Debug("pickSecond: the first block's prose stands apart, the second's together")
+		return true
+	case apart2 && together1:
+		e.log.Debug("pickSecond: the second block's prose stands apart, the first's together")
 		return false
 	}
 	p1, p2 := ix.start(first), ix.start(second)
@@ -129,6 +143,43 @@ func proseParagraphs(paras []string, enough int) int {
 		}
 	}
 	return n
+}
+
+// proseLayout says how a text's paragraphs of running prose stand on the
+// page, from each pair of them that follow one another in the text:
+// together when at least two thirds of the pairs (and two or more) share
+// their parent element, as an article's paragraphs do in its block;
+// apart when at most a third of the pairs (and two or more) share a
+// parent or follow one another on the page with nothing between, as
+// comments do, each in an item of its own under its author's name and
+// date.
+func (ix *pageIndex) proseLayout(paras []string) (together, apart bool) {
+	var prev *html.Node
+	last, pairs, shared, adjacent := -1, 0, 0, 0
+	for _, p := range paras {
+		if len(words(p)) < proseWords {
+			continue
+		}
+		i := ix.find(p)
+		if i < 0 || ix.owner[i] == nil {
+			continue
+		}
+		o := ix.owner[i]
+		if prev != nil {
+			pairs++
+			if prev == o || prev.Parent == o.Parent || prev == o.Parent || prev.Parent == o {
+				shared++
+			}
+			if i == last+1 {
+				adjacent++
+			}
+		}
+		prev, last = o, i
+	}
+	if pairs < 2 {
+		return false, false
+	}
+	return 3*shared >= 2*pairs, 3*shared <= pairs && 3*adjacent <= pairs
 }
 
 // proseWords is the fewest words of a paragraph of running prose: one
