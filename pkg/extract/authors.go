@@ -3,6 +3,7 @@ package extract
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -29,20 +30,33 @@ var orgWords = map[string]bool{
 	"contributors": true, "admin": true, "administrator": true, "unknown": true, "anonymous": true,
 }
 
+// roleNouns name a writer's role or job, which bylines print after the name.
+const roleNouns = `(?:correspondent|reporter|writer|editor|columnist|contributor|journalist|analyst|producer|staff|` +
+	`engineer|manager|director|executive|officer|president|founder|scientist|researcher|professor|fellow|blogger|` +
+	`photographer|designer|developer|strategist)s?`
+
 var (
 	byPrefix = regexp.MustCompile(`(?i)^\s*(?:written\s+|reported\s+|posted\s+|words\s+|story\s+)?by[:\s]+`)
 	// roles and trailing places: "John Smith, Reuters staff", "Jane Doe, Kyiv correspondent", "John Smith in Kyiv"
-	roleSuffix = regexp.MustCompile(`(?i)\s*(?:,|\||-|–|—)?\s*(?:\b(?:senior|chief|special|staff|political|foreign|diplomatic|defen[cs]e|security|economics?|business|europe|asia|middle east|white house|washington|moscow|kyiv|london|our|deputy|associate|managing|contributing|assistant)\s+)*(?:correspondent|reporter|writer|editor|columnist|contributor|journalist|analyst|producer|staff)s?\b.*$`)
+	roleSuffix = regexp.MustCompile(`(?i)\s*(?:,|\||-|–|—)?\s*(?:\b(?:senior|chief|special|staff|political|foreign|diplomatic|defen[cs]e|security|economics?|business|europe|asia|middle east|white house|washington|moscow|kyiv|london|our|deputy|associate|managing|contributing|assistant)\s+)*` + roleNouns + `\b.*$`)
+	// a role after the name: "Jane Doe, Product Marketing Manager"
+	roleAfter  = regexp.MustCompile(`(?i)\b` + roleNouns + `$`)
 	inPlace    = regexp.MustCompile(`\s+(?:in|from|at)\s+[A-Z][\p{L}\-]+(?:\s[A-Z][\p{L}\-]+)?\s*$`)
 	splitNames = regexp.MustCompile(`(?i)\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\|)\s*`)
-	updatedRe  = regexp.MustCompile(`(?i)\b(?:updated|published|posted|\d{1,2}:\d{2}|\d{4})\b.*$`)
+	updatedRe  = regexp.MustCompile(`(?i)\b(?:updated|published|posted|filed|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}:\d{2}|\d{4})\b.*$`)
+	// a note in brackets after a name ("Jane Doe (AP)", "Jane Doe [www]"),
+	// which ends the name
+	bracketed = regexp.MustCompile(`\s*(?:\([^)]*\)|\[[^\]]*\])`)
+	// a date after the name: "Jane Doe on October 31", "Jane Doe on Nov 1st"
+	onDate = regexp.MustCompile(`(?i)\s+on\s+(?:\p{L}+day,?\s+)?(?:` + monthNames + `\b|\d).*$`)
 )
 
 // pickAuthors: the feed's authors, site rule, JSON-LD author(s), meta
-// author, byline elements. Each source is cleaned ("By", roles, places);
+// author, byline elements, the byline beside the headline (see
+// headlineByline). Each source is cleaned ("By", roles, places, dates);
 // organisations are told apart from people and only people are kept. A
 // source that yields only organisations passes on to the next one.
-func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base *url.URL) []string {
+func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base *url.URL, near *nearHeadline) []string {
 	orgs := []string{m.siteName, m.ld.publisher, h.Source, hostLabel(base)}
 	orgs = append(orgs, m.ld.orgs...)
 	try := func(raw []string) []string {
@@ -83,13 +97,46 @@ func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, ba
 		raw = append(raw, t)
 		return len(raw) < 6
 	})
-	return try(raw)
+	if p := try(raw); len(p) > 0 {
+		return p
+	}
+	// A byline in plain text may also name the site ("By Jane Doe, Harbour
+	// Notes"), as the links to its home page do.
+	line := headlineByline(near)
+	if line == nil {
+		return nil
+	}
+	home, _ := linkNames(doc, base)
+	return people(line, append(orgs, home...))
 }
 
+// headlineByline returns the byline old pages print beside the headline,
+// with no markup to name it: the first line there that opens with "By"
+// ("By Jane Doe, 10 November 2010", "Posted by Jane Doe on October 31,
+// 2012") and is no longer than a byline (maxBylineWords).
+func headlineByline(near *nearHeadline) []string {
+	for _, lines := range near.lines() {
+		for _, l := range lines {
+			if byPrefix.MatchString(l) && len(words(l)) <= maxBylineWords {
+				return []string{l}
+			}
+		}
+	}
+	return nil
+}
+
+// maxBylineWords is the most words of a line read as a byline: two
+// names, a role, a date and a time.
+const maxBylineWords = 16
+
 // people cleans raw author strings and returns the distinct person names.
+// A name of one word is dropped when another has two or more: beside
+// "Jane Doe" it is what is left of a role or a desk ("Jane Doe, Science",
+// "Jane Doe, Executive Editor"), not a second author.
 func people(raw []string, orgs []string) []string {
 	var out []string
 	seen := map[string]bool{}
+	full := false
 	for _, r := range raw {
 		for _, name := range splitAuthors(r) {
 			if !isPerson(name, orgs) {
@@ -101,7 +148,11 @@ func people(raw []string, orgs []string) []string {
 			}
 			seen[k] = true
 			out = append(out, name)
+			full = full || len(strings.Fields(name)) > 1
 		}
+	}
+	if full {
+		out = slices.DeleteFunc(out, func(name string) bool { return len(strings.Fields(name)) == 1 })
 	}
 	return out
 }
@@ -109,10 +160,15 @@ func people(raw []string, orgs []string) []string {
 func splitAuthors(s string) []string {
 	s = cleanText(s)
 	s = byPrefix.ReplaceAllString(s, "")
+	s = onDate.ReplaceAllString(s, "")
 	s = updatedRe.ReplaceAllString(s, "")
+	s = bracketed.ReplaceAllString(s, ",")
 	var out []string
-	for _, p := range splitNames.Split(s, -1) {
+	for i, p := range splitNames.Split(s, -1) {
 		p = strings.TrimSpace(byPrefix.ReplaceAllString(p, ""))
+		if i > 0 && roleAfter.MatchString(p) {
+			continue // the role of the name before it
+		}
 		p = roleSuffix.ReplaceAllString(p, "")
 		p = inPlace.ReplaceAllString(p, "")
 		p = strings.Trim(p, " ,;:-–—|·")

@@ -271,8 +271,9 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 	a.EmptyReason = reason
 
 	a.Summary = firstNonEmpty(cleanText(stripTags(m.description)), cleanText(stripTags(h.Summary)))
-	a.Authors = pickAuthors(m, h, rule, doc, base)
-	pub, upd, dl := pickDates(m, h, rule, doc, a.Title, body, a.URL, pageURL)
+	near := &nearHeadline{doc: doc, title: a.Title}
+	a.Authors = pickAuthors(m, h, rule, doc, base, near)
+	pub, upd, dl := pickDates(m, h, rule, doc, near, body, a.URL, pageURL)
 	a.PublishedAt, a.UpdatedAt = pub, upd
 	a.Dateline = dl
 	a.Image = pickImage(m, h, base)

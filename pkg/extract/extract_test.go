@@ -3,12 +3,14 @@ package extract
 import (
 	"context"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
@@ -269,11 +271,54 @@ func TestPeople(t *testing.T) {
 		{[]string{"Olena Kovalenko in Kyiv"}, []string{"Olena Kovalenko"}},
 		{[]string{"Mary Smith, Diplomatic Correspondent", "mary smith"}, []string{"Mary Smith"}},
 		{[]string{"https://example.com/people/jane", "@jane"}, nil},
+		// Roles, dates, notes and desks after the name.
+		{[]string{"Posted by Jane Doe, Product Marketing Manager"}, []string{"Jane Doe"}},
+		{[]string{"Posted by Jane Doe on October 31, 2012 at 5:27 pm"}, []string{"Jane Doe"}},
+		{[]string{"By Jane Doe on Monday, November 5th, 2012"}, []string{"Jane Doe"}},
+		{[]string{"Posted By Jane Doe Thursday, August 9, 2012 - 10:40 AM"}, []string{"Jane Doe"}},
+		{[]string{"By JANE DOE ( @janedoe ) and JOHN ROE ( @johnroe ) KYIV, Ukraine"}, []string{"JANE DOE", "JOHN ROE"}},
+		{[]string{"Written by Jane Doe filed under Politics, Europe"}, []string{"Jane Doe"}},
+		{[]string{"By Jane Doe, Brussels"}, []string{"Jane Doe"}},
+		{[]string{"Posted by Becky"}, []string{"Becky"}},
 	}
 	for _, tt := range tests {
 		got := people(tt.in, orgs)
 		if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
 			t.Errorf("people(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestHeadlineByline: on a page whose markup names no author, the byline
+// printed beside the headline gives one.
+func TestHeadlineByline(t *testing.T) {
+	page := func(before, after string) string {
+		return `<html><body><div><a href="/">Harbour Notes</a></div><div>Archive</div><div>October 2011</div>` + before +
+			`<div><b>The north pier, one year on</b></div>` + after +
+			`<p>It is a year this week since the north pier closed for repairs, and the ferry has run from the south slip ever since.</p></body></html>`
+	}
+	tests := []struct {
+		name, page string
+		want       []string
+	}{
+		{"byline and date under the headline", page("", `<div>By Tom Larkin, 10 November 2010</div>`), []string{"Tom Larkin"}},
+		{"posted by, on a date", page("", `<div>Posted by Tom Larkin on October 31, 2012 at 5:27 pm</div>`), []string{"Tom Larkin"}},
+		{"byline above the headline", page(`<div>by Tom Larkin</div>`, ""), []string{"Tom Larkin"}},
+		{"a line of a cell", page("", `<div>November 5, 2012<br>By Tom Larkin and Ann Fry, Harbour Notes</div>`), []string{"Tom Larkin", "Ann Fry"}},
+		{"not a byline", page("", `<div>By the numbers: a year of the ferry</div>`), nil},
+		{"a sentence that starts with by", page("", `<div>By the time the pier reopens next spring, the ferry will have carried more than a million passengers from the south slip.</div>`), nil},
+		{"too far from the headline", `<html><body><div>By Tom Larkin</div><div>one</div><div>two</div><div>three</div><div>The north pier, one year on</div></body></html>`, nil},
+		{"no headline on the page", `<html><body><div>By Tom Larkin</div><p>Another story.</p></body></html>`, nil},
+	}
+	for _, tt := range tests {
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(tt.page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		base, _ := url.Parse("https://harbour.example.org/2012/11/pier.html")
+		got := pickAuthors(&meta{}, Hints{}, nil, doc, base, &nearHeadline{doc: doc, title: "The north pier, one year on"})
+		if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
 }

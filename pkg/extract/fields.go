@@ -405,7 +405,7 @@ func timeElement(doc *goquery.Document, updated bool) *time.Time {
 }
 
 // pickDates returns published, updated and the dateline place.
-func pickDates(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, title, body, canonURL, pageURL string) (*time.Time, *time.Time, string) {
+func pickDates(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, near *nearHeadline, body, canonURL, pageURL string) (*time.Time, *time.Time, string) {
 	var pub, upd *time.Time
 	if h.Published != nil && !h.Published.IsZero() {
 		t := h.Published.UTC()
@@ -436,7 +436,7 @@ func pickDates(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, titl
 		pub = scanDate(doc, canonURL)
 	}
 	if pub == nil {
-		pub = headlineDate(doc, title)
+		pub = headlineDate(near)
 	}
 	if pub == nil {
 		pub = dateFromURL(canonURL)
@@ -480,37 +480,52 @@ func scanDate(doc *goquery.Document, canonURL string) *time.Time {
 	return validDate(res.DateTime)
 }
 
-// headlineDate reads the date line that old pages print beside the
-// headline ("Monday, November 5, 2012" above it, a date under it): a line
-// of a page paragraph within two of the headline's (see titleAt) that is
-// a whole date, with a year and a month's name, and nothing else. The first such line at or
-// after the headline wins, else the nearest above it.
-func headlineDate(doc *goquery.Document, title string) *time.Time {
-	if len(doc.Nodes) == 0 || title == "" {
+// nearHeadline holds the lines old pages print beside the headline, where
+// they put the date and the byline: those of the page paragraphs within
+// two of the headline's (see titleAt), the headline's own and the two
+// after it first, then the two above it, in that order. They are found
+// on first use, once for the dates and the authors.
+type nearHeadline struct {
+	doc   *goquery.Document
+	title string
+	paras [][]string
+	found bool
+}
+
+func (h *nearHeadline) lines() [][]string {
+	if h.found {
+		return h.paras
+	}
+	h.found = true
+	if len(h.doc.Nodes) == 0 || h.title == "" {
 		return nil
 	}
-	ix := newPageIndex(doc.Nodes[0])
-	at := ix.titleAt(title)
+	ix := newPageIndex(h.doc.Nodes[0])
+	at := ix.titleAt(h.title)
 	if at < 0 {
 		return nil
 	}
-	date := func(i int) *time.Time {
-		if i < 0 || i >= len(ix.lines) {
-			return nil
+	for _, i := range []int{at, at + 1, at + 2, at - 1, at - 2} {
+		if i >= 0 && i < len(ix.lines) {
+			h.paras = append(h.paras, ix.lines[i])
 		}
-		for _, l := range ix.lines[i] {
+	}
+	return h.paras
+}
+
+// headlineDate reads the date line beside the headline ("Monday, November
+// 5, 2012" above it, a date under it): a line that is a whole date, with
+// a year and a month's name, and nothing else. The first such line at or
+// after the headline wins, else the nearest above it.
+func headlineDate(near *nearHeadline) *time.Time {
+	for _, lines := range near.lines() {
+		for _, l := range lines {
 			if len(words(l)) > maxDateWords || !yearRe.MatchString(l) || !monthNameRe.MatchString(l) {
 				continue
 			}
 			if t, ok := docdate.Parse(l); ok {
 				return validDate(t)
 			}
-		}
-		return nil
-	}
-	for _, i := range []int{at, at + 1, at + 2, at - 1, at - 2} {
-		if t := date(i); t != nil {
-			return t
 		}
 	}
 	return nil

@@ -268,7 +268,7 @@ func TestHeadlineDate(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := ""
-		if d := headlineDate(doc, "The north pier, one year on"); d != nil {
+		if d := headlineDate(&nearHeadline{doc: doc, title: "The north pier, one year on"}); d != nil {
 			got = d.Format("2006-01-02")
 		}
 		if got != tt.want {
