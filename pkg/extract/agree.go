@@ -72,6 +72,19 @@ func words(p string) []string {
 	})
 }
 
+// holds reports whether base holds paragraph p: more than half of its
+// shingles.
+func holds(seed maphash.Seed, base shingles, p string) bool {
+	held, total := 0, 0
+	for k, c := range shingleSet(seed, []string{p}) {
+		total += c
+		if base[k] > 0 {
+			held += c
+		}
+	}
+	return total > 0 && 2*held > total
+}
+
 // continuation returns the paragraphs of other that follow, in other's
 // order, the last of its paragraphs that base also holds, as long as they
 // are running prose (at least minWords words each): the end of an article
@@ -80,15 +93,7 @@ func words(p string) []string {
 func continuation(seed maphash.Seed, base shingles, other []string, minWords int) []string {
 	last := -1
 	for i, p := range other {
-		ps := shingleSet(seed, []string{p})
-		held, total := 0, 0
-		for k, c := range ps {
-			total += c
-			if base[k] > 0 {
-				held += c
-			}
-		}
-		if total > 0 && 2*held > total {
+		if holds(seed, base, p) {
 			last = i
 		}
 	}

@@ -158,3 +158,35 @@ func TestProseLayout(t *testing.T) {
 		})
 	}
 }
+
+// TestArticleBefore: on an old page whose comments stand in a table inside
+// the article's own cell, with no markup naming them, trafilatura takes
+// the comments alone; readability's text, which opens with the article
+// after the headline, wins (articleBefore). The comments stay with it
+// (a known limit, README).
+func TestArticleBefore(t *testing.T) {
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := extractFile(t, e, "comments-table.html", "http://www.valleycourier.example/news/2008/03/11/ferry.html", Hints{})
+	for _, want := range []string{
+		"The town council voted seven to two on Monday night",
+		"The repairs will begin in May.",
+	} {
+		if !strings.Contains(a.Body, want) {
+			t.Errorf("body lacks %q:\n%s", want, a.Body)
+		}
+	}
+	if got := strings.Join(a.Authors, "; "); got != "Tom Larkin" {
+		t.Errorf("authors %q, want Tom Larkin", got)
+	}
+	if a.PublishedAt == nil || a.PublishedAt.Format("2006-01-02") != "2008-03-11" {
+		t.Errorf("published %v, want 2008-03-11", a.PublishedAt)
+	}
+	for _, not := range []string{"Most read", "Millbrook 2 Castleford Vale 1", "All rights reserved"} {
+		if strings.Contains(a.Body, not) {
+			t.Errorf("body holds %q", not)
+		}
+	}
+}

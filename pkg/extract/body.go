@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 
 	readability "codeberg.org/readeck/go-readability/v2"
@@ -127,6 +128,12 @@ func (e *Extractor) choose(ctx context.Context, root *html.Node, ix *pageIndex, 
 		e.log.Debug("trafilatura's text is a quotation inside readability's", "in_t", inT, "in_r", inR)
 		return rParas, rDensity
 	}
+	if inT >= 0.9 && e.articleBefore(ix, tSet, title, rParas) {
+		// Trafilatura took only the tail of readability's text (the
+		// comments under an article that no markup names as comments).
+		e.log.Debug("trafilatura's text is the tail of readability's, which opens with an article", "in_t", inT, "in_r", inR)
+		return rParas, rDensity
+	}
 	if len(tParas) == 1 && len(rParas) > 1 && inT >= 0.9 && inR >= 0.9 {
 		// The same text, which trafilatura ran into one block (it does
 		// so with <br>-separated text in a bare <div>): readability's
@@ -161,6 +168,24 @@ func (e *Extractor) choose(ctx context.Context, root *html.Node, ix *pageIndex, 
 		return rParas, rDensity
 	}
 	return tParas, tDensity
+}
+
+// articleBefore reports whether readability's text (rParas) opens with
+// an article that trafilatura's (tSet) left out: the paragraphs before
+// the first one trafilatura's holds are an article's worth of prose
+// (isArticle) standing together in one block (proseLayout) and starting
+// at or after the headline.
+func (e *Extractor) articleBefore(ix *pageIndex, tSet shingles, title string, rParas []string) bool {
+	first := slices.IndexFunc(rParas, func(p string) bool { return holds(e.seed, tSet, p) })
+	if first <= 0 {
+		return false
+	}
+	lead := rParas[:first]
+	if together, _ := ix.proseLayout(lead); !together || !isArticle(lead, e.cfg.MinBodyChars) {
+		return false
+	}
+	t := ix.titleAt(title)
+	return t < 0 || ix.start(lead) >= t
 }
 
 // coreShare is how much of readability's text must lie inside
