@@ -190,3 +190,61 @@ func TestArticleBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestWithoutLinkLines: short lines that are links wherever they stand on
+// the page (a box of related stories inside the article, with its title,
+// and the print and e-mail links under it) leave the text; an address
+// written out, a line with a link inside a sentence, and a line that is
+// also plain text elsewhere on the page stay.
+func TestWithoutLinkLines(t *testing.T) {
+	page := `<html><body><div id="story">
+<p>The envoy said on Tuesday that talks would resume in the second week of November.</p>
+<table align="right"><tr><td><b>Related stories</b><br><a href="/a.html">Border talks stall again</a><br><a href="/b.html">Villagers caught between two armies</a></td></tr></table>
+<p>The full text of the statement is at <a href="/statement.html">the ministry's site</a>, officials said.</p>
+<p><a href="http://www.ministry.example/statement">www.ministry.example/statement</a></p>
+<p><a href="/c.html">Ceasefire holds</a></p>
+<p><a href="/news/">More news</a> | <a href="/print?id=1">Print this story</a> | <a href="/email?id=1">E-mail this story</a></p>
+</div><div>Ceasefire holds</div></body></html>`
+	root, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := newPageIndex(root)
+	text := []string{
+		"The envoy said on Tuesday that talks would resume in the second week of November.",
+		"Related stories\nBorder talks stall again\nVillagers caught between two armies",
+		"The full text of the statement is at the ministry's site, officials said.",
+		"www.ministry.example/statement",
+		"Ceasefire holds",
+		"More news | Print this story | E-mail this story",
+	}
+	want := []string{
+		"The envoy said on Tuesday that talks would resume in the second week of November.",
+		"The full text of the statement is at the ministry's site, officials said.",
+		"www.ministry.example/statement",
+		"Ceasefire holds",
+	}
+	if got := ix.withoutLinkLines(text); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("withoutLinkLines:\n got %q\nwant %q", got, want)
+	}
+	// Whole pages: a related-stories box inside an article's column, and
+	// the print and e-mail links under an article in a table cell.
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ file, keep, drop string }{
+		{"related-box.html", "Environmental groups said the failure to agree", "Fleet owners warn of closures"},
+		{"related-box.html", "Scottish and Danish ministers argued", "Related stories"},
+		{"print-links.html", "Diplomats said the agreement to resume", "Print this story"},
+	} {
+		a := extractFile(t, e, tt.file, "http://news.example.org/2008/10/14/story.html", Hints{})
+		if !strings.Contains(a.Body, tt.keep) || strings.Contains(a.Body, tt.drop) {
+			t.Errorf("%s: want %q kept and %q dropped, body:\n%s", tt.file, tt.keep, tt.drop, a.Body)
+		}
+	}
+	// A text of nothing but such lines is kept as it is.
+	if got := ix.withoutLinkLines(text[1:2]); strings.Join(got, "|") != text[1] {
+		t.Errorf("withoutLinkLines of link lines only = %q, want %q", got, text[1:2])
+	}
+}

@@ -74,7 +74,7 @@ func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL,
 	unwrapLayoutTables(root)
 	ix := newPageIndex(root)
 	paras, density := e.choose(ctx, root, ix, base, title)
-	return ix.inPlace(ix.withoutPosts(paras, e.cfg.MinBodyChars)), density
+	return ix.withoutLinkLines(ix.inPlace(ix.withoutPosts(paras, e.cfg.MinBodyChars))), density
 }
 
 // choose runs both extractors and combines their texts (see generic).

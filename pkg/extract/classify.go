@@ -169,8 +169,7 @@ func blockFeatures(seed maphash.Seed, ix *pageIndex, title string, tParas, rPara
 			float64(i) / float64(n), b(t >= 0 && i >= t), b(t < 0),
 			prevT, prevR, nextT, nextR, math.Log1p(prevW), math.Log1p(nextW),
 			b(tc != nil && o != nil && isAncestor(tc, o)), b(rc != nil && o != nil && isAncestor(rc, o)),
-			b(strings.HasSuffix(end, ".") || strings.HasSuffix(end, "!") || strings.HasSuffix(end, "?") ||
-				strings.HasSuffix(end, "\"") || strings.HasSuffix(end, "”")),
+			b(endsSentence(end)),
 			b(tag == "p"), b(tag == "li"), b(tag == "td" || tag == "th"), b(isHeading(tag)),
 			b(insideTag(o, "blockquote")), b(count[ix.norm[i]] >= 3), math.Log1p(gap[i]),
 			b(firstT >= 0 && i > firstT && i < lastT), b(o != nil && kinds[blockKind(o)]), b(firstT >= 0 && i < firstT), b(lastT >= 0 && i > lastT), math.Log1p(tWords),

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -78,18 +79,93 @@ type pageIndex struct {
 	// owner is, per paragraph, the block element it stands in.
 	owner []*html.Node
 	exact map[string][]int // normalised paragraph -> where it stands
+	// linkLine holds the normalised lines that are link text wherever
+	// they stand on the page.
+	linkLine map[string]bool
 }
 
 func newPageIndex(root *html.Node) *pageIndex {
-	paras, owners := ownedParagraphs(root)
+	paras, owners, linkOnly := ownedParagraphs(root)
 	ix := &pageIndex{norm: make([]string, len(paras)), lines: make([][]string, len(paras)), owner: owners,
-		exact: make(map[string][]int, len(paras))}
+		exact: make(map[string][]int, len(paras)), linkLine: map[string]bool{}}
 	for i, p := range paras {
 		ix.norm[i] = strings.Join(words(strings.ToLower(p)), " ")
 		ix.lines[i] = strings.Split(p, "\n")
 		ix.exact[ix.norm[i]] = append(ix.exact[ix.norm[i]], i)
+		for j, l := range ix.lines[i] {
+			k := strings.Join(words(strings.ToLower(l)), " ")
+			if prev, seen := ix.linkLine[k]; k != "" && (!seen || prev) {
+				ix.linkLine[k] = linkOnly[i][j]
+			}
+		}
 	}
 	return ix
+}
+
+// withoutLinkLines drops from a text the short lines that are links on
+// the page (a box of related stories inside the article, "Print this
+// story | E-mail this story" under it), and a short title line right
+// above two or more of them ("Related stories"). A text of such lines
+// alone is kept.
+func (ix *pageIndex) withoutLinkLines(paras []string) []string {
+	type line struct {
+		para int
+		text string
+		drop bool
+	}
+	var all []line
+	for i, p := range paras {
+		for _, l := range strings.Split(p, "\n") {
+			w := words(strings.ToLower(l))
+			drop := len(w) <= maxLinkLineWords && ix.linkLine[strings.Join(w, " ")] && !webAddress.MatchString(l)
+			all = append(all, line{para: i, text: l, drop: drop})
+		}
+	}
+	for i := 0; i < len(all); {
+		if !all[i].drop {
+			i++
+			continue
+		}
+		j := i
+		for j < len(all) && all[j].drop {
+			j++
+		}
+		if j-i >= 2 && i > 0 && len(words(all[i-1].text)) <= 4 && !endsSentence(all[i-1].text) {
+			all[i-1].drop = true
+		}
+		i = j
+	}
+	out := make([]string, 0, len(paras))
+	var cur []string
+	for k, l := range all {
+		if !l.drop {
+			cur = append(cur, l.text)
+		}
+		if k+1 == len(all) || all[k+1].para != l.para {
+			if len(cur) > 0 {
+				out = append(out, strings.Join(cur, "\n"))
+			}
+			cur = nil
+		}
+	}
+	if len(out) == 0 {
+		return paras
+	}
+	return out
+}
+
+// webAddress is a line that writes out a link's address, which the author
+// gives the reader to see ("www.example.org", "http://bit.ly/2x").
+var webAddress = regexp.MustCompile(`(?i)^\s*(?:https?://|www\.)\S+\s*$`)
+
+// maxLinkLineWords is the longest line withoutLinkLines drops: a headline.
+const maxLinkLineWords = 15
+
+// endsSentence reports whether a line ends as a sentence does.
+func endsSentence(l string) bool {
+	l = strings.TrimSpace(l)
+	return strings.HasSuffix(l, ".") || strings.HasSuffix(l, "!") || strings.HasSuffix(l, "?") ||
+		strings.HasSuffix(l, "\"") || strings.HasSuffix(l, "”")
 }
 
 // find returns the index of the first page paragraph that holds p (see

@@ -57,6 +57,14 @@ type textWriter struct {
 	blocks []*html.Node
 	owner  *html.Node
 	owners []*html.Node
+	// links counts the links being walked; per line, wordChars and
+	// linkChars count its letters and digits, and those inside a link;
+	// lineLinks records, per line of the paragraph, whether all of them
+	// were, and linkOnly, per paragraph, its lines' records.
+	links                int
+	wordChars, linkChars int
+	lineLinks            []bool
+	linkOnly             [][]bool
 }
 
 func (w *textWriter) word(s string) {
@@ -77,6 +85,12 @@ func (w *textWriter) word(s string) {
 			if w.cur.Len() == 0 && len(w.blocks) > 0 {
 				w.owner = w.blocks[len(w.blocks)-1]
 			}
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				w.wordChars++
+				if w.links > 0 {
+					w.linkChars++
+				}
+			}
 			w.cur.WriteRune(r)
 		}
 	}
@@ -90,6 +104,7 @@ func (w *textWriter) lineBreak() {
 		s := w.cur.String()
 		if s[len(s)-1] != '\n' {
 			w.cur.WriteByte('\n')
+			w.endLine()
 		} else {
 			w.flush()
 		}
@@ -97,7 +112,16 @@ func (w *textWriter) lineBreak() {
 	w.space = false
 }
 
+// endLine records whether the line just ended was all link text.
+func (w *textWriter) endLine() {
+	w.lineLinks = append(w.lineLinks, w.wordChars > 0 && w.linkChars == w.wordChars)
+	w.wordChars, w.linkChars = 0, 0
+}
+
 func (w *textWriter) flush() {
+	if raw := w.cur.String(); raw != "" && raw[len(raw)-1] != '\n' {
+		w.endLine()
+	}
 	s := strings.TrimSpace(w.cur.String())
 	if s != "" {
 		lines := strings.Split(s, "\n")
@@ -110,10 +134,16 @@ func (w *textWriter) flush() {
 		w.paras = append(w.paras, strings.Join(kept, "\n"))
 		if w.blocks != nil {
 			w.owners = append(w.owners, w.owner)
+			if len(w.lineLinks) != len(kept) {
+				w.lineLinks = make([]bool, len(kept)) // cannot tell: none
+			}
+			w.linkOnly = append(w.linkOnly, w.lineLinks)
 		}
 	}
 	w.cur.Reset()
 	w.space = false
+	w.lineLinks = nil
+	w.wordChars, w.linkChars = 0, 0
 }
 
 func (w *textWriter) walk(n *html.Node) {
@@ -142,8 +172,15 @@ func (w *textWriter) walk(n *html.Node) {
 			w.blocks = append(w.blocks, n)
 		}
 	}
+	link := isLink(n)
+	if link {
+		w.links++
+	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		w.walk(c)
+	}
+	if link {
+		w.links--
 	}
 	if block {
 		w.flush()
@@ -177,15 +214,16 @@ func render(n *html.Node, spaceAll bool) []string {
 }
 
 // ownedParagraphs is paragraphs with, for each, the innermost block
-// element its first word stands in (n itself for text outside any block).
-func ownedParagraphs(n *html.Node) ([]string, []*html.Node) {
+// element its first word stands in (n itself for text outside any block)
+// and, per line, whether all its letters and digits are link text.
+func ownedParagraphs(n *html.Node) ([]string, []*html.Node, [][]bool) {
 	if n == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	w := textWriter{blocks: []*html.Node{n}}
 	w.walk(n)
 	w.flush()
-	return w.paras, w.owners
+	return w.paras, w.owners, w.linkOnly
 }
 
 // nodeText is the text of n on one line, white space collapsed.
