@@ -49,11 +49,15 @@ func dropBoilerplate(paras []string, title string) []string {
 	for len(out) > 0 && edge(out[len(out)-1]) {
 		out = out[:len(out)-1]
 	}
-	for len(out) > 0 && edge(out[0]) {
-		out = out[1:]
+	trimStart := func() {
+		for len(out) > 0 && edge(out[0]) {
+			out = out[1:]
+		}
 	}
+	trimStart()
 	if len(out) > 1 && repeatsTitle(out[0], title) {
 		out = out[1:]
+		trimStart() // the date line under the headline
 	}
 	return out
 }

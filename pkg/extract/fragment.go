@@ -53,7 +53,7 @@ func dropLeadingTitle(body, title string) string {
 			continue
 		}
 		kept := lines[i+1:]
-		if len(kept) > 0 && bylineRe.MatchString(kept[0]) && len(words(kept[0])) <= 8 {
+		for len(kept) > 0 && (bylineRe.MatchString(kept[0]) && len(words(kept[0])) <= 8 || isDateLine(kept[0])) {
 			kept = kept[1:]
 		}
 		head := strings.Join(kept, "\n")
@@ -66,6 +66,13 @@ func dropLeadingTitle(body, title string) string {
 		return head + "\n\n" + rest
 	}
 	return body
+}
+
+// isDateLine reports whether a line is a date, perhaps with a word or two
+// before it ("Posted 14 October 2008"): a year and a month's name in
+// maxDateWords words at most.
+func isDateLine(l string) bool {
+	return len(words(l)) <= maxDateWords && yearRe.MatchString(l) && monthNameRe.MatchString(l)
 }
 
 // maxHeaderLines is the most lines an article's header block (kicker,
