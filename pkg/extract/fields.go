@@ -526,10 +526,20 @@ func headlineDate(near *nearHeadline) *time.Time {
 			if t, ok := docdate.Parse(l); ok {
 				return validDate(t)
 			}
+			// A word or two before the date: "Posted 14 October 2008".
+			if at := dateStart.FindStringIndex(l); at != nil && at[0] > 0 {
+				if t, ok := docdate.Parse(l[at[0]:]); ok {
+					return validDate(t)
+				}
+			}
 		}
 	}
 	return nil
 }
+
+// dateStart finds where a date begins in a line: its first figure or
+// month's name.
+var dateStart = regexp.MustCompile(`(?i)\d|\b` + monthNames + `\b`)
 
 // maxDateWords is the most words of a line that is a date and nothing
 // else ("Monday, November 5, 2012, 9:14 AM EST").

@@ -256,6 +256,8 @@ func TestHeadlineDate(t *testing.T) {
 		{"date line above", page(`<div>Monday, November 5, 2012</div>`, ""), "2012-11-05"},
 		{"date under the headline", page("", `<div>5 November 2012</div>`), "2012-11-05"},
 		{"below wins over above", page(`<div>November 4, 2012</div>`, `<div>November 5, 2012</div>`), "2012-11-05"},
+		{"a word before the date", page("", `<div>Posted 14 October 2008</div>`), "2008-10-14"},
+		{"the site's name before the date", page(`<div>Harbour Notes • Monday November 5, 2012</div>`, ""), "2012-11-05"},
 		{"a copyright line", page(`<div>© 2012</div>`, ""), ""},
 		{"figures only", page(`<div>06/11/2012</div>`, ""), ""},
 		{"a sentence with a date", page("", `<div>Posted on Monday, November 5, 2012 by Tom in News and Politics</div>`), ""},
