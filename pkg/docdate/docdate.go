@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/itlightning/dateparse"
 )
@@ -45,7 +46,8 @@ var isoPrefix = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2
 // (RFC 3339, RFC 822 and their real-world variants, written-out months),
 // Unix seconds or milliseconds, the leading ISO date of a longer text, RFC
 // 822 with day and month names in the languages of the feeds parley reads,
-// and dateparse's format guessing last ("2020/1/10 14:33:00"). Dates
+// dates written out with a month's name in those languages and in
+// Russian, Ukrainian and Polish, and dateparse's format guessing last ("2020/1/10 14:33:00"). Dates
 // without a zone are UTC; the result is UTC, and only within the plausible
 // years (Valid).
 func Parse(s string) (time.Time, bool) {
@@ -79,6 +81,9 @@ func parse(s string) (time.Time, bool) {
 	if t, ok := localizedRFC822(s); ok {
 		return t, true
 	}
+	if t, ok := writtenOut(s); ok {
+		return t, true
+	}
 	if t, err := dateparse.ParseIn(s, time.UTC); err == nil {
 		return t, true
 	}
@@ -109,8 +114,73 @@ var localMonths = func() map[string]string {
 			m[n] = en
 		}
 	}
+	// Month names in Russian, Ukrainian and Polish, as dates write them
+	// ("14 марта 2014", "3 листопада 2012", "5 listopada 2012").
+	for en, names := range map[string]string{
+		"Jan": "январь января янв січень січня styczeń stycznia",
+		"Feb": "февраль февраля фев лютий лютого luty lutego",
+		"Mar": "март марта березень березня marzec marca",
+		"Apr": "апрель апреля апр квітень квітня kwiecień kwietnia",
+		"May": "май мая травень травня maj maja",
+		"Jun": "июнь июня июн червень червня czerwiec czerwca",
+		"Jul": "июль июля июл липень липня lipiec lipca",
+		"Aug": "август августа авг серпень серпня sierpień sierpnia",
+		"Sep": "сентябрь сентября сен сент вересень вересня wrzesień września",
+		"Oct": "октябрь октября окт жовтень жовтня październik października",
+		"Nov": "ноябрь ноября ноя нояб листопад листопада listopad listopada",
+		"Dec": "декабрь декабря дек грудень грудня grudzień grudnia",
+	} {
+		for _, n := range strings.Fields(names) {
+			m[n] = en
+		}
+	}
 	return m
 }()
+
+// HasMonthName reports whether a text has a month's name or abbreviation
+// in one of the languages Parse reads ("November", "nov.", "марта").
+func HasMonthName(s string) bool {
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if _, ok := localMonths[w]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// writtenDate matches a date written out with its month's name, day
+// first, as pages print it in other languages, with a weekday before it
+// and a time after it or not: "23 novembre 2012 à 18h32", "14 марта
+// 2014, 15:20", "23 de noviembre de 2012", "3. März 2026".
+var writtenDate = regexp.MustCompile(`^(?:\p{L}+\.?,?\s+)?(\d{1,2})(?:\.|er|º)?\s+(?:de\s+)?(\p{L}+)\.?,?\s+(?:de\s+)?(\d{4})(?:\s*(?:года|г\.?|р\.?|r\.))?(?:,?\s*(?:\p{L}+\s+){0,2}(\d{1,2})[:h.](\d{2}))?$`)
+
+// writtenOut reads a date that writtenDate matches.
+func writtenOut(s string) (time.Time, bool) {
+	m := writtenDate.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false
+	}
+	en, ok := localMonths[strings.ToLower(m[2])]
+	if !ok {
+		return time.Time{}, false
+	}
+	mon, _ := time.Parse("Jan", en)
+	day, _ := strconv.Atoi(m[1])
+	year, _ := strconv.Atoi(m[3])
+	hour, minute := 0, 0
+	if m[4] != "" {
+		hour, _ = strconv.Atoi(m[4])
+		minute, _ = strconv.Atoi(m[5])
+		if hour > 23 || minute > 59 {
+			return time.Time{}, false
+		}
+	}
+	t := time.Date(year, mon.Month(), day, hour, minute, 0, 0, time.UTC)
+	if t.Day() != day { // 31 November
+		return time.Time{}, false
+	}
+	return t, true
+}
 
 // localDate matches "[Weekday,] 24 Set 2018 19:42:40 [-0300|GMT]" with any
 // weekday and month word.

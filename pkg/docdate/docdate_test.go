@@ -32,6 +32,16 @@ func TestParse(t *testing.T) {
 		{"2024-01-24T10:00:00+0000 Updated 2 hours ago", "2024-01-24T10:00:00Z"},
 		{"24.01.2024 10:00", "2024-01-24T10:00:00Z"},
 		{"Monday, January 22, 2024", "2024-01-22T00:00:00Z"},
+		// Written out, day first, in other languages.
+		{"23 novembre 2012 à 18h32", "2012-11-23T18:32:00Z"},
+		{"Publié le 23 novembre 2012", ""},
+		{"14 марта 2014, 15:20", "2014-03-14T15:20:00Z"},
+		{"3 листопада 2012 р.", "2012-11-03T00:00:00Z"},
+		{"23 de noviembre de 2012", "2012-11-23T00:00:00Z"},
+		{"Freitag, 3. März 2026, 08:15", "2026-03-03T08:15:00Z"},
+		{"1er décembre 2012", "2012-12-01T00:00:00Z"},
+		{"31 ноября 2012", ""},
+		{"14 марта 2014, 25:20", ""},
 		// The narrower window: placeholders and guesses far off are no date.
 		{"1985-03-01", ""},
 		{"1970-01-01T00:00:00Z", ""},
@@ -49,6 +59,17 @@ func TestParse(t *testing.T) {
 		}
 		if s != tt.want {
 			t.Errorf("Parse(%q) = %q, want %q", tt.in, s, tt.want)
+		}
+	}
+}
+
+func TestHasMonthName(t *testing.T) {
+	for in, want := range map[string]bool{
+		"Monday, November 5, 2012": true, "23 nov. 2012": true, "14 марта 2014": true,
+		"5 listopada 2012": true, "© 2012": false, "06/11/2012": false, "": false,
+	} {
+		if got := HasMonthName(in); got != want {
+			t.Errorf("HasMonthName(%q) = %v, want %v", in, got, want)
 		}
 	}
 }

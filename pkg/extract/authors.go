@@ -36,7 +36,9 @@ const roleNouns = `(?:correspondent|reporter|writer|editor|columnist|contributor
 	`photographer|designer|developer|strategist)s?`
 
 var (
-	byPrefix = regexp.MustCompile(`(?i)^\s*(?:written\s+|reported\s+|posted\s+|words\s+|story\s+)?by[:\s]+`)
+	// "By" in the languages of the pages parley reads: par, por, von,
+	// door, av, af, автор.
+	byPrefix = regexp.MustCompile(`(?i)^\s*(?:written\s+|reported\s+|posted\s+|words\s+|story\s+)?(?:by|par|por|von|door|av|af|автор)[:\s]+`)
 	// roles and trailing places: "John Smith, Reuters staff", "Jane Doe, Kyiv correspondent", "John Smith in Kyiv"
 	roleSuffix = regexp.MustCompile(`(?i)\s*(?:,|\||-|–|—)?\s*(?:\b(?:senior|chief|special|staff|political|foreign|diplomatic|defen[cs]e|security|economics?|business|europe|asia|middle east|white house|washington|moscow|kyiv|london|our|deputy|associate|managing|contributing|assistant)\s+)*` + roleNouns + `\b.*$`)
 	// a role after the name: "Jane Doe, Product Marketing Manager"

@@ -515,12 +515,19 @@ func (h *nearHeadline) lines() [][]string {
 
 // headlineDate reads the date line beside the headline ("Monday, November
 // 5, 2012" above it, a date under it): a line that is a whole date, with
-// a year and a month's name, and nothing else. The first such line at or
-// after the headline wins, else the nearest above it.
+// a year and a month's name in any language docdate reads, and nothing
+// else. A line with a year but no month name is a copyright line ("©
+// 2012"), and one in figures only ("06/11/2012") is day-first on some
+// sites and month-first on others. A byline may carry the date ("By Jane
+// Doe on November 5, 2012", "Par Claire Dubois — Publié le 23 novembre
+// 2012"). The first such line at or after the headline wins, else the
+// nearest above it.
 func headlineDate(near *nearHeadline) *time.Time {
 	for _, lines := range near.lines() {
 		for _, l := range lines {
-			if len(words(l)) > maxDateWords || !yearRe.MatchString(l) || !monthNameRe.MatchString(l) {
+			n := len(words(l))
+			byline := byPrefix.MatchString(l) && n <= maxBylineWords
+			if (n > maxDateWords && !byline) || !yearRe.MatchString(l) || !docdate.HasMonthName(l) {
 				continue
 			}
 			if t, ok := docdate.Parse(l); ok {
@@ -544,11 +551,6 @@ var dateStart = regexp.MustCompile(`(?i)\d|\b` + monthNames + `\b`)
 // maxDateWords is the most words of a line that is a date and nothing
 // else ("Monday, November 5, 2012, 9:14 AM EST").
 const maxDateWords = 8
-
-// monthNameRe finds a month written out: a line with a year but no month
-// name is a copyright line ("© 2012"), and one in figures only
-// ("06/11/2012") is day-first on some sites and month-first on others.
-var monthNameRe = regexp.MustCompile(`(?i)\b` + monthNames + `\b`)
 
 // refYear is the year a dateline without one belongs to: the URL's year if
 // it has one, else the current year.

@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/parley-news/parley/pkg/docdate"
 )
 
 // FragmentText is the plain text of an HTML fragment such as a feed item's
@@ -72,7 +74,7 @@ func dropLeadingTitle(body, title string) string {
 // before it ("Posted 14 October 2008"): a year and a month's name in
 // maxDateWords words at most.
 func isDateLine(l string) bool {
-	return len(words(l)) <= maxDateWords && yearRe.MatchString(l) && monthNameRe.MatchString(l)
+	return len(words(l)) <= maxDateWords && yearRe.MatchString(l) && docdate.HasMonthName(l)
 }
 
 // maxHeaderLines is the most lines an article's header block (kicker,

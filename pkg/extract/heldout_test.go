@@ -258,6 +258,8 @@ func TestHeadlineDate(t *testing.T) {
 		{"below wins over above", page(`<div>November 4, 2012</div>`, `<div>November 5, 2012</div>`), "2012-11-05"},
 		{"a word before the date", page("", `<div>Posted 14 October 2008</div>`), "2008-10-14"},
 		{"the site's name before the date", page(`<div>Harbour Notes • Monday November 5, 2012</div>`, ""), "2012-11-05"},
+		{"a byline with the date", page("", `<div>Par Claire Dubois, à Bruxelles — Publié le 23 novembre 2012 à 18h32</div>`), "2012-11-23"},
+		{"a date line in Russian", page("", `<div>14 марта 2014, 15:20</div>`), "2014-03-14"},
 		{"a copyright line", page(`<div>© 2012</div>`, ""), ""},
 		{"figures only", page(`<div>06/11/2012</div>`, ""), ""},
 		{"a sentence with a date", page("", `<div>Posted on Monday, November 5, 2012 by Tom in News and Politics</div>`), ""},
