@@ -8,7 +8,9 @@ import (
 var (
 	// strongBoilerplate opens a paragraph that is never article text,
 	// wherever it stands: cross-links and legal lines.
-	strongBoilerplate = regexp.MustCompile(`(?i)^\s*[\[(]?\s*(?:related(?: post| stories| articles| coverage| content)?\s*:|read more\s*:|read also\s*:|also read\s*:|see also\s*:|recommended\s*:|more from|click here to (?:get|download|subscribe|sign up|read|follow)|copyright\b|all rights reserved|this copy is for your personal|citation\s*:|©|ⓒ|more ap\b)`)
+	strongBoilerplate = regexp.MustCompile(`(?i)^\s*[\[(]?\s*(?:related(?: post| stories| articles| coverage| content)?\s*:|read more\s*:|read also\s*:|also read\s*:|see also\s*:|recommended\s*:|more from|click here to (?:get|download|subscribe|sign up|read|follow)|copyright\b|all rights reserved|this copy is for your personal|citation\s*:|©|ⓒ|more ap\b|` +
+		// the same cross-links in the other languages of diplomatic news
+		`(?:à )?lire aussi\s*:|voir aussi\s*:|lesen sie auch\s*:|mehr zum thema\s*:|le[ae]r? también\s*:|vea también\s*:|leia também\s*:|leia mais\s*:|leggi anche\s*:|czytaj (?:także|też)\s*:|читайте (?:также|також)\s*:|см\. также\s*:)`)
 	// edgeBoilerplate opens a call to action; it is boilerplate only in
 	// the run of paragraphs at the start or the end of the text, since
 	// an article (a how-to, say) may use the same words in its body.

@@ -91,6 +91,8 @@ func TestDropBoilerplate(t *testing.T) {
 		want  []string
 	}{
 		{"cross-link anywhere", []string{"One two three.", "Read more: Other story", "Four five six."}, "", []string{"One two three.", "Four five six."}},
+		{"cross-links in other languages", []string{"Un deux trois.", "Lire aussi : Budget européen", "Читайте также: Лавров и Керри", "Quatre cinq six."}, "", []string{"Un deux trois.", "Quatre cinq six."}},
+		{"date line under the headline", []string{"Talks go on in Vienna", "Last updated: 17 December 2005, 18:42 GMT", "Body text."}, "Talks go on in Vienna", []string{"Body text."}},
 		{"calls to action at the end", []string{"Body text.", "Follow us on Twitter", "Subscribe to our newsletter"}, "", []string{"Body text."}},
 		{"call to action inside the text stays", []string{"Body text.", "Sign up for an account first.", "Then log in."}, "", []string{"Body text.", "Sign up for an account first.", "Then log in."}},
 		{"url at the start", []string{"https://example.com/a/b", "Body text."}, "", []string{"Body text."}},
