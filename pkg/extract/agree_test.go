@@ -162,8 +162,8 @@ func TestProseLayout(t *testing.T) {
 // TestArticleBefore: on an old page whose comments stand in a table inside
 // the article's own cell, with no markup naming them, trafilatura takes
 // the comments alone; readability's text, which opens with the article
-// after the headline, wins (articleBefore). The comments stay with it
-// (a known limit, README).
+// after the headline, wins (articleBefore), and the comments heading ends
+// it (commentsHeading).
 func TestArticleBefore(t *testing.T) {
 	e, err := New(Config{})
 	if err != nil {
@@ -184,7 +184,7 @@ func TestArticleBefore(t *testing.T) {
 	if a.PublishedAt == nil || a.PublishedAt.Format("2006-01-02") != "2008-03-11" {
 		t.Errorf("published %v, want 2008-03-11", a.PublishedAt)
 	}
-	for _, not := range []string{"Most read", "Millbrook 2 Castleford Vale 1", "All rights reserved"} {
+	for _, not := range []string{"Most read", "Millbrook 2 Castleford Vale 1", "All rights reserved", "Reader comments", "About time they made a decision"} {
 		if strings.Contains(a.Body, not) {
 			t.Errorf("body holds %q", not)
 		}

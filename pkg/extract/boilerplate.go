@@ -17,6 +17,17 @@ var (
 	edgeBoilerplate = regexp.MustCompile(`(?i)^\s*[\[(]?\s*(?:sign up|subscribe|follow (?:us|him|her|@|\S+ on)|like this (?:story|article)|share (?:this|it)|have a tip|listen (?:to|:)|watch\s*:|get the latest|tags\s*:?(?:\s|$)|advertisement\b|read (?:the )?more\b|more great|(?:last )?updated\b|published\b|posted (?:on|at|by)\b|don't miss|download (?:the|our) app|https?://\S+\s*$|www\.\S+\s*$)`)
 )
 
+// commentsHeading is a paragraph that only names the comments below an
+// article, in the languages of diplomatic news: "Comments", "Reader
+// comments (3)", "Leave a comment", "Kommentare", "Комментарии"; and, with
+// their number only, the words that also head sections of articles ("12
+// Responses to ...", "3 Reactions"; a bare "Reactions" or "Discussion" is
+// an article's subheading).
+var commentsHeading = regexp.MustCompile(`(?i)^\s*(?:` +
+	`(?:\d+\s+|(?:leave|post|add|write)\s+an?\s+|your\s+|readers?'?\s+|user\s+)?(?:comments?|reply|kommentare?|commentaires?|comentarios?|comentários|commenti|reacties|komentarze|комментари[ийя]|коментар[іі])\s*(?:\(\d+\)|:?\s*\d+)?\s*:?` +
+	`|\d+\s+(?:responses?|replies|reactions?|réactions|trackbacks?)(?:\s+to\s.{1,150})?` +
+	`)\s*$`)
+
 // dateStamp is a line that is only a date and a time ("sexta-feira, 22 de
 // outubro de 2010 às 20:13", "Nov. 19, 2019 5:02 p.m. ET"), in any language:
 // a year and a clock time in a few words.
@@ -50,6 +61,14 @@ func dropBoilerplate(paras []string, title string) []string {
 	}
 	for len(out) > 0 && edge(out[len(out)-1]) {
 		out = out[:len(out)-1]
+	}
+	// A heading that opens the comments ends the article, when an
+	// article's paragraph of prose stands before it.
+	for i := 1; i < len(out); i++ {
+		if commentsHeading.MatchString(out[i]) && proseParagraphs(out[:i], 1) == 1 {
+			out = out[:i]
+			break
+		}
 	}
 	trimStart := func() {
 		for len(out) > 0 && edge(out[0]) {
