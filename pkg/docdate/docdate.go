@@ -47,7 +47,8 @@ var isoPrefix = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2
 // Unix seconds or milliseconds, the leading ISO date of a longer text, RFC
 // 822 with day and month names in the languages of the feeds parley reads,
 // dates written out with a month's name in those languages and in
-// Russian, Ukrainian and Polish, and dateparse's format guessing last ("2020/1/10 14:33:00"). Dates
+// Russian, Ukrainian, Polish and Arabic, the leading date of a Chinese,
+// Japanese or Korean text, and dateparse's format guessing last ("2020/1/10 14:33:00"). Dates
 // without a zone are UTC; the result is UTC, and only within the plausible
 // years (Valid).
 func Parse(s string) (time.Time, bool) {
@@ -82,6 +83,9 @@ func parse(s string) (time.Time, bool) {
 		return t, true
 	}
 	if t, ok := writtenOut(s); ok {
+		return t, true
+	}
+	if t, ok := cjk(s); ok {
 		return t, true
 	}
 	if t, err := dateparse.ParseIn(s, time.UTC); err == nil {
@@ -134,18 +138,71 @@ var localMonths = func() map[string]string {
 			m[n] = en
 		}
 	}
+	// Arabic month names of one word, as Egyptian and Gulf papers and the
+	// Levant's papers write them ("12 مارس 2024", "3 آذار 2024").
+	for en, names := range map[string]string{
+		"Jan": "يناير", "Feb": "فبراير شباط", "Mar": "مارس آذار", "Apr": "أبريل ابريل نيسان",
+		"May": "مايو أيار", "Jun": "يونيو يونيه حزيران", "Jul": "يوليو يوليه تموز", "Aug": "أغسطس اغسطس آب",
+		"Sep": "سبتمبر أيلول", "Oct": "أكتوبر اكتوبر", "Nov": "نوفمبر", "Dec": "ديسمبر",
+	} {
+		for _, n := range strings.Fields(names) {
+			m[n] = en
+		}
+	}
 	return m
 }()
 
 // HasMonthName reports whether a text has a month's name or abbreviation
-// in one of the languages Parse reads ("November", "nov.", "марта").
+// in one of the languages Parse reads ("November", "nov.", "марта"), or a
+// month written as in Chinese, Japanese and Korean ("3月", "3월").
 func HasMonthName(s string) bool {
+	if cjkMonth.MatchString(s) {
+		return true
+	}
 	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) }) {
 		if _, ok := localMonths[w]; ok {
 			return true
 		}
 	}
 	return false
+}
+
+// cjkDate is a date as Chinese, Japanese and Korean pages write it
+// ("2024年03月12日 15:30", "2024년 3월 12일"), read at the start of a
+// longer text ("2024年03月12日 15:30 来源：新华网").
+var (
+	cjkDate  = regexp.MustCompile(`^(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일](?:\s*(\d{1,2}):(\d{2}))?`)
+	cjkMonth = regexp.MustCompile(`\d\s*[月월]`)
+)
+
+// cjk reads a date that cjkDate matches.
+func cjk(s string) (time.Time, bool) {
+	m := cjkDate.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false
+	}
+	return dateOf(m[1], m[2], m[3], m[4], m[5])
+}
+
+// dateOf builds a UTC time from figures, refusing days and times that do
+// not exist (31 November, 25:20).
+func dateOf(year, month, day, hour, minute string) (time.Time, bool) {
+	y, _ := strconv.Atoi(year)
+	mo, _ := strconv.Atoi(month)
+	d, _ := strconv.Atoi(day)
+	h, mi := 0, 0
+	if hour != "" {
+		h, _ = strconv.Atoi(hour)
+		mi, _ = strconv.Atoi(minute)
+	}
+	if mo < 1 || mo > 12 || h > 23 || mi > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, 0, 0, time.UTC)
+	if t.Day() != d {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // writtenDate matches a date written out with its month's name, day
@@ -165,21 +222,7 @@ func writtenOut(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	mon, _ := time.Parse("Jan", en)
-	day, _ := strconv.Atoi(m[1])
-	year, _ := strconv.Atoi(m[3])
-	hour, minute := 0, 0
-	if m[4] != "" {
-		hour, _ = strconv.Atoi(m[4])
-		minute, _ = strconv.Atoi(m[5])
-		if hour > 23 || minute > 59 {
-			return time.Time{}, false
-		}
-	}
-	t := time.Date(year, mon.Month(), day, hour, minute, 0, 0, time.UTC)
-	if t.Day() != day { // 31 November
-		return time.Time{}, false
-	}
-	return t, true
+	return dateOf(m[3], strconv.Itoa(int(mon.Month())), m[1], m[4], m[5])
 }
 
 // localDate matches "[Weekday,] 24 Set 2018 19:42:40 [-0300|GMT]" with any

@@ -42,6 +42,10 @@ func TestParse(t *testing.T) {
 		{"1er décembre 2012", "2012-12-01T00:00:00Z"},
 		{"31 ноября 2012", ""},
 		{"14 марта 2014, 25:20", ""},
+		{"12 مارس 2024", "2024-03-12T00:00:00Z"},
+		{"2024年03月12日 15:30 来源：新华网", "2024-03-12T15:30:00Z"},
+		{"2024년 3월 12일", "2024-03-12T00:00:00Z"},
+		{"2024年13月12日", ""},
 		// The narrower window: placeholders and guesses far off are no date.
 		{"1985-03-01", ""},
 		{"1970-01-01T00:00:00Z", ""},
@@ -66,7 +70,7 @@ func TestParse(t *testing.T) {
 func TestHasMonthName(t *testing.T) {
 	for in, want := range map[string]bool{
 		"Monday, November 5, 2012": true, "23 nov. 2012": true, "14 марта 2014": true,
-		"5 listopada 2012": true, "© 2012": false, "06/11/2012": false, "": false,
+		"5 listopada 2012": true, "2024年03月12日": true, "12 مارس 2024": true, "© 2012": false, "06/11/2012": false, "": false,
 	} {
 		if got := HasMonthName(in); got != want {
 			t.Errorf("HasMonthName(%q) = %v, want %v", in, got, want)

@@ -37,14 +37,14 @@ const roleNouns = `(?:correspondent|reporter|writer|editor|columnist|contributor
 
 var (
 	// "By" in the languages of the pages parley reads: par, por, von,
-	// door, av, af, автор.
-	byPrefix = regexp.MustCompile(`(?i)^\s*(?:written\s+|reported\s+|posted\s+|words\s+|story\s+)?(?:by|par|por|von|door|av|af|автор)[:\s]+`)
+	// door, av, af, автор, بقلم.
+	byPrefix = regexp.MustCompile(`(?i)^\s*(?:written\s+|reported\s+|posted\s+|words\s+|story\s+)?(?:by|par|por|von|door|av|af|автор|بقلم)[:\s]+`)
 	// roles and trailing places: "John Smith, Reuters staff", "Jane Doe, Kyiv correspondent", "John Smith in Kyiv"
 	roleSuffix = regexp.MustCompile(`(?i)\s*(?:,|\||-|–|—)?\s*(?:\b(?:senior|chief|special|staff|political|foreign|diplomatic|defen[cs]e|security|economics?|business|europe|asia|middle east|white house|washington|moscow|kyiv|london|our|deputy|associate|managing|contributing|assistant)\s+)*` + roleNouns + `\b.*$`)
 	// a role after the name: "Jane Doe, Product Marketing Manager"
 	roleAfter  = regexp.MustCompile(`(?i)\b` + roleNouns + `$`)
 	inPlace    = regexp.MustCompile(`\s+(?:in|from|at)\s+[A-Z][\p{L}\-]+(?:\s[A-Z][\p{L}\-]+)?\s*$`)
-	splitNames = regexp.MustCompile(`(?i)\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\|)\s*`)
+	splitNames = regexp.MustCompile(`(?i)\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\s[—–]\s)\s*`)
 	updatedRe  = regexp.MustCompile(`(?i)\b(?:updated|published|posted|filed|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}:\d{2}|\d{4})\b.*$`)
 	// a note in brackets after a name ("Jane Doe (AP)", "Jane Doe [www]"),
 	// which ends the name
@@ -206,7 +206,7 @@ func isPerson(name string, orgs []string) bool {
 				return false
 			}
 		}
-		if unicode.IsUpper(r[0]) || !unicode.IsLetter(r[0]) {
+		if !unicode.IsLower(r[0]) { // capitalised, or a script without case (Arabic, Chinese)
 			capital++
 		}
 	}

@@ -286,6 +286,9 @@ func TestPeople(t *testing.T) {
 		{[]string{"Written by Jane Doe filed under Politics, Europe"}, []string{"Jane Doe"}},
 		{[]string{"By Jane Doe, Brussels"}, []string{"Jane Doe"}},
 		{[]string{"Posted by Becky"}, []string{"Becky"}},
+		{[]string{"Jane Doe — Reuters"}, []string{"Jane Doe"}},
+		{[]string{"بقلم: أحمد سالم — 12 مارس 2024"}, []string{"أحمد سالم"}},
+		{[]string{"Par Claire Dubois, à Bruxelles"}, []string{"Claire Dubois"}},
 	}
 	for _, tt := range tests {
 		got := people(tt.in, orgs)

@@ -20,7 +20,8 @@ import (
 )
 
 // titleSeparators split "Headline | Site" style titles.
-var titleSeparators = []string{" | ", " - ", " — ", " – ", " :: ", " · ", " » ", " // ", " • "}
+// Chinese sites join the parts with "_" or "｜" and no spaces.
+var titleSeparators = []string{" | ", " - ", " — ", " – ", " :: ", " · ", " » ", " // ", " • ", "_", "｜"}
 
 // pickTitle: site rule, og:title, JSON-LD headline, <title>, twitter:title,
 // first <h1>, the feed's title; the site's name is cut from either end.

@@ -163,6 +163,8 @@ func TestStripSiteSuffix(t *testing.T) {
 		{"Field Notes:", []string{"Field Notes"}, "Field Notes:"},
 		{"Draft: EU plan for the grain corridor", []string{"ft"}, "Draft: EU plan for the grain corridor"},
 		{"Desk 00: summit day in Vienna", []string{"Summit Desk"}, "Desk 00: summit day in Vienna"},
+		{"外交部发言人答记者问_新闻中心_新华网", []string{"新华网"}, "外交部发言人答记者问_新闻中心"},
+		{"外交部发言人答记者问｜新华网", []string{"新华网"}, "外交部发言人答记者问"},
 	}
 	for _, tt := range tests {
 		if got := stripSiteSuffix(tt.title, "", nil, tt.sites...); got != tt.want {
