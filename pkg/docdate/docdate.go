@@ -100,7 +100,14 @@ func parse(s string) (time.Time, bool) {
 // that servers localise against the standard ("Seg, 24 Set 2018 ...").
 var localMonths = func() map[string]string {
 	m := map[string]string{}
-	for en, names := range map[string]string{
+	add := func(table map[string]string) {
+		for en, names := range table {
+			for _, n := range strings.Fields(names) {
+				m[n] = en
+			}
+		}
+	}
+	add(map[string]string{
 		"Jan": "jan janeiro gen gennaio ene enero janv janvier januar jänner januari january",
 		"Feb": "feb fev fevereiro febbraio febrero févr fevr février fevrier februar februari february",
 		"Mar": "mar mär março marco marzo mars märz maerz maart march",
@@ -113,14 +120,10 @@ var localMonths = func() map[string]string {
 		"Oct": "oct out outubro ott ottobre octubre octobre okt oktober october",
 		"Nov": "nov novembro novembre noviembre november",
 		"Dec": "dec dez dezembro dic dicembre diciembre déc dezember december décembre",
-	} {
-		for _, n := range strings.Fields(names) {
-			m[n] = en
-		}
-	}
+	})
 	// Month names in Russian, Ukrainian and Polish, as dates write them
 	// ("14 марта 2014", "3 листопада 2012", "5 listopada 2012").
-	for en, names := range map[string]string{
+	add(map[string]string{
 		"Jan": "январь января янв січень січня styczeń stycznia",
 		"Feb": "февраль февраля фев лютий лютого luty lutego",
 		"Mar": "март марта березень березня marzec marca",
@@ -133,22 +136,14 @@ var localMonths = func() map[string]string {
 		"Oct": "октябрь октября окт жовтень жовтня październik października",
 		"Nov": "ноябрь ноября ноя нояб листопад листопада listopad listopada",
 		"Dec": "декабрь декабря дек грудень грудня grudzień grudnia",
-	} {
-		for _, n := range strings.Fields(names) {
-			m[n] = en
-		}
-	}
+	})
 	// Arabic month names of one word, as Egyptian and Gulf papers and the
 	// Levant's papers write them ("12 مارس 2024", "3 آذار 2024").
-	for en, names := range map[string]string{
+	add(map[string]string{
 		"Jan": "يناير", "Feb": "فبراير شباط", "Mar": "مارس آذار", "Apr": "أبريل ابريل نيسان",
 		"May": "مايو أيار", "Jun": "يونيو يونيه حزيران", "Jul": "يوليو يوليه تموز", "Aug": "أغسطس اغسطس آب",
 		"Sep": "سبتمبر أيلول", "Oct": "أكتوبر اكتوبر", "Nov": "نوفمبر", "Dec": "ديسمبر",
-	} {
-		for _, n := range strings.Fields(names) {
-			m[n] = en
-		}
-	}
+	})
 	return m
 }()
 

@@ -301,11 +301,7 @@ func TestPeople(t *testing.T) {
 // TestHeadlineByline: on a page whose markup names no author, the byline
 // printed beside the headline gives one.
 func TestHeadlineByline(t *testing.T) {
-	page := func(before, after string) string {
-		return `<html><body><div><a href="/">Harbour Notes</a></div><div>Archive</div><div>October 2011</div>` + before +
-			`<div><b>The north pier, one year on</b></div>` + after +
-			`<p>It is a year this week since the north pier closed for repairs, and the ferry has run from the south slip ever since.</p></body></html>`
-	}
+	page := harbourPage
 	tests := []struct {
 		name, page string
 		want       []string

@@ -247,11 +247,7 @@ func TestQuoted(t *testing.T) {
 // line that is a whole date with a month's name, within two paragraphs
 // of the headline, is taken.
 func TestHeadlineDate(t *testing.T) {
-	page := func(before, after string) string {
-		return `<html><body><div><a href="/">Harbour Notes</a></div><div>Archive</div><div>October 2011</div>` + before +
-			`<div><b>The north pier, one year on</b></div>` + after +
-			`<p>It is a year this week since the north pier closed for repairs, and the ferry has run from the south slip ever since.</p></body></html>`
-	}
+	page := harbourPage
 	tests := []struct {
 		name, page, want string
 	}{
@@ -281,4 +277,12 @@ func TestHeadlineDate(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
+}
+
+// harbourPage is an old blog page whose headline, "The north pier, one
+// year on", stands in a bare <div> between before and after.
+func harbourPage(before, after string) string {
+	return `<html><body><div><a href="/">Harbour Notes</a></div><div>Archive</div><div>October 2011</div>` + before +
+		`<div><b>The north pier, one year on</b></div>` + after +
+		`<p>It is a year this week since the north pier closed for repairs, and the ferry has run from the south slip ever since.</p></body></html>`
 }

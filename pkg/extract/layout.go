@@ -232,14 +232,7 @@ func proseParagraphs(paras []string, enough int) int {
 func (ix *pageIndex) proseLayout(paras []string) (together, apart bool) {
 	var prev *html.Node
 	last, pairs, shared, adjacent := -1, 0, 0, 0
-	for _, p := range paras {
-		if len(words(p)) < proseWords {
-			continue
-		}
-		i := ix.find(p)
-		if i < 0 || ix.owner[i] == nil {
-			continue
-		}
+	for _, i := range ix.prose(paras) {
 		o := ix.owner[i]
 		if prev != nil {
 			pairs++
@@ -258,6 +251,22 @@ func (ix *pageIndex) proseLayout(paras []string) (together, apart bool) {
 	return 3*shared >= 2*pairs, 3*shared <= pairs && 3*adjacent <= pairs
 }
 
+// prose returns where a text's paragraphs of running prose (proseWords or
+// more) stand on the page, in the text's order, leaving out those not
+// found there.
+func (ix *pageIndex) prose(paras []string) []int {
+	var at []int
+	for _, p := range paras {
+		if len(words(p)) < proseWords {
+			continue
+		}
+		if i := ix.find(p); i >= 0 && ix.owner[i] != nil {
+			at = append(at, i)
+		}
+	}
+	return at
+}
+
 // proseWords is the fewest words of a paragraph of running prose: one
 // long enough to be a sentence or two of an article, not a caption, a
 // byline, a menu or a teaser's headline.
@@ -270,14 +279,7 @@ const proseWords = 25
 func (ix *pageIndex) container(paras []string) *html.Node {
 	var c *html.Node
 	n := 0
-	for _, p := range paras {
-		if len(words(p)) < proseWords {
-			continue
-		}
-		i := ix.find(p)
-		if i < 0 || ix.owner[i] == nil {
-			continue
-		}
+	for _, i := range ix.prose(paras) {
 		n++
 		if c == nil {
 			c = ix.owner[i]
