@@ -24,7 +24,7 @@ var (
 // Responses to ...", "3 Reactions"; a bare "Reactions" or "Discussion" is
 // an article's subheading).
 var commentsHeading = regexp.MustCompile(`(?i)^\s*(?:` +
-	`(?:\d+\s+|(?:leave|post|add|write)\s+an?\s+|your\s+|readers?'?\s+|user\s+)?(?:comments?|reply|kommentare?|commentaires?|comentarios?|comentários|commenti|reacties|komentarze|комментари[ийя]|коментар[іі])\s*(?:\(\d+\)|:?\s*\d+)?\s*:?` +
+	`(?:\d+\s+|(?:leave|post|add|write)\s+an?\s+|your\s+|readers?'?\s+|user\s+)?(?:comments?|reply|kommentare?|commentaires?|comentarios?|comentários|commenti|reacties|komentarze|комментари[ийя]|коментарі)\s*(?:\(\d+\)|:?\s*\d+)?\s*:?` +
 	`|\d+\s+(?:responses?|replies|reactions?|réactions|trackbacks?)(?:\s+to\s.{1,150})?` +
 	`)\s*$`)
 

@@ -226,9 +226,9 @@ func proseParagraphs(paras []string, enough int) int {
 // together when at least two thirds of the pairs (and two or more) share
 // their parent element, as an article's paragraphs do in its block;
 // apart when at most a third of the pairs (and two or more) share a
-// parent or follow one another on the page with nothing between, as
-// comments do, each in an item of its own under its author's name and
-// date.
+// parent and at most a third follow one another on the page with nothing
+// between, as comments do, each in an item of its own under its author's
+// name and date.
 func (ix *pageIndex) proseLayout(paras []string) (together, apart bool) {
 	var prev *html.Node
 	last, pairs, shared, adjacent := -1, 0, 0, 0
