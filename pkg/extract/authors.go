@@ -115,17 +115,32 @@ func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, ba
 // headlineByline returns the byline old pages print beside the headline,
 // with no markup to name it: the first line there that opens with "By"
 // ("By Jane Doe, 10 November 2010", "Posted by Jane Doe on October 31,
-// 2012") and is no longer than a byline (maxBylineWords).
+// 2012") or names the author after the date ("Posted on October 3, 2010
+// by Jane Doe") and is no longer than a byline (maxBylineWords).
 func headlineByline(near *nearHeadline) []string {
 	for _, lines := range near.lines() {
 		for _, l := range lines {
-			if byPrefix.MatchString(l) && len(words(l)) <= maxBylineWords {
-				return []string{l}
+			if len(words(l)) > maxBylineWords {
+				continue
+			}
+			if byPrefix.MatchString(l) {
+				return []string{bylineTail.ReplaceAllString(l, "")}
+			}
+			if m := postedOnBy.FindStringSubmatch(l); m != nil {
+				return []string{bylineTail.ReplaceAllString(m[1], "")}
 			}
 		}
 	}
 	return nil
 }
+
+// bylineTail is what a blog's byline says after the name: the categories
+// of the post ("by Jane Doe in News, Courts", "by Jane Doe, under Photos").
+var bylineTail = regexp.MustCompile(`(?i)[,\s]+(?:in|under|filed\s+under)\s.*$`)
+
+// postedOnBy is a blog's byline with the date first: "Posted on October
+// 3, 2010 by Jane Doe".
+var postedOnBy = regexp.MustCompile(`(?i)^\s*(?:posted|published|written)\s+(?:on\s+)?\S.{0,60}?\s+by\s+(\S.*)$`)
 
 // maxBylineWords is the most words of a line read as a byline: two
 // names, a role, a date and a time.

@@ -308,6 +308,8 @@ func TestHeadlineByline(t *testing.T) {
 	}{
 		{"byline and date under the headline", page("", `<div>By Tom Larkin, 10 November 2010</div>`), []string{"Tom Larkin"}},
 		{"posted by, on a date", page("", `<div>Posted by Tom Larkin on October 31, 2012 at 5:27 pm</div>`), []string{"Tom Larkin"}},
+		{"the date first", page("", `<div>Posted on October 3, 2010 by Tom Larkin</div>`), []string{"Tom Larkin"}},
+		{"the post's categories after the name", page("", `<div>posted October 3rd, 2010 1:00 PM EDT by Tom Larkin in News, Upcoming Events</div>`), []string{"Tom Larkin"}},
 		{"byline above the headline", page(`<div>by Tom Larkin</div>`, ""), []string{"Tom Larkin"}},
 		{"a line of a cell", page("", `<div>November 5, 2012<br>By Tom Larkin and Ann Fry, Harbour Notes</div>`), []string{"Tom Larkin", "Ann Fry"}},
 		{"not a byline", page("", `<div>By the numbers: a year of the ferry</div>`), nil},
