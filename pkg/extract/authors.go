@@ -58,7 +58,8 @@ var (
 // headlineByline). Each source is cleaned ("By", roles, places, dates);
 // organisations are told apart from people and only people are kept. A
 // source that yields only organisations passes on to the next one.
-func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base *url.URL, near *nearHeadline) []string {
+// home is the page's names for its own site (linkNames).
+func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base *url.URL, near *nearHeadline, home []string) []string {
 	orgs := []string{m.siteName, m.ld.publisher, h.Source, hostLabel(base)}
 	orgs = append(orgs, m.ld.orgs...)
 	try := func(raw []string) []string {
@@ -108,7 +109,6 @@ func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, ba
 	if line == nil {
 		return nil
 	}
-	home, _ := linkNames(doc, base)
 	return people(line, append(orgs, home...))
 }
 

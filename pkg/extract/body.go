@@ -14,8 +14,9 @@ import (
 )
 
 // mainText returns the article body (paragraphs separated by a blank line)
-// or "" and the reason there is none.
-func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.Document, base *url.URL, rule *compiledRule, m *meta, title string) (string, string) {
+// or "" and the reason there is none, and the page index the generic
+// method built (nil when it did not run).
+func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.Document, base *url.URL, rule *compiledRule, m *meta, title string) (string, string, *pageIndex) {
 	if rule != nil && len(rule.body) > 0 {
 		var paras []string
 		for _, sel := range rule.body {
@@ -26,18 +27,18 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 			})
 		}
 		if body := strings.Join(paras, "\n\n"); len([]rune(body)) >= e.cfg.MinBodyChars {
-			return body, ""
+			return body, "", nil
 		}
 		e.log.Debug("site rule body selectors found too little text; using the generic method", "host", rule.host)
 	}
-	paras, density := e.generic(ctx, root, base, title)
+	paras, density, ix := e.generic(ctx, root, base, title)
 	paras = dropBoilerplate(paras, title)
 	body := strings.Join(paras, "\n\n")
 	reason := classifyEmpty(doc, m, paras, density, e.cfg.MinBodyChars)
 	if reason == ReasonIndexPage || reason == ReasonNoText {
 		if dense := missedArticle(root, title, e.cfg.MinBodyChars); dense != nil {
 			e.log.Debug("extractors found no article; the densest block is one", "reason", reason, "chars", textLen(dense))
-			return strings.Join(dense, "\n\n"), ""
+			return strings.Join(dense, "\n\n"), "", ix
 		}
 	}
 	if reason != "" {
@@ -45,13 +46,14 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 			e.log.Debug("no article body", "reason", reason, "chars", textLen(paras), "link_density", density,
 				"prose_chars", proseChars(root), "teasers", teaserCount(doc))
 		}
-		return "", reason
+		return "", reason, ix
 	}
-	return body, ""
+	return body, "", ix
 }
 
-// generic returns the paragraphs of the main text and their link density
-// (the share of their characters inside links).
+// generic returns the paragraphs of the main text, their link density
+// (the share of their characters inside links) and the page index it
+// built (nil for a page too large for the libraries).
 //
 // Two extractors with different methods propose a text: trafilatura
 // (tree pruning with boilerplate rules) and readability (scoring of
@@ -65,16 +67,16 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 // trafilatura's, which is the more precise of the two on its own,
 // extended by readability's prose paragraphs that follow the shared text
 // when trafilatura stopped early (continuation).
-func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL, title string) ([]string, float64) {
+func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL, title string) ([]string, float64, *pageIndex) {
 	if countElements(root, maxLibraryElements) > maxLibraryElements {
 		e.log.Debug("page too large for the extraction libraries; densest block only", "limit_elements", maxLibraryElements)
 		paras := densestBlock(root)
-		return paras, 0
+		return paras, 0, nil
 	}
 	unwrapLayoutTables(root)
 	ix := newPageIndex(root)
 	paras, density := e.choose(ctx, root, ix, base, title)
-	return ix.withoutLinkLines(ix.inPlace(ix.withoutPosts(paras, e.cfg.MinBodyChars))), density
+	return ix.withoutLinkLines(ix.inPlace(ix.withoutPosts(paras, e.cfg.MinBodyChars))), density, ix
 }
 
 // choose runs both extractors and combines their texts (see generic).

@@ -259,10 +259,11 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 	m := readMeta(doc, base)
 	a := &article.Article{}
 	e.fillURL(a, m, pageURL, base)
-	a.Title = pickTitle(m, h, rule, doc, base)
+	home, nav := linkNames(doc, base)
+	a.Title = pickTitle(m, h, rule, doc, base, home, nav)
 	a.Source = firstNonEmpty(m.siteName, h.Source)
 
-	body, reason := e.mainText(ctx, root, doc, base, rule, m, a.Title)
+	body, reason, ix := e.mainText(ctx, root, doc, base, rule, m, a.Title)
 	body = dropLeadingTitle(body, a.Title)
 	if body == "" && reason == "" {
 		reason = ReasonNoText // the only text was the headline
@@ -271,8 +272,8 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 	a.EmptyReason = reason
 
 	a.Summary = firstNonEmpty(cleanText(stripTags(m.description)), cleanText(stripTags(h.Summary)))
-	near := &nearHeadline{doc: doc, title: a.Title}
-	a.Authors = pickAuthors(m, h, rule, doc, base, near)
+	near := &nearHeadline{doc: doc, title: a.Title, ix: ix}
+	a.Authors = pickAuthors(m, h, rule, doc, base, near, home)
 	pub, upd, dl := pickDates(m, h, rule, doc, near, body, a.URL, pageURL)
 	a.PublishedAt, a.UpdatedAt = pub, upd
 	a.Dateline = dl

@@ -323,7 +323,8 @@ func TestHeadlineByline(t *testing.T) {
 			t.Fatal(err)
 		}
 		base, _ := url.Parse("https://harbour.example.org/2012/11/pier.html")
-		got := pickAuthors(&meta{}, Hints{}, nil, doc, base, &nearHeadline{doc: doc, title: "The north pier, one year on"})
+		home, _ := linkNames(doc, base)
+		got := pickAuthors(&meta{}, Hints{}, nil, doc, base, &nearHeadline{doc: doc, title: "The north pier, one year on"}, home)
 		if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}

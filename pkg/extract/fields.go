@@ -25,14 +25,14 @@ var titleSeparators = []string{" | ", " - ", " — ", " – ", " :: ", " · ", "
 
 // pickTitle: site rule, og:title, JSON-LD headline, <title>, twitter:title,
 // first <h1>, the feed's title; the site's name is cut from either end.
-func pickTitle(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base *url.URL) string {
+// home and nav are the page's names for its site and sections (linkNames).
+func pickTitle(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base *url.URL, home, nav []string) string {
 	if rule != nil && rule.title != nil {
 		if t := cleanText(doc.FindMatcher(rule.title).First().Text()); t != "" {
 			return t
 		}
 	}
 	h1 := cleanText(doc.Find("h1").First().Text())
-	home, nav := linkNames(doc, base)
 	sites := append([]string{m.siteName, m.ld.publisher, h.Source, hostLabel(base)}, home...)
 	first := ""
 	for _, t := range []string{m.ogTitle, m.ld.headline, m.title, m.twTitle, h1, cleanText(h.Title)} {
@@ -485,10 +485,12 @@ func scanDate(doc *goquery.Document, canonURL string) *time.Time {
 // they put the date and the byline: those of the page paragraphs within
 // two of the headline's (see titleAt), the headline's own and the two
 // after it first, then the two above it, in that order. They are found
-// on first use, once for the dates and the authors.
+// on first use, once for the dates and the authors, in ix, the page index
+// the main text was found with, or in one built then when there is none.
 type nearHeadline struct {
 	doc   *goquery.Document
 	title string
+	ix    *pageIndex
 	paras [][]string
 	found bool
 }
@@ -501,7 +503,10 @@ func (h *nearHeadline) lines() [][]string {
 	if len(h.doc.Nodes) == 0 || h.title == "" {
 		return nil
 	}
-	ix := newPageIndex(h.doc.Nodes[0])
+	ix := h.ix
+	if ix == nil {
+		ix = newPageIndex(h.doc.Nodes[0])
+	}
 	at := ix.titleAt(h.title)
 	if at < 0 {
 		return nil
@@ -526,9 +531,8 @@ func (h *nearHeadline) lines() [][]string {
 func headlineDate(near *nearHeadline) *time.Time {
 	for _, lines := range near.lines() {
 		for _, l := range lines {
-			n := len(words(l))
-			byline := byPrefix.MatchString(l) && n <= maxBylineWords
-			if (n > maxDateWords && !byline) || !yearRe.MatchString(l) || !docdate.HasMonthName(l) {
+			byline := byPrefix.MatchString(l) && len(words(l)) <= maxBylineWords
+			if !isDateLine(l) && !(byline && hasDate(l)) {
 				continue
 			}
 			if t, ok := docdate.Parse(l); ok {

@@ -74,7 +74,13 @@ func dropLeadingTitle(body, title string) string {
 // before it ("Posted 14 October 2008"): a year and a month's name in
 // maxDateWords words at most.
 func isDateLine(l string) bool {
-	return len(words(l)) <= maxDateWords && yearRe.MatchString(l) && docdate.HasMonthName(l)
+	return len(words(l)) <= maxDateWords && hasDate(l)
+}
+
+// hasDate reports whether a line holds a date written with its month's
+// name: a year and a month's name in any language docdate reads.
+func hasDate(l string) bool {
+	return yearRe.MatchString(l) && docdate.HasMonthName(l)
 }
 
 // maxHeaderLines is the most lines an article's header block (kicker,
