@@ -303,6 +303,29 @@ func (b *browser) waitJS(what, expr string) {
 	b.t.Fatalf("waiting for %s: not within 30s (last error %v, status %q, page errors %v)", what, lastErr, status, b.errors)
 }
 
+// clickUntil clicks sel, as a user would, until expr holds: the failing
+// feeds banner is filled in after the page renders and moves what is
+// below it, so a click aimed before it appeared can land beside the
+// button (as a hurried user's would), and the user clicks again.
+func (b *browser) clickUntil(sel, what, expr string) {
+	b.t.Helper()
+	holds := func() bool {
+		var ok bool
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		defer cancel()
+		return chromedp.Run(ctx, chromedp.Evaluate("!!("+expr+")", &ok)) == nil && ok
+	}
+	for try := 0; try < 5 && !holds(); try++ {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		_ = chromedp.Run(ctx, chromedp.Click(sel, chromedp.ByQuery)) // checked by expr below
+		cancel()
+		for wait := 0; wait < 20 && !holds(); wait++ {
+			time.Sleep(50 * time.Millisecond) // polling interval
+		}
+	}
+	b.waitJS(what, expr)
+}
+
 func (b *browser) hash() string {
 	var h string
 	b.eval(`location.hash`, &h)
@@ -894,8 +917,7 @@ func TestSearchPageInBrowser(t *testing.T) {
 		b.t = t
 		// Nothing matches yet: the late feed arrives in the next subtest.
 		b.open("#q=resumed")
-		b.run(chromedp.Click("#alertme", chromedp.ByQuery))
-		b.waitJS("the rule form", `document.querySelector("#rule-name") !== null`)
+		b.clickUntil("#alertme", "the rule form", `document.querySelector("#rule-name") !== null`)
 		var name, q string
 		b.eval(`document.querySelector("#rule-name").value`, &name)
 		b.eval(`document.querySelector("#rule-query").value`, &q)
