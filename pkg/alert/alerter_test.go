@@ -51,33 +51,10 @@ func startRules(tb testing.TB, b *bus.Bus, config []RuleConfig) *Rules {
 }
 
 // waitIdle waits until the alerter has acknowledged (or dead-lettered)
-// every indexed article: its ack floor reaches the stream's last message.
+// every indexed article.
 func waitIdle(tb testing.TB, b *bus.Bus) {
 	tb.Helper()
-	ctx := context.Background()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		s, err := b.JetStream().Stream(ctx, bus.StreamIndexed)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		si, err := s.Info(ctx)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		c, err := s.Consumer(ctx, "alerter")
-		var ci *jetstream.ConsumerInfo
-		if err == nil {
-			ci, err = c.Info(ctx)
-		}
-		if err == nil && ci.AckFloor.Stream >= si.State.LastSeq && ci.NumPending == 0 && ci.NumAckPending == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("alerter not done with %d indexed articles: %+v (err %v)", si.State.LastSeq, ci, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	bustest.WaitSettled(tb, b, bus.StreamIndexed, "alerter")
 }
 
 // alertsOn reads every alert kept on subject.

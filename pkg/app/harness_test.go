@@ -30,6 +30,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/bus/bustest"
 	"github.com/parley-news/parley/pkg/index"
 	"github.com/parley-news/parley/pkg/index/embedded"
 	"github.com/parley-news/parley/pkg/internal/origin"
@@ -408,16 +409,13 @@ func streamCount(t testing.TB, js jetstream.JetStream, name string) int {
 	return n
 }
 
-// drained reports whether a durable consumer has nothing pending or unacknowledged.
+// drained reports whether a durable consumer has settled every message of
+// its stream (bustest.Settled).
 func drained(js jetstream.JetStream, stream, durable string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	c, err := js.Consumer(ctx, stream, durable)
-	if err != nil {
-		return false
-	}
-	ci, err := c.Info(ctx)
-	return err == nil && ci.NumPending == 0 && ci.NumAckPending == 0
+	ok, _ := bustest.Settled(ctx, js, stream, durable)
+	return ok
 }
 
 // idle reports whether the parser and the indexer have nothing pending

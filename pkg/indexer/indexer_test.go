@@ -83,22 +83,10 @@ func art(n int) *article.Article {
 	return &article.Article{ID: article.ID(u), URL: u, Title: fmt.Sprintf("Talks %d", n), Language: "en", Body: "Body."}
 }
 
-// waitDone waits until the indexer has settled every message: nothing
-// pending or unacknowledged on its consumer.
+// waitDone waits until the indexer has settled every message.
 func waitDone(t *testing.T, b *bus.Bus) {
 	t.Helper()
-	ctx := context.Background()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		pending, acking, err := b.Pending(ctx, bus.StreamArticles, "indexer")
-		if err == nil && pending == 0 && acking == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("indexer not done: %d pending, %d unacknowledged (%v)", pending, acking, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	bustest.WaitSettled(t, b, bus.StreamArticles, "indexer")
 }
 
 // subjects counts the messages of stream by subject.

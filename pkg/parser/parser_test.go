@@ -76,17 +76,7 @@ func publishRaw(t *testing.T, b *bus.Bus, r *bus.Raw, id string) {
 // waitParsed waits until the parser has settled every raw page.
 func waitParsed(t *testing.T, b *bus.Bus) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		pending, acking, err := b.Pending(context.Background(), bus.StreamRaw, "parser")
-		if err == nil && pending == 0 && acking == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("parser not done: %d pending, %d unacknowledged (%v)", pending, acking, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	bustest.WaitSettled(t, b, bus.StreamRaw, "parser")
 }
 
 // published reads every article on parley.articles.>.

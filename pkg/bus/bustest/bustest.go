@@ -5,9 +5,12 @@ package bustest
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parley-news/parley/pkg/bus"
 )
@@ -66,4 +69,48 @@ func Run(tb testing.TB, name string, run func(context.Context) error) {
 			tb.Errorf("%s: %v", name, err)
 		}
 	})
+}
+
+// Settled reports whether the durable consumer has settled every message
+// its stream holds: nothing pending or unacknowledged, and its ack floor at
+// the stream's last message. The ack floor is what makes the answer sound:
+// a consumer's pending count reads 0 for a moment after it is created,
+// before the server has counted the stream for it. The consumer must read
+// the whole stream (its filter covers every subject the stream holds).
+// An error, e.g. a consumer the stage has not created yet, means "not yet".
+func Settled(ctx context.Context, js jetstream.JetStream, stream, durable string) (bool, error) {
+	c, err := js.Consumer(ctx, stream, durable)
+	if err != nil {
+		return false, fmt.Errorf("consumer %s: %w", durable, err)
+	}
+	ci, err := c.Info(ctx)
+	if err != nil {
+		return false, fmt.Errorf("consumer %s: %w", durable, err)
+	}
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return false, fmt.Errorf("stream %s: %w", stream, err)
+	}
+	si, err := s.Info(ctx)
+	if err != nil {
+		return false, fmt.Errorf("stream %s: %w", stream, err)
+	}
+	return ci.NumPending == 0 && ci.NumAckPending == 0 && ci.AckFloor.Stream >= si.State.LastSeq, nil
+}
+
+// WaitSettled waits until Settled holds, and fails the test when it has not
+// within a minute.
+func WaitSettled(tb testing.TB, b *bus.Bus, stream, durable string) {
+	tb.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		ok, err := Settled(context.Background(), b.JetStream(), stream, durable)
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s has not settled %s within a minute (%v)", durable, stream, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/bus/bustest"
 	"github.com/parley-news/parley/pkg/indexer"
 	"github.com/parley-news/parley/pkg/internal/sharedtest"
 )
@@ -339,14 +340,12 @@ func waitAcked(b *testing.B, bs *bus.Bus, durable string, done <-chan struct{}, 
 			b.Fatalf("indexer stage stopped early: %v", *runErr)
 		case <-tick.C:
 		}
-		// The stage creates its consumer when it starts: until then
-		// Pending fails, which only means "not yet".
-		pending, ackPending, err := bs.Pending(ctx, bus.StreamArticles, durable)
-		if err == nil && pending == 0 && ackPending == 0 {
+		ok, err := bustest.Settled(ctx, bs.JetStream(), bus.StreamArticles, durable)
+		if ok {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.Fatalf("indexer stage: %d articles pending, %d unacknowledged after 10m (%v)", pending, ackPending, err)
+			b.Fatalf("indexer stage has not settled its articles after 10m (%v)", err)
 		}
 	}
 }
