@@ -209,7 +209,7 @@ func (a *Alerter) Run(ctx context.Context) error {
 	defer a.hooks.Stop()
 	a.log.Info("alerter running", "durable", a.cfg.Durable, "workers", a.cfg.Workers, "rules", a.rules.Index().Len())
 
-	pull.Work(ctx, a.cfg.Workers, a.cfg.ShutdownTimeout, a.handle)
+	pull.Work(ctx, a.cfg.Workers, a.cfg.ShutdownTimeout, a.handle, a.fail)
 	a.log.Info("alerter stopped")
 	return nil
 }

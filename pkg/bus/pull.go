@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -155,7 +156,10 @@ func (p *Pull) recovered() {
 // goroutines running handle. A message in hand when ctx ends is finished
 // on a context of its own that ends finish after that, so that its ack or
 // nak is not lost to the shutdown; Work returns once every worker is done.
-func (p *Pull) Work(ctx context.Context, workers int, finish time.Duration, handle func(context.Context, jetstream.Msg)) {
+// A handler that panics does not end the process: the panic, with its
+// stack, becomes an error handed to fail with the message, which the stage
+// settles as it settles any failure (delivered again, then dead-lettered).
+func (p *Pull) Work(ctx context.Context, workers int, finish time.Duration, handle func(context.Context, jetstream.Msg), fail func(context.Context, jetstream.Msg, error)) {
 	msgs := make(chan jetstream.Msg)
 	var wg sync.WaitGroup
 	for range workers {
@@ -164,7 +168,10 @@ func (p *Pull) Work(ctx context.Context, workers int, finish time.Duration, hand
 			defer wg.Done()
 			for m := range msgs {
 				hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finish)
-				handle(hctx, m)
+				if err := guard(hctx, m, handle); err != nil {
+					p.log.Error("handler panicked", "consumer", p.cfg.Durable, "subject", m.Subject(), "err", err)
+					fail(hctx, m, err)
+				}
 				cancel()
 			}
 		}()
@@ -178,6 +185,17 @@ func (p *Pull) Work(ctx context.Context, workers int, finish time.Duration, hand
 	}
 	close(msgs)
 	wg.Wait()
+}
+
+// guard runs handle on m and turns a panic into an error.
+func guard(ctx context.Context, m jetstream.Msg, handle func(context.Context, jetstream.Msg)) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("handling %s panicked: %v\n%s", m.Subject(), r, debug.Stack())
+		}
+	}()
+	handle(ctx, m)
+	return nil
 }
 
 // Stop ends the reads; messages fetched but not returned are delivered

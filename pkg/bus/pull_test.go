@@ -144,6 +144,8 @@ func TestPullWork(t *testing.T) {
 			mu.Lock()
 			running--
 			mu.Unlock()
+		}, func(_ context.Context, m jetstream.Msg, err error) {
+			t.Errorf("message %v failed: %v", m.Data(), err)
 		})
 	}()
 	select {
@@ -172,5 +174,75 @@ func TestPullWork(t *testing.T) {
 		if c != 1 {
 			t.Errorf("message %d handled %d times", d, c)
 		}
+	}
+}
+
+// TestPullWorkSurvivesPanic: a handler that panics on one message does not
+// end the stage: the panic reaches the stage's fail with that message and
+// the stack, and the same worker goes on to the next messages.
+func TestPullWorkSurvivesPanic(t *testing.T) {
+	b := newTestBus(t)
+	ctx := context.Background()
+	for i, id := range []string{"before", "bomb", "after"} {
+		if err := b.Publish(ctx, SubjectRaw+".p", []byte(id), "p-"+string(rune('a'+i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := b.Pull(ctx, ConsumerConfig{Stream: StreamRaw, Durable: "panics", Filter: SubjectRaw + ".>"}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	var (
+		mu      sync.Mutex
+		handled []string
+		failed  = map[string]error{}
+	)
+	wctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.Work(wctx, 1, time.Minute, func(_ context.Context, m jetstream.Msg) {
+			if string(m.Data()) == "bomb" {
+				var nilMap map[string]int
+				nilMap["boom"]++ // a real runtime panic: assignment to a nil map
+			}
+			mu.Lock()
+			handled = append(handled, string(m.Data()))
+			mu.Unlock()
+			_ = m.Ack()
+		}, func(_ context.Context, m jetstream.Msg, err error) {
+			mu.Lock()
+			failed[string(m.Data())] = err
+			mu.Unlock()
+			_ = m.Term()
+		})
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		n := len(handled) + len(failed)
+		mu.Unlock()
+		if n == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30s: handled %v, failed %v", handled, failed)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(handled, ",") != "before,after" {
+		t.Errorf("handled %v, want before and after", handled)
+	}
+	err = failed["bomb"]
+	switch {
+	case len(failed) != 1 || err == nil:
+		t.Errorf("failed %v, want only the panicking message", failed)
+	case !strings.Contains(err.Error(), "panicked: assignment to entry in nil map") || !strings.Contains(err.Error(), "pull_test.go"):
+		t.Errorf("fail got %q, want the panic and its stack", err)
 	}
 }

@@ -155,7 +155,7 @@ func (p *Parser) Run(ctx context.Context) error {
 		}()
 	}
 	p.log.Info("parser running", "durable", p.cfg.Durable, "workers", p.cfg.Workers)
-	pull.Work(ctx, p.cfg.Workers, p.cfg.ShutdownTimeout+time.Minute, p.handle)
+	pull.Work(ctx, p.cfg.Workers, p.cfg.ShutdownTimeout+time.Minute, p.handle, p.fail)
 	wg.Wait()
 	p.log.Info("parser stopped")
 	return nil
