@@ -258,10 +258,15 @@ func newBrowser(t *testing.T, base string) *browser {
 		}
 	})
 	// Every page records the CSP violations it sees: one means injected
-	// markup reached the HTML parser and only the CSP stopped it.
+	// markup reached the HTML parser and only the CSP stopped it. It also
+	// records a failing-feeds banner filled in after the page was drawn,
+	// which moves the page under the user's pointer.
 	b.run(chromedp.ActionFunc(func(ctx context.Context) error {
 		_, err := page.AddScriptToEvaluateOnNewDocument(`window.__violations = [];
-			document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));`).Do(ctx)
+			document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+			window.__lateBanner = 0;
+			new MutationObserver((ms) => { for (const m of ms) if (m.target.id === "failing" && m.addedNodes.length) window.__lateBanner++; })
+				.observe(document, { childList: true, subtree: true });`).Do(ctx)
 		return err
 	}))
 	return b
@@ -303,10 +308,10 @@ func (b *browser) waitJS(what, expr string) {
 	b.t.Fatalf("waiting for %s: not within 30s (last error %v, status %q, page errors %v)", what, lastErr, status, b.errors)
 }
 
-// clickUntil clicks sel, as a user would, until expr holds: the failing
-// feeds banner is filled in after the page renders and moves what is
-// below it, so a click aimed before it appeared can land beside the
-// button (as a hurried user's would), and the user clicks again.
+// clickUntil clicks sel, as a user would, until expr holds: what arrives
+// after the page renders (the pill that announces new articles) moves
+// what is below it, so a click aimed before it appeared can land beside
+// the button (as a hurried user's would), and the user clicks again.
 func (b *browser) clickUntil(sel, what, expr string) {
 	b.t.Helper()
 	holds := func() bool {
@@ -895,6 +900,12 @@ func TestSearchPageInBrowser(t *testing.T) {
 		})
 		b.open("#q=talks")
 		b.waitJS("the failing-feeds banner", `document.querySelector("#failing .banner") !== null`)
+		// The banner is drawn with the results, not filled in after them.
+		var late int
+		b.eval(`window.__lateBanner`, &late)
+		if late != 0 {
+			t.Error("the failing-feeds banner was filled in after the results were drawn: it moves them under the user's pointer")
+		}
 		var banner string
 		b.eval(`document.querySelector("#failing .banner").textContent`, &banner)
 		if !strings.HasPrefix(banner, "1 feed is failing") {

@@ -204,6 +204,9 @@ async function search(q, from, collapse, sort, filters, view = NOVIEW) {
   current = null;
   $("#status").textContent = "Searching…";
   const eq = withFilters(q, filters);
+  // Asked beside the search, so that the banner is in place when the
+  // results are drawn and does not move them under the user's pointer.
+  const feeds = checkFeeds(t);
   try {
     const p = new URLSearchParams({ q: eq || "*", size: PAGE, from, sort });
     if (collapse) p.set("collapse", "story");
@@ -214,6 +217,8 @@ async function search(q, from, collapse, sort, filters, view = NOVIEW) {
     const facets = await alternatives(t, q, filters, res.facets || {});
     if (stale(t)) return;
     renderFacets(q, facets, collapse, filters, view);
+    await Promise.race([feeds, new Promise((ok) => setTimeout(ok, FEEDS_WAIT_MS))]);
+    if (stale(t)) return;
     const unit = collapse ? (res.total === 1 ? "story" : "stories") : (res.total === 1 ? "article" : "articles");
     let status = `${res.total.toLocaleString("en")} ${unit}${q ? " for " + q : ""}`;
     if (view.who) status += " · who said what";
@@ -247,7 +252,6 @@ async function search(q, from, collapse, sort, filters, view = NOVIEW) {
     nodes.push(pager);
     setView(status, ...nodes);
     window.scrollTo(0, scrollMemo.get(location.hash) || 0);
-    checkFeeds(t);
   } catch (e) {
     showError(t, e);
   }
@@ -466,6 +470,9 @@ function chipBar(q, collapse, filters, view) {
 }
 
 // Failing feeds are announced above the results, checked once a minute.
+// A search waits at most FEEDS_WAIT_MS for the check; a later answer fills
+// the banner in where it stands.
+const FEEDS_WAIT_MS = 2000;
 let feedsChecked = 0;
 let failingFeeds = 0;
 function failingBanner() {
