@@ -137,7 +137,8 @@ func stripSiteSuffix(t, h1 string, sections []string, sites ...string) string {
 		}
 		j := strings.Index(t, sep)
 		if isSite(strings.TrimSpace(t[:j])) || (h1 != "" && normName(t[j+len(sep):]) == normName(h1)) {
-			return strings.TrimSpace(t[j+len(sep):])
+			// The rest may open with a section's name in turn ("Portal :: News :: Headline").
+			return stripSiteSuffix(t[j+len(sep):], h1, sections, sites...)
 		}
 	}
 	// Blogs put their name before a colon ("Blog Name: Post"); a headline

@@ -171,6 +171,11 @@ func TestStripSiteSuffix(t *testing.T) {
 			t.Errorf("stripSiteSuffix(%q, %q) = %q, want %q", tt.title, tt.sites, got, tt.want)
 		}
 	}
+	// The site's name, then a section's: both are cut.
+	const portal = "WorldWire Portal :: News :: UN envoy arrives in Sanaa for talks on transition"
+	if got := stripSiteSuffix(portal, "", []string{"News", "Weather"}, "WorldWire Portal"); got != "UN envoy arrives in Sanaa for talks on transition" {
+		t.Errorf("stripSiteSuffix(%q) = %q, want the headline alone", portal, got)
+	}
 	for _, host := range []string{"127.0.0.1", "[::1]"} {
 		if got := hostLabel(&url.URL{Host: host}); got != "" {
 			t.Errorf("hostLabel(%s) = %q, want none: an address names no site", host, got)
