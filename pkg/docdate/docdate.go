@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // the regions' zones (regionZones), also where the system has none
 	"unicode"
 
 	"github.com/itlightning/dateparse"
@@ -57,10 +58,87 @@ func Parse(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	t, ok := parse(s)
+	if !ok {
+		t, ok = lenient(s)
+	}
 	if !ok || !Valid(t) {
 		return time.Time{}, false
 	}
-	return t.UTC(), true
+	return inNamedZone(t).UTC(), true
+}
+
+// Pages and feeds name a time's zone by an abbreviation after it ("6:42 AM
+// ET", "08.45 GMT", RFC 822's "EST"). An abbreviation of standard or summer
+// time is its fixed offset (RFC 822 reads "EST" as -0500 in any season); a
+// region's ("ET", "PT") follows its summer time. Abbreviations two regions
+// share (CST, IST) are left out.
+var (
+	fixedZones = map[string]int{
+		"UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0,
+		"BST": 1, "WEST": 1, "CET": 1, "MEZ": 1, "CEST": 2, "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3,
+		"EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+		"PKT": 5, "WIB": 7, "HKT": 8, "SGT": 8, "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11,
+	}
+	regionZones = map[string]string{
+		"ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver", "PT": "America/Los_Angeles",
+	}
+)
+
+// zoneOf is the zone an abbreviation names, or nil.
+func zoneOf(abbr string) *time.Location {
+	abbr = strings.ToUpper(abbr)
+	if h, ok := fixedZones[abbr]; ok {
+		return time.FixedZone(abbr, h*3600)
+	}
+	loc, err := time.LoadLocation(regionZones[abbr])
+	if err != nil || regionZones[abbr] == "" {
+		return nil
+	}
+	return loc
+}
+
+// inNamedZone puts a time read with a zone's abbreviation into that zone:
+// Go's time.Parse gives an abbreviation it does not know a zero offset,
+// which would put "06:42:00 EST" at 06:42 UTC.
+func inNamedZone(t time.Time) time.Time {
+	name, off := t.Zone()
+	if off != 0 || name == "" || name == "UTC" {
+		return t
+	}
+	if loc := zoneOf(name); loc != nil {
+		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc)
+	}
+	return t
+}
+
+var (
+	// meridiem is "a.m." or "p.m." as newspapers print them.
+	meridiem = regexp.MustCompile(`(?i)\b([ap])\.m\.?`)
+	// throughYear is a text up to its first year, which is not its start.
+	throughYear = regexp.MustCompile(`^.+?\b(?:19|20)\d{2}\b`)
+)
+
+// lenient reads a date that parse does not read as a whole: one that ends
+// with a time zone's abbreviation ("Mar 18, 2013 6:42 AM ET") is read in
+// that zone; otherwise the date up to its year is read without the time
+// that follows it ("March 18, 2013, 6:42 a.m.", "Monday, March 18, 2013 -
+// 06:42").
+func lenient(s string) (time.Time, bool) {
+	s = meridiem.ReplaceAllString(s, "${1}M")
+	if i := strings.LastIndexByte(s, ' '); i > 0 {
+		if loc := zoneOf(strings.Trim(s[i+1:], "().")); loc != nil {
+			if t, ok := parse(strings.TrimRight(s[:i], " ,")); ok {
+				if name, off := t.Zone(); off == 0 && (name == "UTC" || name == "") {
+					return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc), true
+				}
+				return t, true
+			}
+		}
+	}
+	if m := throughYear.FindString(s); m != "" && m != s {
+		return parse(m)
+	}
+	return time.Time{}, false
 }
 
 func parse(s string) (time.Time, bool) {

@@ -41,11 +41,26 @@ func TestParse(t *testing.T) {
 		{"Freitag, 3. März 2026, 08:15", "2026-03-03T08:15:00Z"},
 		{"1er décembre 2012", "2012-12-01T00:00:00Z"},
 		{"31 ноября 2012", ""},
-		{"14 марта 2014, 25:20", ""},
+		{"14 марта 2014, 25:20", "2014-03-14T00:00:00Z"}, // a time that cannot be, the date kept
 		{"12 مارس 2024", "2024-03-12T00:00:00Z"},
 		{"2024年03月12日 15:30 来源：新华网", "2024-03-12T15:30:00Z"},
 		{"2024년 3월 12일", "2024-03-12T00:00:00Z"},
 		{"2024年13月12日", ""},
+		// A zone named by its abbreviation: standard or summer time is a
+		// fixed offset, a region's zone follows its summer time.
+		{"Mon, 18 Mar 2013 06:42:00 EST", "2013-03-18T11:42:00Z"},
+		{"Mon, 29 Oct 2012 10:25:32 PDT", "2012-10-29T17:25:32Z"},
+		{"Mon Mar 18, 2013 6:42 AM ET", "2013-03-18T10:42:00Z"},
+		{"Mon Jan 14, 2013 6:42 AM ET", "2013-01-14T11:42:00Z"},
+		{"Sunday 17 January 2016 08.45 GMT", "2016-01-17T08:45:00Z"},
+		{"Tuesday 12 July 2016 14.05 BST", "2016-07-12T13:05:00Z"},
+		{"Mon, 18 Mar 2013 06:42:00 XYZ", "2013-03-18T06:42:00Z"},
+		// A time that cannot be read leaves the date.
+		{"March 18, 2013, 6:42 a.m.", "2013-03-18T00:00:00Z"},
+		{"Monday, March 18, 2013 - 06:42", "2013-03-18T00:00:00Z"},
+		{"March 18, 2013 at 6:42 pm", "2013-03-18T18:42:00Z"},
+		{"2013 annual report", ""},
+		{"Posted 12:30, 18 March 2013", ""},
 		// The narrower window: placeholders and guesses far off are no date.
 		{"1985-03-01", ""},
 		{"1970-01-01T00:00:00Z", ""},
