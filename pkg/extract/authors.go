@@ -55,11 +55,11 @@ var (
 
 // pickAuthors: the feed's authors, site rule, JSON-LD author(s), meta
 // author, byline elements, the byline beside the headline (see
-// headlineByline). Each source is cleaned ("By", roles, places, dates);
+// headlineByline), the credit line that ends a wire story (wireCredit). Each source is cleaned ("By", roles, places, dates);
 // organisations are told apart from people and only people are kept. A
 // source that yields only organisations passes on to the next one.
 // home is the page's names for its own site (linkNames).
-func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base *url.URL, near *nearHeadline, home []string) []string {
+func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base *url.URL, near *nearHeadline, home []string, body string) []string {
 	orgs := []string{m.siteName, m.ld.publisher, h.Source, hostLabel(base)}
 	orgs = append(orgs, m.ld.orgs...)
 	try := func(raw []string) []string {
@@ -105,12 +105,53 @@ func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, ba
 	}
 	// A byline in plain text may also name the site ("By Jane Doe, Harbour
 	// Notes"), as the links to its home page do.
-	line := headlineByline(near)
-	if line == nil {
-		return nil
+	if line := headlineByline(near); line != nil {
+		if p := people(line, append(orgs, home...)); len(p) > 0 {
+			return p
+		}
 	}
-	return people(line, append(orgs, home...))
+	return people(wireCredit(body), orgs)
 }
+
+// wireCredit returns the reporters and writers a wire story credits in
+// the parenthesis that ends it: "(Reporting by Jane Doe in Amman and John
+// Roe; Writing by Ann Poe; Editing by Tom Moe)", on a line of its own or
+// at the end of the last paragraph. Editors are not authors.
+func wireCredit(body string) []string {
+	paras := strings.FieldsFunc(body, func(r rune) bool { return r == '\n' })
+	for i := len(paras) - 1; i >= 0 && i >= len(paras)-3; i-- {
+		m := endParen.FindStringSubmatch(paras[i])
+		if m == nil {
+			continue
+		}
+		credit := m[1]
+		roles := creditBy.FindAllStringSubmatchIndex(credit, -1)
+		var names []string
+		for j, r := range roles {
+			end := len(credit)
+			if j+1 < len(roles) {
+				end = roles[j+1][0]
+			}
+			if role := strings.ToLower(credit[r[2]:r[3]]); role == "reporting" || role == "writing" {
+				names = append(names, strings.Trim(creditJoin.ReplaceAllString(credit[r[1]:end], ""), " ,;."))
+			}
+		}
+		if names != nil {
+			return names
+		}
+	}
+	return nil
+}
+
+var (
+	// endParen is the parenthesis that ends a paragraph.
+	endParen = regexp.MustCompile(`\(([^()]{8,400})\)\s*$`)
+	// creditBy opens one credit of a wire story's credit line: "Reporting
+	// by", "Additional reporting by", "Writing by", "Editing by".
+	creditBy = regexp.MustCompile(`(?i)\b(?:additional\s+)?(reporting|writing|editing|compiled|compiling)\s+by\s+`)
+	// creditJoin is what joins a credit to the next: "..., with", "... and".
+	creditJoin = regexp.MustCompile(`(?i)[\s,;]+(?:with|and)?\s*$`)
+)
 
 // headlineByline returns the byline old pages print beside the headline,
 // with no markup to name it: the first line there that opens with "By"

@@ -273,7 +273,7 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 
 	a.Summary = firstNonEmpty(cleanText(stripTags(m.description)), cleanText(stripTags(h.Summary)))
 	near := &nearHeadline{doc: doc, title: a.Title, ix: ix}
-	a.Authors = pickAuthors(m, h, rule, doc, base, near, home)
+	a.Authors = pickAuthors(m, h, rule, doc, base, near, home, body)
 	pub, upd, dl := pickDates(m, h, rule, doc, near, body, a.URL, pageURL)
 	a.PublishedAt, a.UpdatedAt = pub, upd
 	a.Dateline = dl

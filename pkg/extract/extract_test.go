@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -324,7 +325,7 @@ func TestHeadlineByline(t *testing.T) {
 		}
 		base, _ := url.Parse("https://harbour.example.org/2012/11/pier.html")
 		home, _ := linkNames(doc, base)
-		got := pickAuthors(&meta{}, Hints{}, nil, doc, base, &nearHeadline{doc: doc, title: "The north pier, one year on"}, home)
+		got := pickAuthors(&meta{}, Hints{}, nil, doc, base, &nearHeadline{doc: doc, title: "The north pier, one year on"}, home, "")
 		if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
@@ -637,6 +638,32 @@ func TestURLIsWebOnly(t *testing.T) {
 		}
 		if a.URL != tt.want {
 			t.Errorf("canonical %q on %q: url %q, want %q", tt.canonical, tt.pageURL, a.URL, tt.want)
+		}
+	}
+}
+
+// TestWireCredit: the reporters and writers of a wire story's closing
+// credit line are its authors; editors are not.
+func TestWireCredit(t *testing.T) {
+	tests := []struct {
+		body string
+		want []string
+	}{
+		{"The talks resume on Monday.\n\n(Reporting by Mohammed Ghobari; Writing by Sami Aboudi; Editing by Alistair Lyon)",
+			[]string{"Mohammed Ghobari", "Sami Aboudi"}},
+		{"Ukraine are second from bottom in Group H. (Reporting by Angela Kranz in Sofia; editing by Tom Jiminy)",
+			[]string{"Angela Kranz"}},
+		{"Talks end.\n\n( Reporting by Ann Poe, John Roe, with reporting by Herb Lasker and Meg Davis, editing by Martin Howe. )",
+			[]string{"Ann Poe", "John Roe", "Herb Lasker", "Meg Davis"}},
+		{"Talks end.\n\n(Reporting by Khalid Omar in Amman and Salim Al-Haddad in Antakya, Turkey; Editing by Angus Mac)",
+			[]string{"Khalid Omar", "Salim Al-Haddad"}},
+		{"Talks end.\n\n(Editing by Clare Fell)", nil},
+		{"He was reporting by phone (from Geneva).", nil},
+		{"(Reporting by Jane Doe)\n\nThe first paragraph.\n\nThe second.\n\nThe third.\n\nThe fourth.", nil},
+	}
+	for _, tt := range tests {
+		if got := people(wireCredit(tt.body), nil); !slices.Equal(got, tt.want) {
+			t.Errorf("wireCredit(%q) = %q, want %q", tt.body, got, tt.want)
 		}
 	}
 }
