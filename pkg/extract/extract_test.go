@@ -667,3 +667,30 @@ func TestWireCredit(t *testing.T) {
 		}
 	}
 }
+
+// TestByWeekday: a figures-only date that could be read either way is read
+// the way its printed weekday falls.
+func TestByWeekday(t *testing.T) {
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 14, 20, 0, 0, time.UTC) }
+	tests := []struct {
+		text string
+		read time.Time // htmldate's reading, day first
+		want time.Time
+	}{
+		{"Submitted by kk on Thu, 05/12/2011 - 14:20", day(2011, time.December, 5), day(2011, time.May, 12)},
+		{"Tuesday, 11.06.2012 / 4:54 PM", day(2012, time.June, 11), day(2012, time.November, 6)},
+		{"Monday, 05.12.2011", day(2011, time.December, 5), day(2011, time.December, 5)}, // the weekday agrees
+		{"Posted 05/12/2011", day(2011, time.December, 5), day(2011, time.December, 5)},  // no weekday
+		{"Thu, 05/12/2010", day(2011, time.December, 5), day(2011, time.December, 5)},    // another year
+		{"Fri, 13/05/2011", day(2011, time.May, 13), day(2011, time.May, 13)},            // one reading only
+	}
+	for _, tt := range tests {
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader("<p>" + tt.text + "</p>"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := byWeekday(doc, tt.read); !got.Equal(tt.want) {
+			t.Errorf("%q read as %s: got %s, want %s", tt.text, tt.read.Format("2 Jan 2006"), got.Format("2 Jan 2006"), tt.want.Format("2 Jan 2006"))
+		}
+	}
+}

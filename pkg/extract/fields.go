@@ -479,8 +479,40 @@ func scanDate(doc *goquery.Document, canonURL string) *time.Time {
 	if err != nil || res.IsZero() {
 		return nil
 	}
-	return validDate(res.DateTime)
+	return validDate(byWeekday(doc, res.DateTime))
 }
+
+// weekdayDate is a figures-only date with its weekday before it: "Thu,
+// 05/12/2011" (Drupal's default), "Monday 03.04.2017".
+var weekdayDate = regexp.MustCompile(`(?i)\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+(\d{1,2})[/.](\d{1,2})[/.]((?:19|20)\d{2})\b`)
+
+// byWeekday reads a figures-only date the other way round when the page
+// prints it with a weekday that only the other reading falls on: 05/12/2011
+// is read day first as 5 December, but "Thu, 05/12/2011" is 12 May, a
+// Thursday (5 December 2011 was a Monday).
+func byWeekday(doc *goquery.Document, t time.Time) time.Time {
+	d, m := t.Day(), int(t.Month())
+	if d > 12 || d == m {
+		return t // only one reading
+	}
+	for _, g := range weekdayDate.FindAllStringSubmatch(doc.Text(), 20) {
+		a, _ := strconv.Atoi(g[2])
+		b, _ := strconv.Atoi(g[3])
+		y, _ := strconv.Atoi(g[4])
+		if y != t.Year() || !(a == d && b == m || a == m && b == d) {
+			continue
+		}
+		other := time.Date(t.Year(), time.Month(d), m, t.Hour(), t.Minute(), t.Second(), 0, t.Location())
+		wd := strings.ToLower(g[1])
+		if weekdayAbbr(t) != wd && weekdayAbbr(other) == wd {
+			return other
+		}
+		return t
+	}
+	return t
+}
+
+func weekdayAbbr(t time.Time) string { return strings.ToLower(t.Weekday().String()[:3]) }
 
 // nearHeadline holds the lines old pages print beside the headline, where
 // they put the date and the byline: those of the page paragraphs within
