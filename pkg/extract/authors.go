@@ -44,7 +44,7 @@ var (
 	// a role after the name: "Jane Doe, Product Marketing Manager"
 	roleAfter  = regexp.MustCompile(`(?i)\b` + roleNouns + `$`)
 	inPlace    = regexp.MustCompile(`\s+(?:in|from|at)\s+[A-Z][\p{L}\-]+(?:\s[A-Z][\p{L}\-]+)?\s*$`)
-	splitNames = regexp.MustCompile(`(?i)\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\s[—–]\s)\s*`)
+	splitNames = regexp.MustCompile(`(?i)\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\s[—–·•]\s)\s*`)
 	updatedRe  = regexp.MustCompile(`(?i)\b(?:updated|published|posted|filed|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}:\d{2}|\d{4})\b.*$`)
 	// a note in brackets after a name ("Jane Doe (AP)", "Jane Doe [www]"),
 	// which ends the name
