@@ -19,6 +19,10 @@ import (
 	"github.com/parley-news/parley/pkg/docdate"
 )
 
+// pageOf is the page number a title of a story told over pages ends with:
+// "(page 1 of 2)", "- Page 3", "Seite 2 von 4".
+var pageOf = regexp.MustCompile(`(?i)\s*[(\[]?\s*[-–—|:,]?\s*\b(?:page|seite|página|pagina|strona|страница)\s+\d+(?:\s*(?:of|von|de|di|z|из)\s*\d+)?\s*[)\]]?\s*$`)
+
 // titleSeparators split "Headline | Site" style titles.
 // Chinese sites join the parts with "_" or "｜" and no spaces.
 var titleSeparators = []string{" | ", " - ", " — ", " – ", " :: ", " · ", " » ", " // ", " • ", "_", "｜"}
@@ -105,7 +109,7 @@ func hostLabel(u *url.URL) string {
 // when the rest equals the page's h1, or when it is a short tail after a
 // longer headline.
 func stripSiteSuffix(t, h1 string, sections []string, sites ...string) string {
-	t = strings.TrimSpace(t)
+	t = strings.TrimSpace(pageOf.ReplaceAllString(t, ""))
 	if t == "" {
 		return ""
 	}

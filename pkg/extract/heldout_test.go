@@ -165,6 +165,10 @@ func TestStripSiteSuffix(t *testing.T) {
 		{"Desk 00: summit day in Vienna", []string{"Summit Desk"}, "Desk 00: summit day in Vienna"},
 		{"外交部发言人答记者问_新闻中心_新华网", []string{"新华网"}, "外交部发言人答记者问_新闻中心"},
 		{"外交部发言人答记者问｜新华网", []string{"新华网"}, "外交部发言人答记者问"},
+		{"The quiet diplomacy behind the grain corridor (page 1 of 2) — Meridian", []string{"Meridian"}, "The quiet diplomacy behind the grain corridor"},
+		{"Gipfel in Wien - Seite 2 von 4 | Kurier", []string{"Kurier"}, "Gipfel in Wien"},
+		{"The front page of the summit", []string{"Kurier"}, "The front page of the summit"},
+		{"Summit turns the page", []string{"Kurier"}, "Summit turns the page"},
 	}
 	for _, tt := range tests {
 		if got := stripSiteSuffix(tt.title, "", nil, tt.sites...); got != tt.want {
