@@ -529,6 +529,7 @@ type nearHeadline struct {
 	title string
 	ix    *pageIndex
 	paras [][]string
+	third []string // the third paragraph after the headline's: a date stands there below a standfirst and a byline
 	found bool
 }
 
@@ -553,20 +554,24 @@ func (h *nearHeadline) lines() [][]string {
 			h.paras = append(h.paras, ix.lines[i])
 		}
 	}
+	if at+3 < len(ix.lines) {
+		h.third = ix.lines[at+3]
+	}
 	return h.paras
 }
 
 // headlineDate reads the date line beside the headline ("Monday, November
 // 5, 2012" above it, a date under it): a line that is a whole date, with
-// a year and a month's name in any language docdate reads, and nothing
-// else. A line with a year but no month name is a copyright line ("©
-// 2012"), and one in figures only ("06/11/2012") is day-first on some
-// sites and month-first on others. A byline may carry the date ("By Jane
+// a year and a month's name in any language docdate reads or in figures
+// year first ("2007-01-24 18:05"), and nothing else. A line with a year
+// but no month name is a copyright line ("© 2012"), and one in figures
+// day or month first ("06/11/2012") is day-first on some sites and
+// month-first on others. A byline may carry the date ("By Jane
 // Doe on November 5, 2012", "Par Claire Dubois — Publié le 23 novembre
 // 2012"). The first such line at or after the headline wins, else the
-// nearest above it.
+// nearest above it, else one in the third paragraph after it.
 func headlineDate(near *nearHeadline) *time.Time {
-	for _, lines := range near.lines() {
+	for _, lines := range append(near.lines(), near.third) {
 		for _, l := range lines {
 			byline := byPrefix.MatchString(l) && len(words(l)) <= maxBylineWords
 			if !isDateLine(l) && !(byline && hasDate(l)) {

@@ -78,10 +78,14 @@ func isDateLine(l string) bool {
 }
 
 // hasDate reports whether a line holds a date written with its month's
-// name: a year and a month's name in any language docdate reads.
+// name (a year and a month's name in any language docdate reads) or in
+// figures year first ("2007-01-24 18:05", "2012/11/06"), which no other
+// figures are read as, unlike a lone year or "05/12/2011".
 func hasDate(l string) bool {
-	return yearRe.MatchString(l) && docdate.HasMonthName(l)
+	return yearRe.MatchString(l) && docdate.HasMonthName(l) || yearFirst.MatchString(l)
 }
+
+var yearFirst = regexp.MustCompile(`\b(?:19|20)\d{2}([-/.])(?:0?[1-9]|1[0-2])([-/.])(?:0?[1-9]|[12]\d|3[01])\b`)
 
 // maxHeaderLines is the most lines an article's header block (kicker,
 // date, headline, byline) has.
