@@ -191,6 +191,31 @@ func TestArticleBefore(t *testing.T) {
 	}
 }
 
+// TestArticleThenComments: a news brief of three paragraphs with longer
+// reader comments under it, under a heading that does not name them
+// (testdata/short-comments.html, a page of ours): trafilatura takes one
+// comment, readability the brief and the comments; the body is the brief.
+func TestArticleThenComments(t *testing.T) {
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := extractFile(t, e, "short-comments.html", "http://www.valleygazette.example/world/2010/03/envoy-recalled", Hints{})
+	for _, want := range []string{
+		"The government has recalled its ambassador for consultations",
+		"It is the first such recall since relations were restored in 1996.",
+	} {
+		if !strings.Contains(a.Body, want) {
+			t.Errorf("body lacks %q:\n%s", want, a.Body)
+		}
+	}
+	for _, not := range []string{"What you told us", "Harold W.", "I have lived abroad", "In 1985 exactly the same thing happened"} {
+		if strings.Contains(a.Body, not) {
+			t.Errorf("body holds %q", not)
+		}
+	}
+}
+
 // TestWithoutLinkLines: short lines that are links wherever they stand on
 // the page (a box of related stories inside the article, with its title,
 // and the print and e-mail links under it) leave the text; an address

@@ -136,6 +136,12 @@ func (e *Extractor) choose(ctx context.Context, root *html.Node, ix *pageIndex, 
 		e.log.Debug("trafilatura's text is the tail of readability's, which opens with an article", "in_t", inT, "in_r", inR)
 		return rParas, rDensity
 	}
+	if inT >= 0.9 {
+		if lead := e.articleThenComments(ix, tSet, title, rParas); lead != nil {
+			e.log.Debug("trafilatura's text is in the comments under a short article", "in_t", inT, "in_r", inR)
+			return lead, rDensity
+		}
+	}
 	if len(tParas) == 1 && len(rParas) > 1 && inT >= 0.9 && inR >= 0.9 {
 		// The same text, which trafilatura ran into one block (it does
 		// so with <br>-separated text in a bare <div>): readability's
@@ -188,6 +194,38 @@ func (e *Extractor) articleBefore(ix *pageIndex, tSet shingles, title string, rP
 	}
 	t := ix.titleAt(title)
 	return t < 0 || ix.start(lead) >= t
+}
+
+// articleThenComments returns the short article that opens readability's
+// text (rParas) when trafilatura's (tSet) lies in what follows it, and
+// what follows stands apart on the page as comments do, each paragraph in
+// an item of its own under a name (proseLayout): the paragraphs before
+// the first one trafilatura's holds, less a heading over the comments,
+// starting at or after the headline, MinBodyChars or more, with a
+// paragraph of running prose and not themselves apart. An article of
+// that size is too short for articleBefore.
+func (e *Extractor) articleThenComments(ix *pageIndex, tSet shingles, title string, rParas []string) []string {
+	first := slices.IndexFunc(rParas, func(p string) bool { return holds(e.seed, tSet, p) })
+	if first <= 0 {
+		return nil
+	}
+	if _, apart := ix.proseLayout(rParas[first:]); !apart {
+		return nil
+	}
+	lead := rParas[:first]
+	for len(lead) > 0 && len(words(lead[len(lead)-1])) < proseWords && !endsSentence(lead[len(lead)-1]) {
+		lead = lead[:len(lead)-1]
+	}
+	if textLen(lead) < e.cfg.MinBodyChars || proseParagraphs(lead, 1) == 0 {
+		return nil
+	}
+	if _, apart := ix.proseLayout(lead); apart {
+		return nil
+	}
+	if t := ix.titleAt(title); t >= 0 && ix.start(lead) < t {
+		return nil
+	}
+	return lead
 }
 
 // coreShare is how much of readability's text must lie inside
