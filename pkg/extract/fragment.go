@@ -55,7 +55,7 @@ func dropLeadingTitle(body, title string) string {
 			continue
 		}
 		kept := lines[i+1:]
-		for len(kept) > 0 && (bylineRe.MatchString(kept[0]) && len(words(kept[0])) <= 8 || isDateLine(kept[0])) {
+		for len(kept) > 0 && (byPrefix.MatchString(kept[0]) && len(words(kept[0])) <= 8 || isDateLine(kept[0])) {
 			kept = kept[1:]
 		}
 		head := strings.Join(kept, "\n")
@@ -91,4 +91,3 @@ var yearFirst = regexp.MustCompile(`\b(?:19|20)\d{2}([-/.])(?:0?[1-9]|1[0-2])([-
 // date, headline, byline) has.
 const maxHeaderLines = 5
 
-var bylineRe = regexp.MustCompile(`(?i)^\s*by\s`)

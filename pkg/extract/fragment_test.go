@@ -26,6 +26,10 @@ func TestDropLeadingTitle(t *testing.T) {
 		{"Posted: 14 October 2008\nTalks end\nBy Jane Roe, Reporter\n\nThe talks ended.", "Talks end", "The talks ended."},
 		{"Posted: 14 October 2008\nTalks end\nThe talks ended at noon.\n\nMore.", "Site - Talks end", "The talks ended at noon.\n\nMore."},
 		{"Posted: 14 October 2008\nThe talks ended.", "Talks end", "Posted: 14 October 2008\nThe talks ended."},
+		// A byline in any language the authors are read in leaves with the headline.
+		{"Les Vingt-Sept divisés\nPar Claire Dubois, à Bruxelles\n\nLes ministres se sont séparés.", "Les Vingt-Sept divisés", "Les ministres se sont séparés."},
+		{"Gipfel in Wien\nVon Anna Berger\n\nDie Minister trafen sich.", "Gipfel in Wien", "Die Minister trafen sich."},
+		{"Talks end\nPosted by Jane Roe\n\nThe talks ended.", "Talks end", "The talks ended."},
 	}
 	for _, tt := range tests {
 		if got := dropLeadingTitle(tt.body, tt.title); got != tt.want {
