@@ -320,3 +320,57 @@ func TestRetryFeed(t *testing.T) {
 		t.Errorf("%d polls after one retry, want 2", n)
 	}
 }
+
+// A panic while polling a feed fails that poll, visibly, and the fetcher
+// goes on; a panic while fetching one page leaves that item to go on with
+// the feed's own text. The panics are real ones (nil dereferences), made
+// by taking a part away from the fetcher.
+func TestPanicsFailOnePollOrPage(t *testing.T) {
+	o, err := origin.Start(origin.Generated{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	ctx := context.Background()
+	feedURL := o.URL + origin.FeedRSS
+
+	t.Run("poll", func(t *testing.T) {
+		b := bustest.New(t)
+		f := newFetcher(t, b, true)
+		f.client = nil
+		st := f.Poll(ctx, feedURL, "")
+		if st.Status != feedstore.FeedFailing || !strings.Contains(st.LastError, "polling the feed panicked") || st.NextPoll == nil {
+			t.Fatalf("state %+v, want failing with the panic and a next poll", st)
+		}
+		saved, err := feedstore.New(b, nil).FeedState(ctx, feedURL)
+		if err != nil || saved.Status != feedstore.FeedFailing || saved.LastError != st.LastError {
+			t.Errorf("saved state %+v (%v), want the failed poll", saved, err)
+		}
+	})
+	t.Run("page", func(t *testing.T) {
+		b := bustest.New(t)
+		f := newFetcher(t, b, true)
+		f.robots = nil
+		st := f.Poll(ctx, feedURL, "")
+		if st.Status != feedstore.FeedOK || st.Items != 3 {
+			t.Fatalf("state %+v, want the poll to succeed with its 3 items", st)
+		}
+		s, err := b.JetStream().Stream(ctx, bus.StreamRaw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for seq := uint64(1); seq <= 3; seq++ {
+			m, err := s.GetMsg(ctx, seq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := bus.DecodeRaw(m.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(raw.PageError, "fetching the page panicked") {
+				t.Errorf("item %q: page error %q, want the panic", raw.Item.Link, raw.PageError)
+			}
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -26,7 +27,33 @@ const pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 // Poll downloads one feed, publishes its new and updated items, records
 // and returns the feed's state (with NextPoll set).
-func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) feedstore.FeedState {
+//
+// A panic while polling (a bug on a stranger's bytes) is a failed poll:
+// logged with its stack, saved in the feed's state for /api/feeds, and
+// retried after the error backoff; it never stops the fetcher.
+func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) (st feedstore.FeedState) {
+	defer func() {
+		if r := recover(); r != nil {
+			err := f.panicked(r, "polling the feed", "feed", redact.URL(feedURL))
+			prev, rerr := f.feeds.FeedState(ctx, feedURL)
+			if rerr != nil {
+				prev = feedstore.FeedState{URL: feedURL, Title: title}
+			}
+			prev.URL = feedURL
+			st = f.failed(ctx, prev, err)
+		}
+	}()
+	return f.poll(ctx, feedURL, title)
+}
+
+// panicked turns a recovered panic into an error naming what was being
+// done, and logs it with its stack.
+func (f *Fetcher) panicked(r any, what string, attrs ...any) error {
+	f.log.Error(what+" panicked", append(attrs, "panic", r, "stack", string(debug.Stack()))...)
+	return fmt.Errorf("%s panicked: %v", what, r)
+}
+
+func (f *Fetcher) poll(ctx context.Context, feedURL, title string) feedstore.FeedState {
 	log := f.log.With("feed", redact.URL(feedURL))
 	st, err := f.feeds.FeedState(ctx, feedURL)
 	if err != nil {
@@ -248,9 +275,17 @@ func (f *Fetcher) publishItems(ctx context.Context, feedURL, title string, doc *
 // fetchPage downloads an item's page. A page that cannot be had (refused,
 // too large, not HTML, gone) is not fatal: the raw item carries the reason
 // and the parser builds the article from the feed's own content.
-func (f *Fetcher) fetchPage(ctx context.Context, feedURL, feedTitle, source string, it feed.Item) *bus.Raw {
-	raw := &bus.Raw{FeedURL: feedURL, FeedTitle: feedTitle, Source: source, Item: it, PageURL: it.Link}
+func (f *Fetcher) fetchPage(ctx context.Context, feedURL, feedTitle, source string, it feed.Item) (raw *bus.Raw) {
+	raw = &bus.Raw{FeedURL: feedURL, FeedTitle: feedTitle, Source: source, Item: it, PageURL: it.Link}
 	defer func() { raw.FetchedAt = time.Now().UTC() }()
+	// A panic while fetching the page is the page's error: the item goes
+	// on with the feed's own text, as for a page that could not be had.
+	defer func() {
+		if r := recover(); r != nil {
+			raw.PageError = f.panicked(r, "fetching the page", "url", redact.In(it.Link, feedURL)).Error()
+			f.m.items.WithLabelValues("page_error").Inc()
+		}
+	}()
 	if strings.Contains(it.Link, "parley_item=") {
 		raw.PageError = "the feed item has no link"
 		return raw
