@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -167,7 +168,7 @@ func (ix *Indexer) Run(ctx context.Context) error {
 				// The batch was delivered: finish it even when shutdown
 				// begins, so its acks are not left to AckWait.
 				fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ix.cfg.ShutdownTimeout)
-				ix.handle(fctx, msgs)
+				ix.handleGuarded(fctx, msgs)
 				cancel()
 			}
 		}()
@@ -206,6 +207,39 @@ func (ix *Indexer) batch(ctx context.Context, pull *bus.Pull) ([]jetstream.Msg, 
 		msgs = append(msgs, m)
 	}
 	return msgs, nil
+}
+
+// handleGuarded is handle, with a panic (a bug on a stranger's article,
+// in the stage or a backend) kept from stopping parley: the batch is
+// handled again one article at a time, so that the article that panics
+// does not take the others with it, and it fails as any article fails
+// (delivered again, then dead-lettered to parley.dlq.indexer).
+func (ix *Indexer) handleGuarded(ctx context.Context, msgs []jetstream.Msg) {
+	err := ix.guard(ctx, msgs)
+	if err == nil {
+		return
+	}
+	if len(msgs) == 1 {
+		ix.fail(ctx, msgs[0], err)
+		return
+	}
+	for _, m := range msgs {
+		if err := ix.guard(ctx, []jetstream.Msg{m}); err != nil {
+			ix.fail(ctx, m, err)
+		}
+	}
+}
+
+// guard runs handle and turns a panic into an error, logged with its stack.
+func (ix *Indexer) guard(ctx context.Context, msgs []jetstream.Msg) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ix.log.Error("indexing panicked", "articles", len(msgs), "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("indexing panicked: %v", r)
+		}
+	}()
+	ix.handle(ctx, msgs)
+	return nil
 }
 
 func (ix *Indexer) handle(ctx context.Context, msgs []jetstream.Msg) {

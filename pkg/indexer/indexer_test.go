@@ -29,6 +29,8 @@ type memIndex struct {
 	fail func(id string, n int) error
 	// short returns one result fewer than articles.
 	short bool
+	// panicOn is an article id whose batch makes Index panic.
+	panicOn string
 }
 
 func newMemIndex(fail func(id string, n int) error) *memIndex {
@@ -39,6 +41,13 @@ func (m *memIndex) Index(_ context.Context, arts []*article.Article) []error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	errs := make([]error, len(arts))
+	for _, a := range arts {
+		if a.ID == m.panicOn {
+			m.tries[a.ID]++
+			var byID map[string]int
+			byID[a.ID]++ // a real runtime panic: assignment to a nil map
+		}
+	}
 	for i, a := range arts {
 		m.tries[a.ID]++
 		if m.fail != nil {
@@ -213,5 +222,35 @@ func TestIndexerShortAnswerRetried(t *testing.T) {
 	var got article.Article
 	if err := json.Unmarshal(m.Data, &got); err != nil || !article.ValidID(got.ID) {
 		t.Errorf("indexed message %s: %v", m.Data, err)
+	}
+}
+
+// An article that makes the backend panic does not stop the stage nor take
+// its batch with it: the others are indexed, it is delivered again and
+// then dead-lettered.
+func TestIndexerSurvivesPanic(t *testing.T) {
+	b := bustest.NewConfig(t, bus.Config{})
+	bomb := art(1)
+	backend := newMemIndex(nil)
+	backend.panicOn = bomb.ID
+	ctx := context.Background()
+	arts := []*article.Article{bomb, art(2), art(3)}
+	for _, a := range arts {
+		if err := b.PublishArticle(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runIndexer(t, b, backend, Config{Workers: 1, MaxDeliver: 2})
+	waitDone(t, b)
+	for _, a := range arts[1:] {
+		if !backend.has(a.ID) {
+			t.Errorf("%s, in a batch with the panicking article, was not indexed", a.Title)
+		}
+	}
+	if backend.has(bomb.ID) {
+		t.Error("the panicking article was indexed")
+	}
+	if got := subjects(t, b, bus.StreamDLQ)["parley.dlq.indexer"]; got != 1 {
+		t.Errorf("%d dead letters, want 1 (the panicking article)", got)
 	}
 }
