@@ -347,6 +347,15 @@ func TestPanicsFailOnePollOrPage(t *testing.T) {
 			t.Errorf("saved state %+v (%v), want the failed poll", saved, err)
 		}
 	})
+	t.Run("publish", func(t *testing.T) {
+		b := bustest.New(t)
+		f := newFetcher(t, b, true)
+		f.bus = nil
+		st := f.Poll(ctx, feedURL, "")
+		if st.Status != feedstore.FeedFailing || !strings.Contains(st.LastError, "publishing the item panicked") {
+			t.Fatalf("state %+v, want failing with the panic", st)
+		}
+	})
 	t.Run("page", func(t *testing.T) {
 		b := bustest.New(t)
 		f := newFetcher(t, b, true)

@@ -238,6 +238,19 @@ func (f *Fetcher) publishItems(ctx context.Context, feedURL, title string, doc *
 		go func() {
 			defer wg.Done()
 			defer func() { <-perFeed }()
+			// A panic while publishing fails the poll as a publish error
+			// does: the item is not marked seen and goes at the next poll.
+			defer func() {
+				if r := recover(); r != nil {
+					err := f.panicked(r, "publishing the item", "link", redact.In(j.item.Link, feedURL))
+					f.m.items.WithLabelValues("publish_error").Inc()
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}()
 			raw := f.fetchPage(ctx, feedURL, title, source, j.item)
 			msgID := j.key + "-" + shortHash(j.version)
 			if err := f.bus.PublishRaw(ctx, raw, msgID); err != nil {
