@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -301,7 +302,16 @@ func (h *Sender) deliver(ctx context.Context, j Job) {
 
 // post sends j once; it says whether a failure may be retried, and after
 // how long the endpoint asked (Retry-After on a 429 or 503).
+//
+// A panic while posting (a bug on an endpoint's answer) is a failure that
+// is not retried, logged with its stack: it never stops the alerter.
 func (h *Sender) post(ctx context.Context, j Job) (retry bool, retryAfter time.Duration, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			h.log.Error("posting the webhook panicked", "rule", j.Rule, "alert", j.ID, "panic", r, "stack", string(debug.Stack()))
+			retry, retryAfter, err = false, 0, fmt.Errorf("posting the webhook panicked: %v", r)
+		}
+	}()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.URL, bytes.NewReader(j.Body))
 	if err != nil {
 		return false, 0, fmt.Errorf("webhook request: %w", err)

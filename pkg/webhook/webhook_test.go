@@ -132,6 +132,25 @@ func TestWebhookFailures(t *testing.T) {
 	}
 }
 
+// A panic while posting (a real one: the sender's HTTP client taken away)
+// is a failed delivery in the rule's status, not a stopped alerter; the
+// next alert is still taken.
+func TestWebhookPanicIsAFailure(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	h, total := newTestHooks(t, Config{Backoff: 10 * time.Millisecond, AllowPrivate: true})
+	client := h.client
+	h.client = nil
+	t.Cleanup(func() { h.client = client }) // before Stop, which closes its connections
+	h.Enqueue(Job{Rule: "r", URL: srv.URL, ID: "r-1", Body: []byte(`{}`)})
+	h.Enqueue(Job{Rule: "r", URL: srv.URL, ID: "r-2", Body: []byte(`{}`)})
+	waitCount(t, total.WithLabelValues("r", "failed"), 2)
+	st, _ := h.Status("r")
+	if !strings.Contains(st.LastError, "posting the webhook panicked") || st.Failed != 2 {
+		t.Errorf("status %+v, want two failures naming the panic", st)
+	}
+}
+
 // A hanging endpoint fills its own queue; another rule's alerts still go.
 func TestWebhookHangingDoesNotBlock(t *testing.T) {
 	release := make(chan struct{})
