@@ -170,10 +170,20 @@ func headlineByline(near *nearHeadline) []string {
 			if m := postedOnBy.FindStringSubmatch(l); m != nil {
 				return []string{bylineTail.ReplaceAllString(m[1], "")}
 			}
+			if m := nameRole.FindStringSubmatch(l); m != nil {
+				if rest := strings.TrimSpace(l[len(m[0]):]); rest == "" || hasDate(rest) {
+					return []string{m[1]}
+				}
+			}
 		}
 	}
 	return nil
 }
+
+// nameRole is a byline without "By": a name, a comma and the writer's
+// role, with nothing after it but a date ("Rachel Whitmore, Diplomatic
+// Editor", "Jane Doe, Kyiv correspondent · 17 January 2016").
+var nameRole = regexp.MustCompile(`^(\p{Lu}[\p{L}'’.-]*(?:\s+\p{Lu}[\p{L}'’.-]*){1,3}),\s+(?:\p{L}+\s+){0,3}(?i:` + roleNouns + `)\b[\s,·•|–—-]*`)
 
 // bylineTail is what a blog's byline says after the name: the categories
 // of the post ("by Jane Doe in News, Courts", "by Jane Doe, under Photos").

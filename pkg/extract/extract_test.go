@@ -313,6 +313,8 @@ func TestHeadlineByline(t *testing.T) {
 		{"the post's categories after the name", page("", `<div>posted October 3rd, 2010 1:00 PM EDT by Tom Larkin in News, Upcoming Events</div>`), []string{"Tom Larkin"}},
 		{"byline above the headline", page(`<div>by Tom Larkin</div>`, ""), []string{"Tom Larkin"}},
 		{"a line of a cell", page("", `<div>November 5, 2012<br>By Tom Larkin and Ann Fry, Harbour Notes</div>`), []string{"Tom Larkin", "Ann Fry"}},
+		{"a name and a role, no By", page("", `<div>Rachel Whitmore, Diplomatic Editor · Sunday 17 January 2016 08.45 GMT</div>`), []string{"Rachel Whitmore"}},
+		{"a name and a role in a sentence", page("", `<div>Tom Larkin, chief executive of the ferry company, said the pier would reopen in May.</div>`), nil},
 		{"not a byline", page("", `<div>By the numbers: a year of the ferry</div>`), nil},
 		{"a sentence that starts with by", page("", `<div>By the time the pier reopens next spring, the ferry will have carried more than a million passengers from the south slip.</div>`), nil},
 		{"too far from the headline", `<html><body><div>By Tom Larkin</div><div>one</div><div>two</div><div>three</div><div>The north pier, one year on</div></body></html>`, nil},

@@ -90,4 +90,3 @@ var yearFirst = regexp.MustCompile(`\b(?:19|20)\d{2}([-/.])(?:0?[1-9]|1[0-2])([-
 // maxHeaderLines is the most lines an article's header block (kicker,
 // date, headline, byline) has.
 const maxHeaderLines = 5
-
