@@ -166,10 +166,20 @@ func parse(s string) (time.Time, bool) {
 	if t, ok := cjk(s); ok {
 		return t, true
 	}
-	if t, err := dateparse.ParseIn(s, time.UTC); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
+	return guess(s)
+}
+
+// guess is dateparse's format guessing. It panics on some texts
+// ("000000 000,0000000000", found by FuzzParse), which are no date: a
+// feed's or a page's bytes must not fail the feed or the page.
+func guess(s string) (t time.Time, ok bool) {
+	defer func() {
+		if recover() != nil {
+			t, ok = time.Time{}, false
+		}
+	}()
+	t, err := dateparse.ParseIn(s, time.UTC)
+	return t, err == nil
 }
 
 // localMonths maps month names and abbreviations in the languages of the

@@ -427,3 +427,22 @@ func TestParsePanicIsAnError(t *testing.T) {
 		t.Errorf("a parse that does not panic: %v, %v", f, err)
 	}
 }
+
+// A date that makes the date-guessing library panic is no date: the feed
+// and its items stay (before, the whole feed was "not a feed").
+func TestPanickingDateIsNoDate(t *testing.T) {
+	b := []byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>` +
+		`<item><title>A</title><link>https://example.org/a</link><pubDate>000000 000,0000000000</pubDate></item>` +
+		`<item><title>B</title><link>https://example.org/b</link><pubDate>Mon, 29 Oct 2012 10:25:32 PDT</pubDate></item>` +
+		`</channel></rss>`)
+	f, err := Parse(b, "application/rss+xml", "https://example.org/feed.xml")
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	if len(f.Items) != 2 || f.Items[0].Published != nil || f.Items[1].Published == nil {
+		t.Fatalf("items %+v: want two, the first without a date", f.Items)
+	}
+	if got := f.Items[1].Published.Format(time.RFC3339); got != "2012-10-29T17:25:32Z" {
+		t.Errorf("second item published %s, want 2012-10-29T17:25:32Z", got)
+	}
+}
