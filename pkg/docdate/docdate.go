@@ -90,8 +90,12 @@ func zoneOf(abbr string) *time.Location {
 	if h, ok := fixedZones[abbr]; ok {
 		return time.FixedZone(abbr, h*3600)
 	}
-	loc, err := time.LoadLocation(regionZones[abbr])
-	if err != nil || regionZones[abbr] == "" {
+	name, ok := regionZones[abbr]
+	if !ok {
+		return nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
 		return nil
 	}
 	return loc
