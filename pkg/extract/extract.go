@@ -264,6 +264,15 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 	a.Source = firstNonEmpty(m.siteName, h.Source)
 
 	body, reason, ix := e.mainText(ctx, root, doc, base, rule, m, a.Title)
+	if onlyPageTitle(m, doc, ix, a.Title) {
+		// A generic <title>: the feed's title for the item, else the
+		// headline of the text's header block.
+		if t := cleanText(h.Title); t != "" {
+			a.Title = t
+		} else if t := headerHeadline(body); t != "" {
+			a.Title = t
+		}
+	}
 	body = dropLeadingTitle(body, a.Title)
 	if body == "" && reason == "" {
 		reason = ReasonNoText // the only text was the headline

@@ -56,6 +56,21 @@ func pickTitle(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base
 	return first
 }
 
+// onlyPageTitle reports whether the title comes from the page's <title>
+// alone and names nothing the page shows: no og:title, JSON-LD headline
+// or <h1>, and no line of the page is the title. Old sites put one
+// generic <title> on every page ("Ministry of Foreign Affairs - Press
+// releases").
+func onlyPageTitle(m *meta, doc *goquery.Document, ix *pageIndex, title string) bool {
+	if m.ogTitle != "" || m.ld.headline != "" || ix == nil {
+		return false
+	}
+	if cleanText(doc.Find("h1").First().Text()) != "" {
+		return false
+	}
+	return ix.titleAt(title) < 0
+}
+
 // linkNames returns the names the page gives its own site and sections:
 // the text (or image alt text) of links to the site's home page, and the
 // text of short links (four words at most: "Sport", "Local News"). A

@@ -90,3 +90,28 @@ var yearFirst = regexp.MustCompile(`\b(?:19|20)\d{2}([-/.])(?:0?[1-9]|1[0-2])([-
 // maxHeaderLines is the most lines an article's header block (kicker,
 // date, headline, byline) has.
 const maxHeaderLines = 5
+
+// headerHeadline returns the headline of the header block an old page's
+// text opens with ("Press release No. 214/2009", the headline, "Vienna,
+// 27 November 2009", then the release): the last of the block's lines
+// that is not a date line or a byline, of 3 to 20 words and not a
+// sentence. The block is the text's first paragraph when it has 2 to
+// maxHeaderLines lines and a paragraph follows it.
+func headerHeadline(body string) string {
+	first, rest, _ := strings.Cut(body, "\n\n")
+	lines := strings.Split(first, "\n")
+	if rest == "" || len(lines) < 2 || len(lines) > maxHeaderLines {
+		return ""
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if isDateLine(l) || byPrefix.MatchString(l) {
+			continue
+		}
+		if n := len(words(l)); n < 3 || n > 20 || endsSentence(l) {
+			return ""
+		}
+		return l
+	}
+	return ""
+}
