@@ -147,7 +147,7 @@ func formatTerm(b *strings.Builder, t Term) {
 	if t.Field != FieldText {
 		b.WriteString(string(t.Field))
 		b.WriteString(":")
-		if !t.Phrase && fieldValueSafe(t.Value) {
+		if !t.Phrase && fieldValueSafe(t.Field, t.Value) {
 			b.WriteString(t.Value)
 			return
 		}
@@ -171,8 +171,10 @@ func bareSafe(v string) bool {
 	return ok && items[0].kind == itemTerm && t.Field == FieldText && !t.Phrase && t.Value == v
 }
 
-func fieldValueSafe(v string) bool {
-	if v == "" || strings.HasPrefix(v, "[") {
+// fieldValueSafe reports whether field:v reads back as the same bare
+// term ("title:[x]" does; "published_at:[" would open a range).
+func fieldValueSafe(field Field, v string) bool {
+	if v == "" {
 		return false
 	}
 	for _, r := range v {
@@ -180,7 +182,12 @@ func fieldValueSafe(v string) bool {
 			return false
 		}
 	}
-	return true
+	items, err := lex(string(field) + ":" + v)
+	if err != nil || len(items) != 2 {
+		return false
+	}
+	t, ok := items[0].node.(Term)
+	return ok && items[0].kind == itemTerm && t.Field == field && !t.Phrase && t.Value == v
 }
 
 func quote(b *strings.Builder, v string) {
