@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/parley-news/parley/pkg/internal/panics"
 )
 
 // Pull reads a stage's durable consumer, one message at a time, for as
@@ -187,14 +188,12 @@ func (p *Pull) Work(ctx context.Context, workers int, finish time.Duration, hand
 	wg.Wait()
 }
 
-// guard runs handle on m and turns a panic into an error.
-func guard(ctx context.Context, m jetstream.Msg, handle func(context.Context, jetstream.Msg)) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("handling %s panicked: %v\n%s", m.Subject(), r, debug.Stack())
-		}
-	}()
-	handle(ctx, m)
+// guard runs handle on m and turns a panic into an error that carries
+// its stack.
+func guard(ctx context.Context, m jetstream.Msg, handle func(context.Context, jetstream.Msg)) error {
+	if p := panics.Catch(func() { handle(ctx, m) }); p != nil {
+		return fmt.Errorf("handling %s %w\n%s", m.Subject(), p, p.Stack)
+	}
 	return nil
 }
 

@@ -12,6 +12,8 @@ import (
 	"unicode"
 
 	"github.com/itlightning/dateparse"
+
+	"github.com/parley-news/parley/pkg/internal/panics"
 )
 
 // The years a document's date may fall in: earlier is a placeholder or a
@@ -176,14 +178,15 @@ func parse(s string) (time.Time, bool) {
 // guess is dateparse's format guessing. It panics on some texts
 // ("000000 000,0000000000", found by FuzzParse), which are no date: a
 // feed's or a page's bytes must not fail the feed or the page.
-func guess(s string) (t time.Time, ok bool) {
-	defer func() {
-		if recover() != nil {
-			t, ok = time.Time{}, false
-		}
-	}()
-	t, err := dateparse.ParseIn(s, time.UTC)
-	return t, err == nil
+func guess(s string) (time.Time, bool) {
+	var (
+		t   time.Time
+		err error
+	)
+	if p := panics.Catch(func() { t, err = dateparse.ParseIn(s, time.UTC) }); p != nil || err != nil {
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // localMonths maps month names and abbreviations in the languages of the

@@ -17,6 +17,7 @@ import (
 	"github.com/mmcdole/gofeed/rss"
 
 	"github.com/parley-news/parley/pkg/docdate"
+	"github.com/parley-news/parley/pkg/internal/panics"
 )
 
 var (
@@ -56,13 +57,15 @@ func Parse(body []byte, contentType, feedURL string) (*Feed, error) {
 }
 
 // guard runs parse and turns its panic into an error naming the document.
-func guard(feedURL string, parse func() (*Feed, error)) (f *Feed, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			f, err = nil, fmt.Errorf("%s: %w: the feed parser failed on it: %v", parseWhat(feedURL), ErrNotAFeed, r)
-		}
-	}()
-	return parse()
+func guard(feedURL string, parse func() (*Feed, error)) (*Feed, error) {
+	var (
+		f   *Feed
+		err error
+	)
+	if p := panics.Catch(func() { f, err = parse() }); p != nil {
+		return nil, fmt.Errorf("%s: %w: the feed parser failed on it: %v", parseWhat(feedURL), ErrNotAFeed, p.Value)
+	}
+	return f, err
 }
 
 func parse(body []byte, contentType, feedURL string) (*Feed, error) {

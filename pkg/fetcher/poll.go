@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/parley-news/parley/pkg/feed"
 	"github.com/parley-news/parley/pkg/feedstore"
 	"github.com/parley-news/parley/pkg/fetch"
+	"github.com/parley-news/parley/pkg/internal/panics"
 	"github.com/parley-news/parley/pkg/redact"
 )
 
@@ -31,26 +31,26 @@ const pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 // A panic while polling (a bug on a stranger's bytes) is a failed poll:
 // logged with its stack, saved in the feed's state for /api/feeds, and
 // retried after the error backoff; it never stops the fetcher.
-func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) (st feedstore.FeedState) {
-	defer func() {
-		if r := recover(); r != nil {
-			err := f.panicked(r, "polling the feed", "feed", redact.URL(feedURL))
-			prev, rerr := f.feeds.FeedState(ctx, feedURL)
-			if rerr != nil {
-				prev = feedstore.FeedState{URL: feedURL, Title: title}
-			}
-			prev.URL = feedURL
-			st = f.failed(ctx, prev, err)
-		}
-	}()
-	return f.poll(ctx, feedURL, title)
+func (f *Fetcher) Poll(ctx context.Context, feedURL, title string) feedstore.FeedState {
+	var st feedstore.FeedState
+	p := panics.Catch(func() { st = f.poll(ctx, feedURL, title) })
+	if p == nil {
+		return st
+	}
+	err := f.panicked(p, "polling the feed", "feed", redact.URL(feedURL))
+	prev, rerr := f.feeds.FeedState(ctx, feedURL)
+	if rerr != nil {
+		prev = feedstore.FeedState{URL: feedURL, Title: title}
+	}
+	prev.URL = feedURL
+	return f.failed(ctx, prev, err)
 }
 
-// panicked turns a recovered panic into an error naming what was being
-// done, and logs it with its stack.
-func (f *Fetcher) panicked(r any, what string, attrs ...any) error {
-	f.log.Error(what+" panicked", append(attrs, "panic", r, "stack", string(debug.Stack()))...)
-	return fmt.Errorf("%s panicked: %v", what, r)
+// panicked logs a recovered panic with its stack and returns it as an
+// error naming what was being done.
+func (f *Fetcher) panicked(p *panics.Error, what string, attrs ...any) error {
+	f.log.Error(what+" panicked", append(attrs, "panic", p.Value, "stack", string(p.Stack))...)
+	return fmt.Errorf("%s %w", what, p)
 }
 
 func (f *Fetcher) poll(ctx context.Context, feedURL, title string) feedstore.FeedState {
@@ -226,6 +226,39 @@ func (f *Fetcher) publishItems(ctx context.Context, feedURL, title string, doc *
 		published int
 		firstErr  error
 	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+	}
+	publish := func(j job) {
+		raw := f.fetchPage(ctx, feedURL, title, source, j.item)
+		msgID := j.key + "-" + shortHash(j.version)
+		if err := f.bus.PublishRaw(ctx, raw, msgID); err != nil {
+			f.m.items.WithLabelValues("publish_error").Inc()
+			fail(err)
+			return
+		}
+		// Marked seen only after JetStream confirmed the page: a crash in
+		// between publishes it again, and the message id drops the copy.
+		if err := f.feeds.MarkSeen(ctx, feedURL, j.key, j.version); err != nil {
+			f.log.Warn("mark item seen", "link", redact.In(j.item.Link, feedURL), "err", err)
+		}
+		if raw.Truncated != "" {
+			f.m.items.WithLabelValues("truncated").Inc()
+			f.log.Warn("feed item too large for a message: published without the excess", "feed", redact.URL(feedURL), "link", redact.In(j.item.Link, feedURL), "truncated", raw.Truncated)
+		}
+		outcome := "published"
+		if j.updated {
+			outcome = "updated"
+		}
+		f.m.items.WithLabelValues(outcome).Inc()
+		mu.Lock()
+		published++
+		mu.Unlock()
+	}
 	perFeed := make(chan struct{}, f.cfg.PagesPerFeed)
 	for _, j := range jobs {
 		select {
@@ -240,45 +273,10 @@ func (f *Fetcher) publishItems(ctx context.Context, feedURL, title string, doc *
 			defer func() { <-perFeed }()
 			// A panic while publishing fails the poll as a publish error
 			// does: the item is not marked seen and goes at the next poll.
-			defer func() {
-				if r := recover(); r != nil {
-					err := f.panicked(r, "publishing the item", "link", redact.In(j.item.Link, feedURL))
-					f.m.items.WithLabelValues("publish_error").Inc()
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-				}
-			}()
-			raw := f.fetchPage(ctx, feedURL, title, source, j.item)
-			msgID := j.key + "-" + shortHash(j.version)
-			if err := f.bus.PublishRaw(ctx, raw, msgID); err != nil {
+			if p := panics.Catch(func() { publish(j) }); p != nil {
 				f.m.items.WithLabelValues("publish_error").Inc()
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-				return
+				fail(f.panicked(p, "publishing the item", "link", redact.In(j.item.Link, feedURL)))
 			}
-			// Marked seen only after JetStream confirmed the page: a crash in
-			// between publishes it again, and the message id drops the copy.
-			if err := f.feeds.MarkSeen(ctx, feedURL, j.key, j.version); err != nil {
-				f.log.Warn("mark item seen", "link", redact.In(j.item.Link, feedURL), "err", err)
-			}
-			if raw.Truncated != "" {
-				f.m.items.WithLabelValues("truncated").Inc()
-				f.log.Warn("feed item too large for a message: published without the excess", "feed", redact.URL(feedURL), "link", redact.In(j.item.Link, feedURL), "truncated", raw.Truncated)
-			}
-			outcome := "published"
-			if j.updated {
-				outcome = "updated"
-			}
-			f.m.items.WithLabelValues(outcome).Inc()
-			mu.Lock()
-			published++
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()
@@ -288,27 +286,32 @@ func (f *Fetcher) publishItems(ctx context.Context, feedURL, title string, doc *
 // fetchPage downloads an item's page. A page that cannot be had (refused,
 // too large, not HTML, gone) is not fatal: the raw item carries the reason
 // and the parser builds the article from the feed's own content.
-func (f *Fetcher) fetchPage(ctx context.Context, feedURL, feedTitle, source string, it feed.Item) (raw *bus.Raw) {
-	raw = &bus.Raw{FeedURL: feedURL, FeedTitle: feedTitle, Source: source, Item: it, PageURL: it.Link}
-	defer func() { raw.FetchedAt = time.Now().UTC() }()
-	// A panic while fetching the page is the page's error: the item goes
-	// on with the feed's own text, as for a page that could not be had.
-	defer func() {
-		if r := recover(); r != nil {
-			raw.PageError = f.panicked(r, "fetching the page", "url", redact.In(it.Link, feedURL)).Error()
-			f.m.items.WithLabelValues("page_error").Inc()
-		}
-	}()
+//
+// A panic while fetching the page is the page's error: the item goes on
+// with the feed's own text, as for a page that could not be had.
+func (f *Fetcher) fetchPage(ctx context.Context, feedURL, feedTitle, source string, it feed.Item) *bus.Raw {
+	raw := &bus.Raw{FeedURL: feedURL, FeedTitle: feedTitle, Source: source, Item: it, PageURL: it.Link}
+	if p := panics.Catch(func() { f.fillPage(ctx, raw, feedURL, it) }); p != nil {
+		raw.PageError = f.panicked(p, "fetching the page", "url", redact.In(it.Link, feedURL)).Error()
+		f.m.items.WithLabelValues("page_error").Inc()
+	}
+	raw.FetchedAt = time.Now().UTC()
+	return raw
+}
+
+// fillPage downloads the page of raw's item into raw, or sets its
+// PageError.
+func (f *Fetcher) fillPage(ctx context.Context, raw *bus.Raw, feedURL string, it feed.Item) {
 	if strings.Contains(it.Link, "parley_item=") {
 		raw.PageError = "the feed item has no link"
-		return raw
+		return
 	}
 	if err := f.robots.allowed(ctx, it.Link); err != nil {
 		raw.PageError = redact.In(err.Error(), feedURL)
 		if errors.Is(err, errRobotsDisallowed) {
 			f.m.items.WithLabelValues("robots_disallowed").Inc()
 		}
-		return raw
+		return
 	}
 	start := time.Now()
 	resp, err := f.getPage(ctx, it.Link)
@@ -318,7 +321,7 @@ func (f *Fetcher) fetchPage(ctx context.Context, feedURL, feedTitle, source stri
 		raw.PageError = redact.In(err.Error(), feedURL)
 		f.m.items.WithLabelValues("page_error").Inc()
 		f.log.Warn("page not fetched; using the feed's content", "url", redact.In(it.Link, feedURL), "err", raw.PageError)
-		return raw
+		return
 	}
 	raw.PageURL = resp.URL
 	raw.StatusCode = resp.StatusCode
@@ -326,10 +329,9 @@ func (f *Fetcher) fetchPage(ctx context.Context, feedURL, feedTitle, source stri
 	if mt, _, _ := mime.ParseMediaType(resp.ContentType); mt != "" && mt != "text/html" && mt != "application/xhtml+xml" && !strings.HasPrefix(mt, "text/") {
 		raw.PageError = fmt.Sprintf("not an HTML page (%s)", mt)
 		f.m.items.WithLabelValues("page_error").Inc()
-		return raw
+		return
 	}
 	raw.SetPage(resp.Body)
-	return raw
 }
 
 // pageAttempts is how often a page answered with 429 or 503 is asked for:

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/bus"
+	"github.com/parley-news/parley/pkg/internal/panics"
 	"github.com/parley-news/parley/pkg/permanent"
 )
 
@@ -231,14 +231,11 @@ func (ix *Indexer) handleGuarded(ctx context.Context, msgs []jetstream.Msg) {
 }
 
 // guard runs handle and turns a panic into an error, logged with its stack.
-func (ix *Indexer) guard(ctx context.Context, msgs []jetstream.Msg) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			ix.log.Error("indexing panicked", "articles", len(msgs), "panic", r, "stack", string(debug.Stack()))
-			err = fmt.Errorf("indexing panicked: %v", r)
-		}
-	}()
-	ix.handle(ctx, msgs)
+func (ix *Indexer) guard(ctx context.Context, msgs []jetstream.Msg) error {
+	if p := panics.Catch(func() { ix.handle(ctx, msgs) }); p != nil {
+		ix.log.Error("indexing panicked", "articles", len(msgs), "panic", p.Value, "stack", string(p.Stack))
+		return fmt.Errorf("indexing %w", p)
+	}
 	return nil
 }
 

@@ -12,7 +12,6 @@ import (
 	"html"
 	"log/slog"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/parley-news/parley/pkg/charset"
 	"github.com/parley-news/parley/pkg/event"
 	"github.com/parley-news/parley/pkg/extract"
+	"github.com/parley-news/parley/pkg/internal/panics"
 	"github.com/parley-news/parley/pkg/permanent"
 	"github.com/parley-news/parley/pkg/redact"
 	"github.com/parley-news/parley/pkg/versions"
@@ -213,13 +213,20 @@ func (p *Parser) handle(ctx context.Context, m jetstream.Msg) {
 	p.pages.WithLabelValues("published").Inc()
 }
 
-// Parse turns one raw message into an enriched article.
-func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("extraction panicked: %v\n%s", r, debug.Stack())
-		}
-	}()
+// Parse turns one raw message into an enriched article. A panic (in
+// extraction, on a stranger's page) is its error, with the stack.
+func (p *Parser) Parse(ctx context.Context, data []byte) (*article.Article, error) {
+	var (
+		a   *article.Article
+		err error
+	)
+	if pe := panics.Catch(func() { a, err = p.parse(ctx, data) }); pe != nil {
+		return nil, fmt.Errorf("extraction %w\n%s", pe, pe.Stack)
+	}
+	return a, err
+}
+
+func (p *Parser) parse(ctx context.Context, data []byte) (*article.Article, error) {
 	raw, err := bus.DecodeRaw(data)
 	if err != nil {
 		return nil, permanent.Error(err) // the same bytes will not decode next time
@@ -238,7 +245,10 @@ func (p *Parser) Parse(ctx context.Context, data []byte) (a *article.Article, er
 	if pageURL == "" {
 		pageURL = raw.Item.Link
 	}
-	var reason string
+	var (
+		a      *article.Article
+		reason string
+	)
 	switch {
 	case page != nil:
 		utf8, _, derr := charset.HTML(page, raw.ContentType)

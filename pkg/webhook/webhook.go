@@ -19,13 +19,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/parley-news/parley/pkg/backoff"
+	"github.com/parley-news/parley/pkg/internal/panics"
 	"github.com/parley-news/parley/pkg/ssrf"
 )
 
@@ -306,12 +306,14 @@ func (h *Sender) deliver(ctx context.Context, j Job) {
 // A panic while posting (a bug on an endpoint's answer) is a failure that
 // is not retried, logged with its stack: it never stops the alerter.
 func (h *Sender) post(ctx context.Context, j Job) (retry bool, retryAfter time.Duration, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			h.log.Error("posting the webhook panicked", "rule", j.Rule, "alert", j.ID, "panic", r, "stack", string(debug.Stack()))
-			retry, retryAfter, err = false, 0, fmt.Errorf("posting the webhook panicked: %v", r)
-		}
-	}()
+	if p := panics.Catch(func() { retry, retryAfter, err = h.postOnce(ctx, j) }); p != nil {
+		h.log.Error("posting the webhook panicked", "rule", j.Rule, "alert", j.ID, "panic", p.Value, "stack", string(p.Stack))
+		return false, 0, fmt.Errorf("posting the webhook %w", p)
+	}
+	return retry, retryAfter, err
+}
+
+func (h *Sender) postOnce(ctx context.Context, j Job) (retry bool, retryAfter time.Duration, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.URL, bytes.NewReader(j.Body))
 	if err != nil {
 		return false, 0, fmt.Errorf("webhook request: %w", err)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/parley-news/parley/pkg/article"
 	"github.com/parley-news/parley/pkg/index"
+	"github.com/parley-news/parley/pkg/internal/panics"
 	"github.com/parley-news/parley/pkg/permanent"
 	"github.com/parley-news/parley/pkg/query"
 )
@@ -55,13 +56,14 @@ var ErrOutdated = errors.New("the index was built with another mapping")
 // segment that cannot be loaded, and the panics of the storage library on some damaged files (a page that
 // does not say what it is), are returned as ErrDamaged rather than
 // stopping the process.
-func openDisk(path string, runtime map[string]any) (idx bleve.Index, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			idx, err = nil, fmt.Errorf("%w: %v", ErrDamaged, r)
-		}
-	}()
-	idx, err = bleve.OpenUsing(path, runtime)
+func openDisk(path string, runtime map[string]any) (bleve.Index, error) {
+	var (
+		idx bleve.Index
+		err error
+	)
+	if p := panics.Catch(func() { idx, err = bleve.OpenUsing(path, runtime) }); p != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDamaged, p.Value)
+	}
 	switch {
 	case err == nil, errors.Is(err, bolterrors.ErrTimeout), errors.Is(err, fs.ErrPermission):
 		return idx, err
