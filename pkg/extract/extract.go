@@ -260,11 +260,12 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 	a := &article.Article{}
 	e.fillURL(a, m, pageURL, base)
 	home, nav := linkNames(doc, base)
-	a.Title = pickTitle(m, h, rule, doc, base, home, nav)
+	h1 := cleanText(doc.Find("h1").First().Text())
+	a.Title = pickTitle(m, h, rule, doc, base, h1, home, nav)
 	a.Source = firstNonEmpty(m.siteName, h.Source)
 
 	body, reason, ix := e.mainText(ctx, root, doc, base, rule, m, a.Title)
-	if onlyPageTitle(m, doc, ix, a.Title) {
+	if onlyPageTitle(m, h1, ix, a.Title) {
 		// A generic <title>: the feed's title for the item, else the
 		// headline of the text's header block.
 		if t := cleanText(h.Title); t != "" {

@@ -29,14 +29,14 @@ var titleSeparators = []string{" | ", " - ", " — ", " – ", " :: ", " · ", "
 
 // pickTitle: site rule, og:title, JSON-LD headline, <title>, twitter:title,
 // first <h1>, the feed's title; the site's name is cut from either end.
-// home and nav are the page's names for its site and sections (linkNames).
-func pickTitle(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base *url.URL, home, nav []string) string {
+// h1 is the first <h1>'s text; home and nav are the page's names for its
+// site and sections (linkNames).
+func pickTitle(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base *url.URL, h1 string, home, nav []string) string {
 	if rule != nil && rule.title != nil {
 		if t := cleanText(doc.FindMatcher(rule.title).First().Text()); t != "" {
 			return t
 		}
 	}
-	h1 := cleanText(doc.Find("h1").First().Text())
 	sites := append([]string{m.siteName, m.ld.publisher, h.Source, hostLabel(base)}, home...)
 	first := ""
 	for _, t := range []string{m.ogTitle, m.ld.headline, m.title, m.twTitle, h1, cleanText(h.Title)} {
@@ -61,11 +61,8 @@ func pickTitle(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base
 // or <h1>, and no line of the page is the title. Old sites put one
 // generic <title> on every page ("Ministry of Foreign Affairs - Press
 // releases").
-func onlyPageTitle(m *meta, doc *goquery.Document, ix *pageIndex, title string) bool {
-	if m.ogTitle != "" || m.ld.headline != "" || ix == nil {
-		return false
-	}
-	if cleanText(doc.Find("h1").First().Text()) != "" {
+func onlyPageTitle(m *meta, h1 string, ix *pageIndex, title string) bool {
+	if m.ogTitle != "" || m.ld.headline != "" || h1 != "" || ix == nil {
 		return false
 	}
 	return ix.titleAt(title) < 0
