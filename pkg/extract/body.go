@@ -87,11 +87,16 @@ func (e *Extractor) choose(ctx context.Context, root *html.Node, ix *pageIndex, 
 	// grows with the square of the text; pages with far more text than
 	// any article (dumps, generated pages) go to readability alone.
 	if textBytes(root, maxTrafilaturaText) < maxTrafilaturaText {
+		// Text set straight in a container is put in paragraphs for
+		// trafilatura alone (loose.go), and the page given back as it
+		// was to readability and the page index.
+		wrapped := wrapLooseText(root)
 		res, err := trafilatura.ExtractDocument(root, trafilatura.Options{
 			OriginalURL:     base,
 			ExcludeComments: true,
 			HtmlDateMode:    trafilatura.Disabled,
 		})
+		unwrapText(wrapped)
 		if err == nil && res != nil {
 			tParas = looseParagraphs(res.ContentNode)
 			tDensity = linkDensity(res.ContentNode)
