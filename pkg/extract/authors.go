@@ -170,6 +170,9 @@ func headlineByline(near *nearHeadline) []string {
 			if m := postedOnBy.FindStringSubmatch(l); m != nil {
 				return []string{bylineTail.ReplaceAllString(m[1], "")}
 			}
+			if by := byAfterDate(l); by != "" {
+				return []string{bylineTail.ReplaceAllString(by, "")}
+			}
 			if m := nameRole.FindStringSubmatch(l); m != nil {
 				if rest := strings.TrimSpace(l[len(m[0]):]); rest == "" || hasDate(rest) {
 					return []string{m[1]}
@@ -192,6 +195,26 @@ var bylineTail = regexp.MustCompile(`(?i)[,\s]+(?:in|under|filed\s+under)\s.*$`)
 // postedOnBy is a blog's byline with the date first: "Posted on October
 // 3, 2010 by Jane Doe".
 var postedOnBy = regexp.MustCompile(`(?i)^\s*(?:posted|published|written)\s+(?:on\s+)?\S.{0,60}?\s+by\s+(\S.*)$`)
+
+// byAfterDate returns the byline of a header line that gives the date
+// first and the byline after a bar or a dot ("Tuesday, 14 October 2008 |
+// By Jane Doe"), or "".
+func byAfterDate(l string) string {
+	parts := lineFields.Split(l, -1)
+	for i := 1; i < len(parts); i++ {
+		if !hasDate(parts[i-1]) {
+			return ""
+		}
+		if byPrefix.MatchString(parts[i]) {
+			return parts[i]
+		}
+	}
+	return ""
+}
+
+// lineFields parts the fields of a header line: a bar or a dot with space
+// around it.
+var lineFields = regexp.MustCompile(`\s+[|·•]\s+`)
 
 // maxBylineWords is the most words of a line read as a byline: two
 // names, a role, a date and a time.

@@ -313,6 +313,8 @@ func TestHeadlineByline(t *testing.T) {
 		{"the post's categories after the name", page("", `<div>posted October 3rd, 2010 1:00 PM EDT by Tom Larkin in News, Upcoming Events</div>`), []string{"Tom Larkin"}},
 		{"byline above the headline", page(`<div>by Tom Larkin</div>`, ""), []string{"Tom Larkin"}},
 		{"a line of a cell", page("", `<div>November 5, 2012<br>By Tom Larkin and Ann Fry, Harbour Notes</div>`), []string{"Tom Larkin", "Ann Fry"}},
+		{"the date, a bar and the byline", page("", `<div>Tuesday, 14 October 2008 | By Tom Larkin</div>`), []string{"Tom Larkin"}},
+		{"a bar and a by after a section, no date", page("", `<div>World news | By the river</div>`), nil},
 		{"a name and a role, no By", page("", `<div>Rachel Whitmore, Diplomatic Editor · Sunday 17 January 2016 08.45 GMT</div>`), []string{"Rachel Whitmore"}},
 		{"a name and a role in a sentence", page("", `<div>Tom Larkin, chief executive of the ferry company, said the pier would reopen in May.</div>`), nil},
 		{"not a byline", page("", `<div>By the numbers: a year of the ferry</div>`), nil},
