@@ -38,9 +38,13 @@ func pickTitle(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base
 		}
 	}
 	sites := append([]string{m.siteName, m.ld.publisher, h.Source, hostLabel(base)}, home...)
+	headline := h1
+	if headline == "" {
+		headline = headingInTitle(doc, m.title)
+	}
 	first := ""
 	for _, t := range []string{m.ogTitle, m.ld.headline, m.title, m.twTitle, h1, cleanText(h.Title)} {
-		t = stripSiteSuffix(t, h1, nav, sites...)
+		t = stripSiteSuffix(t, headline, nav, sites...)
 		if t == "" {
 			continue
 		}
@@ -54,6 +58,39 @@ func pickTitle(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base
 		}
 	}
 	return first
+}
+
+// headingInTitle returns the text of the page's first <h2> to <h4> that
+// is the longest part of its <title>, of three words or more: the
+// headline of an old page without an <h1> ("Daily Monitor - Border
+// crossing reopens", with the headline in an <h3>), which tells the
+// site's name in the title from the headline (a sidebar's heading may
+// repeat the site's name, the shorter part). "" when there is none.
+func headingInTitle(doc *goquery.Document, title string) string {
+	parts := map[string]bool{}
+	for _, sep := range titleSeparators {
+		longest := ""
+		for _, p := range strings.Split(title, sep) {
+			if len(strings.Fields(p)) > len(strings.Fields(longest)) {
+				longest = p
+			}
+		}
+		if len(strings.Fields(longest)) >= 3 && longest != title {
+			parts[normName(longest)] = true
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	found := ""
+	doc.Find("h2, h3, h4").EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		if t := cleanText(s.Text()); parts[normName(t)] {
+			found = t
+			return false
+		}
+		return true
+	})
+	return found
 }
 
 // onlyPageTitle reports whether the title comes from the page's <title>

@@ -298,3 +298,31 @@ func harbourPage(before, after string) string {
 		`<div><b>The north pier, one year on</b></div>` + after +
 		`<p>It is a year this week since the north pier closed for repairs, and the ferry has run from the south slip ever since.</p></body></html>`
 }
+
+// TestHeadingInTitle: an old page with no <h1>, the headline in an <h3>
+// and the site's name before it in the <title>, saved and read without
+// its address: the title is the headline, and the site's name in a
+// sidebar's heading (the title's shorter part) does not pass for it.
+func TestHeadingInTitle(t *testing.T) {
+	page := func(title string) string {
+		return `<html><head><title>` + title + `</title></head><body>
+<table><tr><td><h2>Daily Monitor Online Edition</h2><a href="/nation.html">Nation</a></td>
+<td><h3>Border crossing reopens after two years</h3><i>Published: 02/09/2006</i>
+<p>The main road crossing between the two countries reopened on Friday, two years after it was closed during a row over customs duties.
+<p>Traders on both sides had lobbied for the reopening, saying the detour through the mountains added a day to every journey.</td></tr></table></body></html>`
+	}
+	e := newTestExtractor(t, Config{})
+	for _, tt := range []struct{ title, want string }{
+		{"Daily Monitor - Border crossing reopens after two years", "Border crossing reopens after two years"},
+		{"Border crossing reopens after two years | Daily Monitor", "Border crossing reopens after two years"},
+		{"Daily Monitor Online Edition - Border crossing reopens after two years", "Border crossing reopens after two years"},
+	} {
+		a, err := e.Extract(context.Background(), []byte(page(tt.title)), "", Hints{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Title != tt.want {
+			t.Errorf("<title>%s</title>: title %q, want %q", tt.title, a.Title, tt.want)
+		}
+	}
+}
