@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // The block model decides which of the paragraphs that only readability
@@ -235,12 +236,19 @@ func (m *blockModel) prob(f []float64) float64 {
 // filled returns tParas with the paragraphs only readability holds that
 // the model keeps, each put where it stands on the page among tParas;
 // nil when it keeps none. A line the page repeats three times or more is
-// a template's and never kept.
+// a template's and never kept; the items of a list are kept or left
+// together (byList).
 func (m *blockModel) filled(seed maphash.Seed, ix *pageIndex, title string, tParas, rParas []string) []string {
 	feats, inT, inR := blockFeatures(seed, ix, title, tParas, rParas)
-	var add []int
+	prob := make([]float64, len(feats))
 	for i, f := range feats {
-		if inR[i] && !inT[i] && f[repeatedFeature] == 0 && m.prob(f) >= 0.5 {
+		if inR[i] && !inT[i] && f[repeatedFeature] == 0 {
+			prob[i] = m.prob(f)
+		}
+	}
+	var add []int
+	for i, p := range ix.byList(prob) {
+		if p >= 0.5 {
 			add = append(add, i)
 		}
 	}
@@ -263,4 +271,43 @@ func (m *blockModel) filled(seed maphash.Seed, ix *pageIndex, title string, tPar
 		out = append(out, strings.Join(ix.lines[i], "\n"))
 	}
 	return out
+}
+
+// byList gives the items of one list (<ul> or <ol>) the mean of their
+// probabilities (prob, by page paragraph; 0 for a paragraph not in
+// question), so that a list is kept or left whole: it is one block of the
+// article or of the page around it, never half of each.
+func (ix *pageIndex) byList(prob []float64) []float64 {
+	sum, count := map[*html.Node]float64{}, map[*html.Node]int{}
+	for i, p := range prob {
+		if l := listOf(ix.owner[i]); l != nil && p > 0 {
+			sum[l] += p
+			count[l]++
+		}
+	}
+	out := make([]float64, len(prob))
+	for i, p := range prob {
+		out[i] = p
+		if l := listOf(ix.owner[i]); l != nil && p > 0 {
+			out[i] = sum[l] / float64(count[l])
+		}
+	}
+	return out
+}
+
+// listOf returns the list (<ul> or <ol>) whose item n is or stands in,
+// or nil.
+func listOf(n *html.Node) *html.Node {
+	for ; n != nil && n.Type == html.ElementNode; n = n.Parent {
+		switch n.DataAtom {
+		case atom.Li:
+			if p := n.Parent; p != nil && (p.DataAtom == atom.Ul || p.DataAtom == atom.Ol) {
+				return p
+			}
+			return nil
+		case atom.P, atom.Div, atom.Td, atom.Table, atom.Body:
+			return nil
+		}
+	}
+	return nil
 }

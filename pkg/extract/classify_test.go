@@ -3,6 +3,7 @@ package extract
 import (
 	"encoding/json"
 	"hash/maphash"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -143,4 +144,42 @@ func constantModel(bias float64) *blockModel {
 	}
 	m.W[0] = bias
 	return m
+}
+
+// TestByList: the items of one list share the mean of their
+// probabilities; paragraphs outside lists, items of another list and
+// paragraphs not in question (0) keep their own.
+func TestByList(t *testing.T) {
+	root, err := html.Parse(strings.NewReader(`<html><body><div>
+<p>What is new in this release of the game, for those who played the last one.</p>
+<ul><li>New tasks</li><li>More questions for your opponent</li><li>Bugs fixed</li></ul>
+<p>Try something new this weekend.</p>
+<ol><li>First step</li><li>Second step</li></ol>
+</div></body></html>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := newPageIndex(root)
+	at := func(text string) int {
+		i := ix.find(text)
+		if i < 0 {
+			t.Fatalf("%q not on the page", text)
+		}
+		return i
+	}
+	prob := make([]float64, len(ix.lines))
+	prob[at("New tasks")] = 0.9
+	prob[at("More questions for your opponent")] = 0.3
+	prob[at("Bugs fixed")] = 0.3
+	prob[at("Try something new this weekend.")] = 0.7
+	prob[at("First step")] = 0.2
+	got := ix.byList(prob)
+	for text, want := range map[string]float64{
+		"New tasks": 0.5, "More questions for your opponent": 0.5, "Bugs fixed": 0.5,
+		"Try something new this weekend.": 0.7, "First step": 0.2, "Second step": 0,
+	} {
+		if g := got[at(text)]; math.Abs(g-want) > 1e-9 {
+			t.Errorf("%s: %.3f, want %.3f", text, g, want)
+		}
+	}
 }
