@@ -15,9 +15,10 @@ import (
 // Trafilatura reads such text as the tail of the element before it and
 // drops it with that element, so it keeps the captions and loses the
 // article. Each run of text and inline elements between a container's
-// blocks becomes a <p>, and a run parted by a blank line (two <br>)
-// becomes one <p> a part; a container with no block children is left as
-// it is.
+// blocks that has text of its own, outside any element, becomes a <p>
+// (one <p> a part where a blank line, two <br>, parts it); a run of
+// inline elements only is read by trafilatura as it is, and a container
+// with no block children is left as it is.
 func wrapLooseText(root *html.Node) []*html.Node {
 	var containers []*html.Node
 	var find func(*html.Node)
@@ -73,9 +74,9 @@ func isBlock(n *html.Node) bool {
 		!skipTags[n.Data]
 }
 
-// wrapRuns wraps each run of c's inline children that holds text in a
-// <p>, parting a run at a blank line (two <br> with only white space
-// between).
+// wrapRuns wraps each run of c's inline children that has text of its
+// own (runHasText) in a <p>, parting a run at a blank line (two <br> with
+// only white space between), and returns wrapped with the new <p>s.
 func wrapRuns(c *html.Node, wrapped []*html.Node) []*html.Node {
 	var run []*html.Node
 	flush := func() {
