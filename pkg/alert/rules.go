@@ -238,6 +238,12 @@ func (s *Rules) Run(ctx context.Context) error {
 				if initial {
 					close(ready)
 				}
+				// The watch's subscription ends with ctx too, closing
+				// the channel: when both are ready, select may take
+				// this case, and that stop is ours.
+				if ctx.Err() != nil {
+					return nil
+				}
 				return errors.New("watch rules: stopped by the server")
 			}
 			s.mu.Lock()

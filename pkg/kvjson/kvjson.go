@@ -33,6 +33,10 @@ func (b Bucket[T]) LoadAll(ctx context.Context) ([]T, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case e, ok := <-w.Updates():
+			if !ok && ctx.Err() != nil {
+				// The watch ends with ctx too: the values are not all in.
+				return nil, ctx.Err()
+			}
 			if !ok || e == nil {
 				return out, nil
 			}
