@@ -278,17 +278,19 @@ func (m *blockModel) filled(seed maphash.Seed, ix *pageIndex, title string, tPar
 // question), so that a list is kept or left whole: it is one block of the
 // article or of the page around it, never half of each.
 func (ix *pageIndex) byList(prob []float64) []float64 {
+	lists := make([]*html.Node, len(prob))
 	sum, count := map[*html.Node]float64{}, map[*html.Node]int{}
 	for i, p := range prob {
-		if l := listOf(ix.owner[i]); l != nil && p > 0 {
-			sum[l] += p
-			count[l]++
+		if p > 0 {
+			if lists[i] = listOf(ix.owner[i]); lists[i] != nil {
+				sum[lists[i]] += p
+				count[lists[i]]++
+			}
 		}
 	}
-	out := make([]float64, len(prob))
-	for i, p := range prob {
-		out[i] = p
-		if l := listOf(ix.owner[i]); l != nil && p > 0 {
+	out := slices.Clone(prob)
+	for i, l := range lists {
+		if l != nil {
 			out[i] = sum[l] / float64(count[l])
 		}
 	}

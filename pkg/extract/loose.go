@@ -68,10 +68,10 @@ func hasBlockChild(n *html.Node) bool {
 	return false
 }
 
-// isBlock reports whether n is an element that is not inline text markup.
+// isBlock reports whether n is an element that starts and ends a
+// paragraph of text (blockTags).
 func isBlock(n *html.Node) bool {
-	return n.Type == html.ElementNode && !inlineTags[n.Data] && n.DataAtom != atom.Br && n.DataAtom != atom.Img &&
-		!skipTags[n.Data]
+	return n.Type == html.ElementNode && blockTags[n.Data]
 }
 
 // wrapRuns wraps each run of c's inline children that has text of its
@@ -104,9 +104,7 @@ func wrapRuns(c *html.Node, wrapped []*html.Node) []*html.Node {
 		case len(run) == 0 && (n.DataAtom == atom.Br || n.Type == html.TextNode && strings.TrimSpace(n.Data) == ""):
 			// nothing to open a paragraph with
 		default:
-			{
-				run = append(run, n)
-			}
+			run = append(run, n)
 		}
 		n = next
 	}
@@ -129,8 +127,8 @@ func blankLineAfter(br *html.Node) bool {
 }
 
 // runHasText reports whether a run has text of its own, outside any
-// element, that is not white space: the text trafilatura drops (inline
-// elements it reads).
+// element, that is not white space: the text trafilatura drops (the
+// inline elements around it it reads).
 func runHasText(run []*html.Node) bool {
 	for _, n := range run {
 		if n.Type == html.TextNode && strings.TrimSpace(n.Data) != "" {
