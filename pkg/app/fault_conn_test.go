@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 )
 
 // TestClosedConnectionRestartsInPlace closes parley's NATS connection for
@@ -94,4 +96,63 @@ func TestClosedConnectionRestartsInPlace(t *testing.T) {
 		t.Fatal("parley did not start again")
 	}
 	serving(t, base, "afterwards")
+}
+
+// TestFirstStartWaitsForJetStream starts a stage, as the stage commands
+// run it (Supervise), against a nats-server whose JetStream does not
+// answer yet (here: not enabled), for longer than the bus's own wait at
+// setup. Before, the stage exited with "no responders"; a nats-server
+// restarting as a stage starts did the same to the alerter of a
+// fresh-clone run of TestSplitModeFaults. Now the start is tried again,
+// and the stage starts once a server with JetStream is back on the same
+// address.
+func TestFirstStartWaitsForJetStream(t *testing.T) {
+	store := t.TempDir()
+	plain := startNATS(t, -1, store, func(o *server.Options) { o.JetStream = false })
+	port := plain.Addr().(*net.TCPAddr).Port
+	cfg := Config{Data: t.TempDir(), HTTP: freeAddr(t), NATSURL: plain.ClientURL(), ShutdownTimeout: 5 * time.Second}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{t}, &logs), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	started := make(chan *App, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Supervise(ctx, cfg, []Role{RoleAlerter}, log, func(a *App) {
+			select {
+			case started <- a:
+			default:
+			}
+		})
+	}()
+	waitFor(t, "parley to say it tries to start again", 2*time.Minute, func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("parley stopped while JetStream did not answer: %v", err)
+		default:
+		}
+		return strings.Contains(logs.String(), "trying again")
+	})
+	if !strings.Contains(logs.String(), "is JetStream enabled") {
+		t.Error("the log does not say JetStream may not be enabled")
+	}
+	plain.Shutdown()
+	plain.WaitForShutdown()
+	startNATS(t, port, store)
+	select {
+	case <-started:
+	case err := <-done:
+		t.Fatalf("parley stopped: %v", err)
+	case <-time.After(3 * time.Minute):
+		t.Fatal("parley did not start within 3 min of JetStream's return")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("supervise: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Error("parley did not stop within a minute")
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/parley-news/parley/pkg/bus"
 )
 
 // Restart pauses of Supervise: the first, and the longest.
@@ -21,8 +23,10 @@ const (
 // the same way. So nothing a stranger sends and no lost connection stops
 // the process. A failure before it first started (a bad setting, an
 // address in use, a data directory another parley holds) ends Supervise
-// with that error. started, when not nil, is called with each App once
-// it is ready.
+// with that error, unless it is NATS not answering in time
+// (bus.Transient: a nats-server restarting as the stage starts, past the
+// bus's own wait), which is tried again the same way. started, when not
+// nil, is called with each App once it is ready.
 func Supervise(ctx context.Context, cfg Config, roles []Role, log *slog.Logger, started func(*App)) error {
 	pause := restartFirst
 	everStarted := false
@@ -48,14 +52,19 @@ func Supervise(ctx context.Context, cfg Config, roles []Role, log *slog.Logger, 
 			default:
 			}
 		}
-		if ctx.Err() != nil || err == nil || (begun.IsZero() && !everStarted) {
+		neverStarted := begun.IsZero() && !everStarted
+		if ctx.Err() != nil || err == nil || (neverStarted && !bus.Transient(err)) {
 			return err
 		}
-		everStarted = true
-		if !begun.IsZero() && time.Since(begun) >= restartMax {
-			pause = restartFirst
+		if neverStarted {
+			log.Error("parley could not start: NATS does not answer; trying again", "err", err, "in", pause)
+		} else {
+			everStarted = true
+			if !begun.IsZero() && time.Since(begun) >= restartMax {
+				pause = restartFirst
+			}
+			log.Error("parley stopped; starting it again", "err", err, "in", pause)
 		}
-		log.Error("parley stopped; starting it again", "err", err, "in", pause)
 		t := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():

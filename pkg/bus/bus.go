@@ -279,33 +279,52 @@ func (b *Bus) Close() error {
 	return nil
 }
 
-// setupRetrying runs setup, trying again for up to cfg.ConnectWait while
-// the server cannot answer yet (restarting, electing a leader, catching up
-// after a reconnect): a stage started during a nats-server restart waits
-// for it instead of exiting.
+// setupRetrying runs setup, trying again while the server cannot answer
+// yet (retrying): a stage started during a nats-server restart waits for
+// it instead of exiting.
 func (b *Bus) setupRetrying(ctx context.Context) (handles, error) {
+	var h handles
+	err := b.retrying(ctx, "set up streams", func(ctx context.Context) error {
+		var err error
+		h, err = b.setup(ctx)
+		return err
+	})
+	return h, err
+}
+
+// retrying runs fn, trying again with backoff for up to cfg.ConnectWait
+// while the server cannot answer yet (restarting, electing a leader,
+// catching up after a reconnect); each failure is logged with what it
+// was doing. A refusal that waiting does not change is returned at once.
+func (b *Bus) retrying(ctx context.Context, what string, fn func(context.Context) error) error {
 	deadline := time.Now().Add(b.cfg.ConnectWait)
 	policy := backoff.Policy{Initial: 250 * time.Millisecond, Max: 5 * time.Second, Jitter: true}
 	for n := 1; ; n++ {
-		h, err := b.setup(ctx)
-		if err == nil || !transient(err) || ctx.Err() != nil || time.Now().After(deadline) {
-			return h, err
+		err := fn(ctx)
+		if err == nil || !Transient(err) || ctx.Err() != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			if errors.Is(err, nats.ErrNoResponders) {
+				return fmt.Errorf("%w (nothing answers JetStream requests: is JetStream enabled on the server, e.g. nats-server -js?)", err)
+			}
+			return err
 		}
 		wait := policy.Delay(n)
-		b.log.Warn("nats cannot set up streams yet, retrying", "err", err, "retry_in", wait)
+		b.log.Warn("nats cannot answer yet, retrying", "doing", what, "err", err, "retry_in", wait)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return h, fmt.Errorf("%w (%w)", err, ctx.Err())
+			return fmt.Errorf("%w (%w)", err, ctx.Err())
 		case <-t.C:
 		}
 	}
 }
 
-// transient reports whether err is the server not answering in time, or
+// Transient reports whether err is the server not answering in time, or
 // not at all yet, as opposed to a refusal that waiting does not change.
-func transient(err error) bool {
+func Transient(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) ||
 		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrDisconnected)

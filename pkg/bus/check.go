@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Mark is what a stream held when last seen, to compare with at the next
@@ -17,8 +19,16 @@ type Mark struct {
 
 // Marks reads what every stream holds now.
 func (b *Bus) Marks(ctx context.Context) (map[string]Mark, error) {
-	out := map[string]Mark{}
-	now := time.Now().UTC()
+	states, err := b.states(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return marksOf(states, time.Now().UTC()), nil
+}
+
+// states reads the state of every stream.
+func (b *Bus) states(ctx context.Context) (map[string]jetstream.StreamState, error) {
+	out := map[string]jetstream.StreamState{}
 	for _, name := range StreamNames() {
 		s, err := b.js.Stream(ctx, name)
 		if err != nil {
@@ -28,9 +38,17 @@ func (b *Bus) Marks(ctx context.Context) (map[string]Mark, error) {
 		if err != nil {
 			return nil, fmt.Errorf("stream %s: %w", name, err)
 		}
-		out[name] = Mark{LastSeq: info.State.LastSeq, Msgs: info.State.Msgs, At: now}
+		out[name] = info.State
 	}
 	return out, nil
+}
+
+func marksOf(states map[string]jetstream.StreamState, at time.Time) map[string]Mark {
+	out := make(map[string]Mark, len(states))
+	for name, st := range states {
+		out[name] = Mark{LastSeq: st.LastSeq, Msgs: st.Msgs, At: at}
+	}
+	return out
 }
 
 // keepsAll are the streams that never drop a message by age: the feed set,
@@ -47,11 +65,19 @@ var gapless = []string{StreamRaw, StreamArticles, StreamIndexed, StreamAlerts}
 // stream deleted while parley was stopped), a bucket that lost entries
 // without a write, messages missing inside a stream. It returns what it
 // found.
+// A server that cannot answer yet (a nats-server restarting as the stage
+// starts) is waited for, as at setup.
 func (b *Bus) Check(ctx context.Context, prev map[string]Mark) ([]string, error) {
-	now, err := b.Marks(ctx)
+	var states map[string]jetstream.StreamState
+	err := b.retrying(ctx, "check streams", func(ctx context.Context) error {
+		var err error
+		states, err = b.states(ctx)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
+	now := marksOf(states, time.Now().UTC())
 	var found []string
 	report := func(format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
@@ -75,15 +101,7 @@ func (b *Bus) Check(ctx context.Context, prev map[string]Mark) ([]string, error)
 		}
 	}
 	for _, name := range gapless {
-		s, err := b.js.Stream(ctx, name)
-		if err != nil {
-			return found, fmt.Errorf("stream %s: %w", name, err)
-		}
-		info, err := s.Info(ctx)
-		if err != nil {
-			return found, fmt.Errorf("stream %s: %w", name, err)
-		}
-		if st := info.State; st.NumDeleted > 0 {
+		if st := states[name]; st.NumDeleted > 0 {
 			report("stream %s is missing %d messages between messages %d and %d (a damaged file)", name, st.NumDeleted, st.FirstSeq, st.LastSeq)
 		}
 	}

@@ -2,8 +2,14 @@ package bus
 
 import (
 	"context"
+	"log/slog"
+	"net"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 )
 
 // TestCheck holds the comparisons Check makes at start: a stream that ends
@@ -99,3 +105,73 @@ func publishN(t *testing.T, b *Bus, n int) {
 		}
 	}
 }
+
+// TestCheckWaitsForServer holds that the start check waits for a
+// nats-server that restarts while a stage starts (README "Faults"), as
+// setup does, instead of ending the stage: the server is stopped for
+// longer than one JetStream request may wait, and started again on the
+// same address and store once the check has said it is retrying.
+func TestCheckWaitsForServer(t *testing.T) {
+	dir := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	start := func() *server.Server {
+		srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: dir, NoSigs: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Start()
+		if !srv.ReadyForConnections(30 * time.Second) {
+			t.Fatal("nats-server not ready")
+		}
+		return srv
+	}
+	srv := start()
+	retrying := make(chan struct{})
+	var once sync.Once
+	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) {
+		if strings.Contains(string(p), "nats cannot answer yet") && strings.Contains(string(p), "check streams") {
+			once.Do(func() { close(retrying) })
+		}
+	}), nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, err := Connect(ctx, Config{URL: srv.ClientURL()}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	srv.Shutdown()
+	srv.WaitForShutdown()
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.Check(ctx, nil)
+		done <- err
+	}()
+	select {
+	case <-retrying:
+	case err := <-done:
+		t.Fatalf("check ended while the server was down: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("check neither retried nor ended within a minute")
+	}
+	srv = start()
+	defer srv.Shutdown()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("check after the server came back: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("check did not end within a minute of the server's return")
+	}
+}
+
+type writerFunc func([]byte)
+
+func (f writerFunc) Write(p []byte) (int, error) { f(p); return len(p), nil }
