@@ -97,6 +97,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	show := fs.String("show", "", "print parley's article JSON for this page id and exit")
 	plain := fs.Bool("plain", false, "rewrite every page without semantic markup first (sectioning elements as <div>, no class, id, role, microdata or JSON-LD): how much each extractor leans on it")
 	own := fs.Bool("own", true, "also run parley's own held-out pages ("+ownDir+")")
+	ownPath := fs.String("own-dir", ownDir, "directory of the own pages (NAME.html and its article in NAME.txt), e.g. a new batch written to check pages nothing was tuned on")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -121,11 +122,11 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 		sets = append(sets, devSet{name: name, dir: dir, pages: pages})
 	}
 	if *own {
-		pages, err := loadOwnPages(ownDir, *limit)
+		pages, err := loadOwnPages(*ownPath, *limit)
 		if err != nil {
 			return fmt.Errorf("own pages: %w", err)
 		}
-		sets = append(sets, devSet{name: "own-heldout", dir: ownDir, pages: pages, own: true})
+		sets = append(sets, devSet{name: "own-heldout", dir: *ownPath, pages: pages, own: true})
 	}
 	if len(sets) == 0 {
 		return nil
@@ -340,7 +341,8 @@ func loadPages(dir, idsFile string, limit int) ([]page, error) {
 // the extractor must survive (see ../../README.md), never tuned on.
 const ownDir = "../../testdata/heldout"
 
-// loadOwnPages reads ownDir: UTF-8 pages, the file name as id.
+// loadOwnPages reads a directory of own pages, the file name as id; each
+// is decoded as loadPages decodes a crawled one.
 func loadOwnPages(dir string, limit int) ([]page, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.html"))
 	if err != nil {
@@ -361,7 +363,11 @@ func loadOwnPages(dir string, limit int) ([]page, error) {
 			return nil, fmt.Errorf("read truth: %w", err)
 		}
 		id := strings.TrimSuffix(filepath.Base(n), ".html")
-		pages = append(pages, page{id: id, url: "https://www.example.com/news/" + id + ".html", html: b, truth: string(truth)})
+		utf8Page, _, err := charset.HTML(b, "")
+		if err != nil {
+			return nil, fmt.Errorf("page %s: %w", id, err)
+		}
+		pages = append(pages, page{id: id, url: "https://www.example.com/news/" + id + ".html", html: utf8Page, truth: string(truth)})
 	}
 	return pages, nil
 }
