@@ -67,6 +67,11 @@ func (e *Extractor) mainText(ctx context.Context, root *html.Node, doc *goquery.
 // trafilatura's, which is the more precise of the two on its own,
 // extended by readability's prose paragraphs that follow the shared text
 // when trafilatura stopped early (continuation).
+//
+// The text chosen is then read against the page's posts: a later post of
+// a forum thread gives way to the opening post (openingPost), and reader
+// comments that end it are cut (withoutSignedPosts, withoutStampedPosts),
+// as are link lines and text from outside the article's place.
 func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL, title string) ([]string, float64, *pageIndex) {
 	if countElements(root, maxLibraryElements) > maxLibraryElements {
 		e.log.Debug("page too large for the extraction libraries; densest block only", "limit_elements", maxLibraryElements)
@@ -76,7 +81,9 @@ func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL,
 	unwrapLayoutTables(root)
 	ix := newPageIndex(root)
 	paras, density := e.choose(ctx, root, ix, base, title)
-	return ix.withoutLinkLines(ix.inPlace(ix.withoutPosts(paras, e.cfg.MinBodyChars))), density, ix
+	minChars := e.cfg.MinBodyChars
+	paras = ix.withoutLinkLines(ix.inPlace(ix.withoutSignedPosts(ix.openingPost(paras, minChars), minChars)))
+	return ix.withoutStampedPosts(paras, minChars), density, ix
 }
 
 // choose runs both extractors and combines their texts (see generic).

@@ -2,9 +2,11 @@ package extract
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // pickSecond decides between two candidate blocks that share almost no
@@ -82,6 +84,9 @@ type pageIndex struct {
 	// linkLine holds the normalised lines that are link text wherever
 	// they stand on the page.
 	linkLine map[string]bool
+	// stamped holds the elements that hold a post's stamp line, made
+	// when first asked for (stampedAlike).
+	stamped map[*html.Node]bool
 }
 
 func newPageIndex(root *html.Node) *pageIndex {
@@ -377,14 +382,14 @@ func (ix *pageIndex) apart(p string, c *html.Node, taken map[int]bool) bool {
 // by a reader", "Report this comment", "Reply").
 const postLineWords = 8
 
-// withoutPosts cuts from a text a list of posts that follows the
+// withoutSignedPosts cuts from a text a list of posts that follows the
 // article: reader comments, each carrying the same line of furniture. A
 // short line that comes back three times or more is a template's, never
 // an article's; when the element holding those lines holds the end of
 // the text and nothing before it, and the text before it is an article
 // of its own (two paragraphs of prose or more, MinBodyChars), that part
 // is the list of posts under the article.
-func (ix *pageIndex) withoutPosts(paras []string, minChars int) []string {
+func (ix *pageIndex) withoutSignedPosts(paras []string, minChars int) []string {
 	norm := func(l string) string { return strings.Join(words(strings.ToLower(l)), " ") }
 	seen := map[string]int{}
 	for _, p := range paras {
@@ -431,6 +436,286 @@ func (ix *pageIndex) withoutPosts(paras []string, minChars int) []string {
 		return paras
 	}
 	return paras[:start]
+}
+
+// withoutStampedPosts cuts the posts that end a text when the text
+// before them is an article of its own (minChars): three or more posts
+// of one list (postOf), after which only lines of the section holding
+// them or short lines follow, and the other lines of that section (a
+// heading, "Showing 1-25 of 25 comments", "You must be logged in to
+// comment"). The section is the outermost element around the list that
+// holds no prose of the text before the posts; when the list itself holds
+// some (an article set in the same block as its comments), only the posts
+// go.
+func (ix *pageIndex) withoutStampedPosts(paras []string, minChars int) []string {
+	at := make([]int, len(paras))
+	for k, p := range paras {
+		at[k] = ix.find(p)
+	}
+	postAt := func(k int) *html.Node {
+		if at[k] < 0 {
+			return nil
+		}
+		return ix.postOf(at[k])
+	}
+	last := len(paras) - 1
+	for last >= 0 && postAt(last) == nil {
+		last--
+	}
+	if last < 0 {
+		return paras
+	}
+	lastPost := postAt(last)
+	list := lastPost.Parent
+	// A post's other lines (its header, when the text holds it) are in
+	// a block of the list built like the posts.
+	postIn := func(k int) *html.Node {
+		if post := postAt(k); post != nil {
+			return post
+		}
+		if at[k] < 0 {
+			return nil
+		}
+		for n := ix.owner[at[k]]; n != nil; n = n.Parent {
+			if n.Parent == list {
+				if n.Data == lastPost.Data && firstClass(n) == firstClass(lastPost) {
+					return n
+				}
+				break
+			}
+		}
+		return nil
+	}
+	posts := map[*html.Node]bool{}
+	start := last + 1
+	for ; start > 0; start-- {
+		post := postIn(start - 1)
+		if post == nil || post.Parent != list {
+			break
+		}
+		posts[post] = true
+	}
+	if len(posts) < 3 {
+		return paras
+	}
+	// The section grows from the list while it holds no prose of the
+	// text before the posts: a paragraph with a line of proseWords words,
+	// not a block of short lines ("Showing 1-25 of 25 comments", "Sort:
+	// Oldest first | Newest first", a one-line notice).
+	holdsProse := func(n *html.Node) bool {
+		for k := range start {
+			long := slices.ContainsFunc(strings.Split(paras[k], "\n"), func(l string) bool { return len(words(l)) >= proseWords })
+			if long && ix.holdsAny(n, at[k:k+1]) {
+				return true
+			}
+		}
+		return false
+	}
+	section, flat := list, holdsProse(list)
+	if !flat {
+		for section.Parent != nil && !holdsProse(section.Parent) {
+			section = section.Parent
+		}
+		for start > 0 && ix.holdsAny(section, at[start-1:start]) {
+			start--
+		}
+	}
+	out := slices.Clone(paras[:start])
+	for k := last + 1; k < len(paras); k++ {
+		switch {
+		case !flat && ix.holdsAny(section, at[k:k+1]):
+		case len(words(paras[k])) >= proseWords:
+			return paras // the article goes on after the posts
+		default:
+			out = append(out, paras[k])
+		}
+	}
+	if textLen(paras[:start]) < minChars {
+		return paras
+	}
+	return out
+}
+
+// openingPost returns the opening post of a thread when a text is one
+// later post of it (every paragraph found on the page stands in that one
+// post, postOf): a forum thread's page is its first post, and the
+// replies under it answer it. The opening post's text is the part of it
+// that stands where the text stands in its own post (the same path of
+// elements down from the post); it must be an article's worth (minChars).
+// Otherwise, or when the text is the opening post, the text is returned.
+func (ix *pageIndex) openingPost(paras []string, minChars int) []string {
+	var post, holder *html.Node
+	for _, p := range paras {
+		i := ix.find(p)
+		if i < 0 || ix.owner[i] == nil {
+			continue
+		}
+		switch q := ix.postOf(i); {
+		case q == nil || (post != nil && q != post):
+			return paras
+		case post == nil:
+			post, holder = q, ix.owner[i]
+		default:
+			holder = commonAncestor(holder, ix.owner[i])
+		}
+	}
+	if post == nil {
+		return paras
+	}
+	var path []int
+	for n := holder; n != post; n = n.Parent {
+		path = append(path, elementIndex(n))
+	}
+	for first := post.Parent.FirstChild; first != nil && first != post; first = first.NextSibling {
+		if first.Type != html.ElementNode || first.Data != post.Data || firstClass(first) != firstClass(post) {
+			continue
+		}
+		at := first
+		for k := len(path) - 1; k >= 0 && at != nil; k-- {
+			at = elementChild(at, path[k])
+		}
+		if at == nil || at.Data != holder.Data {
+			continue
+		}
+		var out []string
+		stamped := false
+		for i, o := range ix.owner {
+			if o != nil && isAncestor(first, o) && ix.postOf(i) == first {
+				stamped = true
+			}
+			if o != nil && isAncestor(at, o) {
+				out = append(out, strings.Join(ix.lines[i], "\n"))
+			}
+		}
+		if !stamped || textLen(out) < minChars {
+			return paras
+		}
+		return out
+	}
+	return paras
+}
+
+// elementIndex is n's place among its parent's child elements.
+func elementIndex(n *html.Node) int {
+	k := 0
+	for c := n.PrevSibling; c != nil; c = c.PrevSibling {
+		if c.Type == html.ElementNode {
+			k++
+		}
+	}
+	return k
+}
+
+// elementChild is n's child element at place k, or nil.
+func elementChild(n *html.Node, k int) *html.Node {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			if k == 0 {
+				return c
+			}
+			k--
+		}
+	}
+	return nil
+}
+
+// holdsAny reports whether n holds one of the page paragraphs at.
+func (ix *pageIndex) holdsAny(n *html.Node, at []int) bool {
+	for _, i := range at {
+		if i >= 0 && ix.owner[i] != nil && isAncestor(n, ix.owner[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// Posts: how far up from a paragraph a post's block is looked for, the
+// most paragraphs one post holds, and the longest line read as its stamp.
+const (
+	maxPostDepth  = 8
+	maxPostParas  = 40
+	maxStampWords = 16
+)
+
+// postStamp is a time of day or a date in figures, as a post's header
+// gives it ("22/04/2009 08:14", "02-14-2012, 09:12 PM").
+var postStamp = regexp.MustCompile(`\b\d{1,2}:\d{2}\b|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b`)
+
+// postOf returns the post page paragraph i stands in, or nil: the
+// innermost element around it, a few levels up at most, that is one of
+// three or more siblings built alike (the same tag and first class) and
+// holds, besides the paragraph, a short line with a time stamp (a
+// time of day, a date in figures or with its month's name): the header
+// of a reader's comment, a forum post or a dated teaser ("Sandra,
+// Castlebridge, 22/04/2009 08:14", "jmk1959 wrote on April 6, 2010 at
+// 10:11 AM"). An article's paragraphs are not posts: a <p> holds no line
+// besides its own, and the block holding them all is one post at most.
+func (ix *pageIndex) postOf(i int) *html.Node {
+	n := ix.owner[i]
+	for d := 0; n != nil && n.Type == html.ElementNode && n.DataAtom != atom.Body && d < maxPostDepth; d, n = d+1, n.Parent {
+		lo, hi := i, i
+		for lo > 0 && i-lo < maxPostParas && ix.owner[lo-1] != nil && isAncestor(n, ix.owner[lo-1]) {
+			lo--
+		}
+		for hi+1 < len(ix.owner) && hi-i < maxPostParas && ix.owner[hi+1] != nil && isAncestor(n, ix.owner[hi+1]) {
+			hi++
+		}
+		if i-lo >= maxPostParas || hi-i >= maxPostParas {
+			return nil
+		}
+		stamped := false
+		for j := lo; j <= hi && !stamped; j++ {
+			if j == i {
+				continue
+			}
+			stamped = slices.ContainsFunc(ix.lines[j], isStamp)
+		}
+		if stamped && ix.stampedAlike(n) >= 3 {
+			return n
+		}
+	}
+	return nil
+}
+
+// isStamp reports whether a line is a post's stamp: short, with a time
+// of day or a date.
+func isStamp(l string) bool {
+	return len(words(l)) <= maxStampWords && (postStamp.MatchString(l) || hasDate(l))
+}
+
+// stampedAlike counts n and its siblings with n's tag and first class
+// that hold a stamp line (isStamp): posts of one list each carry theirs,
+// where the rows of one post do not.
+func (ix *pageIndex) stampedAlike(n *html.Node) int {
+	if n.Parent == nil {
+		return 0
+	}
+	if ix.stamped == nil {
+		ix.stamped = map[*html.Node]bool{}
+		for j, lines := range ix.lines {
+			if slices.ContainsFunc(lines, isStamp) {
+				for o := ix.owner[j]; o != nil && !ix.stamped[o]; o = o.Parent {
+					ix.stamped[o] = true
+				}
+			}
+		}
+	}
+	class := firstClass(n)
+	count := 0
+	for c := n.Parent.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && c.Data == n.Data && firstClass(c) == class && ix.stamped[c] {
+			count++
+		}
+	}
+	return count
+}
+
+func firstClass(n *html.Node) string {
+	f := strings.Fields(className(n))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
 
 // inside reports whether paragraph p of a text stands inside c on the

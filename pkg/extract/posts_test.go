@@ -1,0 +1,115 @@
+package extract
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestStampedPosts holds withoutStampedPosts to its cases on pages of our
+// own: reader comments that each stand in a block of their own with a
+// time stamp are cut from the end of a text, with the lines of their
+// section; list items, teasers without a stamp, an article that goes on
+// after the posts and posts without an article before them are kept.
+func TestStampedPosts(t *testing.T) {
+	article := `<div class="story"><p>The harbour board voted on Tuesday to close the old ferry terminal at the end of the summer, ending a service that has run between the two towns since 1921.</p>
+<p>Board members said the terminal needed repairs costing more than the service earns in a decade, and that the new bridge had taken most of its passengers.</p>
+<p>Ferry workers will be offered jobs at the bridge's toll plaza or at the port, the board said.</p></div>`
+	post := func(class, stamp, text string) string {
+		return fmt.Sprintf(`<div class="%s"><div class="hd"><b>reader</b> %s</div><p>%s</p><div class="ft"><a href="#">Reply</a> | <a href="#">Report</a></div></div>`, class, stamp, text)
+	}
+	comments := func(class string, stamps ...string) string {
+		var b strings.Builder
+		for i, s := range stamps {
+			b.WriteString(post(class, s, fmt.Sprintf("Comment number %d says the board should have asked the people who ride the ferry every day before deciding.", i+1)))
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name string
+		page string
+		want int // paragraphs of the article kept; -1: all kept
+	}{
+		{"posts with times of day", article + `<div id="c"><h3>Your comments</h3>` + comments("cm", "08:14", "9:02 AM", "10:40") + `<p>You must be logged in to comment.</p></div>`, 3},
+		{"posts with dates in figures, rows alike", article + comments("row alt", "22/04/2009", "02-14-2012", "3.5.2010"), 3},
+		{"posts with dates in words", article + comments("cm", "wrote on April 6, 2010", "wrote on April 7, 2010", "wrote on 8 April 2010"), 3},
+		{"two posts are not a list", article + comments("cm", "08:14", "09:20"), -1},
+		{"items without a stamp", article + comments("item", "first", "second", "third"), -1},
+		{"the article goes on after them", article + comments("cm", "08:14", "9:02 AM", "10:40") + `<p>Later on Tuesday the board said it would also review the timetable of the bus that replaces the ferry, which runs every forty minutes and stops at both of the old terminals.</p>`, -1},
+		{"no article before them", `<p>Comments</p>` + comments("cm", "08:14", "9:02 AM", "10:40"), -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root, _ := parseBody(t, tc.page)
+			ix := newPageIndex(root)
+			var paras []string
+			for _, l := range ix.lines {
+				p := strings.Join(l, "\n")
+				if len(words(p)) >= 5 && !strings.Contains(p, "Reply | Report") {
+					paras = append(paras, p)
+				}
+			}
+			got := ix.withoutStampedPosts(paras, defaultMinBodyChars)
+			want := paras
+			if tc.want >= 0 {
+				want = paras[:tc.want]
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("kept %d of %d paragraphs:\n%s", len(got), len(paras), strings.Join(got, "\n"))
+			}
+		})
+	}
+}
+
+// TestOpeningPost holds openingPost to its cases: a text that is one
+// later post of a thread gives way to the thread's opening post, found
+// where the text stands in its own post; the opening post itself, a text
+// outside the posts and a thread whose opening post is too short to be
+// an article are kept as they are.
+func TestOpeningPost(t *testing.T) {
+	message := func(n int, words string) string {
+		return fmt.Sprintf(`<div class="post"><table><tr><td>03-%02d-2012, 09:41 PM</td><td>#%d</td></tr>
+<tr><td><a href="/u">member%d</a><div>Join Date: Jun 2008</div><div>Posts: 3,917</div></td>
+<td><div class="msg">%s</div></td></tr></table></div>`, 20+n, n, n, words)
+	}
+	long := func(who string) string {
+		return who + ` brewed an amber ale three weeks ago and the gravity has not moved from 1.030 for ten days.<br><br>` +
+			`The yeast ` + who + ` used was one packet of dry ale yeast, rehydrated as the packet says, pitched at about 68 degrees into well aerated wort.<br><br>` +
+			`The fermenter of ` + who + ` sits in a basement that stays at 64 degrees, and swirling it and moving it upstairs did nothing at all.`
+	}
+	thread := func(first string) string {
+		return `<div id="posts">` + message(1, first) + message(2, long("My neighbour")) + message(3, "Same here, following.") + message(4, "Check your thermometer first.") + `</div>`
+	}
+	tests := []struct {
+		name, page, text string
+		want             string // the first words of the text returned
+	}{
+		{"a reply gives way to the opening post", thread(long("I")), "My neighbour", "I brewed"},
+		{"the opening post stays", thread(long("I")), "I brewed", "I brewed"},
+		{"an opening post too short stays out", thread("Help?"), "My neighbour", "My neighbour"},
+		{"a text outside the posts stays", `<div class="story"><p>` + long("The club") + `</p></div>` + thread(long("I")), "The club", "The club"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root, _ := parseBody(t, tc.page)
+			ix := newPageIndex(root)
+			var paras []string
+			for i := range ix.lines {
+				if strings.HasPrefix(ix.norm[i], strings.ToLower(tc.text)) {
+					for j := i; j < len(ix.lines) && (j == i || len(words(strings.Join(ix.lines[j], " "))) > 12); j++ {
+						paras = append(paras, strings.Join(ix.lines[j], "\n"))
+					}
+					break
+				}
+			}
+			if len(paras) == 0 {
+				t.Fatalf("%q not on the page", tc.text)
+			}
+			got := ix.openingPost(paras, defaultMinBodyChars)
+			if len(got) == 0 || !strings.HasPrefix(got[0], tc.want) {
+				t.Errorf("got %q, want a text opening with %q", got, tc.want)
+			}
+		})
+	}
+}
