@@ -237,7 +237,8 @@ func (m *blockModel) prob(f []float64) float64 {
 // the model keeps, each put where it stands on the page among tParas;
 // nil when it keeps none. A line the page repeats three times or more is
 // a template's and never kept; the items of a list are kept or left
-// together (byList).
+// together (byList), and kept when a paragraph of trafilatura's text
+// announces the list (announced).
 func (m *blockModel) filled(seed maphash.Seed, ix *pageIndex, title string, tParas, rParas []string) []string {
 	feats, inT, inR := blockFeatures(seed, ix, title, tParas, rParas)
 	prob := make([]float64, len(feats))
@@ -247,7 +248,7 @@ func (m *blockModel) filled(seed maphash.Seed, ix *pageIndex, title string, tPar
 		}
 	}
 	var add []int
-	for i, p := range ix.byList(prob) {
+	for i, p := range ix.announced(ix.byList(prob), inT) {
 		if p >= 0.5 {
 			add = append(add, i)
 		}
@@ -295,6 +296,39 @@ func (ix *pageIndex) byList(prob []float64) []float64 {
 		}
 	}
 	return out
+}
+
+// announced keeps (probability 1) the items of a list in question (prob
+// above 0) that a paragraph of trafilatura's text (inT) announces: it
+// ends with a colon right before the list ("VDH demande aux autorités :"
+// over the demands), so the list is the rest of its sentence.
+func (ix *pageIndex) announced(prob []float64, inT []bool) []float64 {
+	for i := 1; i < len(prob); i++ {
+		if prob[i] == 0 || !inT[i-1] {
+			continue
+		}
+		l := listOf(ix.owner[i])
+		lines := ix.lines[i-1]
+		end := strings.TrimSpace(lines[len(lines)-1])
+		if l == nil || !(strings.HasSuffix(end, ":") || strings.HasSuffix(end, "：")) {
+			continue
+		}
+		items := []int{}
+		links := true
+		for j := i; j < len(prob) && listOf(ix.owner[j]) == l; j++ {
+			items = append(items, j)
+			links = links && ix.linkLine[ix.norm[j]]
+		}
+		if links {
+			continue // a list of links ("For more information:") is not the sentence's end
+		}
+		for _, j := range items {
+			if prob[j] > 0 {
+				prob[j] = 1
+			}
+		}
+	}
+	return prob
 }
 
 // listOf returns the list (<ul> or <ol>) whose item n is or stands in,

@@ -22,6 +22,9 @@ import (
 //     own with other lines between (comments, each signed with a name and
 //     a date), loses to one whose prose paragraphs stand side by side in
 //     one block, as an article's do (proseLayout);
+//   - a block of posts (three or more stamp lines with a date or a time,
+//     each over a paragraph of written text: comments) loses to an
+//     article's worth of prose with one date line at most;
 //   - a block whose text cannot be found on the page as rendered loses;
 //   - the article starts at or after its headline, while navigation and
 //     teasers sit above it: a block that starts after the headline beats
@@ -55,6 +58,18 @@ func (e *Extractor) pickSecond(ix *pageIndex, title string, first, second []stri
 		e.log.Debug("pickSecond: the second block's prose stands apart, the first's together")
 		return false
 	}
+	// A block of posts, each a stamp line ("Marcelo R. 15/09/2008 -
+	// 09:47") over written text (comments), is not the article when the
+	// other block is an article's worth of prose with a date line at most.
+	n1, n2 := stampLines(first), stampLines(second)
+	switch {
+	case isPosts(first) && n2 <= 1 && isArticle(second, short):
+		e.log.Debug("pickSecond: the first block is posts", "stamps", n1)
+		return true
+	case isPosts(second) && n1 <= 1 && isArticle(first, short):
+		e.log.Debug("pickSecond: the second block is posts", "stamps", n2)
+		return false
+	}
 	p1, p2 := ix.start(first), ix.start(second)
 	e.log.Debug("pickSecond: by position", "first_at", p1, "second_at", p2)
 	switch {
@@ -72,6 +87,36 @@ func (e *Extractor) pickSecond(ix *pageIndex, title string, first, second []stri
 	return p2 < p1
 }
 
+// stampLines counts the lines of a text that are a post's stamp
+// (isStamp).
+func stampLines(paras []string) int {
+	n := 0
+	for _, p := range paras {
+		for _, l := range strings.Split(p, "\n") {
+			if isStamp(l) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// isPosts reports whether a text is a list of posts: three or more stamp
+// lines each followed by a paragraph of written text (one that ends a
+// sentence). A post's date line over its title and "at 2:30 PM" under it
+// are not.
+func isPosts(paras []string) bool {
+	posts := 0
+	for k := 0; k+1 < len(paras); k++ {
+		lines := strings.Split(paras[k], "\n")
+		next := strings.Split(paras[k+1], "\n")
+		if isStamp(lines[len(lines)-1]) && !isStamp(next[0]) && endsSentence(strings.TrimSpace(next[len(next)-1])) {
+			posts++
+		}
+	}
+	return posts >= 3
+}
+
 // pageIndex is the page's text as rendered, in document order: per
 // paragraph, its normalised text (lower case words joined by single
 // spaces) and its lines as written (a <br> breaks a line).
@@ -84,8 +129,9 @@ type pageIndex struct {
 	// linkLine holds the normalised lines that are link text wherever
 	// they stand on the page.
 	linkLine map[string]bool
-	// stamped holds the elements that hold a post's stamp line, made
-	// when first asked for (stampedAlike).
+	// stampAt marks the paragraphs with a post's stamp line and stamped
+	// the elements that hold one, made when first asked for (markStamps).
+	stampAt []bool
 	stamped map[*html.Node]bool
 }
 
@@ -440,13 +486,15 @@ func (ix *pageIndex) withoutSignedPosts(paras []string, minChars int) []string {
 
 // withoutStampedPosts cuts the posts that end a text when the text
 // before them is an article of its own (minChars): three or more posts
-// of one list (postOf), after which only lines of the section holding
-// them or short lines follow, and the other lines of that section (a
-// heading, "Showing 1-25 of 25 comments", "You must be logged in to
-// comment"). The section is the outermost element around the list that
-// holds no prose of the text before the posts; when the list itself holds
-// some (an article set in the same block as its comments), only the posts
-// go.
+// of one list (postOf), and the other lines of the section that holds
+// them (a heading, "Showing 1-25 of 25 comments", "You must be logged in
+// to comment"). The section is the outermost element around the list
+// that holds no prose of the text before the posts; when the list itself
+// holds some (an article set in the same block as its comments), it is
+// the list. What follows the posts goes with them (a comment form, a
+// notice under the comments), unless two or more paragraphs of prose
+// follow outside the section: then the article goes on, and nothing is
+// cut.
 func (ix *pageIndex) withoutStampedPosts(paras []string, minChars int) []string {
 	at := make([]int, len(paras))
 	for k, p := range paras {
@@ -520,16 +568,21 @@ func (ix *pageIndex) withoutStampedPosts(paras []string, minChars int) []string 
 			start--
 		}
 	}
-	out := slices.Clone(paras[:start])
+	// What follows the posts (a comment form, a notice) goes with them,
+	// unless two paragraphs of prose outside their section follow: the
+	// article goes on.
+	prose := 0
 	for k := last + 1; k < len(paras); k++ {
-		switch {
-		case !flat && ix.holdsAny(section, at[k:k+1]):
-		case len(words(paras[k])) >= proseWords:
-			return paras // the article goes on after the posts
-		default:
-			out = append(out, paras[k])
+		if post := postIn(k); post != nil && post.Parent == list {
+			continue
+		}
+		if (flat || !ix.holdsAny(section, at[k:k+1])) && len(words(paras[k])) >= proseWords {
+			if prose++; prose == 2 {
+				return paras
+			}
 		}
 	}
+	out := paras[:start]
 	if textLen(paras[:start]) < minChars {
 		return paras
 	}
@@ -651,8 +704,13 @@ var postStamp = regexp.MustCompile(`\b\d{1,2}:\d{2}\b|\b\d{1,2}[/.-]\d{1,2}[/.-]
 // 10:11 AM"). An article's paragraphs are not posts: a <p> holds no line
 // besides its own, and the block holding them all is one post at most.
 func (ix *pageIndex) postOf(i int) *html.Node {
+	ix.markStamps()
 	n := ix.owner[i]
 	for d := 0; n != nil && n.Type == html.ElementNode && n.DataAtom != atom.Body && d < maxPostDepth; d, n = d+1, n.Parent {
+		if !ix.stamped[n] || ix.stampedAlike(n) < 3 {
+			continue
+		}
+		// The paragraphs n holds are those around i on the page.
 		lo, hi := i, i
 		for lo > 0 && i-lo < maxPostParas && ix.owner[lo-1] != nil && isAncestor(n, ix.owner[lo-1]) {
 			lo--
@@ -661,17 +719,12 @@ func (ix *pageIndex) postOf(i int) *html.Node {
 			hi++
 		}
 		if i-lo >= maxPostParas || hi-i >= maxPostParas {
-			return nil
+			return nil // larger than a post, as every element above it is
 		}
-		stamped := false
-		for j := lo; j <= hi && !stamped; j++ {
-			if j == i {
-				continue
+		for j := lo; j <= hi; j++ {
+			if j != i && ix.stampAt[j] {
+				return n
 			}
-			stamped = slices.ContainsFunc(ix.lines[j], isStamp)
-		}
-		if stamped && ix.stampedAlike(n) >= 3 {
-			return n
 		}
 	}
 	return nil
@@ -683,27 +736,35 @@ func isStamp(l string) bool {
 	return len(words(l)) <= maxStampWords && (postStamp.MatchString(l) || hasDate(l))
 }
 
+// markStamps finds, once per page, the paragraphs with a stamp line
+// (isStamp) and the elements that hold one.
+func (ix *pageIndex) markStamps() {
+	if ix.stampAt != nil {
+		return
+	}
+	ix.stampAt = make([]bool, len(ix.lines))
+	ix.stamped = map[*html.Node]bool{}
+	for j, lines := range ix.lines {
+		if slices.ContainsFunc(lines, isStamp) {
+			ix.stampAt[j] = true
+			for o := ix.owner[j]; o != nil && !ix.stamped[o]; o = o.Parent {
+				ix.stamped[o] = true
+			}
+		}
+	}
+}
+
 // stampedAlike counts n and its siblings with n's tag and first class
-// that hold a stamp line (isStamp): posts of one list each carry theirs,
-// where the rows of one post do not.
+// that hold a stamp line (markStamps): posts of one list each carry
+// theirs, where the rows of one post do not.
 func (ix *pageIndex) stampedAlike(n *html.Node) int {
 	if n.Parent == nil {
 		return 0
 	}
-	if ix.stamped == nil {
-		ix.stamped = map[*html.Node]bool{}
-		for j, lines := range ix.lines {
-			if slices.ContainsFunc(lines, isStamp) {
-				for o := ix.owner[j]; o != nil && !ix.stamped[o]; o = o.Parent {
-					ix.stamped[o] = true
-				}
-			}
-		}
-	}
 	class := firstClass(n)
 	count := 0
 	for c := n.Parent.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.ElementNode && c.Data == n.Data && firstClass(c) == class && ix.stamped[c] {
+		if c.Type == html.ElementNode && c.Data == n.Data && ix.stamped[c] && firstClass(c) == class {
 			count++
 		}
 	}

@@ -36,7 +36,8 @@ func TestStampedPosts(t *testing.T) {
 		{"posts with dates in words", article + comments("cm", "wrote on April 6, 2010", "wrote on April 7, 2010", "wrote on 8 April 2010"), 3},
 		{"two posts are not a list", article + comments("cm", "08:14", "09:20"), -1},
 		{"items without a stamp", article + comments("item", "first", "second", "third"), -1},
-		{"the article goes on after them", article + comments("cm", "08:14", "9:02 AM", "10:40") + `<p>Later on Tuesday the board said it would also review the timetable of the bus that replaces the ferry, which runs every forty minutes and stops at both of the old terminals.</p>`, -1},
+		{"the article goes on after them", article + comments("cm", "08:14", "9:02 AM", "10:40") + `<p>Later on Tuesday the board said it would also review the timetable of the bus that replaces the ferry, which runs every forty minutes and stops at both of the old terminals.</p><p>The bus company said it could add a later run on weekdays if the board paid for the extra driver, and that it would answer within a month.</p>`, -1},
+		{"a notice after them goes with them", `<div id="col">` + article + comments("cm", "08:14", "9:02 AM", "10:40") + `<p>Comments are moderated and may take a little while to appear. Be civil: personal attacks and anything that looks like advertising are deleted without warning by the editors.</p></div>`, 3},
 		{"no article before them", `<p>Comments</p>` + comments("cm", "08:14", "9:02 AM", "10:40"), -1},
 	}
 	for _, tc := range tests {
@@ -109,6 +110,73 @@ func TestOpeningPost(t *testing.T) {
 			got := ix.openingPost(paras, defaultMinBodyChars)
 			if len(got) == 0 || !strings.HasPrefix(got[0], tc.want) {
 				t.Errorf("got %q, want a text opening with %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestIsPosts holds isPosts to its cases: three stamp lines each over a
+// paragraph of written text are posts, whichever way the stamp is
+// written; a post's date line, its title with a date and "at 2:30 PM"
+// are not, nor two comments.
+func TestIsPosts(t *testing.T) {
+	comment := "The tariff is the highest in the province and we still have no water."
+	tests := []struct {
+		name  string
+		paras []string
+		want  bool
+	}{
+		{"comments with dates in figures", []string{"Comentarios (3)", "Marcelo R. 15/09/2008 - 09:47", comment, "vecina_LR 15/09/2008 - 10:05", comment, "Juan Carlos 15/09/2008 - 10:22", comment}, true},
+		{"comments with times of day", []string{"Sandra wrote at 8:14 AM", comment, "Dave wrote at 8:21 AM", comment, "Mick wrote at 10:11 AM", comment}, true},
+		{"two comments", []string{"Sandra wrote at 8:14 AM", comment, "Dave wrote at 8:21 AM", comment}, false},
+		{"a blog post's date lines", []string{"Monday, November 05, 2012", "Teach This! Lesson plans that rock 11/05/2012", "Posted by Vicki Davis", "A fantastic example of how a teacher takes his students through the video process.", "tags: education teaching", "at 2:30 PM"}, false},
+		{"an article", []string{comment, comment, comment}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := isPosts(tc.paras); got != tc.want {
+				t.Errorf("isPosts = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestAnnounced holds announced to its cases: the items of a list that a
+// paragraph of trafilatura's text announces with a colon are kept; a
+// list after a paragraph without one, after a paragraph trafilatura does
+// not hold, or of links alone, is left to the model.
+func TestAnnounced(t *testing.T) {
+	intro := func(end string) string {
+		return `<p>In consequence the organisation asks the authorities of the country` + end + `</p>`
+	}
+	items := `<ol><li>to release the seven members of the group at once and without condition,</li><li>to open an independent inquiry into the disappearances,</li></ol>`
+	links := `<ul><li><a href="/a">The report</a></li><li><a href="/b">Earlier statement</a></li></ul>`
+	tests := []struct {
+		name, page string
+		heldIntro  bool
+		want       bool
+	}{
+		{"announced", intro(":") + items, true, true},
+		{"announced, full-width colon", intro("：") + items, true, true},
+		{"no colon", intro(".") + items, true, false},
+		{"intro not trafilatura's", intro(":") + items, false, false},
+		{"links", intro(":") + links, true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root, _ := parseBody(t, tc.page)
+			ix := newPageIndex(root)
+			prob := make([]float64, len(ix.norm))
+			inT := make([]bool, len(ix.norm))
+			inT[0] = tc.heldIntro
+			for i := 1; i < len(prob); i++ {
+				prob[i] = 0.2
+			}
+			got := ix.announced(prob, inT)
+			for i := 1; i < len(got); i++ {
+				if kept := got[i] == 1; kept != tc.want {
+					t.Errorf("item %d (%q): probability %v, want kept %v", i, ix.norm[i], got[i], tc.want)
+				}
 			}
 		})
 	}

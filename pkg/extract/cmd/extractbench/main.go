@@ -2,7 +2,7 @@
 // go-trafilatura, go-readability (readeck) and go-domdistiller on the two
 // shared extraction dev sets (../shared/bench/extraction, 2019 news, and
 // ../shared/bench/extraction-dragnet, 2012 pages in any charset), and on
-// parley's own held-out pages (../../testdata/heldout, -own): every
+// parley's own held-out pages (../../testdata/heldout and heldout2, -own): every
 // extractor runs in the same process on one core, its predictions are
 // scored with the sets' metric (shingle F1, macro averages; see score.go),
 // and one table of F1, precision, recall, empty bodies and pages per
@@ -96,8 +96,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	metaCov := fs.Bool("meta", false, "print how many pages got each metadata field from parley and exit")
 	show := fs.String("show", "", "print parley's article JSON for this page id and exit")
 	plain := fs.Bool("plain", false, "rewrite every page without semantic markup first (sectioning elements as <div>, no class, id, role, microdata or JSON-LD): how much each extractor leans on it")
-	own := fs.Bool("own", true, "also run parley's own held-out pages ("+ownDir+")")
-	ownPath := fs.String("own-dir", ownDir, "directory of the own pages (NAME.html and its article in NAME.txt), e.g. a new batch written to check pages nothing was tuned on")
+	own := fs.Bool("own", true, "also run parley's own held-out pages ("+ownDirs+")")
+	ownPath := fs.String("own-dir", ownDirs, "comma-separated directories of own pages (NAME.html and its article in NAME.txt), e.g. a new batch written to check pages nothing was tuned on; each is a set named own-DIRNAME")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -122,11 +122,16 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 		sets = append(sets, devSet{name: name, dir: dir, pages: pages})
 	}
 	if *own {
-		pages, err := loadOwnPages(*ownPath, *limit)
-		if err != nil {
-			return fmt.Errorf("own pages: %w", err)
+		for _, dir := range strings.Split(*ownPath, ",") {
+			if dir = strings.TrimSpace(dir); dir == "" {
+				continue
+			}
+			pages, err := loadOwnPages(dir, *limit)
+			if err != nil {
+				return fmt.Errorf("own pages %s: %w", dir, err)
+			}
+			sets = append(sets, devSet{name: "own-" + filepath.Base(dir), dir: dir, pages: pages, own: true})
 		}
-		sets = append(sets, devSet{name: "own-heldout", dir: *ownPath, pages: pages, own: true})
 	}
 	if len(sets) == 0 {
 		return nil
@@ -336,10 +341,12 @@ func loadPages(dir, idsFile string, limit int) ([]page, error) {
 	return pages, nil
 }
 
-// ownDir holds pages written for parley's tests, each NAME.html with its
-// article text in NAME.txt: pages in the layouts of the failure classes
-// the extractor must survive (see ../../README.md), never tuned on.
-const ownDir = "../../testdata/heldout"
+// ownDirs hold pages written for parley's tests, each NAME.html with its
+// article text in NAME.txt: heldout, in the layouts of the failure
+// classes the extractor must survive, and heldout2, a second batch
+// written by a helper that had not seen the extractor (see
+// ../../README.md, Held-out pages).
+const ownDirs = "../../testdata/heldout,../../testdata/heldout2"
 
 // loadOwnPages reads a directory of own pages, the file name as id; each
 // is decoded as loadPages decodes a crawled one.
