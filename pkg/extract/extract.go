@@ -265,12 +265,17 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 	a.Source = firstNonEmpty(m.siteName, h.Source)
 
 	body, reason, ix := e.mainText(ctx, root, doc, base, rule, m, a.Title)
-	if onlyPageTitle(m, h1, ix, a.Title) {
+	if siteName := siteNamed(a.Title, m, home); siteName || onlyPageTitle(m, h1, ix, a.Title) {
 		// A generic <title>: the feed's title for the item, else the
-		// headline of the text's header block.
+		// headline of the text's header block, else, when the title is
+		// only the site's name, the headline line above the text (a
+		// <title> that names the article, though in words the page does
+		// not show, is a better title than a line guessed from the page).
 		if t := cleanText(h.Title); t != "" {
 			a.Title = t
 		} else if t := headerHeadline(body); t != "" {
+			a.Title = t
+		} else if t := ix.headlineAbove(body); siteName && t != "" {
 			a.Title = t
 		}
 	}

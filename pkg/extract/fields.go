@@ -105,6 +105,18 @@ func onlyPageTitle(m *meta, h1 string, ix *pageIndex, title string) bool {
 	return ix.titleAt(title) < 0
 }
 
+// siteNamed reports whether a title is the site's name only (its
+// og:site_name, or the text of a link to its home page that is not also
+// the page's og:title or JSON-LD headline: some pages link their headline
+// to the home page): pickTitle found no headline.
+func siteNamed(title string, m *meta, home []string) bool {
+	n := normName(title)
+	if n == "" || n == normName(m.ogTitle) || n == normName(m.ld.headline) {
+		return n != "" && n == normName(m.siteName)
+	}
+	return n == normName(m.siteName) || slices.ContainsFunc(home, func(h string) bool { return normName(h) == n })
+}
+
 // linkNames returns the names the page gives its own site and sections:
 // the text (or image alt text) of links to the site's home page, and the
 // text of short links (four words at most: "Sport", "Local News"). A
@@ -167,8 +179,10 @@ func stripSiteSuffix(t, h1 string, sections []string, sites ...string) string {
 		if p == "" {
 			return false
 		}
-		for _, s := range sites {
-			if s := normName(s); s != "" && (p == s || strings.Contains(p, s) || strings.Contains(s, p)) {
+		// A part holds the site's name, or is part of it, word for word:
+		// "Home" is a home link's text, and "300 homes" does not hold it.
+		for _, site := range sites {
+			if s := normName(site); s != "" && (p == s || holdsWords(part, site) || holdsWords(site, part)) {
 				return true
 			}
 		}
@@ -202,6 +216,12 @@ func stripSiteSuffix(t, h1 string, sections []string, sites ...string) string {
 		return strings.TrimSpace(rest)
 	}
 	return t
+}
+
+// holdsWords reports whether the words of b stand together in a.
+func holdsWords(a, b string) bool {
+	wb := words(strings.ToLower(b))
+	return len(wb) > 0 && strings.Contains(" "+strings.Join(words(strings.ToLower(a)), " ")+" ", " "+strings.Join(wb, " ")+" ")
 }
 
 func normName(s string) string {
@@ -624,6 +644,9 @@ func headlineDate(near *nearHeadline) *time.Time {
 		for _, l := range lines {
 			byline := byPrefix.MatchString(l) && len(words(l)) <= maxBylineWords
 			if !isDateLine(l) && !(byline && hasDate(l)) {
+				if t, ok := leadingDate(l); ok {
+					return validDate(t)
+				}
 				continue
 			}
 			if t, ok := docdate.Parse(l); ok {
@@ -638,6 +661,27 @@ func headlineDate(near *nearHeadline) *time.Time {
 		}
 	}
 	return nil
+}
+
+// leadingDate reads the date a longer line opens with, where an old
+// page's table row joins the date's cell and a toolbar's ("Lunes 15 de
+// septiembre de 2008 | Edición impresa Imprimir Enviar"): the longest
+// run of its first words that is a date line and parses.
+func leadingDate(l string) (time.Time, bool) {
+	if !hasDate(l) {
+		return time.Time{}, false
+	}
+	f := strings.Fields(l)
+	for k := min(len(f), 2*maxDateWords); k >= 3; k-- {
+		head := strings.TrimRight(strings.Join(f[:k], " "), " |,;:-–—")
+		if !isDateLine(head) {
+			continue
+		}
+		if t, ok := docdate.Parse(head); ok {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // dateStart finds where a date begins in a line: its first figure or

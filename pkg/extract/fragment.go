@@ -115,3 +115,74 @@ func headerHeadline(body string) string {
 	}
 	return ""
 }
+
+// maxHeadlineReach is how many page paragraphs above the text
+// headlineAbove looks through: a headline, a standfirst, a date line, a
+// toolbar and a photo with its caption stand between an old page's
+// headline and its text.
+const maxHeadlineReach = 8
+
+// headlineAbove returns the headline of a page whose <title> is only the
+// site's name and whose headline is a line of its own above the text
+// rather than a heading ("Vecinos de La Ribera cortaron la ruta 14", a
+// table cell above the standfirst and the date line): going up from the
+// text's first paragraph, the first line of 3 to 20 words that is not a
+// sentence, a date ("Last updated: Nov 20, 2019 01:41 PM"), a byline, a link's text or a caption (a line
+// beside an image, apart from the text). "" when there is none within
+// maxHeadlineReach paragraphs.
+func (ix *pageIndex) headlineAbove(body string) string {
+	if ix == nil {
+		return ""
+	}
+	at := ix.start(strings.Split(body, "\n\n"))
+	if at < 0 {
+		return ""
+	}
+	text := ix.owner[at]
+	for i := at - 1; i >= 0 && i >= at-maxHeadlineReach; i-- {
+		lines := ix.lines[i]
+		for j := len(lines) - 1; j >= 0; j-- {
+			l := strings.TrimSpace(lines[j])
+			n := len(words(l))
+			if n == 0 || hasDate(l) || byPrefix.MatchString(l) || ix.linkLine[strings.Join(words(strings.ToLower(l)), " ")] {
+				continue
+			}
+			if n < 3 || n > 20 || endsSentence(l) || besideImage(ix.owner[i], text) {
+				continue
+			}
+			return l
+		}
+	}
+	return ""
+}
+
+// captionReach is how many levels up from a line's element an image
+// makes the line its caption (a table cell in a row under the photo's
+// row, a <p> in a <figure>).
+const captionReach = 3
+
+// besideImage reports whether n stands within captionReach levels of an
+// <img> in an element that does not also hold the text.
+func besideImage(n, text *html.Node) bool {
+	for up, p := 0, n; up < captionReach && p != nil; up, p = up+1, p.Parent {
+		if text != nil && isAncestor(p, text) {
+			return false
+		}
+		if holdsImage(p) {
+			return true
+		}
+	}
+	return false
+}
+
+func holdsImage(n *html.Node) bool {
+	if n.Type == html.ElementNode && n.DataAtom == atom.Img {
+		return true
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if holdsImage(c) {
+			return true
+		}
+	}
+	return false
+}

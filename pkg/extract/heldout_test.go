@@ -140,18 +140,29 @@ func TestMissedArticle(t *testing.T) {
 
 // TestTitleNotSiteOrSection: a <title> that is only the site's name (the
 // text of the link to its home page) gives way to the page's headline,
+// a heading or, on old pages, a line above the text that is neither a
+// date, a standfirst nor a caption (e1: kicker, headline, standfirst, a
+// row with the date and a toolbar, a photo and its caption, the text),
 // and a section's name before the headline ("Sport - ...", the text of a
-// link on the page) is cut like a site's.
+// link on the page) is cut like a site's. The date line beside the
+// headline is found then, also when its row joins the toolbar's text.
 func TestTitleNotSiteOrSection(t *testing.T) {
 	e := newTestExtractor(t, Config{})
-	tests := []struct{ file, want string }{
-		{"heldout/site-name-title.html", "Bookshop that survived two wars closes its doors after 112 years"},
-		{"heldout/fixtures-sidebar.html", "Wardle appointed manager of Castleford Vale after three weeks of interviews"},
+	tests := []struct{ file, want, date string }{
+		{"heldout/site-name-title.html", "Bookshop that survived two wars closes its doors after 112 years", ""},
+		{"heldout/fixtures-sidebar.html", "Wardle appointed manager of Castleford Vale after three weeks of interviews", ""},
+		{"heldout/a2-2007-wire-portal.html", "Nordvall Dairy to cut 850 jobs, close three plants", ""},
+		{"heldout2/e1-2008-spanish-latam.html", "Vecinos de La Ribera cortaron la ruta 14 por la falta de agua", "2008-09-15"},
+		// "Home" is a site's name here; "300 homes" does not hold it.
+		{"heldout2/d4-2008-photo-heavy-story.html", "Rising Ashby River forces evacuation of 300 homes in Millbrook", ""},
 	}
 	for _, tt := range tests {
 		a := extractFile(t, e, tt.file, "https://www.example.com/news/1.html", Hints{})
 		if a.Title != tt.want {
 			t.Errorf("%s: title %q, want %q", tt.file, a.Title, tt.want)
+		}
+		if tt.date != "" && (a.PublishedAt == nil || a.PublishedAt.Format("2006-01-02") != tt.date) {
+			t.Errorf("%s: published %v, want %s", tt.file, a.PublishedAt, tt.date)
 		}
 		if strings.HasPrefix(a.Body, tt.want) {
 			t.Errorf("%s: body starts with the headline: %q", tt.file, a.Body[:len(tt.want)])
@@ -183,6 +194,7 @@ func TestStripSiteSuffix(t *testing.T) {
 		{"Gipfel in Wien - Seite 2 von 4 | Kurier", []string{"Kurier"}, "Gipfel in Wien"},
 		{"The front page of the summit", []string{"Kurier"}, "The front page of the summit"},
 		{"Summit turns the page", []string{"Kurier"}, "Summit turns the page"},
+		{"Courier :: Evacuation of 300 homes in Millbrook", []string{"Home", "Courier"}, "Evacuation of 300 homes in Millbrook"},
 	}
 	for _, tt := range tests {
 		if got := stripSiteSuffix(tt.title, "", nil, tt.sites...); got != tt.want {
