@@ -82,7 +82,7 @@ func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL,
 	ix := newPageIndex(root)
 	paras, density := e.choose(ctx, root, ix, base, title)
 	minChars := e.cfg.MinBodyChars
-	paras = ix.withoutLinkLines(ix.inPlace(ix.withoutSignedPosts(ix.openingPost(paras, minChars), minChars)))
+	paras = ix.withoutLinkLines(ix.inPlace(ix.withoutSignedPosts(ix.openingPost(ix.withoutCaptions(paras), minChars), minChars)))
 	return ix.withoutStampedPosts(paras, minChars), density, ix
 }
 

@@ -395,6 +395,39 @@ func (ix *pageIndex) inPlace(paras []string) []string {
 	return out
 }
 
+// maxCaptionWords is the longest paragraph withoutCaptions drops.
+const maxCaptionWords = 60
+
+// withoutCaptions drops from a text the paragraphs that stand on the page
+// in a <figure> (an image's caption and its credit: "Image caption,
+// Firefighters used boats to reach residents"), unless that leaves less
+// than half the text: a page may set its whole story in a figure.
+func (ix *pageIndex) withoutCaptions(paras []string) []string {
+	out := paras[:0:0]
+	for _, p := range paras {
+		if len(words(p)) <= maxCaptionWords {
+			if at := ix.find(p); at >= 0 && inFigure(ix.owner[at]) {
+				continue
+			}
+		}
+		out = append(out, p)
+	}
+	if len(out) == len(paras) || 2*textLen(out) < textLen(paras) {
+		return paras
+	}
+	return out
+}
+
+// inFigure reports whether n is or stands in a <figure> or <figcaption>.
+func inFigure(n *html.Node) bool {
+	for ; n != nil; n = n.Parent {
+		if n.Type == html.ElementNode && (n.DataAtom == atom.Figure || n.DataAtom == atom.Figcaption) {
+			return true
+		}
+	}
+	return false
+}
+
 // taken is the set of page paragraphs where a text's paragraphs stand.
 func (ix *pageIndex) taken(paras []string, c *html.Node) map[int]bool {
 	taken := make(map[int]bool, len(paras))

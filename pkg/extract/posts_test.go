@@ -181,3 +181,38 @@ func TestAnnounced(t *testing.T) {
 		})
 	}
 }
+
+// TestWithoutCaptions: an image's caption and credit standing in a
+// <figure> leave the text; a story set whole in a figure, and a
+// paragraph of the text that is not in one, stay.
+func TestWithoutCaptions(t *testing.T) {
+	para := func(n int) string {
+		return fmt.Sprintf("Paragraph %d of the story tells at some length what the council decided on the flood scheme after the meeting on Tuesday.", n)
+	}
+	figure := `<figure><img src="a.jpg"><span>Image source, Fire Service</span><figcaption>Image caption, Firefighters used boats on Mill Lane</figcaption></figure>`
+	tests := []struct {
+		name, page string
+		text, want []string
+	}{
+		{"caption in the text",
+			`<article><p>` + para(1) + `</p>` + figure + `<p>` + para(2) + `</p></article>`,
+			[]string{para(1), "Image source, Fire Service", "Image caption, Firefighters used boats on Mill Lane", para(2)},
+			[]string{para(1), para(2)}},
+		{"caption in a div",
+			`<article><p>` + para(1) + `</p><div class="caption">Firefighters used boats on Mill Lane</div><p>` + para(2) + `</p></article>`,
+			[]string{para(1), "Firefighters used boats on Mill Lane", para(2)},
+			[]string{para(1), "Firefighters used boats on Mill Lane", para(2)}},
+		{"story in a figure",
+			`<figure><img src="a.jpg"><p>` + para(1) + `</p><p>` + para(2) + `</p></figure>`,
+			[]string{para(1), para(2)},
+			[]string{para(1), para(2)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root, _ := parseBody(t, tc.page)
+			if got := newPageIndex(root).withoutCaptions(tc.text); !slices.Equal(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
