@@ -265,17 +265,24 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 	a.Source = firstNonEmpty(m.siteName, h.Source)
 
 	body, reason, ix := e.mainText(ctx, root, doc, base, rule, m, a.Title)
-	if siteName := siteNamed(a.Title, m, home); siteName || onlyPageTitle(m, h1, ix, a.Title) {
-		// A generic <title>: the feed's title for the item, else the
-		// headline of the text's header block, else, when the title is
-		// only the site's name, the headline line above the text (a
-		// <title> that names the article, though in words the page does
-		// not show, is a better title than a line guessed from the page).
+	switch {
+	case siteNamed(a.Title, m, home):
+		// The site's name: the feed's title for the item, else the
+		// headline line above the text.
+		if t := cleanText(h.Title); t != "" {
+			a.Title = t
+		} else if t := ix.headlineAbove(body); t != "" {
+			a.Title = t
+		}
+	case onlyPageTitle(m, h1, ix, a.Title):
+		// A generic <title> that names no page of the site: the feed's
+		// title for the item, else the headline of the text's header
+		// block (a <title> that names the article, though in words the
+		// page does not show, is a better title than a line guessed
+		// from the page, so the line above the text is not asked).
 		if t := cleanText(h.Title); t != "" {
 			a.Title = t
 		} else if t := headerHeadline(body); t != "" {
-			a.Title = t
-		} else if t := ix.headlineAbove(body); siteName && t != "" {
 			a.Title = t
 		}
 	}

@@ -106,7 +106,8 @@ func onlyPageTitle(m *meta, h1 string, ix *pageIndex, title string) bool {
 }
 
 // siteNamed reports whether a title is the site's name only (its
-// og:site_name, or the text of a link to its home page that is not also
+// og:site_name, a host's name, or the text of a link to its home page, with one word
+// more at most, that is not also
 // the page's og:title or JSON-LD headline: some pages link their headline
 // to the home page): pickTitle found no headline.
 func siteNamed(title string, m *meta, home []string) bool {
@@ -114,8 +115,17 @@ func siteNamed(title string, m *meta, home []string) bool {
 	if n == "" || n == normName(m.ogTitle) || n == normName(m.ld.headline) {
 		return n != "" && n == normName(m.siteName)
 	}
-	return n == normName(m.siteName) || slices.ContainsFunc(home, func(h string) bool { return normName(h) == n })
+	return n == normName(m.siteName) || hostName.MatchString(strings.TrimSpace(title)) || slices.ContainsFunc(home, func(h string) bool {
+		// The name, or the name and one more word ("The Kenya Tribune
+		// Online" beside the logo's "The Kenya Tribune", "Jangada Online"
+		// beside "JANGADA"); a name of one word must not be a short one.
+		hw := len(words(h))
+		return normName(h) == n || (hw >= 2 || len(normName(h)) >= 5) && len(words(title)) <= hw+1 && holdsWords(title, h)
+	})
 }
+
+// hostName is a title that is a host's name ("straitscourier.com.sg").
+var hostName = regexp.MustCompile(`^(?i:www\.)?[\p{L}\d-]+(?:\.[\p{L}\d-]+)*\.\p{L}{2,}$`)
 
 // linkNames returns the names the page gives its own site and sections:
 // the text (or image alt text) of links to the site's home page, and the
@@ -132,8 +142,11 @@ func linkNames(doc *goquery.Document, base *url.URL) (home, nav []string) {
 		if text == "" {
 			return
 		}
-		u, err := url.Parse(strings.TrimSpace(href))
-		if err != nil {
+		href = strings.TrimSpace(href)
+		u, err := url.Parse(href)
+		if err != nil || strings.HasPrefix(href, "#") || u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https" {
+			// A script's link ("javascript:imprimir()") or one within
+			// the page names no page of the site.
 			return
 		}
 		if base != nil {

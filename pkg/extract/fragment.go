@@ -3,6 +3,7 @@ package extract
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -125,11 +126,13 @@ const maxHeadlineReach = 8
 // headlineAbove returns the headline of a page whose <title> is only the
 // site's name and whose headline is a line of its own above the text
 // rather than a heading ("Vecinos de La Ribera cortaron la ruta 14", a
-// table cell above the standfirst and the date line): going up from the
-// text's first paragraph, the first line of 3 to 20 words that is not a
-// sentence, a date ("Last updated: Nov 20, 2019 01:41 PM"), a byline, a link's text or a caption (a line
-// beside an image, apart from the text). "" when there is none within
-// maxHeadlineReach paragraphs.
+// table cell above the standfirst and the date line): of the lines of the
+// maxHeadlineReach page paragraphs above the text's first one, the longest
+// (the nearest of equal length) of 3 to 20 words that is not a sentence,
+// a date ("Last updated: Nov 20, 2019 01:41 PM"), a byline, a link's text
+// or a caption (a line beside an image, apart from the text): a kicker
+// ("Epidemia") and an update's time ("atualizado às 15h47") are shorter
+// than the headline. "" when there is none.
 func (ix *pageIndex) headlineAbove(body string) string {
 	if ix == nil {
 		return ""
@@ -139,21 +142,19 @@ func (ix *pageIndex) headlineAbove(body string) string {
 		return ""
 	}
 	text := ix.owner[at]
+	best, most := "", 0
 	for i := at - 1; i >= 0 && i >= at-maxHeadlineReach; i-- {
-		lines := ix.lines[i]
-		for j := len(lines) - 1; j >= 0; j-- {
-			l := strings.TrimSpace(lines[j])
+		for _, l := range ix.lines[i] {
+			l = strings.TrimSpace(l)
 			n := len(words(l))
-			if n == 0 || hasDate(l) || byPrefix.MatchString(l) || ix.linkLine[strings.Join(words(strings.ToLower(l)), " ")] {
+			if n < 3 || n > 20 || n <= most || hasDate(l) || byPrefix.MatchString(l) || endsSentence(l) ||
+				ix.linkLine[strings.Join(words(strings.ToLower(l)), " ")] || besideImage(ix.owner[i], text) {
 				continue
 			}
-			if n < 3 || n > 20 || endsSentence(l) || besideImage(ix.owner[i], text) {
-				continue
-			}
-			return l
+			best, most = l, n
 		}
 	}
-	return ""
+	return best
 }
 
 // captionReach is how many levels up from a line's element an image
@@ -175,8 +176,23 @@ func besideImage(n, text *html.Node) bool {
 	return false
 }
 
+// holdsImage reports whether n is or holds a picture: an <img> that is
+// not an icon or a spacer (a side under 60 pixels as written, or no size
+// written inside a link: "Print", "PDF" and "E-mail" buttons beside a
+// headline).
 func holdsImage(n *html.Node) bool {
 	if n.Type == html.ElementNode && n.DataAtom == atom.Img {
+		w, h := attrInt(n, "width"), attrInt(n, "height")
+		switch {
+		case w > 0 && w < 60 || h > 0 && h < 60:
+			return false
+		case w == 0 && h == 0:
+			for p := n.Parent; p != nil; p = p.Parent {
+				if p.Type == html.ElementNode && p.DataAtom == atom.A {
+					return false
+				}
+			}
+		}
 		return true
 	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -185,4 +201,19 @@ func holdsImage(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// attrInt is an element's attribute read as a whole number, 0 when it is
+// not one.
+func attrInt(n *html.Node, name string) int {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			v, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(a.Val), "px"))
+			if err != nil {
+				return 0
+			}
+			return v
+		}
+	}
+	return 0
 }

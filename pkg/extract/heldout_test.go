@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -155,9 +156,30 @@ func TestTitleNotSiteOrSection(t *testing.T) {
 		{"heldout2/e1-2008-spanish-latam.html", "Vecinos de La Ribera cortaron la ruta 14 por la falta de agua", "2008-09-15"},
 		// "Home" is a site's name here; "300 homes" does not hold it.
 		{"heldout2/d4-2008-photo-heavy-story.html", "Rising Ashby River forces evacuation of 300 homes in Millbrook", ""},
+		// A Joomla page: print and e-mail icons beside the headline are
+		// no photo, and the headline is no caption.
+		{"heldout4/j6-2011-fenwick-farm-homes.html", "Fenwick Farm homes approved despite protests", ""},
+		// "The Kenya Tribune Online" beside the logo's "The Kenya Tribune".
+		{"heldout4/k3-2007-tea-auction-prices.html", "Tea prices ease at Mombasa auction as Pakistan demand slows", ""},
+		// A host's name; the kicker and the update's time above the text
+		// are shorter than the headline, and "Jangada Online" is the
+		// site's "JANGADA" (its "Imprimir" link, a script's, is not).
+		{"heldout4/k4-2004-malacca-air-patrols.html", "Littoral states agree joint air patrols over Malacca Strait", ""},
+		{"heldout4/k6-2006-dengue-emergencia.html", "Casos de dengue triplicam e cidade mineira decreta emergência", ""},
 	}
 	for _, tt := range tests {
-		a := extractFile(t, e, tt.file, "https://www.example.com/news/1.html", Hints{})
+		raw, err := os.ReadFile(filepath.Join("testdata", tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _, err := charset.HTML(raw, "") // two pages are in ISO-8859-1
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := e.Extract(context.Background(), page, "https://www.example.com/news/1.html", Hints{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if a.Title != tt.want {
 			t.Errorf("%s: title %q, want %q", tt.file, a.Title, tt.want)
 		}
@@ -349,6 +371,37 @@ func TestHeadingInTitle(t *testing.T) {
 		}
 		if a.Title != tt.want {
 			t.Errorf("<title>%s</title>: title %q, want %q", tt.title, a.Title, tt.want)
+		}
+	}
+}
+
+// TestLinkNames: the names a page gives its site are the texts of its
+// links to the home page; a script's link, an e-mail address and a link
+// within the page name no page of the site.
+func TestLinkNames(t *testing.T) {
+	page := `<a href="/">The Kenya Tribune</a> <a href="/index.html"><img alt="Tribune logo"></a>
+<a href="javascript:imprimir()">Imprimir</a> <a href="mailto:desk@example.com">Joseph Mwangi</a>
+<a href="#top">Back to top</a> <a href="/business/">Business</a> <a href="https://other.example.org/">Other Paper</a>`
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := url.Parse("https://www.example.com/news/1.html")
+	home, nav := linkNames(doc, base)
+	if want := []string{"The Kenya Tribune", "Tribune logo"}; !slices.Equal(home, want) {
+		t.Errorf("home %q, want %q", home, want)
+	}
+	if want := []string{"Business"}; !slices.Equal(nav, want) {
+		t.Errorf("sections %q, want %q", nav, want)
+	}
+	for _, title := range []string{"straitscourier.com.sg", "www.Example.co.uk"} {
+		if !hostName.MatchString(title) {
+			t.Errorf("%q is a host's name", title)
+		}
+	}
+	for _, title := range []string{"Talks resume in Vienna.", "U.S. talks", "Version 2.0"} {
+		if hostName.MatchString(title) {
+			t.Errorf("%q is not a host's name", title)
 		}
 	}
 }
