@@ -28,6 +28,11 @@ var orgWords = map[string]bool{
 	"tribune": true, "herald": true, "daily": true, "weekly": true, "magazine": true, "radio": true,
 	"television": true, "tv": true, "channel": true, "network": true, "company": true, "reporters": true,
 	"contributors": true, "admin": true, "administrator": true, "unknown": true, "anonymous": true,
+	// the same in the other languages of the pages parley reads
+	"ministerium": true, "ministère": true, "ministerio": true, "ministero": true, "ministério": true,
+	"ministerstvo": true, "ministerstwo": true, "министерство": true, "redaktion": true, "rédaction": true,
+	"redacción": true, "redação": true, "redazione": true, "redactie": true, "redakcja": true, "редакция": true,
+	"pressestelle": true, "presse": true, "prensa": true, "imprensa": true, "stampa": true,
 }
 
 // roleNouns name a writer's role or job, which bylines print after the name.
@@ -44,7 +49,7 @@ var (
 	// a role after the name: "Jane Doe, Product Marketing Manager"
 	roleAfter  = regexp.MustCompile(`(?i)\b` + roleNouns + `$`)
 	inPlace    = regexp.MustCompile(`\s+(?:in|from|at)\s+[A-Z][\p{L}\-]+(?:\s[A-Z][\p{L}\-]+)?\s*$`)
-	splitNames = regexp.MustCompile(`(?i)\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\s[—–·•]\s)\s*`)
+	splitNames = regexp.MustCompile(`(?i)\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\s[-—–·•]\s)\s*`)
 	updatedRe  = regexp.MustCompile(`(?i)\b(?:updated|published|posted|filed|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}:\d{2}|\d{4})\b.*$`)
 	// a note in brackets after a name ("Jane Doe (AP)", "Jane Doe [www]"),
 	// which ends the name

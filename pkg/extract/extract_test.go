@@ -290,6 +290,12 @@ func TestPeople(t *testing.T) {
 		{[]string{"Jane Doe — Reuters"}, []string{"Jane Doe"}},
 		{[]string{"بقلم: أحمد سالم — 12 مارس 2024"}, []string{"أحمد سالم"}},
 		{[]string{"Par Claire Dubois, à Bruxelles"}, []string{"Claire Dubois"}},
+		// A hyphen between spaces parts a byline from its links.
+		{[]string{"By Jenna Hollis - bio | email"}, []string{"Jenna Hollis"}},
+		{[]string{"Written By: Jane Doe - "}, []string{"Jane Doe"}},
+		// A ministry or a newsroom in another language is no person.
+		{[]string{"Ministerium für Umwelt"}, nil},
+		{[]string{"Redacción"}, nil},
 	}
 	for _, tt := range tests {
 		got := people(tt.in, orgs)
