@@ -83,7 +83,7 @@ func (e *Extractor) generic(ctx context.Context, root *html.Node, base *url.URL,
 	paras, density := e.choose(ctx, root, ix, base, title)
 	minChars := e.cfg.MinBodyChars
 	paras = ix.withoutLinkLines(ix.inPlace(ix.withoutSignedPosts(ix.openingPost(ix.withoutCaptions(paras), minChars), minChars)))
-	return ix.withoutStampedPosts(paras, minChars), density, ix
+	return withoutPostsTail(ix.withoutStampedPosts(paras, minChars), minChars), density, ix
 }
 
 // choose runs both extractors and combines their texts (see generic).
@@ -130,9 +130,9 @@ func (e *Extractor) choose(ctx context.Context, root *html.Node, ix *pageIndex, 
 	case len(tParas) == 0:
 		return rParas, rDensity
 	}
-	tSet := shingleSet(e.seed, tParas)
-	inT, inR := overlap(tSet, shingleSet(e.seed, rParas))
-	if inR >= e.coreShare && inT < 0.9 {
+	tSet, rSet := shingleSet(e.seed, tParas), shingleSet(e.seed, rParas)
+	inT, inR := overlap(tSet, rSet)
+	if inR >= e.coreShare && inT < 0.9 && !e.articleBeside(ix, rSet, tParas, rParas) {
 		e.log.Debug("readability's text is the agreed core of trafilatura's", "in_t", inT, "in_r", inR)
 		return rParas, rDensity
 	}
@@ -384,6 +384,77 @@ func missedArticle(root *html.Node, title string, minChars int) []string {
 // MinBodyChars in all.
 func isArticle(paras []string, minChars int) bool {
 	return proseParagraphs(paras, 2) >= 2 && textLen(paras) >= 4*minChars
+}
+
+// articleBeside reports whether readability's text is posts beside an
+// article that trafilatura also took: readability's has three stamp
+// lines or more (isStamp: "13/12/2008 17:12", comments), and trafilatura's
+// surplus over it (its paragraphs readability's does not hold) holds a run
+// of prose (proseRun) that is an article's worth, stands together and has
+// one stamp line at most. Then readability's is not the core of
+// trafilatura's but the reader comments under a match report (table rows
+// on a page without class names), and the surplus is no boilerplate; as
+// in pickSecond, posts lose to an article.
+func (e *Extractor) articleBeside(ix *pageIndex, rSet shingles, tParas, rParas []string) bool {
+	var surplus []string
+	for _, p := range tParas {
+		if !holds(e.seed, rSet, p) {
+			surplus = append(surplus, p)
+		}
+	}
+	run := proseRun(surplus)
+	if stampLines(rParas) < 3 || stampLines(run) > 1 || !isArticle(run, e.cfg.MinBodyChars) {
+		return false
+	}
+	together, _ := ix.proseLayout(run)
+	return together
+}
+
+// withoutPostsTail cuts the posts that end a text when no element of the
+// page holds each post whole (withoutStampedPosts): a comment's stamp
+// and its text in rows or cells of their own. From the first paragraph
+// whose last line is a stamp, the rest must be posts (isPosts) with no
+// two paragraphs of prose in a row (proseRun: the text of comments is
+// parted by their stamps), and the text before it an article of its own
+// (isArticle).
+func withoutPostsTail(paras []string, minChars int) []string {
+	for k := 1; k+1 < len(paras); k++ {
+		lines := strings.Split(paras[k], "\n")
+		if !isStamp(lines[len(lines)-1]) {
+			continue
+		}
+		if !isArticle(paras[:k], minChars) {
+			return paras
+		}
+		if rest := paras[k:]; isPosts(rest) && len(proseRun(rest)) < 2 {
+			return paras[:k]
+		}
+		return paras
+	}
+	return paras
+}
+
+// proseRun returns a text's longest run of paragraphs of running prose
+// (proseWords or more, ending a sentence: not a footer's line of links)
+// by length, the prose alone: an article's body.
+// Short paragraphs that end a sentence ("No," he said.) or are a word or
+// two ("Advertisement") do not end a run; any other line (a teaser's
+// headline between teasers' summaries, a caption) does.
+func proseRun(paras []string) []string {
+	var best, cur []string
+	for _, p := range paras {
+		switch n := len(words(p)); {
+		case n >= proseWords && endsSentence(p):
+			cur = append(cur, p)
+			if textLen(cur) > textLen(best) {
+				best = cur
+			}
+		case n <= 2 || endsSentence(p):
+		default:
+			cur = nil
+		}
+	}
+	return best
 }
 
 // shortArticleWords is the fewest words a text shorter than

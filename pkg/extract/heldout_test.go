@@ -12,6 +12,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/parley-news/parley/pkg/charset"
+	"github.com/parley-news/parley/pkg/extract/internal/plainhtml"
 	"golang.org/x/net/html"
 )
 
@@ -402,6 +403,43 @@ func TestLinkNames(t *testing.T) {
 	for _, title := range []string{"Talks resume in Vienna.", "U.S. talks", "Version 2.0"} {
 		if hostName.MatchString(title) {
 			t.Errorf("%q is not a host's name", title)
+		}
+	}
+}
+
+// TestCommentsBesideReport: a 2008 match report (testdata/heldout5, a
+// page written for the check) under 36 reader comments set as table rows,
+// each a name and a stamp over the comment. Without its class names
+// (plainhtml), go-readability takes the comments and trafilatura the
+// report with the comments; readability's text is not taken as the core
+// of trafilatura's when it is posts beside an article (articleBeside),
+// and the comments that end the report are cut (withoutPostsTail).
+func TestCommentsBesideReport(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "heldout5", "n7-2008-league-two-report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newTestExtractor(t, Config{})
+	for _, plain := range []bool{false, true} {
+		page := raw
+		if plain {
+			if page, err = plainhtml.Rewrite(raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a, err := e.Extract(context.Background(), page, "https://www.example.com/news/1.html", Hints{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"came from behind to beat Bramford Town", "home to Ashfield Athletic"} {
+			if !strings.Contains(a.Body, want) {
+				t.Errorf("plain %v: body lacks the report's %q:\n%s", plain, want, a.Body)
+			}
+		}
+		for _, comment := range []string{"Off the bottom at last", "13/12/2008 17:12", "Safe from the drop by Easter"} {
+			if strings.Contains(a.Body, comment) {
+				t.Errorf("plain %v: body holds the comments' %q", plain, comment)
+			}
 		}
 	}
 }

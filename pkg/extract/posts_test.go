@@ -216,3 +216,43 @@ func TestWithoutCaptions(t *testing.T) {
 		})
 	}
 }
+
+// TestPostsTail holds withoutPostsTail to its cases: reader comments that
+// end a text, each a stamp line over its text in paragraphs of their own
+// (a comment's rows on a page without class names), are cut after an
+// article; a text whose posts hold prose in a row, one with two posts
+// only, and posts with no article before them stay.
+func TestPostsTail(t *testing.T) {
+	var article []string
+	for i := range 5 {
+		article = append(article, fmt.Sprintf("Paragraph %d of the match report tells at some length how the home side came from behind after the interval, with two goals from the substitute, and what both managers said afterwards.", i))
+	}
+	post := func(n int) []string {
+		return []string{fmt.Sprintf("13/12/2008 17:%02d", 10+n), fmt.Sprintf("Comment %d says the second half was the best in years.", n)}
+	}
+	posts := func(n int) []string {
+		var out []string
+		for i := range n {
+			out = append(out, post(i)...)
+		}
+		return out
+	}
+	join := func(parts ...[]string) []string { return slices.Concat(parts...) }
+	tests := []struct {
+		name string
+		text []string
+		want int // paragraphs kept
+	}{
+		{"comments after an article", join(article, posts(4)), len(article)},
+		{"two comments", join(article, posts(2)), len(article) + 4},
+		{"prose in a row after the stamps", join(article, posts(3), article[:2]), len(article) + 8},
+		{"no article before", join(article[:1], posts(4)), 9},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := withoutPostsTail(tc.text, defaultMinBodyChars); len(got) != tc.want {
+				t.Errorf("kept %d paragraphs, want %d: %q", len(got), tc.want, got)
+			}
+		})
+	}
+}
