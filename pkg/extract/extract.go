@@ -266,7 +266,7 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 
 	body, reason, ix := e.mainText(ctx, root, doc, base, rule, m, a.Title)
 	switch {
-	case siteNamed(a.Title, m, home):
+	case siteNamed(a.Title, m, append(home, logoName(doc))):
 		// The site's name: the feed's title for the item, else the
 		// headline line above the text.
 		if t := cleanText(h.Title); t != "" {

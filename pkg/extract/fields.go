@@ -127,6 +127,18 @@ func siteNamed(title string, m *meta, home []string) bool {
 // hostName is a title that is a host's name ("straitscourier.com.sg").
 var hostName = regexp.MustCompile(`^(?i:www\.)?[\p{L}\d-]+(?:\.[\p{L}\d-]+)*\.\p{L}{2,}$`)
 
+// logoName is the alt text of the page's first image that has one, which
+// on old pages is the site's logo ("Alizé"), when it is 1 to 4 words long.
+func logoName(doc *goquery.Document) string {
+	alt := cleanText(doc.Find("img[alt]").FilterFunction(func(_ int, s *goquery.Selection) bool {
+		return cleanText(s.AttrOr("alt", "")) != ""
+	}).First().AttrOr("alt", ""))
+	if n := len(words(alt)); n == 0 || n > 4 {
+		return ""
+	}
+	return alt
+}
+
 // linkNames returns the names the page gives its own site and sections:
 // the text (or image alt text) of links to the site's home page, and the
 // text of short links (four words at most: "Sport", "Local News"). A

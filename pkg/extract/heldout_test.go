@@ -167,6 +167,8 @@ func TestTitleNotSiteOrSection(t *testing.T) {
 		// site's "JANGADA" (its "Imprimir" link, a script's, is not).
 		{"heldout4/k4-2004-malacca-air-patrols.html", "Littoral states agree joint air patrols over Malacca Strait", ""},
 		{"heldout4/k6-2006-dengue-emergencia.html", "Casos de dengue triplicam e cidade mineira decreta emergência", ""},
+		// "Alizé - Actualités" beside the logo's alt text, "Alizé".
+		{"heldout4/j2-2011-mediterranee-plastique.html", "Méditerranée : les pays riverains s'engagent contre la pollution plastique, sans régler la question de l'argent", ""},
 	}
 	for _, tt := range tests {
 		raw, err := os.ReadFile(filepath.Join("testdata", tt.file))
