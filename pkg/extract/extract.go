@@ -268,10 +268,14 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 	switch {
 	case siteNamed(a.Title, m, append(home, logoName(doc))):
 		// The site's name: the feed's title for the item, else the
-		// headline line above the text.
+		// headline line above the text, else the headline of the text's
+		// header block (a release that opens with its number, headline
+		// and date under a <title> that is the ministry's name).
 		if t := cleanText(h.Title); t != "" {
 			a.Title = t
 		} else if t := ix.headlineAbove(body); t != "" {
+			a.Title = t
+		} else if t := headerHeadline(body); t != "" {
 			a.Title = t
 		}
 	case onlyPageTitle(m, h1, ix, a.Title):
