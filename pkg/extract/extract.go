@@ -266,7 +266,7 @@ func (e *Extractor) Extract(ctx context.Context, page []byte, pageURL string, h 
 
 	body, reason, ix := e.mainText(ctx, root, doc, base, rule, m, a.Title)
 	switch {
-	case siteNamed(a.Title, m, append(home, logoName(doc))):
+	case siteNamed(a.Title, m, home) || siteNamed(a.Title, m, []string{logoName(doc)}):
 		// The site's name: the feed's title for the item, else the
 		// headline line above the text, else the headline of the text's
 		// header block (a release that opens with its number, headline

@@ -144,11 +144,14 @@ func (ix *pageIndex) headlineAbove(body string) string {
 	text := ix.owner[at]
 	best, most := "", 0
 	for i := at - 1; i >= 0 && i >= at-maxHeadlineReach; i-- {
+		if besideImage(ix.owner[i], text) {
+			continue // a caption's lines
+		}
 		for _, l := range ix.lines[i] {
 			l = strings.TrimSpace(l)
 			n := len(words(l))
 			if n < 3 || n > 20 || n <= most || hasDate(l) || byPrefix.MatchString(l) || endsSentence(l) ||
-				ix.linkLine[strings.Join(words(strings.ToLower(l)), " ")] || besideImage(ix.owner[i], text) {
+				ix.linkLine[strings.Join(words(strings.ToLower(l)), " ")] {
 				continue
 			}
 			best, most = l, n
@@ -187,11 +190,7 @@ func holdsImage(n *html.Node) bool {
 		case w > 0 && w < 60 || h > 0 && h < 60:
 			return false
 		case w == 0 && h == 0:
-			for p := n.Parent; p != nil; p = p.Parent {
-				if p.Type == html.ElementNode && p.DataAtom == atom.A {
-					return false
-				}
-			}
+			return !insideTag(n.Parent, "a")
 		}
 		return true
 	}

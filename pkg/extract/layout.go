@@ -406,7 +406,7 @@ func (ix *pageIndex) withoutCaptions(paras []string) []string {
 	out := paras[:0:0]
 	for _, p := range paras {
 		if len(words(p)) <= maxCaptionWords {
-			if at := ix.find(p); at >= 0 && inFigure(ix.owner[at]) {
+			if at := ix.find(p); at >= 0 && (insideTag(ix.owner[at], "figure") || insideTag(ix.owner[at], "figcaption")) {
 				continue
 			}
 		}
@@ -416,16 +416,6 @@ func (ix *pageIndex) withoutCaptions(paras []string) []string {
 		return paras
 	}
 	return out
-}
-
-// inFigure reports whether n is or stands in a <figure> or <figcaption>.
-func inFigure(n *html.Node) bool {
-	for ; n != nil; n = n.Parent {
-		if n.Type == html.ElementNode && (n.DataAtom == atom.Figure || n.DataAtom == atom.Figcaption) {
-			return true
-		}
-	}
-	return false
 }
 
 // taken is the set of page paragraphs where a text's paragraphs stand.
