@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/PuerkitoBio/goquery"
+	"golang.org/x/net/html"
 )
 
 // bylineSelectors find byline elements when the page's metadata names no one.
@@ -34,6 +35,35 @@ var orgWords = map[string]bool{
 	"redacción": true, "redação": true, "redazione": true, "redactie": true, "redakcja": true, "редакция": true,
 	"pressestelle": true, "presse": true, "prensa": true, "imprensa": true, "stampa": true,
 }
+
+// uiWords are the words of a page's controls that stand beside bylines
+// ("View Profile", "Tweet", "All Posts by …"); no name holds them.
+var uiWords = map[string]bool{
+	"view": true, "profile": true, "tweet": true, "share": true, "follow": true, "email": true,
+	"e-mail": true, "print": true, "subscribe": true, "rss": true, "like": true, "posts": true,
+	"comments": true, "comment": true, "bio": true, "website": true, "homepage": true,
+	"twitter": true, "facebook": true, "linkedin": true, "instagram": true, "google+": true,
+}
+
+// withoutControls drops the controls' words that end a name ("Jane Doe
+// RSS feed", "Jane Doe View Profile").
+func withoutControls(name string) string {
+	w := strings.Fields(name)
+	for len(w) > 0 && (uiWords[strings.ToLower(w[len(w)-1])] || strings.EqualFold(w[len(w)-1], "feed")) {
+		w = w[:len(w)-1]
+	}
+	return strings.Join(w, " ")
+}
+
+// notFirst are words no name begins with but the lines beside a byline
+// do: "About Jane Doe", "In Sweden", "Sobre Carlos".
+var notFirst = map[string]bool{
+	"about": true, "all": true, "in": true, "at": true, "from": true, "on": true, "more": true,
+	"sobre": true, "über": true,
+}
+
+// siteAddress is a word that is a site's address: "Example.com".
+var siteAddress = regexp.MustCompile(`\p{L}\.(?:com|net|org|info|biz|co|io)$`)
 
 // roleNouns name a writer's role or job, which bylines print after the name.
 const roleNouns = `(?:correspondent|reporter|writer|editor|columnist|contributor|journalist|analyst|producer|staff|` +
@@ -92,17 +122,28 @@ func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, ba
 	if p := try(metaNames); len(p) > 0 {
 		return p
 	}
+	// The byline is the first byline element that names people, with the
+	// ones beside it (two levels up), where a page gives each author an
+	// element of their own; later ones are other stories' bylines.
 	var raw []string
+	var byline *html.Node
 	doc.Find(bylineSelectors).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		n := s.Get(0)
+		if byline != nil && !isAncestor(byline, n) {
+			return false
+		}
 		if s.Closest("script,style,nav,footer,aside,.comments,#comments").Length() > 0 {
 			return true
 		}
-		// Prefer the innermost name-like children (e.g. <a rel=author>) of a byline block.
-		t := cleanText(s.Text())
-		if t == "" || len(t) > 200 {
-			return true
+		if t := bylineLine(n, orgs); t != "" {
+			raw = append(raw, t)
+			if byline == nil {
+				byline = n
+				for i := 0; i < 2 && byline.Parent != nil; i++ {
+					byline = byline.Parent
+				}
+			}
 		}
-		raw = append(raw, t)
 		return len(raw) < 6
 	})
 	if p := try(raw); len(p) > 0 {
@@ -116,6 +157,24 @@ func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, ba
 		}
 	}
 	return people(wireCredit(body), orgs)
+}
+
+// bylineLine returns the line of a byline element that names people: the
+// first of its lines (parted by <br> and by block elements) that does,
+// or "". Read as one string, "Jane Doe<br>Courier-Tribune" would run the
+// name into the paper's name; read line by line, the lines after the
+// name (a role, the paper, "Tweet") are left out.
+func bylineLine(n *html.Node, orgs []string) string {
+	for _, p := range paragraphs(n) {
+		for _, l := range strings.Split(p, "\n") {
+			// An author's box goes on with a biography, whose lines are
+			// longer than a byline.
+			if l = cleanText(l); l != "" && len(strings.Fields(l)) <= maxBylineWords && len(people([]string{l}, orgs)) > 0 {
+				return l
+			}
+		}
+	}
+	return ""
 }
 
 // wireCredit returns the reporters and writers a wire story credits in
@@ -267,6 +326,7 @@ func splitAuthors(s string) []string {
 		}
 		p = roleSuffix.ReplaceAllString(p, "")
 		p = inPlace.ReplaceAllString(p, "")
+		p = withoutControls(p)
 		p = strings.Trim(p, " ,;:-–—|·")
 		if p != "" {
 			out = append(out, p)
@@ -288,10 +348,13 @@ func isPerson(name string, orgs []string) bool {
 			return false
 		}
 	}
+	if notFirst[strings.ToLower(words[0])] {
+		return false
+	}
 	capital := 0
 	for _, w := range words {
 		lw := strings.ToLower(strings.Trim(w, ".,()"))
-		if orgWords[lw] {
+		if orgWords[lw] || uiWords[lw] || siteAddress.MatchString(lw) {
 			return false
 		}
 		r := []rune(w)

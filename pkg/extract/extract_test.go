@@ -296,6 +296,8 @@ func TestPeople(t *testing.T) {
 		// A ministry or a newsroom in another language is no person.
 		{[]string{"Ministerium für Umwelt"}, nil},
 		{[]string{"Redacción"}, nil},
+		// Lines beside a byline: a place, an author box's heading, a site.
+		{[]string{"In Sweden", "About Jane Doe", "ProfessorBaron.com"}, nil},
 	}
 	for _, tt := range tests {
 		got := people(tt.in, orgs)
@@ -336,6 +338,45 @@ func TestHeadlineByline(t *testing.T) {
 		base, _ := url.Parse("https://harbour.example.org/2012/11/pier.html")
 		home, _ := linkNames(doc, base)
 		got := pickAuthors(&meta{}, Hints{}, nil, doc, base, &nearHeadline{doc: doc, title: "The north pier, one year on"}, home, "")
+		if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestBylineElements: a byline element is read line by line, and the
+// byline is the first such element that names people, with those beside
+// it; bylines of other stories further down the page are not authors.
+func TestBylineElements(t *testing.T) {
+	story := `<p>The north pier reopened on Monday after a year of repairs.</p>`
+	teasers := `<ul><li><a href="/a">Ferry fares rise</a> <span class="byline">By Ann Fry</span></li>` +
+		`<li><a href="/b">New slip opens</a> <span class="byline">By Sam Reyes</span></li></ul>`
+
+	tests := []struct {
+		name, byline string
+		want         []string
+	}{
+		{"the paper's name after a break", `<div class="byline">DENISE KOWALCZYK<br>Courier-Tribune</div>`, []string{"DENISE KOWALCZYK"}},
+		{"a biography after the name", `<div class="author"><p>Tom Larkin</p><p>About the author</p><p>Tom has covered the harbour for the paper since 1998, and before that wrote on shipping for a trade weekly in Hull.</p></div>`, []string{"Tom Larkin"}},
+		{"controls beside the name", `<div class="byline"><a href="/u/tl">Tom Larkin</a> <a href="/u/tl">View Profile</a></div><div class="author">Tweet<br>Email<br>Print</div>`, []string{"Tom Larkin"}},
+		{"a control after the name", `<span class="author">Tom Larkin RSS feed</span>`, []string{"Tom Larkin"}},
+		{"the name on the line after By", `<div class="byline">By<br>Tom Larkin</div>`, []string{"Tom Larkin"}},
+		{"two authors, an element each", `<div class="bylines"><span class="author">Tom Larkin</span> and <span class="author">Ann Fry</span></div>`, []string{"Tom Larkin", "Ann Fry"}},
+		{"only controls and an about line", `<div class="author">About Tom Larkin<br>Website<br>Twitter</div>`, nil},
+	}
+	for _, tt := range tests {
+		rail := teasers
+		if tt.want == nil {
+			rail = "" // with no byline of its own, the story would take the first teaser's: nothing tells them apart
+		}
+		page := `<html><body><div id="page"><div id="main"><div class="story"><h1>The north pier, one year on</h1>` + tt.byline + story +
+			`</div></div><div id="rail"><div class="box">` + rail + `</div></div></div></body></html>`
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		base, _ := url.Parse("https://harbour.example.org/2012/11/pier.html")
+		got := pickAuthors(&meta{}, Hints{}, nil, doc, base, &nearHeadline{doc: doc, title: "The north pier, one year on"}, nil, "")
 		if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
