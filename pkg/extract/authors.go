@@ -119,7 +119,9 @@ func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, ba
 			metaNames = append(metaNames, a)
 		}
 	}
-	if p := try(metaNames); len(p) > 0 {
+	// A site may name itself as its pages' author, in words its home
+	// links give.
+	if p := people(metaNames, append(orgs, home...)); len(p) > 0 {
 		return p
 	}
 	// The byline is the first byline element that names people, with the

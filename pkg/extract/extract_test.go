@@ -383,6 +383,32 @@ func TestBylineElements(t *testing.T) {
 	}
 }
 
+// TestSiteAsAuthor: a site that names itself as its pages' meta author,
+// in the words of its home links, has no author there.
+func TestSiteAsAuthor(t *testing.T) {
+	tests := []struct {
+		name, meta string
+		want       []string
+	}{
+		{"the site's name", "Harbour Notes", nil},
+		{"a person", "Tom Larkin", []string{"Tom Larkin"}},
+		{"a person and the site", "Tom Larkin. Harbour Notes", nil},
+	}
+	for _, tt := range tests {
+		page := `<html><body><a href="/"><img src="/logo.png" alt=""></a><a href="/">Harbour Notes</a><h1>The north pier, one year on</h1><p>The pier reopened.</p></body></html>`
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		base, _ := url.Parse("https://harbour.example.org/2012/11/pier.html")
+		home, _ := linkNames(doc, base)
+		got := pickAuthors(&meta{authors: []string{tt.meta}}, Hints{}, nil, doc, base, &nearHeadline{doc: doc, title: "The north pier, one year on"}, home, "")
+		if strings.Join(got, "; ") != strings.Join(tt.want, "; ") {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestParseDateline(t *testing.T) {
 	tests := []struct {
 		body, place string
