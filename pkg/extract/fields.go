@@ -238,7 +238,14 @@ func stripSiteSuffix(t, h1 string, sections []string, sites ...string) string {
 	// only the site's very name is cut there, not a part that holds it
 	// or a section's name.
 	if head, rest, ok := strings.Cut(t, ": "); ok && isSiteName(head) && strings.TrimSpace(rest) != "" {
-		return strings.TrimSpace(rest)
+		rest = strings.TrimSpace(rest)
+		// After the site's name, a section's name may stand before a
+		// colon too ("Daily : Business : Headline").
+		if sec, headline, ok := strings.Cut(rest, ": "); ok && strings.TrimSpace(headline) != "" &&
+			slices.ContainsFunc(sections, func(s string) bool { return normName(s) == normName(sec) }) {
+			return strings.TrimSpace(headline)
+		}
+		return rest
 	}
 	return t
 }

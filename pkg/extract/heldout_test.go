@@ -231,6 +231,16 @@ func TestStripSiteSuffix(t *testing.T) {
 	if got := stripSiteSuffix(portal, "", []string{"News", "Weather"}, "WorldWire Portal"); got != "UN envoy arrives in Sanaa for talks on transition" {
 		t.Errorf("stripSiteSuffix(%q) = %q, want the headline alone", portal, got)
 	}
+	// So with colons, and a headline's own colon after a section stays.
+	for title, want := range map[string]string{
+		"The Coromandel Times : Business : Rupee rise squeezes exporters": "Rupee rise squeezes exporters",
+		"The Coromandel Times : Crise : le rupee recule":                  "Crise : le rupee recule",
+		"Business : Rupee rise squeezes exporters":                        "Business : Rupee rise squeezes exporters",
+	} {
+		if got := stripSiteSuffix(title, "", []string{"Business", "National"}, "The Coromandel Times"); got != want {
+			t.Errorf("stripSiteSuffix(%q) = %q, want %q", title, got, want)
+		}
+	}
 	for _, host := range []string{"127.0.0.1", "[::1]"} {
 		if got := hostLabel(&url.URL{Host: host}); got != "" {
 			t.Errorf("hostLabel(%s) = %q, want none: an address names no site", host, got)
