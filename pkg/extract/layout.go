@@ -63,10 +63,10 @@ func (e *Extractor) pickSecond(ix *pageIndex, title string, first, second []stri
 	// other block is an article's worth of prose with a date line at most.
 	n1, n2 := stampLines(first), stampLines(second)
 	switch {
-	case isPosts(first) && n2 <= 1 && isArticle(second, short):
+	case ix.isPosts(first) && n2 <= 1 && isArticle(second, short):
 		e.log.Debug("pickSecond: the first block is posts", "stamps", n1)
 		return true
-	case isPosts(second) && n1 <= 1 && isArticle(first, short):
+	case ix.isPosts(second) && n1 <= 1 && isArticle(first, short):
 		e.log.Debug("pickSecond: the second block is posts", "stamps", n2)
 		return false
 	}
@@ -115,6 +115,34 @@ func isPosts(paras []string) bool {
 		}
 	}
 	return posts >= 3
+}
+
+// isPosts reports whether a text is a list of posts (isPosts), or holds
+// three posts or more that are, on the page as rendered, each a
+// paragraph of written text signed under it: a line that ends a
+// sentence, and as the paragraph's last line a stamp with a date ("Jane
+// Doe, Millbrook - Oct. 13, 2008"). Trafilatura joins those lines into
+// one, so the text alone does not show them. A live blog's updates, the
+// time above the text, are not signed posts.
+func (ix *pageIndex) isPosts(paras []string) bool {
+	if isPosts(paras) {
+		return true
+	}
+	signed := 0
+	for _, p := range paras {
+		i := ix.find(p)
+		if i < 0 || len(ix.lines[i]) < 2 {
+			continue
+		}
+		lines := ix.lines[i]
+		last := lines[len(lines)-1]
+		if isStamp(last) && hasDate(last) && slices.ContainsFunc(lines[:len(lines)-1], func(l string) bool {
+			return !isStamp(l) && endsSentence(strings.TrimSpace(l))
+		}) {
+			signed++
+		}
+	}
+	return signed >= 3
 }
 
 // pageIndex is the page's text as rendered, in document order: per

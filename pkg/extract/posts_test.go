@@ -141,6 +141,54 @@ func TestIsPosts(t *testing.T) {
 	}
 }
 
+// TestSignedPosts holds pageIndex.isPosts to its cases: entries of a
+// guest book or a comment list, each a paragraph of written text with a
+// signature and a date as its last line, are posts even when the text
+// given joins the two lines (as trafilatura does); two entries, a live
+// blog's updates (the time above the text) and a story whose paragraphs
+// end without a stamp are not.
+func TestSignedPosts(t *testing.T) {
+	entry := func(text, sig string) string {
+		return `<tr><td><font size="2">` + text + `</font><br><font size="1"><b>` + sig + `</b></font></td></tr>`
+	}
+	book := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			b.WriteString(entry(fmt.Sprintf("Our thoughts are with the family, and we remember her kindness at the mill, entry %d.", i+1), fmt.Sprintf("Reader %c, Millbrook - Oct. 1%d, 2008", 'A'+i, i+2)))
+		}
+		return `<table>` + b.String() + `</table>`
+	}
+	live := `<p>21:42<br>The minister left the talks without a statement and was driven back to the embassy.</p>` +
+		`<p>21:55<br>Delegates say a second round is planned for the morning, though no time has been set.</p>` +
+		`<p>22:10<br>The host government thanked both sides and said the venue would stay open overnight.</p>`
+	story := `<p>The harbour board voted on Tuesday to close the old ferry terminal at the end of the summer.</p>` +
+		`<p>Board members said the terminal needed repairs costing more than the service earns in a decade.</p>` +
+		`<p>Ferry workers will be offered jobs at the bridge's toll plaza or at the port, the board said.</p>`
+	tests := []struct {
+		name, page string
+		want       bool
+	}{
+		{"a guest book of three entries", book(3), true},
+		{"a guest book of eight entries", book(8), true},
+		{"two entries", book(2), false},
+		{"a live blog's updates", live, false},
+		{"a story", story, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root, _ := parseBody(t, tc.page)
+			ix := newPageIndex(root)
+			var joined []string // each paragraph's lines joined, as trafilatura gives them
+			for _, l := range ix.lines {
+				joined = append(joined, strings.Join(l, " "))
+			}
+			if got := ix.isPosts(joined); got != tc.want {
+				t.Errorf("isPosts = %v, want %v, for %q", got, tc.want, joined)
+			}
+		})
+	}
+}
+
 // TestAnnounced holds announced to its cases: the items of a list that a
 // paragraph of trafilatura's text announces with a colon are kept; a
 // list after a paragraph without one, after a paragraph trafilatura does
