@@ -104,6 +104,9 @@ func TestDropBoilerplate(t *testing.T) {
 		{"headline repeated in other words", []string{"Plague: third case confirmed in China", "Body text."}, "Third case of plague confirmed in China", []string{"Body text."}},
 		{"a lede echoing the headline stays", []string{"Putin and Zelenskiy will meet in Abu Dhabi, officials said.", "Body text."}, "Putin and Zelenskiy to meet in Abu Dhabi", []string{"Putin and Zelenskiy will meet in Abu Dhabi, officials said.", "Body text."}},
 		{"date stamps at the edges", []string{"sexta-feira, 22 de outubro de 2010 às 20:13", "Body text.", "Updated Nov. 19, 2019 5:02 p.m. ET"}, "", []string{"Body text."}},
+		{"an advertisement's label between paragraphs", []string{"Body text.", "ADVERTISEMENT", "More text.", "Anzeige", "End."}, "", []string{"Body text.", "More text.", "End."}},
+		{"a press release's end mark", []string{"Body text.", "###", "More text."}, "", []string{"Body text.", "More text."}},
+		{"a sentence about advertisements stays", []string{"Body text.", "Advertisement revenue fell by a third.", "End."}, "", []string{"Body text.", "Advertisement revenue fell by a third.", "End."}},
 		{"long paragraph is prose", []string{"Body.", "Copyright " + strings.Repeat("law word ", 30)}, "", []string{"Body.", "Copyright " + strings.Repeat("law word ", 30)}},
 	}
 	for _, tt := range tests {
