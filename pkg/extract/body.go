@@ -396,6 +396,9 @@ func isArticle(paras []string, minChars int) bool {
 // on a page without class names), and the surplus is no boilerplate; as
 // in pickSecond, posts lose to an article.
 func (e *Extractor) articleBeside(ix *pageIndex, rSet shingles, tParas, rParas []string) bool {
+	if stampLines(rParas) < 3 {
+		return false
+	}
 	var surplus []string
 	for _, p := range tParas {
 		if !holds(e.seed, rSet, p) {
@@ -403,7 +406,7 @@ func (e *Extractor) articleBeside(ix *pageIndex, rSet shingles, tParas, rParas [
 		}
 	}
 	run := proseRun(surplus)
-	if stampLines(rParas) < 3 || stampLines(run) > 1 || !isArticle(run, e.cfg.MinBodyChars) {
+	if stampLines(run) > 1 || !isArticle(run, e.cfg.MinBodyChars) {
 		return false
 	}
 	together, _ := ix.proseLayout(run)
