@@ -455,3 +455,36 @@ func TestCommentsBesideReport(t *testing.T) {
 		}
 	}
 }
+
+// TestGuestBookUnderObituary: a 2008 obituary (testdata/heldout6, a page
+// written for the check) set as <br> text in a <font>, over a guest book
+// of eight entries, each signed under its text ("Name, Place - Oct. 13,
+// 2008"). Trafilatura leaves the obituary out and takes the guest book,
+// joining each entry's lines; readability takes the obituary. The guest
+// book is posts (pageIndex.isPosts, from the page as rendered) and loses
+// to the obituary.
+func TestGuestBookUnderObituary(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "heldout6", "r6-2008-lachapelle-obituary.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _, err := charset.HTML(raw, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newTestExtractor(t, Config{})
+	a, err := e.Extract(context.Background(), page, "https://www.example.com/obits/1.html", Hints{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"died peacefully Saturday", "In lieu of flowers"} {
+		if !strings.Contains(a.Body, want) {
+			t.Errorf("body lacks the obituary's %q:\n%s", want, a.Body)
+		}
+	}
+	for _, entry := range []string{"altered my wedding dress", "GUEST BOOK"} {
+		if strings.Contains(a.Body, entry) {
+			t.Errorf("body holds the guest book's %q", entry)
+		}
+	}
+}
