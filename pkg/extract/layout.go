@@ -597,6 +597,9 @@ func (ix *pageIndex) withoutStampedPosts(paras []string, minChars int) []string 
 	if len(posts) < 3 {
 		return paras
 	}
+	if textLen(paras[:start]) < minChars {
+		return ix.openingPostOnly(paras, start, postIn, minChars)
+	}
 	// The section grows from the list while it holds no prose of the
 	// text before the posts: a paragraph with a line of proseWords words,
 	// not a block of short lines ("Showing 1-25 of 25 comments", "Sort:
@@ -638,6 +641,38 @@ func (ix *pageIndex) withoutStampedPosts(paras []string, minChars int) []string 
 		return paras
 	}
 	return out
+}
+
+// openingPostOnly is withoutStampedPosts for a text that is posts of one
+// list from paras[start] on, with less than an article before them: a
+// forum thread that the extractors took whole. When the first of those
+// posts with a stamp line is the list's first (no sibling built alike
+// and stamped before it; a notice above the thread may be built like a
+// post) and it is an article's worth (minChars), the thread's page is
+// its opening post, as in openingPost, and the replies are cut;
+// otherwise the text is returned.
+func (ix *pageIndex) openingPostOnly(paras []string, start int, postIn func(int) *html.Node, minChars int) []string {
+	k := start
+	for k < len(paras) && !ix.stamped[postIn(k)] {
+		k++
+	}
+	if k == len(paras) {
+		return paras
+	}
+	first := postIn(k)
+	for c := first.PrevSibling; c != nil; c = c.PrevSibling {
+		if c.Type == html.ElementNode && c.Data == first.Data && firstClass(c) == firstClass(first) && ix.stamped[c] {
+			return paras
+		}
+	}
+	end := k + 1
+	for end < len(paras) && postIn(end) == first {
+		end++
+	}
+	if end == len(paras) || textLen(paras[k:end]) < minChars {
+		return paras
+	}
+	return paras[:end]
 }
 
 // openingPost returns the opening post of a thread when a text is one

@@ -26,6 +26,10 @@ func TestStampedPosts(t *testing.T) {
 		}
 		return b.String()
 	}
+	opening := `<div class="cm"><div class="hd"><b>reader</b> 08:14</div>` +
+		`<p>I have been making cider from our own trees for three seasons and this batch has refused to clear after two rackings.</p>` +
+		`<p>About 23 litres were pressed in October from a mix of bittersweets and a few Bramleys, with no pectic enzyme added this time.</p>` +
+		`<p>Is it worth adding enzyme now, or would a fortnight of cold in the shed do the job on its own before I bottle it?</p></div>`
 	tests := []struct {
 		name string
 		page string
@@ -39,6 +43,9 @@ func TestStampedPosts(t *testing.T) {
 		{"the article goes on after them", article + comments("cm", "08:14", "9:02 AM", "10:40") + `<p>Later on Tuesday the board said it would also review the timetable of the bus that replaces the ferry, which runs every forty minutes and stops at both of the old terminals.</p><p>The bus company said it could add a later run on weekdays if the board paid for the extra driver, and that it would answer within a month.</p>`, -1},
 		{"a notice after them goes with them", `<div id="col">` + article + comments("cm", "08:14", "9:02 AM", "10:40") + `<p>Comments are moderated and may take a little while to appear. Be civil: personal attacks and anything that looks like advertising are deleted without warning by the editors.</p></div>`, 3},
 		{"no article before them", `<p>Comments</p>` + comments("cm", "08:14", "9:02 AM", "10:40"), -1},
+		// A forum thread taken whole: its page is the opening post.
+		{"a thread: the opening post stays", `<p>Pressing day is on the 15th; details in the Snug board.</p>` + opening + comments("cm", "9:02 AM", "10:40", "11:15"), 4},
+		{"a thread whose opening post is short", `<p>Pressing day is on the 15th; details in the Snug board.</p>` + post("cm", "08:14", "Any thoughts on the haze in my cider this year, everyone?") + comments("cm", "9:02 AM", "10:40", "11:15"), -1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
