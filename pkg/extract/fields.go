@@ -41,6 +41,8 @@ func pickTitle(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, base
 	headline := h1
 	if headline == "" {
 		headline = headingInTitle(doc, m.title)
+	} else if h := headingAfterName(doc, m.title, h1); h != "" {
+		headline = h
 	}
 	first := ""
 	for _, t := range []string{m.ogTitle, m.ld.headline, m.title, m.twTitle, h1, cleanText(h.Title)} {
@@ -86,6 +88,28 @@ func headingInTitle(doc *goquery.Document, title string) string {
 	doc.Find("h2, h3, h4").EachWithBreak(func(_ int, s *goquery.Selection) bool {
 		if t := cleanText(s.Text()); parts[normName(t)] {
 			found = t
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// headingAfterName returns the text of the page's first <h2> to <h4>
+// (three words or more) that ends a <title> opening with the h1 ("Board
+// Name • View topic - Thread title", "Blog Name » Post title"): there the
+// h1 is the site's name and the heading the headline. "" when there is
+// none.
+func headingAfterName(doc *goquery.Document, title, h1 string) string {
+	t, name := normName(title), normName(h1)
+	if name == "" || !strings.HasPrefix(t, name) || len(t) == len(name) {
+		return ""
+	}
+	found := ""
+	doc.Find("h2, h3, h4").EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		h := cleanText(s.Text())
+		if len(strings.Fields(h)) >= 3 && strings.HasSuffix(t, normName(h)) {
+			found = h
 			return false
 		}
 		return true
@@ -223,7 +247,10 @@ func stripSiteSuffix(t, h1 string, sections []string, sites ...string) string {
 			continue
 		}
 		head, tail := strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+len(sep):])
-		if isSite(tail) || (h1 != "" && normName(head) == normName(h1)) ||
+		// The rest is the page's h1, the headline, unless the h1 is the
+		// site's name (a blog's h1 that links home).
+		isH1 := h1 != "" && normName(head) == normName(h1) && !isSite(h1)
+		if isSite(tail) || isH1 ||
 			(len(strings.Fields(tail)) <= 4 && len(strings.Fields(head)) >= 3 && len(head) > 2*len(tail)) {
 			return stripSiteSuffix(head, h1, sections, sites...)
 		}

@@ -169,6 +169,9 @@ func TestTitleNotSiteOrSection(t *testing.T) {
 		{"heldout4/k6-2006-dengue-emergencia.html", "Casos de dengue triplicam e cidade mineira decreta emergência", ""},
 		// "Alizé - Actualités" beside the logo's alt text, "Alizé".
 		{"heldout4/j2-2011-mediterranee-plastique.html", "Méditerranée : les pays riverains s'engagent contre la pollution plastique, sans régler la question de l'argent", ""},
+		// A Tumblr post: the blog's name is the h1 and opens the <title>,
+		// the post's title is an <h2> that ends it.
+		{"heldout6/s5-2012-commonplace-book.html", "On keeping a commonplace book", ""},
 	}
 	for _, tt := range tests {
 		raw, err := os.ReadFile(filepath.Join("testdata", tt.file))
