@@ -80,10 +80,12 @@ var (
 	roleAfter  = regexp.MustCompile(`(?i)\b` + roleNouns + `$`)
 	inPlace    = regexp.MustCompile(`\s+(?:in|from|at)\s+[A-Z][\p{L}\-]+(?:\s[A-Z][\p{L}\-]+)?\s*$`)
 	splitNames = regexp.MustCompile(`(?i)\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\||\s[-—–·•]\s)\s*`)
-	updatedRe  = regexp.MustCompile(`(?i)\b(?:updated|published|posted|filed|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}:\d{2}|\d{4})\b.*$`)
+	updatedRe  = regexp.MustCompile(`(?i)\b(?:(?:first|last)\s+)?(?:updated|published|posted|filed|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d{1,2}:\d{2}|\d{4})\b.*$`)
 	// a note in brackets after a name ("Jane Doe (AP)", "Jane Doe [www]"),
 	// which ends the name
 	bracketed = regexp.MustCompile(`\s*(?:\([^)]*\)|\[[^\]]*\])`)
+	// a social handle beside the name: "Jane Doe @janedoe"
+	handle = regexp.MustCompile(`(?:^|\s+)@\w+`)
 	// a date after the name: "Jane Doe on October 31", "Jane Doe on Nov 1st"
 	onDate = regexp.MustCompile(`(?i)\s+on\s+(?:\p{L}+day,?\s+)?(?:` + monthNames + `\b|\d).*$`)
 )
@@ -320,6 +322,7 @@ func splitAuthors(s string) []string {
 	s = onDate.ReplaceAllString(s, "")
 	s = updatedRe.ReplaceAllString(s, "")
 	s = bracketed.ReplaceAllString(s, ",")
+	s = handle.ReplaceAllString(s, "")
 	var out []string
 	for i, p := range splitNames.Split(s, -1) {
 		p = strings.TrimSpace(byPrefix.ReplaceAllString(p, ""))

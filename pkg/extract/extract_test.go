@@ -299,6 +299,8 @@ func TestPeople(t *testing.T) {
 		// A ministry or a newsroom in another language is no person.
 		{[]string{"Ministerium für Umwelt"}, nil},
 		{[]string{"Redacción"}, nil},
+		// A handle and a "First Posted" stamp beside the name.
+		{[]string{"Jenna Kowalczyk @jkowalczyk", "First Posted: 04/18/2012 9:12 am"}, []string{"Jenna Kowalczyk"}},
 		// Lines beside a byline: a place, an author box's heading, a site.
 		{[]string{"In Sweden", "About Jane Doe", "ProfessorBaron.com"}, nil},
 	}
