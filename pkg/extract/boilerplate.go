@@ -21,7 +21,12 @@ var (
 // an article's paragraphs ("ADVERTISEMENT", "Anzeige"), or a press
 // release's end mark ("###", "-30-"): never article text, wherever it
 // stands.
-var adLabel = regexp.MustCompile(`(?i)^\s*(?:advertisement|advertisment|anzeige|publicité|publicidad|publicidade|pubblicità|reklama|реклама|#\s*#\s*#|-\s*30\s*-)\s*$`)
+var adLabel = regexp.MustCompile(`(?i)^\s*(?:advertisement|advertisment|anzeige|publicité|publicidad|publicidade|pubblicità|reklama|реклама|#\s*#\s*#|-\s*30\s*-|` +
+	// the marker over an advertisement set inside a story
+	`(?:story|article) continues (?:below|after (?:this|the) (?:advertisement|ad))|` +
+	// a story's pager: "Page 1 of 3 1 2 3 Next >>", "« Previous 1 2 3 Next »"
+	`page\s+\d+\s+of\s+\d+(?:\s*(?:\d+\s*[|·]?\s*){2,}(?:next\s*(?:page)?\s*[»>]*)?)?|` +
+	`(?:[«<]+\s*(?:prev(?:ious)?|back)\s*)?(?:\d+\s*[|·]?\s*){2,}next\s*(?:page)?\s*[»>]*)\s*$`)
 
 // commentsHeading is a paragraph that only names the comments below an
 // article, in the languages of diplomatic news: "Comments", "Reader
@@ -32,6 +37,7 @@ var adLabel = regexp.MustCompile(`(?i)^\s*(?:advertisement|advertisment|anzeige|
 var commentsHeading = regexp.MustCompile(`(?i)^\s*(?:` +
 	`(?:\d+\s+|(?:leave|post|add|write)\s+an?\s+|your\s+|readers?'?\s+|user\s+)?(?:comments?|reply|kommentare?|commentaires?|comentarios?|comentários|commenti|reacties|komentarze|комментари[ийя]|коментарі)\s*(?:\(\d+\)|:?\s*\d+)?\s*:?` +
 	`|\d+\s+(?:responses?|replies|reactions?|réactions|trackbacks?)(?:\s+to\s.{1,150})?` +
+	`|(?:readers?'?|your|users?'?)\s+(?:views|opinions)\s*(?:\(\d+\))?` +
 	`)\s*$`)
 
 // dateStamp is a line that is only a date and a time ("sexta-feira, 22 de

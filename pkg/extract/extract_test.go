@@ -106,6 +106,9 @@ func TestDropBoilerplate(t *testing.T) {
 		{"date stamps at the edges", []string{"sexta-feira, 22 de outubro de 2010 às 20:13", "Body text.", "Updated Nov. 19, 2019 5:02 p.m. ET"}, "", []string{"Body text."}},
 		{"an advertisement's label between paragraphs", []string{"Body text.", "ADVERTISEMENT", "More text.", "Anzeige", "End."}, "", []string{"Body text.", "More text.", "End."}},
 		{"a press release's end mark", []string{"Body text.", "###", "More text."}, "", []string{"Body text.", "More text."}},
+		{"a story's pager and the marker over an advertisement", []string{"Body text.", "Story continues below", "More text.", "Page 1 of 3 1 2 3 Next >>", "« Previous 1 2 3 Next »", "Page 2 of 3"}, "", []string{"Body text.", "More text."}},
+		{"a row of figures stays", []string{"Body text.", "12 4 3 5", "End."}, "", []string{"Body text.", "12 4 3 5", "End."}},
+		{"readers' views end the article", []string{"Body text of a story that runs for more than twenty-five words, so that it counts as a paragraph of running prose in the article before the comments.", "Readers' views (4)", "First!"}, "", []string{"Body text of a story that runs for more than twenty-five words, so that it counts as a paragraph of running prose in the article before the comments."}},
 		{"a sentence about advertisements stays", []string{"Body text.", "Advertisement revenue fell by a third.", "End."}, "", []string{"Body text.", "Advertisement revenue fell by a third.", "End."}},
 		{"long paragraph is prose", []string{"Body.", "Copyright " + strings.Repeat("law word ", 30)}, "", []string{"Body.", "Copyright " + strings.Repeat("law word ", 30)}},
 	}
