@@ -172,6 +172,8 @@ func TestTitleNotSiteOrSection(t *testing.T) {
 		// A Tumblr post: the blog's name is the h1 and opens the <title>,
 		// the post's title is an <h2> that ends it.
 		{"heldout6/s5-2012-commonplace-book.html", "On keeping a commonplace book", ""},
+		// phpBB: "Board • View topic - Thread title" under the board's h1.
+		{"heldout7/u1-2011-cloudy-cider-haze.html", "Cloudy cider after second racking – pectin haze or something worse?", ""},
 	}
 	for _, tt := range tests {
 		raw, err := os.ReadFile(filepath.Join("testdata", tt.file))
