@@ -3,6 +3,7 @@ package extract
 import (
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 var (
@@ -74,6 +75,11 @@ func dropBoilerplate(paras []string, title string) []string {
 	for len(out) > 0 && edge(out[len(out)-1]) {
 		out = out[:len(out)-1]
 	}
+	// A heading in capitals that ends the text heads nothing of it (the
+	// box after the article: "TOP STORIES", "MORE NEWS").
+	for len(out) > 1 && isCapsHeading(out[len(out)-1]) && proseParagraphs(out[:len(out)-1], 1) == 1 {
+		out = out[:len(out)-1]
+	}
 	// A heading that opens the comments ends the article, when an
 	// article's paragraph of prose stands before it.
 	for i := 1; i < len(out); i++ {
@@ -93,6 +99,26 @@ func dropBoilerplate(paras []string, title string) []string {
 		trimStart() // the date line under the headline
 	}
 	return out
+}
+
+// isCapsHeading reports whether a paragraph is a heading set in
+// capitals: one line of one to four words, all of its letters upper case,
+// no sentence's end.
+func isCapsHeading(p string) bool {
+	w := words(p)
+	if len(w) == 0 || len(w) > 4 || strings.Contains(p, "\n") || endsSentence(strings.TrimSpace(p)) {
+		return false
+	}
+	letters := false
+	for _, r := range p {
+		if unicode.IsLetter(r) {
+			letters = true
+			if !unicode.IsUpper(r) {
+				return false
+			}
+		}
+	}
+	return letters
 }
 
 // repeatsTitle reports whether a short paragraph is the headline printed
