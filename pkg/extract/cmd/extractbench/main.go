@@ -2,7 +2,7 @@
 // go-trafilatura, go-readability (readeck) and go-domdistiller on the two
 // shared extraction dev sets (../shared/bench/extraction, 2019 news, and
 // ../shared/bench/extraction-dragnet, 2012 pages in any charset), and on
-// parley's own held-out pages (../../testdata/heldout to heldout7, -own): every
+// parley's own held-out pages (../../testdata/heldout to heldout8, -own): every
 // extractor runs in the same process on one core, its predictions are
 // scored with the sets' metric (shingle F1, macro averages; see score.go),
 // and one table of F1, precision, recall, empty bodies and pages per
@@ -343,10 +343,10 @@ func loadPages(dir, idsFile string, limit int) ([]page, error) {
 
 // ownDirs hold pages written for parley's tests, each NAME.html with its
 // article text in NAME.txt: heldout, in the layouts of the failure
-// classes the extractor must survive, and heldout2 to heldout7, batches
+// classes the extractor must survive, and heldout2 to heldout8, batches
 // written by helpers that had not seen the extractor (see
 // ../../README.md, Held-out pages).
-const ownDirs = "../../testdata/heldout,../../testdata/heldout2,../../testdata/heldout3,../../testdata/heldout4,../../testdata/heldout5,../../testdata/heldout6,../../testdata/heldout7"
+const ownDirs = "../../testdata/heldout,../../testdata/heldout2,../../testdata/heldout3,../../testdata/heldout4,../../testdata/heldout5,../../testdata/heldout6,../../testdata/heldout7,../../testdata/heldout8"
 
 // loadOwnPages reads a directory of own pages, the file name as id; each
 // is decoded as loadPages decodes a crawled one.
