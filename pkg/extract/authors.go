@@ -121,9 +121,10 @@ func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, ba
 			metaNames = append(metaNames, a)
 		}
 	}
-	// A site may name itself as its pages' author, in words its home
-	// links give.
-	if p := people(metaNames, append(orgs, home...)); len(p) > 0 {
+	// A site may name itself as its pages' author, or in its plain-text
+	// byline ("By Jane Doe, Harbour Notes"), in words its home links give.
+	orgsOrHome := append(slices.Clip(orgs), home...)
+	if p := people(metaNames, orgsOrHome); len(p) > 0 {
 		return p
 	}
 	// The byline is the first byline element that names people, with the
@@ -153,10 +154,8 @@ func pickAuthors(m *meta, h Hints, rule *compiledRule, doc *goquery.Document, ba
 	if p := try(raw); len(p) > 0 {
 		return p
 	}
-	// A byline in plain text may also name the site ("By Jane Doe, Harbour
-	// Notes"), as the links to its home page do.
 	if line := headlineByline(near); line != nil {
-		if p := people(line, append(orgs, home...)); len(p) > 0 {
+		if p := people(line, orgsOrHome); len(p) > 0 {
 			return p
 		}
 	}

@@ -18,11 +18,11 @@ var (
 	edgeBoilerplate = regexp.MustCompile(`(?i)^\s*[\[(]?\s*(?:sign up|subscribe|follow (?:us|him|her|@|\S+ on)|like this (?:story|article)|share (?:this|it)|have a tip|listen (?:to|:)|watch\s*:|get the latest|tags\s*:?(?:\s|$)|advertisement\b|read (?:the )?more\b|more great|(?:last )?updated\b|published\b|posted (?:on|at|by)\b|don't miss|download (?:the|our) app|https?://\S+\s*$|www\.\S+\s*$)`)
 )
 
-// adLabel is a paragraph that only labels an advertisement set between
-// an article's paragraphs ("ADVERTISEMENT", "Anzeige"), or a press
-// release's end mark ("###", "-30-"): never article text, wherever it
-// stands.
-var adLabel = regexp.MustCompile(`(?i)^\s*(?:advertisement|advertisment|anzeige|publicité|publicidad|publicidade|pubblicità|reklama|реклама|#\s*#\s*#|-\s*30\s*-|` +
+// markerLine is a paragraph that only marks a place in the page, never
+// article text wherever it stands: an advertisement's label between an
+// article's paragraphs ("ADVERTISEMENT", "Anzeige"), a press release's
+// end mark ("###", "-30-"), "Story continues below", a story's pager.
+var markerLine = regexp.MustCompile(`(?i)^\s*(?:advertisement|advertisment|anzeige|publicité|publicidad|publicidade|pubblicità|reklama|реклама|#\s*#\s*#|-\s*30\s*-|` +
 	// the marker over an advertisement set inside a story
 	`(?:story|article) continues (?:below|after (?:this|the) (?:advertisement|ad))|` +
 	// a story's pager: "Page 1 of 3 1 2 3 Next >>", "« Previous 1 2 3 Next »"
@@ -64,7 +64,7 @@ func dropBoilerplate(paras []string, title string) []string {
 	isShort := func(p string) bool { return len(words(p)) < maxBoilerplateWords }
 	out := paras[:0:0]
 	for _, p := range paras {
-		if isShort(p) && strongBoilerplate.MatchString(p) || adLabel.MatchString(p) {
+		if isShort(p) && strongBoilerplate.MatchString(p) || markerLine.MatchString(p) {
 			continue
 		}
 		out = append(out, p)
